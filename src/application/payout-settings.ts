@@ -1,0 +1,18 @@
+import { LightningNetwork } from '../domain/destination/lightning-network';
+
+/** The knobs the payout use cases read; infrastructure fills them from the environment. */
+export interface PayoutSettings {
+  network: LightningNetwork;
+  maxPayoutSats: number;
+  /** A raw BOLT11 from the bot must stay valid at least this long (it may wait for retries). */
+  bolt11MinRemainingSeconds: number;
+  /** An invoice is not (re)paid this close to its expiry. */
+  invoiceMarginMs: number;
+  paymentRetryAttempts: number;
+  paymentRetryBaseMs: number;
+  paymentNotFoundGraceMs: number;
+  voltzTimeoutMs: number;
+  escalateAfterAttempts: number;
+}
+
+export const PAYOUT_SETTINGS = Symbol('PAYOUT_SETTINGS');

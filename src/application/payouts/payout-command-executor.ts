@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PayoutCommand } from '../../domain/payout/payout-commands';
+import { decide } from '../../domain/payout/payout-decider';
+import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
+import { PayoutEvent } from '../../domain/payout/payout-events';
+import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { ApplicationError, ApplicationErrorKind } from '../application-error';
+import { CommandContext } from '../command-context';
+import { CLOCK, Clock } from '../ports/clock.port';
+import { ConcurrencyError } from '../ports/event-store.port';
+import { LoadedPayout, PayoutRepository } from './payout-repository';
+
+export interface ExecutedCommand {
+  before: PayoutState | null;
+  state: PayoutState | null;
+  events: PayoutEvent[];
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
+  order_not_found: 'not_found',
+  order_already_exists: 'conflict',
+  order_conflict: 'conflict',
+  destination_locked: 'conflict',
+  destination_conflict: 'conflict',
+  payment_in_flight: 'conflict',
+  already_settled: 'conflict',
+  cancelled: 'conflict',
+  escalated: 'conflict',
+  payment_hash_dead: 'unprocessable',
+  invoice_expired: 'unprocessable',
+  unknown_payment_hash: 'conflict',
+  invalid_transition: 'conflict',
+};
+
+export function toApplicationError(error: PayoutError): ApplicationError {
+  return new ApplicationError(ERROR_KINDS[error.code], error.message, error.code);
+}
+
+/**
+ * Load -> decide -> append with the revision that was read. A concurrency
+ * conflict means someone else appended first: re-read and decide again.
+ */
+@Injectable()
+export class PayoutCommandExecutor {
+  private readonly logger = new Logger(PayoutCommandExecutor.name);
+
+  constructor(
+    private readonly repository: PayoutRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(
+    orderId: string,
+    command: PayoutCommand | ((loaded: LoadedPayout) => PayoutCommand),
+    context: CommandContext,
+    beforeAppend?: (loaded: LoadedPayout, events: PayoutEvent[]) => Promise<void>,
+  ): Promise<ExecutedCommand> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.repository.load(orderId);
+      const resolved = typeof command === 'function' ? command(loaded) : command;
+      const result = decide(resolved, loaded.state, this.clock.now());
+      if (!result.ok) throw toApplicationError(result.error);
+      if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [] };
+      try {
+        if (beforeAppend) await beforeAppend(loaded, result.events);
+        await this.repository.append(orderId, result.events, loaded.revision, context);
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) {
+          this.logger.debug(`Concurrency conflict on ${orderId} (${resolved.type}), retrying`);
+          continue;
+        }
+        throw error;
+      }
+      const state = result.events.reduce<PayoutState | null>(evolve, loaded.state);
+      return { before: loaded.state, state, events: result.events };
+    }
+  }
+}

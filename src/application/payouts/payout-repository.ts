@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent, payoutStreamName } from '../../domain/payout/payout-events';
+import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { CommandContext } from '../command-context';
+import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
+import { AppendResult, EVENT_STORE, EventStore, EventToAppend, NO_STREAM, StoredEvent } from '../ports/event-store.port';
+
+export interface LoadedPayout {
+  state: PayoutState | null;
+  /** The expected revision for the next append: the last revision read, or NO_STREAM. */
+  revision: number | typeof NO_STREAM;
+}
+
+/** Reads a payout stream into its decider state and appends decided events with optimistic concurrency. */
+@Injectable()
+export class PayoutRepository {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  async load(orderId: string): Promise<LoadedPayout> {
+    let state: PayoutState | null = null;
+    let revision: number | typeof NO_STREAM = NO_STREAM;
+    for await (const event of this.store.readStream(payoutStreamName(orderId))) {
+      if (isPayoutEvent(event)) state = evolve(state, toPayoutEvent(event));
+      revision = event.revision;
+    }
+    return { state, revision };
+  }
+
+  async append(orderId: string, events: PayoutEvent[], expected: number | typeof NO_STREAM, context: CommandContext): Promise<AppendResult> {
+    const envelopes: EventToAppend[] = events.map((event) => ({
+      id: this.ids.next(),
+      type: event.type,
+      data: event.data as unknown as Record<string, unknown>,
+      metadata: { ...context, schemaVersion: PAYOUT_SCHEMA_VERSION },
+    }));
+    return this.store.append(payoutStreamName(orderId), envelopes, expected);
+  }
+}
+
+export function toPayoutEvent(event: StoredEvent): PayoutEvent {
+  return { type: event.type, data: event.data } as PayoutEvent;
+}

@@ -1,0 +1,40 @@
+import { PayoutState } from '../../domain/payout/payout-state';
+import { PayoutStatus } from '../../domain/payout/payout-status';
+
+/** The Payout resource of api.md: what the bot, admins and webhooks see. */
+export interface PayoutView {
+  orderId: string;
+  status: PayoutStatus;
+  amountSats: number;
+  amountCents: number;
+  endToEndId: string;
+  destination: string | null;
+  paymentHash: string | null;
+  preimage: string | null;
+  feeMsat: number;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  settledAt: string | null;
+}
+
+export function toPayoutView(state: PayoutState): PayoutView {
+  const latestHash = Object.values(state.hashes).sort((a, b) => b.lastAttempt - a.lastAttempt)[0];
+  return {
+    orderId: state.orderId,
+    status: state.status,
+    amountSats: state.amountSats,
+    amountCents: state.amountCents,
+    endToEndId: state.endToEndId,
+    destination: state.destination?.value ?? null,
+    paymentHash: state.settlement?.paymentHash ?? latestHash?.paymentHash ?? null,
+    preimage: state.settlement?.preimage ?? null,
+    feeMsat: state.settlement?.feeMsat ?? 0,
+    attempts: state.attempts,
+    lastError: state.lastError,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    settledAt: state.settlement?.settledAt ?? null,
+  };
+}

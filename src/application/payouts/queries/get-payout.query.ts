@@ -1,0 +1,9 @@
+import { Query } from '@nestjs/cqrs';
+import { PayoutView } from '../payout-view';
+
+/** Reads the stream itself, so the bot reads its own writes at once. */
+export class GetPayoutQuery extends Query<PayoutView> {
+  constructor(readonly orderId: string) {
+    super();
+  }
+}

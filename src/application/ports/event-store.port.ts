@@ -1,0 +1,102 @@
+/**
+ * The event store port (design.md). Revisions are 0-based like EventStoreDB;
+ * positions are opaque strings ordered by the adapter (SQLite: the decimal
+ * global sequence number).
+ */
+export const NO_STREAM = 'no_stream' as const;
+export const STREAM_EXISTS = 'stream_exists' as const;
+export const ANY = 'any' as const;
+
+export type ExpectedRevision = number | typeof NO_STREAM | typeof STREAM_EXISTS | typeof ANY;
+
+export type Actor = 'bot' | 'admin' | 'system' | 'auditor';
+
+export interface EventMetadata {
+  correlationId: string;
+  causationId: string | null;
+  actor: Actor;
+  schemaVersion: number;
+  [key: string]: unknown;
+}
+
+export interface EventToAppend {
+  /** Unique id; re-appending a stored id is an idempotent no-op. */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface StoredEvent extends EventToAppend {
+  stream: string;
+  revision: number;
+  position: string;
+  createdAt: string;
+}
+
+export interface AppendResult {
+  /** Revision of the last event of the stream after the append. */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: string;
+}
+
+export interface ReadStreamOptions {
+  from?: number;
+  direction?: 'forwards' | 'backwards';
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omitted/null = from the start. */
+  after?: string | null;
+  limit?: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export type EventHandler = (event: StoredEvent) => Promise<void> | void;
+
+export interface EventStore {
+  append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** A stream that does not exist reads as empty. */
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<StoredEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
+  /** Catch-up from `after` (exclusive), then live; the handler is called one event at a time, in order. */
+  subscribe(options: { after?: string | null }, handler: EventHandler): Subscription;
+  /** Cheap reachability probe for /health/ready. */
+  ping(): Promise<void>;
+  /** Position of the newest event in the global log (null when empty): how far projections must catch up. */
+  headPosition(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** The one error every adapter raises when an expected revision does not hold. */
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | typeof NO_STREAM,
+  ) {
+    super(`Concurrency conflict on ${stream}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/**
+ * Orders two positions of one store. SQLite positions are decimal integers,
+ * EventStoreDB's are "commit/prepare": both compare part by part as integers.
+ */
+export function comparePositions(a: string, b: string): number {
+  const left = a.split('/').map(BigInt);
+  const right = b.split('/').map(BigInt);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0n) - (right[i] ?? 0n);
+    if (difference !== 0n) return difference < 0n ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,14 @@
+import { PayoutStatus } from '../../domain/payout/payout-status';
+import { PayoutView } from '../payouts/payout-view';
+
+export interface PayoutListPage {
+  items: PayoutView[];
+  nextCursor: string | null;
+}
+
+/** The `payouts` projection: one row per order, oldest first, filterable by status. */
+export interface PayoutReadModel {
+  list(options: { status?: PayoutStatus; limit: number; cursor?: string | null }): PayoutListPage;
+}
+
+export const PAYOUT_READ_MODEL = Symbol('PAYOUT_READ_MODEL');

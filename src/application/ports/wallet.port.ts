@@ -1,0 +1,26 @@
+import { Invoice } from '../../domain/destination/invoice';
+import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
+
+export type { Http520Info, PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
+
+export interface WalletInfo {
+  name: string;
+  balanceMsat: number;
+}
+
+export interface WalletPayment {
+  paymentHash: string;
+  amountMsat: number;
+  feeMsat: number;
+  status: 'pending' | 'success' | 'failed';
+  preimage: string | null;
+}
+
+export interface WalletPort {
+  pay(invoice: Invoice): Promise<PayOutcome>;
+  checkPayment(paymentHash: string): Promise<PaymentStatus>;
+  getWallet(): Promise<WalletInfo>;
+  listPayments(options: { limit: number; offset: number }): Promise<WalletPayment[]>;
+}
+
+export const WALLET = Symbol('WALLET');

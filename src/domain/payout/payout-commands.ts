@@ -1,0 +1,36 @@
+import { Invoice } from '../destination/invoice';
+import { PayOutcome, PaymentStatus } from '../payment/wallet-answers';
+
+/** A destination that already passed validation (a raw BOLT11 carries its decoded invoice). */
+export type ValidDestination =
+  | { kind: 'lightning_address'; value: string }
+  | { kind: 'bolt11'; value: string; invoice: Invoice };
+
+export type AddressResolution =
+  | { ok: true; invoice: Invoice }
+  | { ok: false; permanent: boolean; reason: string };
+
+export type PayoutCommand =
+  | {
+      type: 'ConfirmPix';
+      data: {
+        orderId: string;
+        endToEndId: string;
+        amountCents: number;
+        amountSats: number;
+        paidAt: string;
+        destination: ValidDestination | null;
+      };
+    }
+  | { type: 'SubmitDestination'; data: { destination: ValidDestination } }
+  | { type: 'RecordResolution'; data: { address: string; result: AddressResolution } }
+  | { type: 'ClaimPayment'; data: { invoice: Invoice } }
+  | { type: 'RecordPaymentOutcome'; data: { paymentHash: string; outcome: PayOutcome } }
+  | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus; notFoundGraceMs: number } }
+  | { type: 'ExpireInvoice'; data: { paymentHash: string } }
+  | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string } }
+  | { type: 'CancelPayout'; data: { reason: string } }
+  | { type: 'EscalatePayout'; data: { reason: string } }
+  | { type: 'ClearEscalation'; data: Record<string, never> };
+
+export type PayoutCommandType = PayoutCommand['type'];

@@ -1,0 +1,259 @@
+import { Invoice } from '../destination/invoice';
+import { PayoutCommand, ValidDestination } from './payout-commands';
+import { PayoutError, payoutError } from './payout-errors';
+import { Payment520, PayoutEvent } from './payout-events';
+import { PayoutState, assertNever, liveHash } from './payout-state';
+
+export type DecideResult = { ok: true; events: PayoutEvent[] } | { ok: false; error: PayoutError };
+
+const accept = (...events: PayoutEvent[]): DecideResult => ({ ok: true, events });
+const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
+
+/**
+ * The payout rules. Pure: the state is the fold of the stream, `now` is
+ * injected. The exactly-once rules of design.md live here:
+ * no claim while an earlier hash could still settle, no claim of a dead hash,
+ * settled at most once.
+ */
+export function decide(command: PayoutCommand, state: PayoutState | null, now: Date): DecideResult {
+  const at = now.toISOString();
+  if (command.type === 'ConfirmPix') return confirmPix(command.data, state, at);
+  if (!state) return reject(payoutError('order_not_found', 'No payout exists for this order'));
+
+  switch (command.type) {
+    case 'SubmitDestination':
+      return submitDestination(state, command.data.destination, at);
+    case 'RecordResolution': {
+      const guard = guardActive(state) ?? guardResolving(state, command.data.address);
+      if (guard) return reject(guard);
+      const result = command.data.result;
+      if (!result.ok) {
+        return accept({ type: 'DestinationRejected', data: { destination: command.data.address, reason: result.reason, permanent: result.permanent, rejectedAt: at } });
+      }
+      const invalid = checkInvoiceFits(state, result.invoice);
+      if (invalid) return reject(invalid);
+      return accept({ type: 'AddressResolved', data: { address: command.data.address, invoice: result.invoice, resolvedAt: at } });
+    }
+    case 'ClaimPayment':
+      return claimPayment(state, command.data.invoice, now);
+    case 'RecordPaymentOutcome':
+      return recordPaymentOutcome(state, command.data, at);
+    case 'RecordStatusCheck':
+      return recordStatusCheck(state, command.data, now);
+    case 'ExpireInvoice': {
+      const guard = guardActive(state);
+      if (guard) return reject(guard);
+      const invoice = state.currentInvoice;
+      if (!invoice || invoice.paymentHash !== command.data.paymentHash) return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
+      if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment of this order could still settle'));
+      return accept({ type: 'InvoiceExpired', data: { paymentHash: invoice.paymentHash, expiresAt: invoice.expiresAt, observedAt: at } });
+    }
+    case 'QueueRetry': {
+      const guard = guardActive(state);
+      if (guard) return reject(guard);
+      if (state.status === 'AWAITING_DESTINATION' || state.status === 'FAILED') {
+        return reject(payoutError('invalid_transition', `Nothing to retry while ${state.status}`));
+      }
+      return accept({ type: 'RetryQueued', data: { reason: command.data.reason, nextAttemptAt: command.data.nextAttemptAt, queuedAt: at } });
+    }
+    case 'CancelPayout': {
+      if (state.cancelled) return accept();
+      if (state.settlement) return reject(payoutError('already_settled', 'The payout is settled'));
+      if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment outcome is still unknown; it must be resolved first'));
+      return accept({ type: 'PayoutCancelled', data: { reason: command.data.reason, cancelledAt: at } });
+    }
+    case 'EscalatePayout': {
+      if (state.escalated) return accept();
+      if (state.settlement || state.cancelled) return reject(payoutError('invalid_transition', `Cannot escalate a ${state.status} payout`));
+      return accept({ type: 'PayoutEscalated', data: { reason: command.data.reason, escalatedAt: at } });
+    }
+    case 'ClearEscalation':
+      return state.escalated ? accept({ type: 'EscalationCleared', data: { clearedAt: at } }) : accept();
+    default:
+      return assertNever(command);
+  }
+}
+
+function confirmPix(data: Extract<PayoutCommand, { type: 'ConfirmPix' }>['data'], state: PayoutState | null, at: string): DecideResult {
+  if (!state) {
+    const { destination, ...pix } = data;
+    if (destination?.kind === 'bolt11' && destination.invoice.amountMsat !== pix.amountSats * 1000) {
+      return reject(payoutError('invoice_mismatch', 'The invoice amount differs from amountSats'));
+    }
+    const confirmed: PayoutEvent = { type: 'PixConfirmed', data: { ...pix, confirmedAt: at } };
+    return destination ? accept(confirmed, destinationSubmitted(destination, at)) : accept(confirmed);
+  }
+  const sameValues =
+    state.endToEndId === data.endToEndId &&
+    state.amountCents === data.amountCents &&
+    state.amountSats === data.amountSats &&
+    Date.parse(state.paidAt) === Date.parse(data.paidAt);
+  if (!sameValues) return reject(payoutError('order_conflict', `Order ${data.orderId} already exists with different values`));
+  const destination = data.destination;
+  if (!destination || destination.value === state.destination?.value) return accept();
+  if (state.status === 'AWAITING_DESTINATION') return submitDestination(state, destination, at);
+  return reject(payoutError('destination_conflict', 'The order already has another destination; use PUT /v1/payouts/{orderId}/destination'));
+}
+
+function submitDestination(state: PayoutState, destination: ValidDestination, at: string): DecideResult {
+  if (state.settlement) return reject(payoutError('already_settled', 'The payout is already settled'));
+  if (state.cancelled) return reject(payoutError('cancelled', 'The payout was cancelled'));
+  if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment for this order is in flight or its outcome is unknown'));
+  if (state.status !== 'AWAITING_DESTINATION' && state.status !== 'FAILED') {
+    return reject(payoutError('destination_locked', `The destination cannot change while the payout is ${state.status}`));
+  }
+  if (destination.kind === 'bolt11') {
+    const invalid = checkInvoiceFits(state, destination.invoice);
+    if (invalid) return reject(invalid);
+  }
+  return accept(destinationSubmitted(destination, at));
+}
+
+function destinationSubmitted(destination: ValidDestination, at: string): PayoutEvent {
+  return {
+    type: 'DestinationSubmitted',
+    data: {
+      destination: destination.value,
+      kind: destination.kind,
+      invoice: destination.kind === 'bolt11' ? destination.invoice : null,
+      submittedAt: at,
+    },
+  };
+}
+
+/** A payout that can still make progress by itself. */
+function guardActive(state: PayoutState): PayoutError | null {
+  if (state.settlement) return payoutError('already_settled', 'The payout is already settled');
+  if (state.cancelled) return payoutError('cancelled', 'The payout was cancelled');
+  if (state.escalated) return payoutError('escalated', 'The payout needs attention from an admin');
+  return null;
+}
+
+function guardResolving(state: PayoutState, address: string): PayoutError | null {
+  if (state.destination?.kind !== 'lightning_address' || state.destination.value !== address) {
+    return payoutError('invalid_transition', 'That address is not the current destination');
+  }
+  if (state.needsNewDestination) return payoutError('invalid_transition', 'The payout waits for a new destination');
+  if (liveHash(state)) return payoutError('payment_in_flight', 'An earlier payment hash could still settle');
+  if (state.currentInvoice) return payoutError('invalid_transition', 'The current invoice is still usable');
+  return null;
+}
+
+/** An invoice must pay exactly amountSats and carry a payment hash this order never used. */
+function checkInvoiceFits(state: PayoutState, invoice: Invoice): PayoutError | null {
+  if (invoice.amountMsat !== state.amountSats * 1000) {
+    return payoutError('invoice_mismatch', `The invoice is for ${invoice.amountMsat} msat, the payout for ${state.amountSats * 1000} msat`);
+  }
+  const known = state.hashes[invoice.paymentHash];
+  if (known?.outcome === 'failed') return payoutError('payment_hash_dead', 'This invoice already failed; a new invoice is needed');
+  if (known) return payoutError('invoice_mismatch', 'This payment hash was already used by this order');
+  return null;
+}
+
+function claimPayment(state: PayoutState, invoice: Invoice, now: Date): DecideResult {
+  const guard = guardActive(state);
+  if (guard) return reject(guard);
+  if (state.hashes[invoice.paymentHash]?.outcome === 'failed') return reject(payoutError('payment_hash_dead', 'This payment hash failed definitively'));
+  if (state.needsNewDestination) return reject(payoutError('invalid_transition', 'The payout waits for a new destination'));
+  if (liveHash(state)) return reject(payoutError('payment_in_flight', 'An earlier payment hash could still settle'));
+  // Only the stored invoice is ever paid: its amount was checked and its expiry is the truth.
+  const current = state.currentInvoice;
+  if (!current || !sameInvoice(current, invoice)) return reject(payoutError('invalid_transition', 'Only the current invoice may be paid'));
+  if (Date.parse(current.expiresAt) <= now.getTime()) return reject(payoutError('invoice_expired', 'The invoice has expired'));
+  return accept({
+    type: 'PaymentAttempted',
+    data: { attempt: state.attempts + 1, paymentHash: current.paymentHash, bolt11: current.bolt11, amountMsat: current.amountMsat, attemptedAt: now.toISOString() },
+  });
+}
+
+const sameInvoice = (a: Invoice, b: Invoice): boolean =>
+  a.paymentHash === b.paymentHash && a.bolt11 === b.bolt11 && a.amountMsat === b.amountMsat && Date.parse(a.expiresAt) === Date.parse(b.expiresAt);
+
+type OutcomeData = Extract<PayoutCommand, { type: 'RecordPaymentOutcome' }>['data'];
+
+function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: OutcomeData, at: string): DecideResult {
+  const record = state.hashes[paymentHash];
+  if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
+  const prefix: PayoutEvent[] = [];
+  if (outcome.kind !== 'rejected' && outcome.http520) prefix.push(payment520(record.lastAttempt, paymentHash, outcome.http520, at));
+
+  // First answer wins: a late answer for a claim already resolved (by a status check) changes nothing,
+  // except that money truth is never dropped: a "settled" answer is recorded (or escalated if another hash settled).
+  if (record.outcome !== 'in_flight') {
+    if (outcome.kind !== 'settled') return accept();
+    const events = settled(state, paymentHash, outcome.preimage, outcome.feeMsat, at);
+    return events.length > 0 ? accept(...prefix, ...events) : accept();
+  }
+
+  switch (outcome.kind) {
+    case 'settled':
+      return accept(...prefix, ...settled(state, paymentHash, outcome.preimage, outcome.feeMsat, at));
+    case 'failed':
+      if (record.claims > 1) {
+        // lightning.md: re-POSTing an invoice that already succeeded can answer "failed" (limits -> balance ->
+        // duplicate): never conclude anything from a re-send; the status endpoint decides.
+        const reason = `failed on a re-send (${outcome.reason}): only a status check can tell`;
+        return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });
+      }
+      return accept(...prefix, { type: 'PaymentFailed', data: { paymentHash, reason: outcome.reason, newInvoiceMayHelp: outcome.newInvoiceMayHelp, failedAt: at } });
+    case 'pending':
+      return accept(...prefix, { type: 'PaymentPending', data: { paymentHash, reason: outcome.reason, observedAt: at } });
+    case 'unknown':
+      return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason: outcome.reason, observedAt: at } });
+    case 'rejected':
+      return accept({ type: 'PaymentRejected', data: { paymentHash, reason: outcome.reason, category: outcome.category, rejectedAt: at } });
+    default:
+      return assertNever(outcome);
+  }
+}
+
+function payment520(attempt: number, paymentHash: string, info: NonNullable<Extract<OutcomeData['outcome'], { kind: 'unknown' }>['http520']>, at: string): Payment520 {
+  return {
+    type: 'Payment520',
+    data: {
+      attempt,
+      paymentHash,
+      source: info.source,
+      httpStatus: info.source === 'lnbits' ? 520 : info.httpStatus,
+      detail: info.source === 'lnbits' ? info.detail : null,
+      lnbitsStatus: info.source === 'lnbits' ? info.lnbitsStatus : null,
+      cfRay: info.source === 'cloudflare' ? info.cfRay : null,
+      receivedAt: at,
+    },
+  };
+}
+
+/** Settled at most once; a second hash reported paid means money was doubled: a human must look. */
+function settled(state: PayoutState, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
+  if (!state.settlement) return [{ type: 'PaymentSettled', data: { paymentHash, preimage, feeMsat, settledAt: at } }];
+  if (state.settlement.paymentHash === paymentHash) return [];
+  return [{ type: 'PayoutEscalated', data: { reason: `Second payment hash ${paymentHash} reported paid after ${state.settlement.paymentHash}`, escalatedAt: at } }];
+}
+
+type StatusData = Extract<PayoutCommand, { type: 'RecordStatusCheck' }>['data'];
+
+function recordStatusCheck(state: PayoutState, { paymentHash, status, notFoundGraceMs }: StatusData, now: Date): DecideResult {
+  const at = now.toISOString();
+  const record = state.hashes[paymentHash];
+  if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
+  if (status.kind === 'settled') return accept(...settled(state, paymentHash, status.preimage, status.feeMsat, at));
+  // Only a hash that could still settle learns anything from a status check.
+  if (record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return accept();
+
+  switch (status.kind) {
+    case 'failed':
+      return accept({ type: 'PaymentFailed', data: { paymentHash, reason: status.reason, newInvoiceMayHelp: true, failedAt: at } });
+    case 'pending':
+      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'pending', detail: null, checkedAt: at } });
+    case 'not_found': {
+      const age = now.getTime() - Date.parse(record.lastAttemptedAt);
+      if (age >= notFoundGraceMs) return accept({ type: 'PaymentNotFound', data: { paymentHash, attemptedAt: record.lastAttemptedAt, checkedAt: at } });
+      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'not_found_within_grace', detail: `404 ${age} ms after the attempt`, checkedAt: at } });
+    }
+    case 'unknown':
+    case 'rejected':
+      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'unknown', detail: status.reason, checkedAt: at } });
+    default:
+      return assertNever(status);
+  }
+}

@@ -1,0 +1,24 @@
+/** Rule violations are values, not exceptions: the caller maps each code to its answer (404, 409, 422...). */
+export type PayoutErrorCode =
+  | 'order_not_found'
+  | 'order_already_exists'
+  | 'order_conflict'
+  | 'destination_locked'
+  | 'destination_conflict'
+  | 'payment_in_flight'
+  | 'already_settled'
+  | 'cancelled'
+  | 'escalated'
+  | 'payment_hash_dead'
+  | 'invoice_expired'
+  /** An invoice that can never pay this payout (wrong amount, or a payment hash the order already used): 422. */
+  | 'invoice_mismatch'
+  | 'unknown_payment_hash'
+  | 'invalid_transition';
+
+export interface PayoutError {
+  code: PayoutErrorCode;
+  message: string;
+}
+
+export const payoutError = (code: PayoutErrorCode, message: string): PayoutError => ({ code, message });

@@ -1,0 +1,173 @@
+import { Invoice } from '../destination/invoice';
+
+/**
+ * Payout events: the public, versioned schema of a `payout-<orderId>` stream.
+ * Once written an event type never changes meaning; add a new type instead.
+ * Amounts are integers (sats, msat, cents); times are ISO-8601 strings.
+ */
+export type DestinationKind = 'lightning_address' | 'bolt11';
+
+export type PixConfirmed = {
+  type: 'PixConfirmed';
+  data: { orderId: string; endToEndId: string; amountCents: number; amountSats: number; paidAt: string; confirmedAt: string };
+};
+
+/** The bot gave a destination; a raw BOLT11 arrives already validated, with its invoice. */
+export type DestinationSubmitted = {
+  type: 'DestinationSubmitted';
+  data: { destination: string; kind: DestinationKind; invoice: Invoice | null; submittedAt: string };
+};
+
+/** A Lightning Address produced a fresh invoice (every LNURL callback mints a new payment hash). */
+export type AddressResolved = {
+  type: 'AddressResolved';
+  data: { address: string; invoice: Invoice; resolvedAt: string };
+};
+
+/** Resolving the destination failed; permanent failures need a new destination from the customer. */
+export type DestinationRejected = {
+  type: 'DestinationRejected';
+  data: { destination: string; reason: string; permanent: boolean; rejectedAt: string };
+};
+
+/** The durable claim, appended with the expected revision before any money can move. */
+export type PaymentAttempted = {
+  type: 'PaymentAttempted';
+  data: { attempt: number; paymentHash: string; bolt11: string; amountMsat: number; attemptedAt: string };
+};
+
+/** Every HTTP 520 is kept for the audit trail, with who sent it. */
+export type Payment520 = {
+  type: 'Payment520';
+  data: {
+    attempt: number;
+    paymentHash: string;
+    source: 'lnbits' | 'cloudflare';
+    httpStatus: number;
+    detail: string | null;
+    lnbitsStatus: string | null;
+    cfRay: string | null;
+    receivedAt: string;
+  };
+};
+
+export type PaymentSettled = {
+  type: 'PaymentSettled';
+  data: { paymentHash: string; preimage: string | null; feeMsat: number; settledAt: string };
+};
+
+/** Definite failure: LNbits will never send this payment hash again. */
+export type PaymentFailed = {
+  type: 'PaymentFailed';
+  data: { paymentHash: string; reason: string; newInvoiceMayHelp: boolean; failedAt: string };
+};
+
+export type PaymentPending = {
+  type: 'PaymentPending';
+  data: { paymentHash: string; reason: string; observedAt: string };
+};
+
+/** Nothing can be concluded (Cloudflare page, timeout, reset, 5xx): the money may have moved. */
+export type PaymentOutcomeUnknown = {
+  type: 'PaymentOutcomeUnknown';
+  data: { paymentHash: string; reason: string; observedAt: string };
+};
+
+/** The wallet refused the request before recording any payment (bad key, limit): nothing moved. */
+export type PaymentRejected = {
+  type: 'PaymentRejected';
+  data: { paymentHash: string; reason: string; category: 'configuration' | 'limit' | 'bad_request'; rejectedAt: string };
+};
+
+/** A status check that did not conclude (still pending, 404 within the grace period, wallet unreachable). */
+export type PaymentStatusChecked = {
+  type: 'PaymentStatusChecked';
+  data: { paymentHash: string; result: 'pending' | 'not_found_within_grace' | 'unknown'; detail: string | null; checkedAt: string };
+};
+
+/** A 404 older than the grace period: the wallet never recorded the payment, so the hash is dead. */
+export type PaymentNotFound = {
+  type: 'PaymentNotFound';
+  data: { paymentHash: string; attemptedAt: string; checkedAt: string };
+};
+
+/** The current invoice expired before it could be (re)paid. */
+export type InvoiceExpired = {
+  type: 'InvoiceExpired';
+  data: { paymentHash: string; expiresAt: string; observedAt: string };
+};
+
+/** In-process retries are exhausted; the order waits in the fallback view for the sweep. */
+export type RetryQueued = {
+  type: 'RetryQueued';
+  data: { reason: string; nextAttemptAt: string; queuedAt: string };
+};
+
+export type PayoutCancelled = {
+  type: 'PayoutCancelled';
+  data: { reason: string; cancelledAt: string };
+};
+
+/** Escalated to a human: retries exhausted or contradictory answers. */
+export type PayoutEscalated = {
+  type: 'PayoutEscalated';
+  data: { reason: string; escalatedAt: string };
+};
+
+/** An admin asked to revisit an escalated order; automatic processing resumes. */
+export type EscalationCleared = {
+  type: 'EscalationCleared';
+  data: { clearedAt: string };
+};
+
+export type PayoutEvent =
+  | PixConfirmed
+  | DestinationSubmitted
+  | AddressResolved
+  | DestinationRejected
+  | PaymentAttempted
+  | Payment520
+  | PaymentSettled
+  | PaymentFailed
+  | PaymentPending
+  | PaymentOutcomeUnknown
+  | PaymentRejected
+  | PaymentStatusChecked
+  | PaymentNotFound
+  | InvoiceExpired
+  | RetryQueued
+  | PayoutCancelled
+  | PayoutEscalated
+  | EscalationCleared;
+
+export type PayoutEventType = PayoutEvent['type'];
+
+export const PAYOUT_EVENT_TYPES: readonly PayoutEventType[] = [
+  'PixConfirmed',
+  'DestinationSubmitted',
+  'AddressResolved',
+  'DestinationRejected',
+  'PaymentAttempted',
+  'Payment520',
+  'PaymentSettled',
+  'PaymentFailed',
+  'PaymentPending',
+  'PaymentOutcomeUnknown',
+  'PaymentRejected',
+  'PaymentStatusChecked',
+  'PaymentNotFound',
+  'InvoiceExpired',
+  'RetryQueued',
+  'PayoutCancelled',
+  'PayoutEscalated',
+  'EscalationCleared',
+];
+
+/** Every payout event is at schema version 1; an upcaster bumps this when a type evolves. */
+export const PAYOUT_SCHEMA_VERSION = 1;
+
+export const payoutStreamName = (orderId: string): string => `payout-${orderId}`;
+
+export function isPayoutEvent(event: { type: string }): event is PayoutEvent {
+  return (PAYOUT_EVENT_TYPES as readonly string[]).includes(event.type);
+}

@@ -1,0 +1,207 @@
+import { Invoice } from '../destination/invoice';
+import { DestinationKind, PayoutEvent } from './payout-events';
+import { PayoutStatus } from './payout-status';
+
+/**
+ * What we know about one payment hash. in_flight/pending/unknown hashes "could
+ * still settle"; failed/not_found/rejected hashes are dead.
+ */
+export type HashOutcome = 'in_flight' | 'pending' | 'unknown' | 'settled' | 'failed' | 'not_found' | 'rejected';
+
+export interface PaymentHashRecord {
+  paymentHash: string;
+  invoice: Invoice;
+  lastAttempt: number;
+  lastAttemptedAt: string;
+  /** How many times this hash was claimed: above 1, the last POST was a re-send (lightning.md: never trust its "failed"). */
+  claims: number;
+  outcome: HashOutcome;
+}
+
+export interface PayoutState {
+  orderId: string;
+  endToEndId: string;
+  amountCents: number;
+  amountSats: number;
+  paidAt: string;
+  createdAt: string;
+  updatedAt: string;
+  status: PayoutStatus;
+  destination: { value: string; kind: DestinationKind } | null;
+  /** The invoice the next claim would pay: the raw BOLT11, or the last one the address resolved to. */
+  currentInvoice: Invoice | null;
+  hashes: Record<string, PaymentHashRecord>;
+  attempts: number;
+  lastError: string | null;
+  settlement: { paymentHash: string; preimage: string | null; feeMsat: number; settledAt: string } | null;
+  /** The customer must give a new destination (permanent rejection, or a failure no new invoice cures). */
+  needsNewDestination: boolean;
+  escalated: boolean;
+  cancelled: boolean;
+  /** Set while the order waits in the fallback view; cleared by progress. */
+  retryQueuedUntil: string | null;
+}
+
+const LIVE: ReadonlySet<HashOutcome> = new Set(['in_flight', 'pending', 'unknown']);
+
+export const isLive = (record: PaymentHashRecord): boolean => LIVE.has(record.outcome);
+
+/** The one hash that could still settle, if any (the decider never lets two be live at once). */
+export function liveHash(state: PayoutState): PaymentHashRecord | null {
+  return Object.values(state.hashes).find(isLive) ?? null;
+}
+
+function withHash(state: PayoutState, paymentHash: string, patch: Partial<PaymentHashRecord>): Record<string, PaymentHashRecord> {
+  const record = state.hashes[paymentHash];
+  if (!record) return state.hashes;
+  return { ...state.hashes, [paymentHash]: { ...record, ...patch } };
+}
+
+/** The status a running payout falls back to when no terminal or queued condition holds. */
+export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
+  if (state.settlement) return 'SETTLED';
+  if (state.cancelled) return 'CANCELLED';
+  if (state.escalated) return 'NEEDS_ATTENTION';
+  if (!state.destination) return 'AWAITING_DESTINATION';
+  const live = Object.values(state.hashes).some(isLive);
+  if (!live && (state.needsNewDestination || (state.destination.kind === 'bolt11' && !state.currentInvoice))) return 'FAILED';
+  if (state.retryQueuedUntil) return 'RETRY_QUEUED';
+  if (live || state.currentInvoice) return 'PAYING';
+  return 'RESOLVING';
+}
+
+function apply(state: PayoutState, patch: Partial<PayoutState>): PayoutState {
+  const merged = { ...state, ...patch };
+  return { ...merged, status: deriveStatus(merged) };
+}
+
+/** Fold one event into the state. Pure; exhaustive over every event type. */
+export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutState | null {
+  if (event.type === 'PixConfirmed') {
+    const d = event.data;
+    return {
+      orderId: d.orderId,
+      endToEndId: d.endToEndId,
+      amountCents: d.amountCents,
+      amountSats: d.amountSats,
+      paidAt: d.paidAt,
+      createdAt: d.confirmedAt,
+      updatedAt: d.confirmedAt,
+      status: 'AWAITING_DESTINATION',
+      destination: null,
+      currentInvoice: null,
+      hashes: {},
+      attempts: 0,
+      lastError: null,
+      settlement: null,
+      needsNewDestination: false,
+      escalated: false,
+      cancelled: false,
+      retryQueuedUntil: null,
+    };
+  }
+  if (!state) return null;
+
+  switch (event.type) {
+    case 'DestinationSubmitted':
+      return apply(state, {
+        destination: { value: event.data.destination, kind: event.data.kind },
+        currentInvoice: event.data.invoice,
+        needsNewDestination: false,
+        lastError: null,
+        retryQueuedUntil: null,
+        updatedAt: event.data.submittedAt,
+      });
+    case 'AddressResolved':
+      return apply(state, { currentInvoice: event.data.invoice, retryQueuedUntil: null, updatedAt: event.data.resolvedAt });
+    case 'DestinationRejected':
+      return apply(state, {
+        needsNewDestination: event.data.permanent,
+        lastError: event.data.reason,
+        updatedAt: event.data.rejectedAt,
+      });
+    case 'PaymentAttempted': {
+      const d = event.data;
+      const previous = state.hashes[d.paymentHash];
+      const invoice = state.currentInvoice?.paymentHash === d.paymentHash ? state.currentInvoice : previous?.invoice;
+      const record: PaymentHashRecord = {
+        paymentHash: d.paymentHash,
+        invoice: invoice ?? { bolt11: d.bolt11, paymentHash: d.paymentHash, amountMsat: d.amountMsat, expiresAt: d.attemptedAt },
+        lastAttempt: d.attempt,
+        lastAttemptedAt: d.attemptedAt,
+        claims: (previous?.claims ?? 0) + 1,
+        outcome: 'in_flight',
+      };
+      return apply(state, {
+        hashes: { ...state.hashes, [d.paymentHash]: record },
+        attempts: d.attempt,
+        retryQueuedUntil: null,
+        updatedAt: d.attemptedAt,
+      });
+    }
+    case 'Payment520':
+      return apply(state, { updatedAt: event.data.receivedAt });
+    case 'PaymentSettled':
+      return apply(state, {
+        hashes: withHash(state, event.data.paymentHash, { outcome: 'settled' }),
+        settlement: { ...event.data },
+        retryQueuedUntil: null,
+        updatedAt: event.data.settledAt,
+      });
+    case 'PaymentFailed':
+      return apply(state, {
+        hashes: withHash(state, event.data.paymentHash, { outcome: 'failed' }),
+        currentInvoice: state.currentInvoice?.paymentHash === event.data.paymentHash ? null : state.currentInvoice,
+        needsNewDestination: state.needsNewDestination || !event.data.newInvoiceMayHelp,
+        lastError: event.data.reason,
+        updatedAt: event.data.failedAt,
+      });
+    case 'PaymentPending':
+      return apply(state, { hashes: withHash(state, event.data.paymentHash, { outcome: 'pending' }), updatedAt: event.data.observedAt });
+    case 'PaymentOutcomeUnknown':
+      return apply(state, {
+        hashes: withHash(state, event.data.paymentHash, { outcome: 'unknown' }),
+        lastError: event.data.reason,
+        updatedAt: event.data.observedAt,
+      });
+    case 'PaymentRejected':
+      return apply(state, {
+        hashes: withHash(state, event.data.paymentHash, { outcome: 'rejected' }),
+        lastError: event.data.reason,
+        updatedAt: event.data.rejectedAt,
+      });
+    case 'PaymentStatusChecked':
+      return apply(state, {
+        hashes: event.data.result === 'pending' ? withHash(state, event.data.paymentHash, { outcome: 'pending' }) : state.hashes,
+        updatedAt: event.data.checkedAt,
+      });
+    case 'PaymentNotFound':
+      return apply(state, { hashes: withHash(state, event.data.paymentHash, { outcome: 'not_found' }), updatedAt: event.data.checkedAt });
+    case 'InvoiceExpired':
+      return apply(state, {
+        currentInvoice: state.currentInvoice?.paymentHash === event.data.paymentHash ? null : state.currentInvoice,
+        lastError: `invoice ${event.data.paymentHash} expired at ${event.data.expiresAt}`,
+        updatedAt: event.data.observedAt,
+      });
+    case 'RetryQueued':
+      return apply(state, { lastError: event.data.reason, retryQueuedUntil: event.data.nextAttemptAt, updatedAt: event.data.queuedAt });
+    case 'PayoutCancelled':
+      return apply(state, { cancelled: true, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.cancelledAt });
+    case 'PayoutEscalated':
+      return apply(state, { escalated: true, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.escalatedAt });
+    case 'EscalationCleared':
+      return apply(state, { escalated: false, updatedAt: event.data.clearedAt });
+    default:
+      return assertNever(event);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled event: ${JSON.stringify(value)}`);
+}
+
+export function foldPayout(events: Iterable<PayoutEvent>): PayoutState | null {
+  let state: PayoutState | null = null;
+  for (const event of events) state = evolve(state, event);
+  return state;
+}

@@ -1,0 +1,26 @@
+import { LightningNetwork } from '../../domain/destination/lightning-network';
+
+export type Role = 'bot' | 'admin' | 'auditor';
+
+/** The validated configuration the rest of the service reads; secrets stay in here, never in logs. */
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  eventStore: { kind: 'sqlite' } | { kind: 'esdb'; connectionString: string };
+  /** null = sandbox mode: simulated wallet and Lightning Address server on loopback. */
+  voltz: { url: string; adminKey: string } | null;
+  voltzTimeoutMs: number;
+  network: LightningNetwork;
+  maxPayoutSats: number;
+  paymentRetryAttempts: number;
+  paymentRetryBaseMs: number;
+  paymentNotFoundGraceMs: number;
+  fallbackCron: string;
+  escalateAfterAttempts: number;
+  webhook: { url: string; secret: string } | null;
+  lnurlTimeoutMs: number;
+  lnurlHostOverrides: string | null;
+  apiKeys: Record<Role, string[]>;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

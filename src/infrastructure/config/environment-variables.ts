@@ -1,0 +1,153 @@
+import { CronTime } from 'cron';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidationArguments,
+  registerDecorator,
+} from 'class-validator';
+
+/** Six-field crons (seconds first) are accepted as well as the classic five. */
+function IsCron(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isCron',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'string') return false;
+          const fields = value.trim().split(/\s+/).length;
+          if (fields !== 5 && fields !== 6) return false;
+          try {
+            new CronTime(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property} must be a cron expression with five fields, or six with seconds first (got "${String(args?.value)}")`,
+      },
+    });
+}
+
+const API_KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
+const HOST_OVERRIDES = /^[a-z0-9.-]+=https?:\/\/[^\s,]+(,[a-z0-9.-]+=https?:\/\/[^\s,]+)*$/i;
+const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * The raw environment, validated with class-validator (api.md's table). Numbers
+ * arrive as strings and are converted before validation by `loadConfig`.
+ */
+export class EnvironmentVariables {
+  @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @IsIn(['sqlite', 'esdb'])
+  EVENT_STORE = 'sqlite';
+
+  @ValidateIf((env: EnvironmentVariables) => env.EVENT_STORE === 'esdb' || env.EVENTSTORE_CONNECTION_STRING !== undefined)
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string (required when EVENT_STORE=esdb)' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @IsOptional()
+  @IsUrl(urlOptions, { message: 'VOLTZ_URL must be an http(s) URL' })
+  @Matches(/^(?!.*\/api\/v1\/?$).*[^/]$/, { message: 'VOLTZ_URL must be the LNbits base URL, without a trailing "/" or "/api/v1"' })
+  VOLTZ_URL?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.VOLTZ_URL !== undefined)
+  @IsString({ message: 'VOLTZ_ADMIN_KEY is required when VOLTZ_URL is set' })
+  @Matches(/^\S+$/, { message: 'VOLTZ_ADMIN_KEY must not contain spaces' })
+  VOLTZ_ADMIN_KEY?: string;
+
+  @IsInt() @Min(100) @Max(600000)
+  VOLTZ_TIMEOUT_MS = 30000;
+
+  @IsIn(['bitcoin', 'testnet', 'signet', 'regtest'])
+  LIGHTNING_NETWORK = 'bitcoin';
+
+  // msat = sats * 1000 must stay a safe integer.
+  @IsInt() @Min(1) @Max(Math.floor(Number.MAX_SAFE_INTEGER / 1000))
+  MAX_PAYOUT_SATS = 1_000_000;
+
+  @IsInt() @Min(1) @Max(10)
+  PAYMENT_RETRY_ATTEMPTS = 4;
+
+  @IsInt() @Min(0) @Max(600000)
+  PAYMENT_RETRY_BASE_MS = 1000;
+
+  @IsInt() @Min(0) @Max(86_400_000)
+  PAYMENT_NOT_FOUND_GRACE_MS = 120000;
+
+  @IsCron()
+  FALLBACK_CRON = '*/5 * * * *';
+
+  @IsInt() @Min(1) @Max(1000)
+  ESCALATE_AFTER_ATTEMPTS = 10;
+
+  @IsOptional()
+  @IsUrl(urlOptions, { message: 'BOT_WEBHOOK_URL must be an http(s) URL' })
+  BOT_WEBHOOK_URL?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.BOT_WEBHOOK_URL !== undefined)
+  @IsString({ message: 'BOT_WEBHOOK_SECRET is required when BOT_WEBHOOK_URL is set' })
+  @Matches(/^.{16,}$/, { message: 'BOT_WEBHOOK_SECRET must be at least 16 characters' })
+  BOT_WEBHOOK_SECRET?: string;
+
+  @IsInt() @Min(100) @Max(120000)
+  LNURL_TIMEOUT_MS = 10000;
+
+  @IsOptional()
+  @Matches(HOST_OVERRIDES, { message: 'LNURL_HOST_OVERRIDES must look like "domain=http://127.0.0.1:8080,other.domain=https://host"' })
+  LNURL_HOST_OVERRIDES?: string;
+
+  @IsOptional()
+  @Matches(API_KEY_LIST, { message: 'BOT_API_KEYS must be a comma-separated list of keys without spaces' })
+  BOT_API_KEYS?: string;
+
+  @IsOptional()
+  @Matches(API_KEY_LIST, { message: 'ADMIN_API_KEYS must be a comma-separated list of keys without spaces' })
+  ADMIN_API_KEYS?: string;
+
+  @IsOptional()
+  @Matches(API_KEY_LIST, { message: 'AUDITOR_API_KEYS must be a comma-separated list of keys without spaces' })
+  AUDITOR_API_KEYS?: string;
+}
+
+export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
+  'PORT',
+  'VOLTZ_TIMEOUT_MS',
+  'MAX_PAYOUT_SATS',
+  'PAYMENT_RETRY_ATTEMPTS',
+  'PAYMENT_RETRY_BASE_MS',
+  'PAYMENT_NOT_FOUND_GRACE_MS',
+  'ESCALATE_AFTER_ATTEMPTS',
+  'LNURL_TIMEOUT_MS',
+];
+
+export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [
+  ...NUMERIC_VARIABLES,
+  'DATA_DIR',
+  'EVENT_STORE',
+  'EVENTSTORE_CONNECTION_STRING',
+  'VOLTZ_URL',
+  'VOLTZ_ADMIN_KEY',
+  'LIGHTNING_NETWORK',
+  'FALLBACK_CRON',
+  'BOT_WEBHOOK_URL',
+  'BOT_WEBHOOK_SECRET',
+  'LNURL_HOST_OVERRIDES',
+  'BOT_API_KEYS',
+  'ADMIN_API_KEYS',
+  'AUDITOR_API_KEYS',
+];

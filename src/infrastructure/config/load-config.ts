@@ -1,0 +1,63 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AppConfig } from './app-config';
+import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables, NUMERIC_VARIABLES } from './environment-variables';
+import { LightningNetwork } from '../../domain/destination/lightning-network';
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** Reads api.md's variables; every problem becomes one line, and any problem stops start-up. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of ENVIRONMENT_VARIABLE_NAMES) {
+    const value = env[key];
+    if (value === undefined || value.trim() === '') continue;
+    if ((NUMERIC_VARIABLES as string[]).includes(key)) {
+      if (!INTEGER.test(value.trim())) problems.push(`${key} must be an integer (got "${value}")`);
+      else raw[key] = Number(value.trim());
+    } else {
+      raw[key] = value.trim();
+    }
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const failed = new Set(problems.map((p) => p.split(' ')[0]));
+  for (const error of validateSync(vars, { forbidUnknownValues: false })) {
+    // Messages name the variable and never echo a value that could be a secret.
+    if (!failed.has(error.property)) problems.push(...Object.values(error.constraints ?? {}));
+  }
+  if (vars.BOT_WEBHOOK_SECRET !== undefined && vars.BOT_WEBHOOK_URL === undefined) {
+    problems.push('BOT_WEBHOOK_URL is required when BOT_WEBHOOK_SECRET is set');
+  }
+  if (vars.VOLTZ_ADMIN_KEY !== undefined && vars.VOLTZ_URL === undefined) {
+    problems.push('VOLTZ_URL is required when VOLTZ_ADMIN_KEY is set (without both the service runs in sandbox mode)');
+  }
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
+
+  const list = (value?: string): string[] => (value ? value.split(',') : []);
+  return {
+    port: vars.PORT,
+    dataDir: vars.DATA_DIR,
+    eventStore: vars.EVENT_STORE === 'esdb' ? { kind: 'esdb', connectionString: vars.EVENTSTORE_CONNECTION_STRING! } : { kind: 'sqlite' },
+    voltz: vars.VOLTZ_URL ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY! } : null,
+    voltzTimeoutMs: vars.VOLTZ_TIMEOUT_MS,
+    network: vars.LIGHTNING_NETWORK as LightningNetwork,
+    maxPayoutSats: vars.MAX_PAYOUT_SATS,
+    paymentRetryAttempts: vars.PAYMENT_RETRY_ATTEMPTS,
+    paymentRetryBaseMs: vars.PAYMENT_RETRY_BASE_MS,
+    paymentNotFoundGraceMs: vars.PAYMENT_NOT_FOUND_GRACE_MS,
+    fallbackCron: vars.FALLBACK_CRON,
+    escalateAfterAttempts: vars.ESCALATE_AFTER_ATTEMPTS,
+    webhook: vars.BOT_WEBHOOK_URL ? { url: vars.BOT_WEBHOOK_URL, secret: vars.BOT_WEBHOOK_SECRET! } : null,
+    lnurlTimeoutMs: vars.LNURL_TIMEOUT_MS,
+    lnurlHostOverrides: vars.LNURL_HOST_OVERRIDES ?? null,
+    apiKeys: { bot: list(vars.BOT_API_KEYS), admin: list(vars.ADMIN_API_KEYS), auditor: list(vars.AUDITOR_API_KEYS) },
+  };
+}

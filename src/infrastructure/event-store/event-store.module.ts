@@ -1,0 +1,36 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync } from 'fs';
+import { join } from 'path';
+import { CLOCK, Clock } from '../../application/ports/clock.port';
+import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { EsdbEventStore } from './esdb-event-store';
+import { SqliteEventStore } from './sqlite-event-store';
+
+export const SQLITE_EVENTS_FILE = 'events.sqlite';
+
+function createEventStore(config: AppConfig, clock: Clock): EventStore {
+  const logger = new Logger('EventStore');
+  if (config.eventStore.kind === 'esdb') {
+    logger.log('Event store: EventStoreDB');
+    return new EsdbEventStore({ connectionString: config.eventStore.connectionString });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
+  logger.log(`Event store: SQLite at ${filename}`);
+  return new SqliteEventStore({ filename, clock });
+}
+
+/** The configured event store; closed last, when the application shuts down. */
+@Global()
+@Module({
+  providers: [{ provide: EVENT_STORE, useFactory: createEventStore, inject: [APP_CONFIG, CLOCK] }],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

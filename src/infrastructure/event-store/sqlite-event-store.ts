@@ -1,0 +1,444 @@
+import { Logger } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import type { Clock } from '../../application/ports/clock.port';
+import {
+  ANY,
+  ConcurrencyError,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type AppendResult,
+  type EventHandler,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type Subscription,
+} from '../../application/ports/event-store.port';
+
+export interface SqliteEventStoreOptions {
+  filename: string;
+  clock: Clock;
+  /** How often subscriptions look for events appended by other processes sharing the file. */
+  pollIntervalMs?: number;
+  /** How long a write waits for another process holding the write lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 200;
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** Reads page through the table so a replay of the whole log never sits in memory. */
+const PAGE_SIZE = 500;
+
+// AUTOINCREMENT: a position is never handed out twice, even if the newest
+// rows were ever removed by hand; checkpoints stored by projections stay valid.
+// STRICT: a row with a wrongly typed column is refused instead of coerced.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position   INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream     TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    id         TEXT    NOT NULL UNIQUE,
+    type       TEXT    NOT NULL,
+    data       TEXT    NOT NULL,
+    metadata   TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  ) STRICT;
+`;
+
+const EVENT_COLUMNS = 'position, stream, revision, id, type, data, metadata, created_at';
+
+interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  created_at: string;
+}
+
+interface StoredLocation {
+  stream: string;
+  revision: number;
+  position: number;
+}
+
+interface AppendOutcome {
+  result: AppendResult;
+  written: boolean;
+}
+
+/**
+ * Embedded event store on one SQLite file (design.md, "Event store port").
+ *
+ * Several processes may open the same file: every append runs in its own
+ * BEGIN IMMEDIATE transaction, which takes SQLite's single write lock before
+ * the expected revision is read, so the check and the insert cannot be
+ * interleaved with another writer, and positions are assigned — and become
+ * visible — in commit order. That last property is what lets subscriptions
+ * follow the log by position without ever skipping an event.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly logger = new Logger(SqliteEventStore.name);
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly selectCurrentRevision: Database.Statement<[string], number | null>;
+  private readonly selectLocationById: Database.Statement<[string], StoredLocation>;
+  private readonly insertEvent: Database.Statement<[string, number, string, string, string, string, string]>;
+  private readonly selectStreamForwards: Database.Statement<[string, number, number], EventRow>;
+  private readonly selectStreamBackwards: Database.Statement<[string, number, number], EventRow>;
+  private readonly selectAllAfter: Database.Statement<[number, number], EventRow>;
+  private readonly selectOne: Database.Statement<[], number>;
+  private readonly appendTransaction: Database.Transaction<
+    (stream: string, events: EventToAppend[], expected: ExpectedRevision) => AppendOutcome
+  >;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.clock = options.clock;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.db = new Database(options.filename);
+    try {
+      // busy_timeout first: switching to WAL and creating the table need locks
+      // another process may hold while it opens the same file.
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+      this.db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsync'd at every commit, so an acknowledged append
+      // (a payout claim) survives a power cut, not only a process crash.
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    this.selectCurrentRevision = this.db
+      .prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?')
+      .pluck();
+    this.selectLocationById = this.db.prepare<[string], StoredLocation>(
+      'SELECT stream, revision, position FROM events WHERE id = ?',
+    );
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.selectStreamForwards = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+    );
+    this.selectStreamBackwards = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    );
+    this.selectAllAfter = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    );
+    this.selectOne = this.db.prepare<[], number>('SELECT 1').pluck();
+    this.appendTransaction = this.db.transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) =>
+      this.appendInTransaction(stream, events, expected),
+    );
+  }
+
+  async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    assertAppendable(events, expectedRevision);
+    let outcome: AppendOutcome;
+    try {
+      outcome = this.appendTransaction.immediate(stream, events, expectedRevision);
+    } catch (error) {
+      if (!isUniqueViolation(error)) {
+        throw error;
+      }
+      // The transaction was rolled back. An id collision is usually a retry
+      // whose expected revision still held (ANY, STREAM_EXISTS); the fast path
+      // does not look ids up first, so settle it here.
+      const replay = this.findReplay(stream, events, expectedRevision);
+      if (replay !== null) {
+        return replay;
+      }
+      if (error.message.includes('events.id')) {
+        throw new Error(`An event id of this batch is already stored (appending to ${stream}); event ids must be unique`);
+      }
+      // UNIQUE(stream, revision): another writer got there first. BEGIN
+      // IMMEDIATE should make this impossible; it stays a concurrency error
+      // if the file is ever written by something that skips the lock.
+      throw new ConcurrencyError(stream, expectedRevision, this.currentRevision(stream));
+    }
+    if (outcome.written) {
+      for (const subscription of this.subscriptions) {
+        subscription.wake();
+      }
+    }
+    return outcome.result;
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+    const backwards = options.direction === 'backwards';
+    const statement = backwards ? this.selectStreamBackwards : this.selectStreamForwards;
+    let cursor = options.from ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    assertNonNegativeInteger(cursor, 'from');
+    assertLimit(remaining);
+    while (remaining > 0) {
+      const pageSize = Math.min(PAGE_SIZE, remaining);
+      const rows = statement.all(stream, cursor, pageSize);
+      for (const row of rows) {
+        yield toStoredEvent(row);
+      }
+      if (rows.length < pageSize) {
+        return;
+      }
+      remaining -= rows.length;
+      const last = rows[rows.length - 1].revision;
+      cursor = backwards ? last - 1 : last + 1;
+      if (cursor < 0) {
+        return;
+      }
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    let cursor = parsePosition(options.after);
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    assertLimit(remaining);
+    while (remaining > 0) {
+      const pageSize = Math.min(PAGE_SIZE, remaining);
+      const rows = this.selectAllAfter.all(cursor, pageSize);
+      for (const row of rows) {
+        yield toStoredEvent(row);
+      }
+      if (rows.length < pageSize) {
+        return;
+      }
+      remaining -= rows.length;
+      cursor = rows[rows.length - 1].position;
+    }
+  }
+
+  subscribe(options: { after?: string | null }, handler: EventHandler): Subscription {
+    const subscription = new SqliteSubscription(
+      parsePosition(options.after),
+      handler,
+      (after) => this.selectAllAfter.all(after, PAGE_SIZE),
+      this.pollIntervalMs,
+      this.logger,
+      (closed) => this.subscriptions.delete(closed),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    this.selectOne.get();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+
+  private appendInTransaction(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendOutcome {
+    const current = this.selectCurrentRevision.get(stream) ?? null;
+    const actual = current ?? NO_STREAM;
+    if (!satisfies(expected, actual)) {
+      const replay = this.findReplay(stream, events, expected);
+      if (replay !== null) {
+        return { result: replay, written: false };
+      }
+      throw new ConcurrencyError(stream, expected, actual);
+    }
+    const createdAt = this.clock.now().toISOString();
+    let revision = current ?? -1;
+    let position: number | bigint = 0;
+    for (const event of events) {
+      revision += 1;
+      position = this.insertEvent.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        createdAt,
+      ).lastInsertRowid;
+    }
+    return { result: { nextRevision: revision, position: String(position) }, written: true };
+  }
+
+  /**
+   * Idempotency rule: a batch whose FIRST event id is already stored is a
+   * retry of an append that went through (typically the caller never saw the
+   * acknowledgement). It is acknowledged again with the stored outcome — the
+   * revision and position of the batch's last event — and nothing is written,
+   * whatever the expected revision says now.
+   *
+   * The retry must be the same batch: every id stored in this stream, at
+   * consecutive revisions in the given order. A batch that only partly matches
+   * is refused with a ConcurrencyError, as EventStoreDB does; a first id
+   * stored in another stream is a caller bug and fails loudly.
+   */
+  private findReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult | null {
+    const first = this.selectLocationById.get(events[0].id);
+    if (first === undefined) {
+      return null;
+    }
+    if (first.stream !== stream) {
+      throw new Error(`Event id ${events[0].id} is already stored in stream ${first.stream}, not ${stream}`);
+    }
+    let last = first;
+    for (let index = 1; index < events.length; index += 1) {
+      const stored = this.selectLocationById.get(events[index].id);
+      if (stored === undefined || stored.stream !== stream || stored.revision !== first.revision + index) {
+        throw new ConcurrencyError(stream, expected, this.currentRevision(stream));
+      }
+      last = stored;
+    }
+    return { nextRevision: last.revision, position: String(last.position) };
+  }
+
+  private currentRevision(stream: string): number | typeof NO_STREAM {
+    return this.selectCurrentRevision.get(stream) ?? NO_STREAM;
+  }
+}
+
+/**
+ * Follows the log by position: catch-up and live delivery are the same loop
+ * (read the next page after the last delivered position), so an event can
+ * neither be skipped nor delivered twice. The loop is woken right after each
+ * append made through this store and by a timer for appends made by other
+ * processes sharing the file.
+ */
+class SqliteSubscription implements Subscription {
+  private draining = false;
+  private wakeRequested = false;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private position: number,
+    private readonly handler: EventHandler,
+    private readonly readPage: (after: number) => EventRow[],
+    pollIntervalMs: number,
+    private readonly logger: Logger,
+    private readonly onClose: (subscription: SqliteSubscription) => void,
+  ) {
+    this.timer = setInterval(() => this.wake(), pollIntervalMs);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.closed) {
+      return;
+    }
+    if (this.draining) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.draining = true;
+    // Deferred so handlers never run inside the caller's append(), and a burst
+    // of appends is drained by one pass.
+    setImmediate(() => void this.drain());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.onClose(this);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      do {
+        this.wakeRequested = false;
+        for (let rows = this.nextPage(); rows.length > 0; rows = this.nextPage()) {
+          for (const row of rows) {
+            if (this.closed) {
+              return;
+            }
+            await this.handler(toStoredEvent(row));
+            this.position = row.position;
+          }
+        }
+      } while (this.wakeRequested);
+    } catch (error) {
+      // The position did not move past the failed event: the next poll
+      // retries it, so a transient failure (a busy read-model file) heals
+      // itself and nothing is skipped.
+      this.logger.error(
+        `Subscription handler failed after position ${this.position}; retrying on the next poll`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private nextPage(): EventRow[] {
+    return this.closed ? [] : this.readPage(this.position);
+  }
+}
+
+function assertAppendable(events: EventToAppend[], expected: ExpectedRevision): void {
+  if (events.length === 0) {
+    throw new RangeError('append needs at least one event');
+  }
+  if (typeof expected === 'number') {
+    assertNonNegativeInteger(expected, 'expectedRevision');
+  }
+}
+
+function satisfies(expected: ExpectedRevision, actual: number | typeof NO_STREAM): boolean {
+  switch (expected) {
+    case ANY:
+      return true;
+    case NO_STREAM:
+      return actual === NO_STREAM;
+    case STREAM_EXISTS:
+      return actual !== NO_STREAM;
+    default:
+      return actual === expected;
+  }
+}
+
+function parsePosition(position: string | null | undefined): number {
+  if (position === undefined || position === null) {
+    return 0;
+  }
+  if (!/^(0|[1-9][0-9]*)$/.test(position) || !Number.isSafeInteger(Number(position))) {
+    throw new RangeError(`Not a SQLite event store position: ${position}`);
+  }
+  return Number(position);
+}
+
+function assertNonNegativeInteger(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  }
+}
+
+function assertLimit(limit: number): void {
+  if (limit !== Number.POSITIVE_INFINITY) {
+    assertNonNegativeInteger(limit, 'limit');
+  }
+}
+
+function isUniqueViolation(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: String(row.position),
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    createdAt: row.created_at,
+  };
+}

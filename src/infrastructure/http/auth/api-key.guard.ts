@@ -1,0 +1,47 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'crypto';
+import { Request } from 'express';
+import { APP_CONFIG, AppConfig, Role } from '../../config/app-config';
+import { ROLES_KEY } from './roles.decorator';
+
+export interface AuthenticatedRequest extends Request {
+  roles?: Role[];
+  actor?: Role;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * Bearer API keys with roles. Keys are compared as SHA-256 digests with
+ * timingSafeEqual, against every configured key, so neither the length nor
+ * the position of a match leaks through timing. Keys are never logged.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly keys: { digest: Buffer; role: Role }[];
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.keys = (Object.entries(config.apiKeys) as [Role, string[]][]).flatMap(([role, keys]) => keys.map((key) => ({ digest: digest(key), role })));
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (!required) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    if (!match) throw new UnauthorizedException('Missing bearer API key');
+    const presented = digest(match[1]);
+    const roles = new Set<Role>();
+    for (const key of this.keys) if (timingSafeEqual(key.digest, presented)) roles.add(key.role);
+    if (roles.size === 0) throw new UnauthorizedException('Unknown API key');
+    const granted = required.filter((role) => roles.has(role));
+    if (granted.length === 0) throw new ForbiddenException(`This route needs the role ${required.join(' or ')}`);
+    request.roles = [...roles];
+    request.actor = granted[0];
+    return true;
+  }
+}

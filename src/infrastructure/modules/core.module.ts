@@ -1,0 +1,29 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { PAYOUT_SETTINGS } from '../../application/payout-settings';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { payoutSettingsFrom } from '../config/payout-settings.factory';
+import { RandomIdGenerator } from '../system/random-id-generator';
+import { SystemClock } from '../system/system-clock';
+
+export interface CoreOptions {
+  config: AppConfig;
+  /** Tests inject their own clock and ids; production uses the system's. */
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+/** Configuration, time and randomness: what every other module reads. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: options.config },
+      { provide: PAYOUT_SETTINGS, useValue: payoutSettingsFrom(options.config) },
+      { provide: CLOCK, useValue: options.clock ?? new SystemClock() },
+      { provide: ID_GENERATOR, useValue: options.ids ?? new RandomIdGenerator() },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,28 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { PAYOUT_READ_MODEL } from '../../application/ports/payout-read-model.port';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PayoutsProjection } from './payouts.projection';
+import { PROJECTIONS } from './projection';
+import { ProjectionRunner } from './projection-runner';
+import { READ_MODEL_DB, openReadModelDatabase } from './read-model-database';
+import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
+
+@Global()
+@Module({
+  providers: [
+    { provide: READ_MODEL_DB, useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind), inject: [APP_CONFIG] },
+    PayoutsProjection,
+    { provide: PROJECTIONS, useFactory: (...projections: unknown[]) => projections, inject: [PayoutsProjection] },
+    ProjectionRunner,
+    { provide: PAYOUT_READ_MODEL, useClass: SqlitePayoutReadModel },
+  ],
+  exports: [READ_MODEL_DB, ProjectionRunner, PAYOUT_READ_MODEL],
+})
+export class ProjectionsModule implements OnApplicationShutdown {
+  constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
+
+  onApplicationShutdown(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,211 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Logger } from '@nestjs/common';
+import { NO_STREAM, type StoredEvent } from '../../src/application/ports/event-store.port';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
+import { Condition, collect, newEvent, runEventStoreContract, uniqueStream } from './event-store.contract';
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+const REGISTER_TS = join(PROJECT_ROOT, 'test', 'support', 'register-ts.js');
+const CHILD = join(__dirname, 'fixtures', 'sqlite-event-store-child.ts');
+const FIXED_CLOCK = { now: () => new Date('2025-03-01T12:00:00.000Z') };
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sqlite-event-store-'));
+}
+
+function openStore(filename: string, pollIntervalMs?: number): SqliteEventStore {
+  return new SqliteEventStore({ filename, clock: FIXED_CLOCK, pollIntervalMs });
+}
+
+runEventStoreContract('SqliteEventStore', async () => {
+  const dir = tempDir();
+  const store = openStore(join(dir, 'events.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+interface Child {
+  process: ChildProcessWithoutNullStreams;
+  lines: AsyncIterator<string>;
+  exited: Promise<number | null>;
+}
+
+function spawnChild(...args: string[]): Child {
+  const child = spawn(process.execPath, ['--require', REGISTER_TS, CHILD, ...args], { cwd: PROJECT_ROOT });
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit, rejectExit) => {
+    child.on('error', rejectExit);
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null) {
+        rejectExit(new Error(`child exited with ${code}: ${stderr.join('')}`));
+      } else {
+        resolveExit(code);
+      }
+    });
+  });
+  // Surfaces a crash even while the test is waiting for a line.
+  exited.catch(() => undefined);
+  return { process: child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
+}
+
+async function nextLine(child: Child): Promise<string> {
+  const line = await Promise.race([
+    child.lines.next(),
+    child.exited.then((code) => {
+      throw new Error(`child exited (${code}) before printing a line`);
+    }),
+  ]);
+  if (line.done) {
+    throw new Error('child closed stdout');
+  }
+  return line.value;
+}
+
+describe('SqliteEventStore (SQLite specifics)', () => {
+  let dir: string;
+  let filename: string;
+  const stores: SqliteEventStore[] = [];
+
+  beforeEach(() => {
+    dir = tempDir();
+    filename = join(dir, 'events.db');
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open(pollIntervalMs?: number): SqliteEventStore {
+    const store = openStore(filename, pollIntervalMs);
+    stores.push(store);
+    return store;
+  }
+
+  it('stamps createdAt with the injected clock', async () => {
+    const store = open();
+    const stream = uniqueStream('clock');
+    await store.append(stream, [newEvent()], NO_STREAM);
+
+    const [stored] = await collect(store.readStream(stream));
+
+    expect(stored.createdAt).toBe('2025-03-01T12:00:00.000Z');
+  });
+
+  it('uses decimal integer positions and pages through long reads', async () => {
+    const store = open();
+    const stream = uniqueStream('pages');
+    const events = Array.from({ length: 1_234 }, (_, index) => newEvent('Bulk', { index }));
+    await store.append(stream, events, NO_STREAM);
+
+    const all = await collect(store.readAll());
+    const backwards = await collect(store.readStream(stream, { direction: 'backwards', from: 1_100, limit: 700 }));
+
+    expect(all.map((event) => event.position)).toEqual(events.map((_, index) => String(index + 1)));
+    expect(backwards.map((event) => event.revision)).toEqual(Array.from({ length: 700 }, (_, index) => 1_100 - index));
+  });
+
+  it('delivers to subscribers events appended through another connection to the same file (polling)', async () => {
+    const reader = open(10);
+    const writer = open(10);
+    const stream = uniqueStream('polled');
+    const received: StoredEvent[] = [];
+    const changed = new Condition();
+    reader.subscribe({}, (event) => {
+      received.push(event);
+      changed.notify();
+    });
+
+    for (let revision = 0; revision < 5; revision += 1) {
+      await writer.append(stream, [newEvent('Remote')], revision === 0 ? NO_STREAM : revision - 1);
+    }
+    await changed.wait(() => received.length === 5, 'the events written by the other connection');
+
+    expect(received.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('retries a failed handler on the same event instead of skipping it', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const store = open(10);
+    const stream = uniqueStream('retry');
+    await store.append(stream, [newEvent('First'), newEvent('Second')], NO_STREAM);
+    const delivered: number[] = [];
+    const changed = new Condition();
+    let failures = 0;
+
+    store.subscribe({}, (event) => {
+      if (event.revision === 0 && failures === 0) {
+        failures += 1;
+        throw new Error('read model busy');
+      }
+      delivered.push(event.revision);
+      changed.notify();
+    });
+    await changed.wait(() => delivered.length === 2, 'both events after the retry');
+
+    expect(failures).toBe(1);
+    expect(delivered).toEqual([0, 1]);
+  });
+
+  it('lets exactly one process win each claim when several processes race on one file', async () => {
+    const store = open();
+    const prefix = uniqueStream('claim');
+    const streamCount = 40;
+    for (let index = 0; index < streamCount; index += 1) {
+      await store.append(`${prefix}-${index}`, [newEvent('Opened')], NO_STREAM);
+    }
+    const children = Array.from({ length: 3 }, () => spawnChild('contend', filename, prefix, String(streamCount)));
+
+    for (const child of children) {
+      expect(await nextLine(child)).toBe('ready');
+    }
+    for (const child of children) {
+      child.process.stdin.write('go\n');
+    }
+    const reports = await Promise.all(
+      children.map(async (child) => JSON.parse(await nextLine(child)) as { won: Record<string, string>; lost: string[] }),
+    );
+    await Promise.all(children.map((child) => child.exited));
+
+    for (let index = 0; index < streamCount; index += 1) {
+      const stream = `${prefix}-${index}`;
+      const winners = reports.filter((report) => stream in report.won);
+      expect(winners).toHaveLength(1);
+      expect(reports.filter((report) => report.lost.includes(stream))).toHaveLength(children.length - 1);
+      const stored = await collect(store.readStream(stream));
+      expect(stored.map((event) => event.revision)).toEqual([0, 1]);
+      expect(stored[1].id).toBe(winners[0].won[stream]);
+    }
+  });
+
+  it('keeps every acknowledged append when the writing process is killed mid-way (SIGKILL)', async () => {
+    const stream = uniqueStream('durable');
+    const child = spawnChild('append-forever', filename, stream);
+    const acknowledged: Array<{ revision: number; id: string }> = [];
+
+    while (acknowledged.length < 60) {
+      const [revision, id] = (await nextLine(child)).split(' ');
+      acknowledged.push({ revision: Number(revision), id });
+    }
+    child.process.kill('SIGKILL');
+    await child.exited;
+
+    const stored = await collect(open().readStream(stream));
+    expect(stored.length).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(stored.map((event) => event.revision)).toEqual(stored.map((_, index) => index));
+    for (const { revision, id } of acknowledged) {
+      expect(stored[revision].id).toBe(id);
+    }
+  });
+});

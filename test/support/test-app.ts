@@ -1,0 +1,44 @@
+import { INestApplication } from '@nestjs/common';
+import { AddressInfo } from 'net';
+import { Clock } from '../../src/application/ports/clock.port';
+import { createApp } from '../../src/infrastructure/bootstrap/create-app';
+import { AppConfig } from '../../src/infrastructure/config/app-config';
+import { loadConfig } from '../../src/infrastructure/config/load-config';
+import { makeTempDir } from './temp-dir';
+
+export const KEYS = { bot: 'bot-key-0123456789', admin: 'admin-key-0123456789', auditor: 'auditor-key-0123456789', both: 'admin-and-auditor-key' };
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  config: AppConfig;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The real Nest app over real HTTP on 127.0.0.1, with a fresh SQLite store in a temp dir. */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string } = {}): Promise<TestApp> {
+  const temp = options.dataDir ? null : makeTempDir('pll-e2e');
+  const dataDir = options.dataDir ?? temp!.path;
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    BOT_API_KEYS: KEYS.bot,
+    ADMIN_API_KEYS: `${KEYS.admin},${KEYS.both}`,
+    AUDITOR_API_KEYS: `${KEYS.auditor},${KEYS.both}`,
+    LIGHTNING_NETWORK: 'regtest',
+    ...options.env,
+  });
+  const app = await createApp({ config, clock: options.clock, logger: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    dataDir,
+    async close() {
+      await app.close();
+      temp?.remove();
+    },
+  };
+}
