@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   NO_STREAM,
   STREAM_EXISTS,
+  comparePositions,
   type EventMetadata,
   type EventStore,
   type EventToAppend,
@@ -65,22 +66,6 @@ export async function expectConflict(
 }
 
 /**
- * Orders positions of either adapter without knowing their encoding: SQLite
- * positions are one decimal integer, EventStoreDB ones `commit/prepare`.
- */
-export function comparePositions(a: string, b: string): number {
-  const left = a.split('/').map(BigInt);
-  const right = b.split('/').map(BigInt);
-  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
-    const difference = (left[index] ?? 0n) - (right[index] ?? 0n);
-    if (difference !== 0n) {
-      return difference < 0n ? -1 : 1;
-    }
-  }
-  return 0;
-}
-
-/**
  * Lets a test await a condition that a subscription handler makes true,
  * instead of sleeping: the handler calls notify(), waiters re-check.
  */
@@ -117,7 +102,7 @@ export class Condition {
   }
 }
 
-function ids(events: StoredEvent[]): string[] {
+function ids(events: Array<{ id: string }>): string[] {
   return events.map((event) => event.id);
 }
 
@@ -393,6 +378,14 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
 
       expect(witness[0].position).toBe(last.position);
       expect(received).toHaveLength(11);
+    });
+
+    it('reports the position of the newest event as the head', async () => {
+      const stream = uniqueStream('head');
+      await store.append(stream, [newEvent()], NO_STREAM);
+      const newest = await store.append(stream, [newEvent(), newEvent()], 0);
+
+      expect(await store.headPosition()).toBe(newest.position);
     });
 
     it('answers ping', async () => {

@@ -39,6 +39,8 @@ interface Child {
   exited: Promise<number | null>;
 }
 
+const children: Child[] = [];
+
 function spawnChild(...args: string[]): Child {
   const child = spawn(process.execPath, ['--require', REGISTER_TS, CHILD, ...args], { cwd: PROJECT_ROOT });
   const stderr: string[] = [];
@@ -55,7 +57,9 @@ function spawnChild(...args: string[]): Child {
   });
   // Surfaces a crash even while the test is waiting for a line.
   exited.catch(() => undefined);
-  return { process: child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
+  const spawned = { process: child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
+  children.push(spawned);
+  return spawned;
 }
 
 async function nextLine(child: Child): Promise<string> {
@@ -82,6 +86,12 @@ describe('SqliteEventStore (SQLite specifics)', () => {
   });
 
   afterEach(async () => {
+    // A failed test must not leave writers behind on the file being deleted.
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+      }
+    }
     await Promise.all(stores.splice(0).map((store) => store.close()));
     jest.restoreAllMocks();
     rmSync(dir, { recursive: true, force: true });
@@ -101,6 +111,10 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     const [stored] = await collect(store.readStream(stream));
 
     expect(stored.createdAt).toBe('2025-03-01T12:00:00.000Z');
+  });
+
+  it('has no head position while the log is empty', async () => {
+    expect(await open().headPosition()).toBeNull();
   });
 
   it('uses decimal integer positions and pages through long reads', async () => {
@@ -158,6 +172,21 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     expect(delivered).toEqual([0, 1]);
   });
 
+  it('does not keep the process alive once its subscription is closed', async () => {
+    const child = spawnChild('subscribe-then-close', filename);
+
+    expect(await nextLine(child)).toBe('closed');
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the child is still running 5 s after closing its subscription')), 5_000);
+    });
+    try {
+      await expect(Promise.race([child.exited, stuck])).resolves.toBe(0);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
   it('lets exactly one process win each claim when several processes race on one file', async () => {
     const store = open();
     const prefix = uniqueStream('claim');
@@ -165,24 +194,24 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     for (let index = 0; index < streamCount; index += 1) {
       await store.append(`${prefix}-${index}`, [newEvent('Opened')], NO_STREAM);
     }
-    const children = Array.from({ length: 3 }, () => spawnChild('contend', filename, prefix, String(streamCount)));
+    const contenders = Array.from({ length: 3 }, () => spawnChild('contend', filename, prefix, String(streamCount)));
 
-    for (const child of children) {
+    for (const child of contenders) {
       expect(await nextLine(child)).toBe('ready');
     }
-    for (const child of children) {
-      child.process.stdin.write('go\n');
+    for (const child of contenders) {
+      child.process.stdin.end('go\n');
     }
     const reports = await Promise.all(
-      children.map(async (child) => JSON.parse(await nextLine(child)) as { won: Record<string, string>; lost: string[] }),
+      contenders.map(async (child) => JSON.parse(await nextLine(child)) as { won: Record<string, string>; lost: string[] }),
     );
-    await Promise.all(children.map((child) => child.exited));
+    await Promise.all(contenders.map((child) => child.exited));
 
     for (let index = 0; index < streamCount; index += 1) {
       const stream = `${prefix}-${index}`;
       const winners = reports.filter((report) => stream in report.won);
       expect(winners).toHaveLength(1);
-      expect(reports.filter((report) => report.lost.includes(stream))).toHaveLength(children.length - 1);
+      expect(reports.filter((report) => report.lost.includes(stream))).toHaveLength(contenders.length - 1);
       const stored = await collect(store.readStream(stream));
       expect(stored.map((event) => event.revision)).toEqual([0, 1]);
       expect(stored[1].id).toBe(winners[0].won[stream]);

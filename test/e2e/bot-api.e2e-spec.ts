@@ -4,6 +4,8 @@ import { KEYS, TestApp, startTestApp } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+/** The app runs in sandbox mode: these addresses resolve on its loopback Lightning Address server. */
+const address = (user: string) => `${user}@sandbox.pix-lightning.test`;
 let sequence = 0;
 const e2eId = () => `E${String(++sequence).padStart(31, '0')}`;
 
@@ -52,8 +54,8 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     });
 
     it('201 with a Lightning Address (lower-cased, lightning: prefix accepted) goes to RESOLVING', async () => {
-      const res = await post(payoutBody({ destination: 'lightning:Alice@Example.com' })).expect(201);
-      expect(res.body).toMatchObject({ status: 'RESOLVING', destination: 'alice@example.com' });
+      const res = await post(payoutBody({ destination: 'lightning:Alice@SANDBOX.pix-lightning.test' })).expect(201);
+      expect(res.body).toMatchObject({ status: 'RESOLVING', destination: address('alice') });
     });
 
     it('201 with a valid BOLT11 goes to PAYING', async () => {
@@ -63,21 +65,30 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     });
 
     it('200 when the same order is sent again, and nothing new is recorded', async () => {
-      const body = payoutBody({ destination: 'bob@example.com' });
+      const body = payoutBody();
       const first = await post(body).expect(201);
       const again = await post(body).expect(200);
       expect(again.body).toEqual(first.body);
-      const withoutDestination = await post({ ...body, destination: undefined }).expect(200);
-      expect(withoutDestination.body.destination).toBe('bob@example.com');
       const audit = await request(t.url).get(`/v1/audit/payouts/${body.orderId}/events`).set(bearer(KEYS.auditor)).expect(200);
-      expect(audit.body.events.map((e: { type: string }) => e.type)).toEqual(['PixConfirmed', 'DestinationSubmitted']);
+      expect(audit.body.events.map((e: { type: string }) => e.type)).toEqual(['PixConfirmed']);
+    });
+
+    it('200 on a replay with or without the destination given first, confirming the PIX once', async () => {
+      const body = payoutBody({ destination: address('bob') });
+      await post(body).expect(201);
+      expect((await post(body).expect(200)).body.destination).toBe(address('bob'));
+      expect((await post({ ...body, destination: undefined }).expect(200)).body.destination).toBe(address('bob'));
+      const audit = await request(t.url).get(`/v1/audit/payouts/${body.orderId}/events`).set(bearer(KEYS.auditor)).expect(200);
+      const types = audit.body.events.map((e: { type: string }) => e.type);
+      expect(types.filter((type: string) => type === 'PixConfirmed')).toHaveLength(1);
+      expect(types.filter((type: string) => type === 'DestinationSubmitted')).toHaveLength(1);
     });
 
     it('200 when a replay adds the destination the first request lacked', async () => {
       const body = payoutBody();
       await post(body).expect(201);
-      const res = await post({ ...body, destination: 'carol@example.com' }).expect(200);
-      expect(res.body).toMatchObject({ status: 'RESOLVING', destination: 'carol@example.com' });
+      const res = await post({ ...body, destination: address('carol') }).expect(200);
+      expect(res.body).toMatchObject({ status: 'RESOLVING', destination: address('carol') });
     });
 
     it('409 when the orderId exists with different values', async () => {
@@ -203,15 +214,15 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     it('202 while awaiting a destination', async () => {
       const body = payoutBody();
       await post(body).expect(201);
-      const res = await put(body.orderId, 'dave@example.com').expect(202);
-      expect(res.body).toMatchObject({ orderId: body.orderId, status: 'RESOLVING', destination: 'dave@example.com' });
+      const res = await put(body.orderId, address('dave')).expect(202);
+      expect(res.body).toMatchObject({ orderId: body.orderId, status: 'RESOLVING', destination: address('dave') });
     });
 
-    it('409 once the payout is resolving or paying', async () => {
-      const body = payoutBody({ destination: 'erin@example.com' });
+    it('409 once a destination is being paid (or was paid)', async () => {
+      const body = payoutBody({ destination: address('erin') });
       await post(body).expect(201);
       const res = await put(body.orderId, invoice()).expect(409);
-      expect(res.body.message).toMatch(/RESOLVING/);
+      expect(res.body.message).toMatch(/RESOLVING|PAYING|in flight|settled/);
     });
 
     it('404 for an unknown order', async () => {
@@ -231,11 +242,12 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
 
   describe('auditor endpoints', () => {
     it('a stream reads back with revisions 0..n, positions and metadata', async () => {
-      const body = payoutBody({ destination: 'frank@example.com' });
+      const body = payoutBody({ destination: address('frank') });
       await post(body).set({ 'X-Correlation-Id': 'corr-123' }).expect(201);
       const res = await request(t.url).get(`/v1/audit/payouts/${body.orderId}/events`).set(bearer(KEYS.auditor)).expect(200);
       expect(res.body.stream).toBe(`payout-${body.orderId}`);
-      expect(res.body.events.map((e: { revision: number }) => e.revision)).toEqual([0, 1]);
+      expect(res.body.events.map((e: { revision: number }) => e.revision)).toEqual(res.body.events.map((_: unknown, i: number) => i));
+      expect(res.body.events.slice(0, 2).map((e: { type: string }) => e.type)).toEqual(['PixConfirmed', 'DestinationSubmitted']);
       expect(res.body.events[0]).toMatchObject({
         type: 'PixConfirmed',
         data: { orderId: body.orderId, amountSats: 21000, amountCents: 5000, endToEndId: body.pix.endToEndId },

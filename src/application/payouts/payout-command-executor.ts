@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
 import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { decide } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
@@ -8,6 +9,7 @@ import { ApplicationError, ApplicationErrorKind } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { ConcurrencyError } from '../ports/event-store.port';
+import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
 
 export interface ExecutedCommand {
@@ -30,6 +32,7 @@ const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
   escalated: 'conflict',
   payment_hash_dead: 'unprocessable',
   invoice_expired: 'unprocessable',
+  invoice_mismatch: 'unprocessable',
   unknown_payment_hash: 'conflict',
   invalid_transition: 'conflict',
 };
@@ -48,6 +51,7 @@ export class PayoutCommandExecutor {
 
   constructor(
     private readonly repository: PayoutRepository,
+    private readonly eventBus: EventBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -74,6 +78,7 @@ export class PayoutCommandExecutor {
         throw error;
       }
       const state = result.events.reduce<PayoutState | null>(evolve, loaded.state);
+      this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId));
       return { before: loaded.state, state, events: result.events };
     }
   }

@@ -8,5 +8,11 @@ export interface IdGenerator {
   next(): string;
 }
 
+/** Uniform in [0, 1): jitter for backoffs. */
+export interface RandomSource {
+  next(): number;
+}
+
 export const CLOCK = Symbol('CLOCK');
+export const RANDOM = Symbol('RANDOM');
 export const ID_GENERATOR = Symbol('ID_GENERATOR');

@@ -22,7 +22,7 @@ export type PayOutcome =
   | { kind: 'failed'; reason: string; newInvoiceMayHelp: boolean; http520?: Http520Info }
   | { kind: 'pending'; reason: string; http520?: Http520Info }
   | { kind: 'unknown'; reason: string; http520?: Http520Info }
-  | { kind: 'rejected'; reason: string; category: 'configuration' | 'limit' | 'bad_request' };
+  | { kind: 'rejected'; reason: string; category: 'configuration' | 'limit' | 'bad_request'; http520?: Http520Info };
 
 /** Answer of GET /api/v1/payments/{hash}. */
 export type PaymentStatus =

@@ -175,7 +175,7 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
   const record = state.hashes[paymentHash];
   if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
   const prefix: PayoutEvent[] = [];
-  if (outcome.kind !== 'rejected' && outcome.http520) prefix.push(payment520(record.lastAttempt, paymentHash, outcome.http520, at));
+  if (outcome.http520) prefix.push(payment520(record.lastAttempt, paymentHash, outcome.http520, at));
 
   // First answer wins: a late answer for a claim already resolved (by a status check) changes nothing,
   // except that money truth is never dropped: a "settled" answer is recorded (or escalated if another hash settled).
@@ -201,7 +201,12 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
     case 'unknown':
       return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason: outcome.reason, observedAt: at } });
     case 'rejected':
-      return accept({ type: 'PaymentRejected', data: { paymentHash, reason: outcome.reason, category: outcome.category, rejectedAt: at } });
+      if (record.claims > 1) {
+        // A refusal of a re-send proves nothing either: the first send may have paid.
+        const reason = `refused on a re-send (${outcome.reason}): only a status check can tell`;
+        return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });
+      }
+      return accept(...prefix, { type: 'PaymentRejected', data: { paymentHash, reason: outcome.reason, category: outcome.category, rejectedAt: at } });
     default:
       return assertNever(outcome);
   }
@@ -226,7 +231,7 @@ function payment520(attempt: number, paymentHash: string, info: NonNullable<Extr
 /** Settled at most once; a second hash reported paid means money was doubled: a human must look. */
 function settled(state: PayoutState, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
   if (!state.settlement) return [{ type: 'PaymentSettled', data: { paymentHash, preimage, feeMsat, settledAt: at } }];
-  if (state.settlement.paymentHash === paymentHash) return [];
+  if (state.settlement.paymentHash === paymentHash || state.escalated) return [];
   return [{ type: 'PayoutEscalated', data: { reason: `Second payment hash ${paymentHash} reported paid after ${state.settlement.paymentHash}`, escalatedAt: at } }];
 }
 

@@ -12,8 +12,9 @@ export type NextStep =
 /**
  * design.md rules 3 and 4: a hash that could still settle is only ever
  * resolved by a status check; once every hash is dead, pay the current invoice
- * (a hash dead by 404 keeps its invoice, so it is re-POSTed as is) unless it is
- * too close to expiry, else resolve the address again.
+ * (a hash dead by 404 keeps its invoice, so it is re-POSTed as is while it is
+ * unexpired; a fresh invoice too close to expiry is dropped), else resolve the
+ * address again.
  */
 export function nextStep(state: PayoutState | null, now: Date, invoiceMarginMs: number): NextStep {
   if (!state) return { kind: 'none', reason: 'no such payout' };
@@ -26,7 +27,11 @@ export function nextStep(state: PayoutState | null, now: Date, invoiceMarginMs: 
   if (state.needsNewDestination) return { kind: 'none', reason: 'awaiting a new destination' };
   const invoice = state.currentInvoice;
   if (invoice) {
-    if (Date.parse(invoice.expiresAt) - now.getTime() < invoiceMarginMs) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
+    // A fresh invoice needs the margin; one already sent (dead by 404) is re-sent until it really expires,
+    // because a new invoice could be paid alongside a late copy of the first request.
+    const alreadySent = state.hashes[invoice.paymentHash] !== undefined;
+    const remainingMs = Date.parse(invoice.expiresAt) - now.getTime();
+    if (remainingMs <= 0 || (!alreadySent && remainingMs < invoiceMarginMs)) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
     return { kind: 'pay', invoice };
   }
   if (state.destination.kind === 'lightning_address') return { kind: 'resolve', address: state.destination.value };

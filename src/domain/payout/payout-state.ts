@@ -40,6 +40,10 @@ export interface PayoutState {
   cancelled: boolean;
   /** Set while the order waits in the fallback view; cleared by progress. */
   retryQueuedUntil: string | null;
+  /** How many times in-process retries ran out: escalation counts these as well as payment attempts. */
+  retriesQueued: number;
+  /** Counters at the last EscalationCleared: an admin's retry gets a fresh allowance of attempts. */
+  escalationBaseline: { attempts: number; retriesQueued: number };
 }
 
 const LIVE: ReadonlySet<HashOutcome> = new Set(['in_flight', 'pending', 'unknown']);
@@ -59,9 +63,10 @@ function withHash(state: PayoutState, paymentHash: string, patch: Partial<Paymen
 
 /** The status a running payout falls back to when no terminal or queued condition holds. */
 export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
+  // Escalation outranks settlement: after a settlement it can only mean a second hash was paid too.
+  if (state.escalated) return 'NEEDS_ATTENTION';
   if (state.settlement) return 'SETTLED';
   if (state.cancelled) return 'CANCELLED';
-  if (state.escalated) return 'NEEDS_ATTENTION';
   if (!state.destination) return 'AWAITING_DESTINATION';
   const live = Object.values(state.hashes).some(isLive);
   if (!live && (state.needsNewDestination || (state.destination.kind === 'bolt11' && !state.currentInvoice))) return 'FAILED';
@@ -98,6 +103,8 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       escalated: false,
       cancelled: false,
       retryQueuedUntil: null,
+      retriesQueued: 0,
+      escalationBaseline: { attempts: 0, retriesQueued: 0 },
     };
   }
   if (!state) return null;
@@ -145,6 +152,8 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       return apply(state, {
         hashes: withHash(state, event.data.paymentHash, { outcome: 'settled' }),
         settlement: { ...event.data },
+        // The money moved: whatever was escalated while the outcome was unknown is answered.
+        escalated: false,
         retryQueuedUntil: null,
         updatedAt: event.data.settledAt,
       });
@@ -184,13 +193,22 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         updatedAt: event.data.observedAt,
       });
     case 'RetryQueued':
-      return apply(state, { lastError: event.data.reason, retryQueuedUntil: event.data.nextAttemptAt, updatedAt: event.data.queuedAt });
+      return apply(state, {
+        lastError: event.data.reason,
+        retryQueuedUntil: event.data.nextAttemptAt,
+        retriesQueued: state.retriesQueued + 1,
+        updatedAt: event.data.queuedAt,
+      });
     case 'PayoutCancelled':
-      return apply(state, { cancelled: true, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.cancelledAt });
+      return apply(state, { cancelled: true, escalated: false, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.cancelledAt });
     case 'PayoutEscalated':
       return apply(state, { escalated: true, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.escalatedAt });
     case 'EscalationCleared':
-      return apply(state, { escalated: false, updatedAt: event.data.clearedAt });
+      return apply(state, {
+        escalated: false,
+        escalationBaseline: { attempts: state.attempts, retriesQueued: state.retriesQueued },
+        updatedAt: event.data.clearedAt,
+      });
     default:
       return assertNever(event);
   }

@@ -19,7 +19,8 @@ export interface AppConfig {
   escalateAfterAttempts: number;
   webhook: { url: string; secret: string } | null;
   lnurlTimeoutMs: number;
-  lnurlHostOverrides: string | null;
+  /** domain -> base URL: Lightning Addresses at domain resolve there (sandboxes and tests). */
+  lnurlHostOverrides: ReadonlyMap<string, string>;
   apiKeys: Record<Role, string[]>;
 }
 

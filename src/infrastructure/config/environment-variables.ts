@@ -39,7 +39,6 @@ function IsCron(): PropertyDecorator {
 }
 
 const API_KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
-const HOST_OVERRIDES = /^[a-z0-9.-]+=https?:\/\/[^\s,]+(,[a-z0-9.-]+=https?:\/\/[^\s,]+)*$/i;
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -107,8 +106,9 @@ export class EnvironmentVariables {
   @IsInt() @Min(100) @Max(120000)
   LNURL_TIMEOUT_MS = 10000;
 
+  /** Parsed and checked by parseHostOverrides, which names each bad entry. */
   @IsOptional()
-  @Matches(HOST_OVERRIDES, { message: 'LNURL_HOST_OVERRIDES must look like "domain=http://127.0.0.1:8080,other.domain=https://host"' })
+  @IsString()
   LNURL_HOST_OVERRIDES?: string;
 
   @IsOptional()

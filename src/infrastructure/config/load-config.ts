@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
 import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables, NUMERIC_VARIABLES } from './environment-variables';
 import { LightningNetwork } from '../../domain/destination/lightning-network';
+import { parseHostOverrides } from '../lnurl/parse-host-overrides';
 
 export class InvalidConfigurationError extends Error {
   constructor(readonly problems: string[]) {
@@ -39,7 +40,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (vars.VOLTZ_ADMIN_KEY !== undefined && vars.VOLTZ_URL === undefined) {
     problems.push('VOLTZ_URL is required when VOLTZ_ADMIN_KEY is set (without both the service runs in sandbox mode)');
   }
-  if (problems.length > 0) throw new InvalidConfigurationError(problems);
+  const overrides = parseHostOverrides(vars.LNURL_HOST_OVERRIDES);
+  if (!overrides.ok) problems.push(...overrides.errors);
+  if (problems.length > 0 || !overrides.ok) throw new InvalidConfigurationError(problems);
 
   const list = (value?: string): string[] => (value ? value.split(',') : []);
   return {
@@ -57,7 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     escalateAfterAttempts: vars.ESCALATE_AFTER_ATTEMPTS,
     webhook: vars.BOT_WEBHOOK_URL ? { url: vars.BOT_WEBHOOK_URL, secret: vars.BOT_WEBHOOK_SECRET! } : null,
     lnurlTimeoutMs: vars.LNURL_TIMEOUT_MS,
-    lnurlHostOverrides: vars.LNURL_HOST_OVERRIDES ?? null,
+    lnurlHostOverrides: overrides.overrides,
     apiKeys: { bot: list(vars.BOT_API_KEYS), admin: list(vars.ADMIN_API_KEYS), auditor: list(vars.AUDITOR_API_KEYS) },
   };
 }

@@ -174,6 +174,25 @@ export class EsdbEventStore implements EventStore {
     await this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }).toArray();
   }
 
+  /**
+   * The newest event a subscriber of this store can see: system events are
+   * skipped, or a projection waiting to reach the head would wait for an
+   * event it is never given.
+   */
+  async headPosition(): Promise<string | null> {
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END });
+    try {
+      for await (const resolved of read) {
+        if (resolved.event !== undefined && !isSystemEvent(resolved.event)) {
+          return encodePosition(resolved.event.position);
+        }
+      }
+      return null;
+    } finally {
+      await read.cancel();
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     await this.client.dispose();

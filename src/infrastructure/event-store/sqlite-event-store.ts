@@ -96,6 +96,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamBackwards: Database.Statement<[string, number, number], EventRow>;
   private readonly selectAllAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectOne: Database.Statement<[], number>;
+  private readonly selectHeadPosition: Database.Statement<[], number | null>;
   private readonly appendTransaction: Database.Transaction<
     (stream: string, events: EventToAppend[], expected: ExpectedRevision) => AppendOutcome
   >;
@@ -137,6 +138,7 @@ export class SqliteEventStore implements EventStore {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
     this.selectOne = this.db.prepare<[], number>('SELECT 1').pluck();
+    this.selectHeadPosition = this.db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
     this.appendTransaction = this.db.transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) =>
       this.appendInTransaction(stream, events, expected),
     );
@@ -232,6 +234,11 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     this.selectOne.get();
+  }
+
+  async headPosition(): Promise<string | null> {
+    const head = this.selectHeadPosition.get() ?? null;
+    return head === null ? null : String(head);
   }
 
   async close(): Promise<void> {

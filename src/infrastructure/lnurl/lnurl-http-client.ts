@@ -8,6 +8,8 @@ import { forbiddenAddressReason } from './ip-address-policy';
 /** A fetch either answered (any HTTP status) or failed; failures say whether trying again later can help. */
 export type LnurlFetch = { ok: true; status: number; body: string; url: string } | { ok: false; permanent: boolean; reason: string };
 
+type SingleFetch = (LnurlFetch & { ok: true; location: string | null }) | (LnurlFetch & { ok: false });
+
 export interface LnurlHttpClientOptions {
   timeoutMs: number;
   maxResponseBytes: number;
@@ -48,7 +50,7 @@ export class LnurlHttpClient {
       if ('refused' in target) return { ok: false, permanent: true, reason: `${via}${target.refused}` };
       const answer = await this.fetchOnce(target.url, target.trusted);
       if (!answer.ok) return { ...answer, reason: `${via}${answer.reason}` };
-      if (!REDIRECT_STATUSES.has(answer.status)) return answer;
+      if (!REDIRECT_STATUSES.has(answer.status)) return { ok: true, status: answer.status, body: answer.body, url: answer.url };
       if (!answer.location) return { ok: false, permanent: true, reason: `${via}HTTP ${answer.status} redirect without a Location` };
       if (hops >= MAX_REDIRECTS) return { ok: false, permanent: true, reason: `more than ${MAX_REDIRECTS} redirects` };
       current = new URL(answer.location, target.url).href;
@@ -76,7 +78,7 @@ export class LnurlHttpClient {
     return { url, trusted: false };
   }
 
-  private async fetchOnce(url: URL, trusted: boolean): Promise<(LnurlFetch & { ok: true; location: string | null }) | (LnurlFetch & { ok: false })> {
+  private async fetchOnce(url: URL, trusted: boolean): Promise<SingleFetch> {
     const agents = trusted ? this.trusted : this.guarded;
     const { timeoutMs, maxResponseBytes } = this.options;
     try {

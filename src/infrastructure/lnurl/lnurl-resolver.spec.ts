@@ -163,7 +163,7 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     it('trusts an override origin only: the same host on another port is refused', async () => {
       const other = await SandboxHttpServer.start((_req, res) => sendJson(res, 200, {}));
       try {
-        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set([lnurl.baseUrl]) });
+        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 64 * 1024, trustedOrigins: new Set([lnurl.baseUrl]) });
         expect(await client.get(`${lnurl.baseUrl}/sandbox/users`)).toMatchObject({ ok: true, status: 200 });
         expect(await client.get(`${other.url}/`)).toMatchObject({ ok: false, permanent: true });
       } finally {

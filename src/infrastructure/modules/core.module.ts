@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { PAYOUT_SETTINGS } from '../../application/payout-settings';
-import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../../application/ports/clock.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
 import { RandomIdGenerator } from '../system/random-id-generator';
@@ -11,6 +11,7 @@ export interface CoreOptions {
   /** Tests inject their own clock and ids; production uses the system's. */
   clock?: Clock;
   ids?: IdGenerator;
+  random?: RandomSource;
 }
 
 /** Configuration, time and randomness: what every other module reads. */
@@ -23,6 +24,7 @@ export class CoreModule {
       { provide: PAYOUT_SETTINGS, useValue: payoutSettingsFrom(options.config) },
       { provide: CLOCK, useValue: options.clock ?? new SystemClock() },
       { provide: ID_GENERATOR, useValue: options.ids ?? new RandomIdGenerator() },
+      { provide: RANDOM, useValue: options.random ?? { next: Math.random } },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

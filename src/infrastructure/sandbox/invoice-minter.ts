@@ -43,6 +43,26 @@ export function newNodePrivateKey(): string {
 
 const SANDBOX_NODE_KEY = newNodePrivateKey();
 
+/**
+ * Preimages of the invoices minted in this process, so the sandbox wallet can
+ * answer a payment with the real preimage (sha256(preimage) = hash) like a
+ * node would. Bounded: the oldest entries go first.
+ */
+const mintedPreimages = new Map<string, string>();
+const MAX_REMEMBERED_PREIMAGES = 10_000;
+
+export function preimageOfMinted(paymentHash: string): string | undefined {
+  return mintedPreimages.get(paymentHash);
+}
+
+function remember(paymentHash: string, preimage: string): void {
+  mintedPreimages.set(paymentHash, preimage);
+  if (mintedPreimages.size > MAX_REMEMBERED_PREIMAGES) {
+    const oldest = mintedPreimages.keys().next().value;
+    if (oldest !== undefined) mintedPreimages.delete(oldest);
+  }
+}
+
 /** Compressed public key (66 hex) of a node private key. */
 export function nodePublicKey(privateKey: string): string {
   const ecdh = createECDH('secp256k1');
@@ -80,6 +100,7 @@ export function mintInvoice(options: MintInvoiceOptions): MintedInvoice {
   const signed = sign(unsigned, privateKey);
   const bolt11 = signed.paymentRequest;
   if (!bolt11 || !signed.payeeNodeKey) throw new Error('bolt11.sign produced no payment request');
+  remember(paymentHash, preimage);
   return { bolt11, paymentHash, preimage, amountMsat: options.amountMsat, network: options.network, payeeNodeKey: signed.payeeNodeKey, timestamp };
 }
 

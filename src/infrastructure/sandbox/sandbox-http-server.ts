@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
@@ -74,4 +75,19 @@ export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What Cloudflare serves when the origin fails it (520) or times out (524): HTML, Server: cloudflare, a CF-RAY id. */
+export function sendCloudflarePage(res: ServerResponse, status: number): void {
+  const ray = `${randomBytes(8).toString('hex')}-GRU`;
+  const title = status === 524 ? 'A timeout occurred' : 'Web server is returning an unknown error';
+  const html = `<!DOCTYPE html><html><head><title>${title} | Cloudflare</title></head><body><h1>${title}</h1><p>Error code ${status}</p><p>Cloudflare Ray ID: ${ray.split('-')[0]}</p></body></html>`;
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': Buffer.byteLength(html), Server: 'cloudflare', 'CF-RAY': ray });
+  res.end(html);
+}
+
+/** A string body is sent as is, anything else as JSON. */
+export function sendRaw(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (typeof body === 'string') return sendText(res, status, body, headers);
+  sendJson(res, status, body, headers);
 }

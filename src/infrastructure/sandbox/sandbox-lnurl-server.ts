@@ -62,15 +62,15 @@ export class SandboxLnurlServer {
     options: SandboxLnurlOptions,
   ) {
     this.options = {
-      domain: 'sandbox.pix-lightning.test',
-      clock: systemClock,
-      slowMs: 5000,
-      oversizedBytes: 200_000,
-      flakyFailures: 2,
-      invoiceExpirySeconds: 3600,
-      minSendableMsat: 1000,
-      maxSendableMsat: 100_000_000_000,
-      ...options,
+      network: options.network,
+      domain: options.domain ?? 'sandbox.pix-lightning.test',
+      clock: options.clock ?? systemClock,
+      slowMs: options.slowMs ?? 5000,
+      oversizedBytes: options.oversizedBytes ?? 200_000,
+      flakyFailures: options.flakyFailures ?? 2,
+      invoiceExpirySeconds: options.invoiceExpirySeconds ?? 3600,
+      minSendableMsat: options.minSendableMsat ?? 1000,
+      maxSendableMsat: options.maxSendableMsat ?? 100_000_000_000,
     };
   }
 

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import { CommandContext } from '../../command-context';
+import { PayoutView } from '../../payouts/payout-view';
+
+/** Admin retry: revisit this order now; an escalated order gets a fresh allowance of attempts. */
+export class RetryPayoutCommand extends Command<PayoutView> {
+  constructor(
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,12 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { FallbackSweeper, SweepSummary } from '../../payout-process/fallback-sweeper';
+import { RunSweepCommand } from './run-sweep.command';
+
+@CommandHandler(RunSweepCommand)
+export class RunSweepHandler implements ICommandHandler<RunSweepCommand> {
+  constructor(private readonly sweeper: FallbackSweeper) {}
+
+  execute(): Promise<SweepSummary> {
+    return this.sweeper.sweep();
+  }
+}

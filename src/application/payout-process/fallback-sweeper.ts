@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, Clock } from '../ports/clock.port';
+import { FALLBACK_QUEUE, FallbackQueueReadModel } from '../ports/fallback-queue.port';
+import { PayoutProcessor, ProcessOutcome } from './payout-processor';
+
+export interface SweepSummary {
+  examined: number;
+  settled: number;
+  retried: number;
+  stillPending: number;
+  escalated: number;
+  /** Ended waiting for the customer (FAILED) or cancelled meanwhile. */
+  failed: number;
+}
+
+/** One sweep looks at this many due orders at most; the rest wait for the next tick. */
+const SWEEP_BATCH = 1000;
+/** Orders revisited at once: Voltz is slow, so several in flight, but not a flood. */
+const SWEEP_CONCURRENCY = 8;
+
+/**
+ * Revisits every due order of the fallback view. No lock: two sweeps (in one
+ * process or two) may pick the same order, and the claim's expected revision
+ * lets only one of them pay.
+ */
+@Injectable()
+export class FallbackSweeper {
+  private readonly logger = new Logger(FallbackSweeper.name);
+
+  constructor(
+    private readonly processor: PayoutProcessor,
+    @Inject(FALLBACK_QUEUE) private readonly queue: FallbackQueueReadModel,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async sweep(): Promise<SweepSummary> {
+    const due = this.queue.due(this.clock.now(), SWEEP_BATCH);
+    const outcomes: ProcessOutcome[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const item = due[next++];
+        outcomes.push(await this.processor.process(item.orderId, 'sweep'));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, due.length) }, worker));
+    const summary = summarize(outcomes);
+    if (summary.examined > 0) this.logger.log({ msg: 'fallback sweep', ...summary });
+    return summary;
+  }
+}
+
+function summarize(outcomes: ProcessOutcome[]): SweepSummary {
+  const summary: SweepSummary = { examined: outcomes.length, settled: 0, retried: 0, stillPending: 0, escalated: 0, failed: 0 };
+  for (const outcome of outcomes) {
+    if (outcome.status === 'SETTLED') summary.settled++;
+    else if (outcome.status === 'NEEDS_ATTENTION') summary.escalated++;
+    else if (outcome.status === 'FAILED' || outcome.status === 'CANCELLED') summary.failed++;
+    else if (outcome.retried) summary.retried++;
+    else summary.stillPending++;
+  }
+  return summary;
+}

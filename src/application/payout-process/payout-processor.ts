@@ -1,0 +1,207 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { NextStep, nextStep } from '../../domain/payout/payout-next-step';
+import { PayoutState } from '../../domain/payout/payout-state';
+import { PayoutStatus } from '../../domain/payout/payout-status';
+import { ApplicationError } from '../application-error';
+import { CommandContext } from '../command-context';
+import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../ports/clock.port';
+import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
+import { WALLET, WalletPort } from '../ports/wallet.port';
+import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
+import { PayoutRepository } from '../payouts/payout-repository';
+import { backoffDelayMs } from './backoff';
+
+export type ProcessTrigger = 'event' | 'sweep' | 'admin';
+
+export interface ProcessOutcome {
+  orderId: string;
+  status: PayoutStatus | null;
+  /** True when this run claimed a payment or resolved a new invoice. */
+  retried: boolean;
+}
+
+/** What one step achieved: stop here, go straight on, or wait (one in-process try) before going on. */
+type StepResult = { kind: 'stop'; reason: string } | { kind: 'continue' } | { kind: 'wait'; reason: string };
+
+/** A claim younger than this may still be in another worker's hands: its POST can still be under way. */
+const IN_FLIGHT_SLACK_MS = 5_000;
+/** Bounds the straight-on steps of one run (resolve -> pay -> ...), whatever the answers. */
+const MAX_STEPS_PER_RUN = 50;
+
+/**
+ * Drives one payout forward: the exactly-once rule of design.md, step by
+ * step. Every decision is the decider's; every step starts from the stream,
+ * never from memory, so a crash or a second instance changes nothing: a
+ * concurrent claim loses on the expected revision and this run stops.
+ */
+@Injectable()
+export class PayoutProcessor implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(PayoutProcessor.name);
+  private readonly running = new Map<string, Promise<ProcessOutcome>>();
+  private readonly sleepers = new Set<() => void>();
+  private stopping = false;
+
+  constructor(
+    private readonly repository: PayoutRepository,
+    private readonly executor: PayoutCommandExecutor,
+    @Inject(WALLET) private readonly wallet: WalletPort,
+    @Inject(LIGHTNING_ADDRESS_RESOLVER) private readonly resolver: LightningAddressResolver,
+    @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: RandomSource,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  /** One run per order at a time in this process; a second caller joins the running one. */
+  process(orderId: string, trigger: ProcessTrigger, correlationId?: string): Promise<ProcessOutcome> {
+    const existing = this.running.get(orderId);
+    if (existing) return existing;
+    const context: CommandContext = { correlationId: correlationId ?? this.ids.next(), causationId: null, actor: 'system' };
+    const run = this.run(orderId, trigger, context).finally(() => this.running.delete(orderId));
+    this.running.set(orderId, run);
+    return run;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.sleepers) wake();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async run(orderId: string, trigger: ProcessTrigger, context: CommandContext): Promise<ProcessOutcome> {
+    let tries = 0;
+    let retried = false;
+    let lastReason = '';
+    for (let steps = 0; steps < MAX_STEPS_PER_RUN && !this.stopping; steps++) {
+      const { state } = await this.repository.load(orderId);
+      const step = nextStep(state, this.clock.now(), this.settings.invoiceMarginMs);
+      if (step.kind === 'pay' || step.kind === 'resolve') retried = true;
+      let result: StepResult;
+      try {
+        result = await this.step(orderId, state!, step, context);
+      } catch (error) {
+        // Someone else changed the payout under us (a concurrent claim, a cancel): their run carries on.
+        if (error instanceof ApplicationError) result = { kind: 'stop', reason: error.message };
+        else throw error;
+      }
+      this.log(orderId, trigger, step, result, context);
+      if (result.kind === 'stop') break;
+      if (result.kind === 'continue') continue;
+      lastReason = result.reason;
+      if (++tries >= this.settings.paymentRetryAttempts) {
+        await this.queueRetry(orderId, lastReason, context);
+        break;
+      }
+      await this.sleep(backoffDelayMs(this.settings.paymentRetryBaseMs, tries, this.random.next()));
+    }
+    const { state } = await this.repository.load(orderId);
+    return { orderId, status: state?.status ?? null, retried };
+  }
+
+  private async step(orderId: string, state: PayoutState, step: NextStep, context: CommandContext): Promise<StepResult> {
+    switch (step.kind) {
+      case 'none':
+        return { kind: 'stop', reason: step.reason };
+      case 'expire_invoice':
+        await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash } }, context);
+        return { kind: 'continue' };
+      case 'resolve': {
+        const result = await this.resolver.resolve(step.address, state.amountSats);
+        await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+        if (result.ok) return { kind: 'continue' };
+        return result.permanent ? { kind: 'stop', reason: result.reason } : { kind: 'wait', reason: result.reason };
+      }
+      case 'check_status':
+        return this.checkStatus(orderId, step.payment.paymentHash, step.payment.outcome, step.payment.lastAttemptedAt, context);
+      case 'pay':
+        return this.pay(orderId, state, step.invoice, context);
+      default: {
+        const unreachable: never = step;
+        throw new Error(`Unknown step ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private async pay(orderId: string, state: PayoutState, invoice: Extract<NextStep, { kind: 'pay' }>['invoice'], context: CommandContext): Promise<StepResult> {
+    const attempts = state.attempts - state.escalationBaseline.attempts;
+    if (attempts >= this.settings.escalateAfterAttempts) {
+      await this.escalate(orderId, `${attempts} payment attempts without settlement`, context);
+      return { kind: 'stop', reason: 'escalated' };
+    }
+    // The claim is durable before any money can move; a concurrent claimer makes this throw.
+    await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context);
+    const outcome = await this.wallet.pay(invoice);
+    if (outcome.kind === 'rejected' && outcome.category === 'configuration') {
+      this.logger.error(`ALERT Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`);
+    }
+    await this.executor.execute(orderId, { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } }, context);
+    if (outcome.kind === 'settled') return { kind: 'stop', reason: 'settled' };
+    return { kind: 'wait', reason: outcome.reason };
+  }
+
+  private async checkStatus(orderId: string, paymentHash: string, outcome: string, attemptedAt: string, context: CommandContext): Promise<StepResult> {
+    const age = this.clock.now().getTime() - Date.parse(attemptedAt);
+    if (outcome === 'in_flight' && age < this.settings.voltzTimeoutMs + IN_FLIGHT_SLACK_MS) {
+      return { kind: 'stop', reason: 'a claim without an answer is still within the Voltz timeout' };
+    }
+    const status = await this.wallet.checkPayment(paymentHash);
+    const { state } = await this.executor.execute(
+      orderId,
+      { type: 'RecordStatusCheck', data: { paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs } },
+      context,
+    );
+    if (state?.settlement) return { kind: 'stop', reason: 'settled' };
+    const record = state?.hashes[paymentHash];
+    if (record && record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return { kind: 'continue' };
+    return { kind: 'wait', reason: status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}` };
+  }
+
+  private async queueRetry(orderId: string, reason: string, context: CommandContext): Promise<void> {
+    const { state } = await this.repository.load(orderId);
+    if (!state || state.settlement || state.cancelled || state.escalated) return;
+    const rounds = state.retriesQueued - state.escalationBaseline.retriesQueued;
+    if (rounds >= this.settings.escalateAfterAttempts) {
+      await this.escalate(orderId, `still unresolved after ${rounds} retry rounds: ${reason}`, context);
+      return;
+    }
+    // The backoff series goes on where the in-process tries stopped; the sweep picks the order up once due.
+    const delayMs = this.settings.paymentRetryBaseMs * 2 ** this.settings.paymentRetryAttempts;
+    const nextAttemptAt = new Date(this.clock.now().getTime() + delayMs).toISOString();
+    await this.executor.execute(orderId, { type: 'QueueRetry', data: { reason, nextAttemptAt } }, context).catch((error) => {
+      if (!(error instanceof ApplicationError)) throw error;
+    });
+  }
+
+  private async escalate(orderId: string, reason: string, context: CommandContext): Promise<void> {
+    const { events } = await this.executor.execute(orderId, { type: 'EscalatePayout', data: { reason } }, context);
+    if (events.length > 0) this.logger.error(`ALERT payout ${orderId} needs attention: ${reason}`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private log(orderId: string, trigger: ProcessTrigger, step: NextStep, result: StepResult, context: CommandContext): void {
+    const paymentHash = step.kind === 'pay' ? step.invoice.paymentHash : step.kind === 'check_status' ? step.payment.paymentHash : undefined;
+    this.logger.log({
+      msg: 'payout step',
+      orderId,
+      trigger,
+      step: step.kind,
+      result: result.kind,
+      ...(result.kind !== 'continue' ? { reason: result.reason } : {}),
+      ...(paymentHash ? { paymentHash } : {}),
+      correlationId: context.correlationId,
+    });
+  }
+}

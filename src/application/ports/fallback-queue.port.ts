@@ -1,0 +1,20 @@
+import { PayoutStatus } from '../../domain/payout/payout-status';
+
+/** An order the sweep must revisit (design.md's fallback view). */
+export interface FallbackQueueItem {
+  orderId: string;
+  status: PayoutStatus;
+  attempts: number;
+  lastError: string | null;
+  queuedAt: string;
+  nextAttemptAt: string;
+}
+
+export interface FallbackQueueReadModel {
+  /** Every queued order, soonest due first. */
+  list(limit: number): FallbackQueueItem[];
+  /** Orders due at `now`, soonest first: what one sweep examines. */
+  due(now: Date, limit: number): FallbackQueueItem[];
+}
+
+export const FALLBACK_QUEUE = Symbol('FALLBACK_QUEUE');

@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import { Clock } from '../../application/ports/clock.port';
+import { AppConfig } from '../config/app-config';
+import { Sandbox, startSandbox } from '../sandbox/sandbox';
+
+/** Where payments go and how Lightning Addresses resolve: Voltz, or the in-process sandbox. */
+export interface LightningTarget {
+  walletUrl: string;
+  adminKey: string;
+  hostOverrides: ReadonlyMap<string, string>;
+  sandbox: Sandbox | null;
+}
+
+export const LIGHTNING_TARGET = Symbol('LIGHTNING_TARGET');
+
+/**
+ * Without VOLTZ_URL the service pays a simulated wallet on loopback and says so
+ * loudly: it can never pretend to pay real money.
+ */
+export async function resolveLightningTarget(config: AppConfig, clock: Clock): Promise<LightningTarget> {
+  if (config.voltz) {
+    return { walletUrl: config.voltz.url, adminKey: config.voltz.adminKey, hostOverrides: config.lnurlHostOverrides, sandbox: null };
+  }
+  const sandbox = await startSandbox({ network: config.network, clock });
+  const logger = new Logger('SandboxMode');
+  const banner = [
+    '*****************************************************************',
+    '*  SANDBOX MODE: VOLTZ_URL is not set. NO REAL MONEY MOVES.      *',
+    `*  Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
+    `*  Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
+    `*  Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
+    '*****************************************************************',
+  ];
+  for (const line of banner) logger.warn(line);
+  const hostOverrides = new Map(config.lnurlHostOverrides);
+  hostOverrides.set(sandbox.addressDomain, sandbox.lnurlBaseUrl);
+  return { walletUrl: sandbox.lnbitsUrl, adminKey: sandbox.adminKey, hostOverrides, sandbox };
+}

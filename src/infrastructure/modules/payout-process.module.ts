@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { FallbackSweeper } from '../../application/payout-process/fallback-sweeper';
+import { PayoutProcessor } from '../../application/payout-process/payout-processor';
+import { PayoutSaga } from '../../application/payout-process/payout.saga';
+import { ProcessPayoutHandler } from '../../application/payout-process/process-payout.handler';
+import { FALLBACK_QUEUE } from '../../application/ports/fallback-queue.port';
+import { SqliteFallbackQueue } from '../projections/sqlite-fallback-queue';
+import { FallbackSweepScheduler } from '../scheduling/fallback-sweep.scheduler';
+import { LightningModule } from '../lightning/lightning.module';
+import { PayoutsModule } from './payouts.module';
+
+/** Claim, pay, classify, retry: the in-process fast path and the scheduled sweep over the fallback view. */
+@Module({
+  imports: [ScheduleModule.forRoot(), PayoutsModule, LightningModule],
+  providers: [
+    PayoutProcessor,
+    ProcessPayoutHandler,
+    PayoutSaga,
+    FallbackSweeper,
+    FallbackSweepScheduler,
+    { provide: FALLBACK_QUEUE, useClass: SqliteFallbackQueue },
+  ],
+  exports: [PayoutProcessor, FallbackSweeper, FALLBACK_QUEUE],
+})
+export class PayoutProcessModule {}

@@ -1,0 +1,37 @@
+import { toPayoutView } from '../../application/payouts/payout-view';
+import { PayoutEvent } from '../../domain/payout/payout-events';
+import { PayoutState } from '../../domain/payout/payout-state';
+import { WebhookBody, WebhookType } from './webhook-types';
+
+/**
+ * Which webhook, if any, the customer should get for one payout event, given
+ * the state folded up to the event before it (`before`) and including it
+ * (`after`). Pure.
+ *
+ * The four explicit types follow their event. `payout.failed` follows the
+ * status: whichever event moves the payout into FAILED (a permanent
+ * DestinationRejected, a PaymentFailed or InvoiceExpired that leaves no
+ * payable invoice, a late PaymentNotFound, an EscalationCleared that lands
+ * there...), since FAILED means the bot must ask the customer for a new
+ * destination. Events that keep a payout FAILED are not announced again.
+ */
+export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEvent, after: PayoutState | null): WebhookType | null {
+  if (after === null) return null;
+  switch (event.type) {
+    case 'PaymentSettled':
+      return before?.status === 'SETTLED' ? null : 'payout.settled';
+    case 'RetryQueued':
+      return 'payout.retry_queued';
+    case 'PayoutCancelled':
+      return 'payout.cancelled';
+    case 'PayoutEscalated':
+      return 'payout.needs_attention';
+    default:
+      return after.status === 'FAILED' && before?.status !== 'FAILED' ? 'payout.failed' : null;
+  }
+}
+
+/** The body of one delivery: the Payout as it stood right after the event. */
+export function buildWebhookBody(input: { eventId: string; type: WebhookType; orderId: string; occurredAt: string; state: PayoutState }): WebhookBody {
+  return { id: input.eventId, type: input.type, orderId: input.orderId, occurredAt: input.occurredAt, payout: toPayoutView(input.state) };
+}

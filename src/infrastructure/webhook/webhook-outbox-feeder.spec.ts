@@ -1,0 +1,100 @@
+import { Logger } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { randomUUID } from 'crypto';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { EventToAppend } from '../../application/ports/event-store.port';
+import { PayoutEvent, payoutStreamName } from '../../domain/payout/payout-events';
+import { ORDER_ID, ev, history, invoice } from '../../domain/payout/payout.fixtures';
+import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { WebhookOutbox } from './webhook-outbox';
+import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
+
+const clock = { now: () => new Date('2025-07-09T12:00:00.000Z') };
+const envelope = (event: PayoutEvent): EventToAppend => ({
+  id: randomUUID(),
+  type: event.type,
+  data: event.data as unknown as Record<string, unknown>,
+  metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1 },
+});
+
+describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let db: Database.Database;
+  let outbox: WebhookOutbox;
+  let feeder: WebhookOutboxFeeder | null;
+  let enqueued: () => void;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pll-feeder-'));
+    store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), clock, pollIntervalMs: 20 });
+    db = new Database(join(dir, 'events.sqlite'));
+    outbox = new WebhookOutbox(db);
+    enqueued = () => undefined;
+    feeder = null;
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    await feeder?.stop();
+    await store.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    jest.restoreAllMocks();
+  });
+
+  const start = async () => {
+    feeder = new WebhookOutboxFeeder(store, outbox, clock, () => enqueued(), 10);
+    await feeder.start();
+  };
+  const nextEnqueue = () => new Promise<void>((resolve) => (enqueued = resolve));
+
+  it('folds each stream up to the event: the body carries the Payout as it stood then', async () => {
+    const a = invoice('a');
+    await start();
+    const done = nextEnqueue();
+    const events = [...history.addressClaimed(a), ev.failed(a, true), ev.retryQueued(), ev.cancelled()].map(envelope);
+    await store.append(payoutStreamName(ORDER_ID), events.slice(0, 6), 'no_stream');
+    await store.append(payoutStreamName(ORDER_ID), events.slice(6), 5);
+    await done;
+    while (outbox.forOrder(ORDER_ID).length < 2) await nextEnqueue();
+    const rows = outbox.forOrder(ORDER_ID);
+    expect(rows.map((row) => [row.deliveryId, row.type])).toEqual([
+      [events[5].id, 'payout.retry_queued'],
+      [events[6].id, 'payout.cancelled'],
+    ]);
+    expect(JSON.parse(rows[0].body).payout.status).toBe('RETRY_QUEUED');
+    expect(JSON.parse(rows[1].body).payout.status).toBe('CANCELLED');
+  });
+
+  it('resumes from its own checkpoint after a failed batch: nothing skipped, nothing twice', async () => {
+    const failOnce = jest.spyOn(outbox, 'enqueue').mockImplementationOnce(() => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    });
+    await start();
+    const done = nextEnqueue();
+    const events = [ev.pixConfirmed(), ev.escalated()].map(envelope);
+    await store.append(payoutStreamName(ORDER_ID), events, 'no_stream');
+    await done;
+    expect(failOnce).toHaveBeenCalledTimes(2);
+    expect(outbox.forOrder(ORDER_ID).map((row) => [row.deliveryId, row.type])).toEqual([[events[1].id, 'payout.needs_attention']]);
+    expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('resuming from the stored checkpoint'));
+  });
+
+  it('starts at the head of the log the first time, then from its checkpoint', async () => {
+    await store.append(payoutStreamName('old'), [ev.pixConfirmed({ orderId: 'old' }), ev.cancelled()].map(envelope), 'no_stream');
+    await start();
+    expect(outbox.readCheckpoint()).toEqual({ exists: true, position: '2' });
+    await feeder!.stop();
+
+    await store.append(payoutStreamName('new'), [ev.pixConfirmed({ orderId: 'new' }), ev.cancelled()].map(envelope), 'no_stream');
+    const done = nextEnqueue();
+    await start();
+    await done;
+    expect(outbox.forOrder('old')).toEqual([]);
+    expect(outbox.forOrder('new').map((row) => row.type)).toEqual(['payout.cancelled']);
+    expect(outbox.readCheckpoint().position).toBe('4');
+  });
+});

@@ -1,0 +1,318 @@
+import Database from 'better-sqlite3';
+import { comparePositions } from '../../application/ports/event-store.port';
+import { WebhookType } from './webhook-types';
+
+/**
+ * The webhook outbox, in the read-model SQLite database but NOT a projection:
+ * it has its own checkpoint, is never reset by a projection rebuild, and is
+ * the source of truth for what is still to be sent (so a rebuild can never
+ * re-send old webhooks and a restart never forgets a pending one).
+ *
+ * Times are ISO-8601 strings from the injected clock (`toISOString`, so they
+ * compare as text).
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS webhook_checkpoint (
+    name     TEXT PRIMARY KEY,
+    position TEXT
+  );
+  CREATE TABLE IF NOT EXISTS webhook_outbox (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id      TEXT    NOT NULL UNIQUE,
+    order_id         TEXT    NOT NULL,
+    type             TEXT    NOT NULL,
+    event_position   TEXT    NOT NULL,
+    body             TEXT    NOT NULL,
+    state            TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'abandoned')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    enqueued_at      TEXT    NOT NULL,
+    first_attempt_at TEXT,
+    last_attempt_at  TEXT,
+    next_attempt_at  TEXT    NOT NULL,
+    last_error       TEXT,
+    last_http_status INTEGER,
+    leased_until     TEXT,
+    lease_owner      TEXT,
+    completed_at     TEXT,
+    audited          INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (state, next_attempt_at);
+  CREATE INDEX IF NOT EXISTS webhook_outbox_by_order ON webhook_outbox (order_id, state);
+  CREATE INDEX IF NOT EXISTS webhook_outbox_unaudited ON webhook_outbox (audited, state);
+`;
+
+const CHECKPOINT_NAME = 'webhooks';
+/** Due rows looked at per claim; rows of orders already in flight are skipped in JS. */
+const CLAIM_SCAN = 100;
+
+export type OutboxState = 'pending' | 'delivered' | 'abandoned';
+
+export interface NewDelivery {
+  deliveryId: string;
+  orderId: string;
+  type: WebhookType;
+  eventPosition: string;
+  /** The exact JSON text sent (and signed) at every attempt. */
+  body: string;
+}
+
+export interface OutboxRow {
+  seq: number;
+  deliveryId: string;
+  orderId: string;
+  type: WebhookType;
+  eventPosition: string;
+  body: string;
+  state: OutboxState;
+  attempts: number;
+  enqueuedAt: string;
+  firstAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string;
+  lastError: string | null;
+  lastHttpStatus: number | null;
+  leasedUntil: string | null;
+  leaseOwner: string | null;
+  completedAt: string | null;
+  audited: boolean;
+}
+
+interface RawRow {
+  seq: number;
+  delivery_id: string;
+  order_id: string;
+  type: string;
+  event_position: string;
+  body: string;
+  state: string;
+  attempts: number;
+  enqueued_at: string;
+  first_attempt_at: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string;
+  last_error: string | null;
+  last_http_status: number | null;
+  leased_until: string | null;
+  lease_owner: string | null;
+  completed_at: string | null;
+  audited: number;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  owner: string;
+  attempts: number;
+  firstAttemptAt: string;
+  attemptedAt: string;
+  httpStatus: number | null;
+  error: string | null;
+}
+
+export class WebhookOutbox {
+  private readonly statements: {
+    readCheckpoint: Database.Statement<[string], { position: string | null }>;
+    initCheckpoint: Database.Statement<[string, string | null]>;
+    writeCheckpoint: Database.Statement<[string, string | null]>;
+    insert: Database.Statement<[string, string, string, string, string, string, string]>;
+    due: Database.Statement<{ now: string; limit: number }, RawRow>;
+    lease: Database.Statement<{ deliveryId: string; owner: string; until: string }>;
+    delivered: Database.Statement<{ deliveryId: string; attempts: number; firstAttemptAt: string; attemptedAt: string; httpStatus: number | null }>;
+    retry: Database.Statement<{
+      deliveryId: string;
+      owner: string;
+      attempts: number;
+      firstAttemptAt: string;
+      attemptedAt: string;
+      httpStatus: number | null;
+      error: string | null;
+      nextAttemptAt: string;
+    }>;
+    abandoned: Database.Statement<{
+      deliveryId: string;
+      owner: string;
+      attempts: number;
+      firstAttemptAt: string;
+      attemptedAt: string;
+      httpStatus: number | null;
+      error: string | null;
+    }>;
+    release: Database.Statement<{ deliveryId: string; owner: string }>;
+    unaudited: Database.Statement<[number], RawRow>;
+    audited: Database.Statement<[string]>;
+    nextWake: Database.Statement<[string], string | null>;
+    get: Database.Statement<[string], RawRow>;
+    byOrder: Database.Statement<[string], RawRow>;
+  };
+  private readonly enqueueTransaction: Database.Transaction<(deliveries: NewDelivery[], upTo: string, now: string) => number>;
+  private readonly claimTransaction: Database.Transaction<
+    (now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => OutboxRow[]
+  >;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+    this.statements = {
+      readCheckpoint: db.prepare('SELECT position FROM webhook_checkpoint WHERE name = ?'),
+      initCheckpoint: db.prepare('INSERT OR IGNORE INTO webhook_checkpoint (name, position) VALUES (?, ?)'),
+      writeCheckpoint: db.prepare(
+        'INSERT INTO webhook_checkpoint (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+      ),
+      insert: db.prepare(`INSERT OR IGNORE INTO webhook_outbox (delivery_id, order_id, type, event_position, body, enqueued_at, next_attempt_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      // An order with a row leased by anyone waits: deliveries of one order go
+      // out one at a time, in enqueue order, unless an earlier one is backing off.
+      due: db.prepare(`SELECT * FROM webhook_outbox o
+        WHERE o.state = 'pending' AND o.next_attempt_at <= @now AND (o.leased_until IS NULL OR o.leased_until <= @now)
+          AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = o.order_id AND p.state = 'pending' AND p.leased_until > @now)
+        ORDER BY o.seq LIMIT @limit`),
+      lease: db.prepare('UPDATE webhook_outbox SET leased_until = @until, lease_owner = @owner WHERE delivery_id = @deliveryId'),
+      // Delivered wins whoever holds the lease: the bot has it.
+      delivered: db.prepare(`UPDATE webhook_outbox SET state = 'delivered', attempts = max(attempts, @attempts),
+          first_attempt_at = coalesce(first_attempt_at, @firstAttemptAt), last_attempt_at = @attemptedAt, completed_at = @attemptedAt,
+          last_http_status = @httpStatus, last_error = NULL, leased_until = NULL, lease_owner = NULL
+        WHERE delivery_id = @deliveryId AND state = 'pending'`),
+      // A failure is recorded only by the lease holder: if the lease was lost,
+      // another process owns the row now and its bookkeeping wins.
+      retry: db.prepare(`UPDATE webhook_outbox SET attempts = @attempts, first_attempt_at = @firstAttemptAt, last_attempt_at = @attemptedAt,
+          last_http_status = @httpStatus, last_error = @error, next_attempt_at = @nextAttemptAt, leased_until = NULL, lease_owner = NULL
+        WHERE delivery_id = @deliveryId AND state = 'pending' AND lease_owner = @owner`),
+      abandoned: db.prepare(`UPDATE webhook_outbox SET state = 'abandoned', attempts = @attempts, first_attempt_at = @firstAttemptAt,
+          last_attempt_at = @attemptedAt, completed_at = @attemptedAt, last_http_status = @httpStatus, last_error = @error,
+          leased_until = NULL, lease_owner = NULL
+        WHERE delivery_id = @deliveryId AND state = 'pending' AND lease_owner = @owner`),
+      release: db.prepare(`UPDATE webhook_outbox SET leased_until = NULL, lease_owner = NULL
+        WHERE delivery_id = @deliveryId AND state = 'pending' AND lease_owner = @owner`),
+      unaudited: db.prepare(`SELECT * FROM webhook_outbox WHERE audited = 0 AND state IN ('delivered', 'abandoned') ORDER BY seq LIMIT ?`),
+      audited: db.prepare('UPDATE webhook_outbox SET audited = 1 WHERE delivery_id = ?'),
+      // The earliest moment a pending row may become claimable that is still
+      // in the future (rows due now are claimed by the current tick or wait
+      // for an in-flight delivery of their order to finish).
+      nextWake: db
+        .prepare<[string], string | null>(
+          `SELECT min(max(next_attempt_at, coalesce(leased_until, ''))) FROM webhook_outbox
+           WHERE state = 'pending' AND max(next_attempt_at, coalesce(leased_until, '')) > ?`,
+        )
+        .pluck(),
+      get: db.prepare('SELECT * FROM webhook_outbox WHERE delivery_id = ?'),
+      byOrder: db.prepare('SELECT * FROM webhook_outbox WHERE order_id = ? ORDER BY seq'),
+    };
+    this.enqueueTransaction = db.transaction((deliveries: NewDelivery[], upTo: string, now: string) => {
+      const checkpoint = this.checkpoint();
+      let inserted = 0;
+      for (const delivery of deliveries) {
+        // Another process sharing the file may have enqueued (and even delivered) these already.
+        if (checkpoint !== null && comparePositions(delivery.eventPosition, checkpoint) <= 0) continue;
+        inserted += this.statements.insert.run(delivery.deliveryId, delivery.orderId, delivery.type, delivery.eventPosition, delivery.body, now, now).changes;
+      }
+      if (checkpoint === null || comparePositions(upTo, checkpoint) > 0) this.statements.writeCheckpoint.run(CHECKPOINT_NAME, upTo);
+      return inserted;
+    });
+    this.claimTransaction = db.transaction((now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => {
+      const claimed: OutboxRow[] = [];
+      const orders = new Set(busyOrders);
+      for (const raw of this.statements.due.all({ now, limit: CLAIM_SCAN })) {
+        if (claimed.length >= limit) break;
+        if (orders.has(raw.order_id)) continue;
+        orders.add(raw.order_id);
+        this.statements.lease.run({ deliveryId: raw.delivery_id, owner, until: leaseUntil });
+        claimed.push(toRow({ ...raw, leased_until: leaseUntil, lease_owner: owner }));
+      }
+      return claimed;
+    });
+  }
+
+  /** Whether the feed ever started on this database, and from where it resumes (null position = the start of the log). */
+  readCheckpoint(): { exists: boolean; position: string | null } {
+    const row = this.statements.readCheckpoint.get(CHECKPOINT_NAME);
+    return row === undefined ? { exists: false, position: null } : { exists: true, position: row.position };
+  }
+
+  /** First start: record where the feed begins; a concurrent first start of another process may win. Returns the stored position. */
+  initCheckpoint(position: string | null): string | null {
+    this.statements.initCheckpoint.run(CHECKPOINT_NAME, position);
+    return this.checkpoint();
+  }
+
+  /**
+   * Enqueues the deliveries of a batch of events and moves the checkpoint to
+   * `upTo` (the batch's last position) in one transaction: a crash either
+   * keeps both or neither, so nothing is lost and nothing enqueued twice.
+   * Returns how many rows were inserted.
+   */
+  enqueue(deliveries: NewDelivery[], upTo: string, now: Date): number {
+    return this.enqueueTransaction.immediate(deliveries, upTo, now.toISOString());
+  }
+
+  /** Leases up to `limit` due rows of distinct orders (none of `busyOrders`), oldest first. */
+  claimDue(now: Date, limit: number, leaseMs: number, owner: string, busyOrders: ReadonlySet<string>): OutboxRow[] {
+    if (limit <= 0) return [];
+    return this.claimTransaction.immediate(now.toISOString(), limit, new Date(now.getTime() + leaseMs).toISOString(), owner, busyOrders);
+  }
+
+  markDelivered(record: AttemptRecord & { httpStatus: number }): boolean {
+    return this.statements.delivered.run(record).changes > 0;
+  }
+
+  markRetry(record: AttemptRecord, nextAttemptAt: Date): boolean {
+    return this.statements.retry.run({ ...record, nextAttemptAt: nextAttemptAt.toISOString() }).changes > 0;
+  }
+
+  markAbandoned(record: AttemptRecord): boolean {
+    return this.statements.abandoned.run(record).changes > 0;
+  }
+
+  /** Gives a leased row back untouched (shutdown aborted its attempt). */
+  release(deliveryId: string, owner: string): void {
+    this.statements.release.run({ deliveryId, owner });
+  }
+
+  /** Delivered or abandoned rows whose audit event is not known to be stored yet. */
+  unaudited(limit: number): OutboxRow[] {
+    return this.statements.unaudited.all(limit).map(toRow);
+  }
+
+  markAudited(deliveryId: string): void {
+    this.statements.audited.run(deliveryId);
+  }
+
+  /** When a pending row next becomes claimable, if later than `now`. */
+  nextWakeAt(now: Date): Date | null {
+    const next = this.statements.nextWake.get(now.toISOString());
+    return next ? new Date(next) : null;
+  }
+
+  get(deliveryId: string): OutboxRow | null {
+    const raw = this.statements.get.get(deliveryId);
+    return raw ? toRow(raw) : null;
+  }
+
+  forOrder(orderId: string): OutboxRow[] {
+    return this.statements.byOrder.all(orderId).map(toRow);
+  }
+
+  private checkpoint(): string | null {
+    return this.statements.readCheckpoint.get(CHECKPOINT_NAME)?.position ?? null;
+  }
+}
+
+function toRow(raw: RawRow): OutboxRow {
+  return {
+    seq: raw.seq,
+    deliveryId: raw.delivery_id,
+    orderId: raw.order_id,
+    type: raw.type as WebhookType,
+    eventPosition: raw.event_position,
+    body: raw.body,
+    state: raw.state as OutboxState,
+    attempts: raw.attempts,
+    enqueuedAt: raw.enqueued_at,
+    firstAttemptAt: raw.first_attempt_at,
+    lastAttemptAt: raw.last_attempt_at,
+    nextAttemptAt: raw.next_attempt_at,
+    lastError: raw.last_error,
+    lastHttpStatus: raw.last_http_status,
+    leasedUntil: raw.leased_until,
+    leaseOwner: raw.lease_owner,
+    completedAt: raw.completed_at,
+    audited: raw.audited === 1,
+  };
+}
