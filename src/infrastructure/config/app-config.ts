@@ -22,6 +22,8 @@ export interface AppConfig {
   /** domain -> base URL: Lightning Addresses at domain resolve there (sandboxes and tests). */
   lnurlHostOverrides: ReadonlyMap<string, string>;
   apiKeys: Record<Role, string[]>;
+  /** True when sandbox mode runs with the well-known sandbox keys (no *_API_KEYS given). */
+  sandboxApiKeys: boolean;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -14,6 +14,9 @@ export class InvalidConfigurationError extends Error {
 
 const INTEGER = /^-?\d+$/;
 
+/** Public, documented keys for sandbox mode only; never accepted when VOLTZ_URL is set. */
+export const SANDBOX_API_KEYS = { bot: 'sandbox-bot-key', admin: 'sandbox-admin-key', auditor: 'sandbox-auditor-key' } as const;
+
 /** Reads api.md's variables; every problem becomes one line, and any problem stops start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const raw: Record<string, unknown> = {};
@@ -40,11 +43,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (vars.VOLTZ_ADMIN_KEY !== undefined && vars.VOLTZ_URL === undefined) {
     problems.push('VOLTZ_URL is required when VOLTZ_ADMIN_KEY is set (without both the service runs in sandbox mode)');
   }
+  if (vars.VOLTZ_URL !== undefined) {
+    for (const name of ['BOT_API_KEYS', 'ADMIN_API_KEYS'] as const) {
+      if (vars[name] === undefined) problems.push(`${name} is required when VOLTZ_URL is set (real money moves)`);
+    }
+  }
   const overrides = parseHostOverrides(vars.LNURL_HOST_OVERRIDES);
   if (!overrides.ok) problems.push(...overrides.errors);
   if (problems.length > 0 || !overrides.ok) throw new InvalidConfigurationError(problems);
 
-  const list = (value?: string): string[] => (value ? value.split(',') : []);
+  // Sandbox mode without keys gets well-known keys, so the README walk-through works on a fresh machine.
+  const sandboxKeys = vars.VOLTZ_URL === undefined && !vars.BOT_API_KEYS && !vars.ADMIN_API_KEYS && !vars.AUDITOR_API_KEYS;
+  const list = (value: string | undefined, sandboxKey: string): string[] => (value ? value.split(',') : sandboxKeys ? [sandboxKey] : []);
   return {
     port: vars.PORT,
     dataDir: vars.DATA_DIR,
@@ -61,6 +71,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     webhook: vars.BOT_WEBHOOK_URL ? { url: vars.BOT_WEBHOOK_URL, secret: vars.BOT_WEBHOOK_SECRET! } : null,
     lnurlTimeoutMs: vars.LNURL_TIMEOUT_MS,
     lnurlHostOverrides: overrides.overrides,
-    apiKeys: { bot: list(vars.BOT_API_KEYS), admin: list(vars.ADMIN_API_KEYS), auditor: list(vars.AUDITOR_API_KEYS) },
+    apiKeys: {
+      bot: list(vars.BOT_API_KEYS, SANDBOX_API_KEYS.bot),
+      admin: list(vars.ADMIN_API_KEYS, SANDBOX_API_KEYS.admin),
+      auditor: list(vars.AUDITOR_API_KEYS, SANDBOX_API_KEYS.auditor),
+    },
+    sandboxApiKeys: sandboxKeys,
   };
 }

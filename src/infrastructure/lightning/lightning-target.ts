@@ -29,6 +29,7 @@ export async function resolveLightningTarget(config: AppConfig, clock: Clock): P
     `*  Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
     `*  Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
     `*  Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
+    ...(config.sandboxApiKeys ? ['*  API keys: sandbox-bot-key, sandbox-admin-key, sandbox-auditor-key'] : []),
     '*****************************************************************',
   ];
   for (const line of banner) logger.warn(line);
