@@ -40,7 +40,13 @@ export class FallbackSweeper {
     const worker = async () => {
       while (next < due.length) {
         const item = due[next++];
-        outcomes.push(await this.processor.process(item.orderId, 'sweep'));
+        try {
+          outcomes.push(await this.processor.process(item.orderId, 'sweep'));
+        } catch (error) {
+          // One order's trouble (the store briefly locked, say) must not stop the sweep for the others.
+          this.logger.error({ msg: 'sweep could not revisit order', orderId: item.orderId, error: (error as Error).message });
+          outcomes.push({ orderId: item.orderId, status: item.status, retried: false });
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, due.length) }, worker));

@@ -85,7 +85,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
         if (error instanceof ApplicationError) result = { kind: 'stop', reason: error.message };
         else throw error;
       }
-      this.log(orderId, trigger, step, result, context);
+      this.log(orderId, trigger, step, result, context, state?.attempts ?? 0);
       if (result.kind === 'stop') break;
       if (result.kind === 'continue') continue;
       lastReason = result.reason;
@@ -191,13 +191,14 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     });
   }
 
-  private log(orderId: string, trigger: ProcessTrigger, step: NextStep, result: StepResult, context: CommandContext): void {
+  private log(orderId: string, trigger: ProcessTrigger, step: NextStep, result: StepResult, context: CommandContext, attemptsBefore: number): void {
     const paymentHash = step.kind === 'pay' ? step.invoice.paymentHash : step.kind === 'check_status' ? step.payment.paymentHash : undefined;
     this.logger.log({
       msg: 'payout step',
       orderId,
       trigger,
       step: step.kind,
+      attempt: step.kind === 'pay' ? attemptsBefore + 1 : attemptsBefore,
       result: result.kind,
       ...(result.kind !== 'continue' ? { reason: result.reason } : {}),
       ...(paymentHash ? { paymentHash } : {}),
