@@ -1,9 +1,11 @@
+import { Clock } from '../../src/application/ports/clock.port';
 import { EVENT_STORE, EventStore, StoredEvent } from '../../src/application/ports/event-store.port';
 import { PayoutView } from '../../src/application/payouts/payout-view';
 import { toPayoutEvent } from '../../src/application/payouts/payout-repository';
 import { isPayoutEvent, payoutStreamName } from '../../src/domain/payout/payout-events';
 import { PayoutState, evolve } from '../../src/domain/payout/payout-state';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
+import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { KEYS, TestApp, startTestApp } from './test-app';
 
@@ -20,6 +22,51 @@ export interface PayoutHarness {
   waitForStatus(orderId: string, statuses: PayoutStatus[], timeoutMs?: number): Promise<PayoutState>;
   events(orderId: string): Promise<StoredEvent[]>;
   close(): Promise<void>;
+
+  /** The app's clock when one was passed in (a TestClock the test moves by hand), else null (system clock). */
+  clock: Clock | null;
+  /** Any request with any key (null: no Authorization header); the body is parsed as JSON when it is JSON. */
+  request(method: string, path: string, key: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  bot(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<HttpAnswer>;
+  auditor(method: 'GET', path: string): Promise<HttpAnswer>;
+  /** Resolves with the first event of the order's stream (already stored or appended later) of that type or matching the predicate. */
+  waitForEvent(orderId: string, match: string | ((event: StoredEvent) => boolean), timeoutMs?: number): Promise<StoredEvent>;
+  /** Every payment hash the order's stream mentions (submitted or resolved invoices, attempts, outcomes). */
+  paymentHashes(orderId: string): Promise<string[]>;
+  /** What the sandbox wallet really paid for the order: the sum of paidTotalMsatFor over ALL its payment hashes. */
+  paidMsat(orderId: string): Promise<number>;
+  /**
+   * design.md's invariant against the wallet's ground truth, over every order
+   * in the store: each order paid 0 or exactly amountSats*1000 msat (exactly
+   * that when SETTLED, through its settlement hash), no hash shared by two
+   * orders, and no successful wallet payment that belongs to no order.
+   * Returns the violations (empty when it holds).
+   */
+  invariantViolations(): Promise<string[]>;
+  /** Resolves once the projections (payouts, fallback_queue) have applied every event stored so far. */
+  projectionsCaughtUp(timeoutMs?: number): Promise<void>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export interface PayoutHarnessOptions {
+  /** The app's clock (e.g. a TestClock), shared by the sandbox it starts: Lightning Address invoices are minted at that time. */
+  clock?: Clock;
+  /** Pay into an already running sandbox (a second app instance on the same data dir); close() leaves it running. */
+  sandbox?: Sandbox;
+}
+
+/** Payment hashes an event's data names: `paymentHash`, and the `invoice` of a submitted or resolved destination. */
+function hashesIn(data: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  if (typeof data.paymentHash === 'string') found.push(data.paymentHash);
+  const invoice = data.invoice as { paymentHash?: unknown } | null | undefined;
+  if (invoice && typeof invoice.paymentHash === 'string') found.push(invoice.paymentHash);
+  return found;
 }
 
 let sequence = 0;
@@ -29,10 +76,12 @@ let sequence = 0;
  * Lightning Address server over HTTP on 127.0.0.1 (the sandbox servers, whose
  * ledger is the ground truth of what was paid).
  */
-export async function startPayoutHarness(env: Record<string, string> = {}, dataDir?: string): Promise<PayoutHarness> {
-  const sandbox = await startSandbox({ network: 'regtest' });
+export async function startPayoutHarness(env: Record<string, string> = {}, dataDir?: string, options: PayoutHarnessOptions = {}): Promise<PayoutHarness> {
+  const ownSandbox = !options.sandbox;
+  const sandbox = options.sandbox ?? (await startSandbox({ network: 'regtest', clock: options.clock }));
   const app = await startTestApp({
     dataDir,
+    clock: options.clock,
     env: {
       VOLTZ_URL: sandbox.lnbitsUrl,
       VOLTZ_ADMIN_KEY: sandbox.adminKey,
@@ -46,13 +95,20 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
     },
   });
   const store = app.app.get<EventStore>(EVENT_STORE);
-  const request = async (method: string, path: string, key: string, body?: unknown) => {
+  const request = async (method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> => {
     const res = await fetch(`${app.url}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      headers: { ...(key === null ? {} : { Authorization: `Bearer ${key}` }), 'Content-Type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: the raw text is the body
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
   };
 
   const harness: PayoutHarness = {
@@ -95,7 +151,83 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
     },
     async close() {
       await app.close();
-      await sandbox.close();
+      if (ownSandbox) await sandbox.close();
+    },
+
+    clock: options.clock ?? null,
+    request,
+    bot: (method, path, body) => request(method, path, KEYS.bot, body),
+    auditor: (method, path) => request(method, path, KEYS.auditor),
+    waitForEvent(orderId, match, timeoutMs = 10_000) {
+      const stream = payoutStreamName(orderId);
+      const matches = typeof match === 'string' ? (event: StoredEvent) => event.type === match : match;
+      return new Promise<StoredEvent>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          void subscription.close();
+          reject(new Error(`Timed out waiting for an event of ${orderId}${typeof match === 'string' ? ` of type ${match}` : ''}`));
+        }, timeoutMs);
+        const subscription = store.subscribe({ after: null }, (event) => {
+          if (event.stream !== stream || !matches(event)) return;
+          clearTimeout(timer);
+          void subscription.close();
+          resolve(event);
+        });
+      });
+    },
+    async paymentHashes(orderId) {
+      const hashes = new Set<string>();
+      for (const event of await harness.events(orderId)) for (const hash of hashesIn(event.data)) hashes.add(hash);
+      return [...hashes];
+    },
+    async paidMsat(orderId) {
+      const hashes = await harness.paymentHashes(orderId);
+      return hashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);
+    },
+    async invariantViolations() {
+      const orders = new Map<string, { state: PayoutState | null; hashes: Set<string> }>();
+      for await (const event of store.readAll()) {
+        if (!event.stream.startsWith('payout-') || !isPayoutEvent(event)) continue;
+        const orderId = event.stream.slice('payout-'.length);
+        const order = orders.get(orderId) ?? { state: null, hashes: new Set<string>() };
+        order.state = evolve(order.state, toPayoutEvent(event));
+        for (const hash of hashesIn(event.data)) order.hashes.add(hash);
+        orders.set(orderId, order);
+      }
+      const violations: string[] = [];
+      const owner = new Map<string, string>();
+      for (const [orderId, { state, hashes }] of orders) {
+        if (!state) continue;
+        const expected = state.amountSats * 1000;
+        const paidHashes = [...hashes].filter((hash) => sandbox.lnbits.paidTotalMsatFor(hash) > 0);
+        const paid = paidHashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);
+        if (paid !== 0 && paid !== expected) violations.push(`${orderId}: wallet paid ${paid} msat over ${paidHashes.length} hash(es), expected 0 or ${expected}`);
+        if (state.status === 'SETTLED' && paid !== expected) violations.push(`${orderId}: SETTLED but the wallet paid ${paid} msat, expected ${expected}`);
+        if (state.settlement && sandbox.lnbits.paidTotalMsatFor(state.settlement.paymentHash) !== expected) {
+          violations.push(`${orderId}: settled by ${state.settlement.paymentHash}, which the wallet did not pay ${expected} msat`);
+        }
+        for (const hash of hashes) {
+          const other = owner.get(hash);
+          if (other !== undefined && other !== orderId) violations.push(`payment hash ${hash} used by ${other} and ${orderId}`);
+          owner.set(hash, orderId);
+        }
+      }
+      for (const payment of sandbox.lnbits.payments()) {
+        if (payment.status === 'success' && !owner.has(payment.paymentHash)) violations.push(`wallet paid ${payment.paymentHash} (${payment.amountMsat} msat), which belongs to no order`);
+      }
+      return violations;
+    },
+    async projectionsCaughtUp(timeoutMs = 10_000) {
+      const head = await store.headPosition();
+      if (head === null) return;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Projections did not reach position ${head} within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([app.app.get(ProjectionRunner).waitFor(head), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   return harness;

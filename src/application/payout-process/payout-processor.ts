@@ -88,6 +88,8 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       this.log(orderId, trigger, step, result, context, state?.attempts ?? 0);
       if (result.kind === 'stop') break;
       if (result.kind === 'continue') continue;
+      // An escalated order is only watched (one status check per revisit) until a human acts.
+      if (state?.escalated) break;
       lastReason = result.reason;
       if (++tries >= this.settings.paymentRetryAttempts) {
         await this.queueRetry(orderId, lastReason, context);

@@ -69,7 +69,9 @@ export class PayoutCommandExecutor {
       if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [] };
       try {
         if (beforeAppend) await beforeAppend(loaded, result.events);
-        await this.repository.append(orderId, result.events, loaded.revision, context);
+        // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
+        const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
+        await this.repository.append(orderId, result.events, loaded.revision, { ...context, causationId });
       } catch (error) {
         if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) {
           this.logger.debug(`Concurrency conflict on ${orderId} (${resolved.type}), retrying`);

@@ -9,6 +9,8 @@ export interface LoadedPayout {
   state: PayoutState | null;
   /** The expected revision for the next append: the last revision read, or NO_STREAM. */
   revision: number | typeof NO_STREAM;
+  /** Id of the last event read: what the service's own decisions are caused by. */
+  lastEventId: string | null;
 }
 
 /** Reads a payout stream into its decider state and appends decided events with optimistic concurrency. */
@@ -22,11 +24,13 @@ export class PayoutRepository {
   async load(orderId: string): Promise<LoadedPayout> {
     let state: PayoutState | null = null;
     let revision: number | typeof NO_STREAM = NO_STREAM;
+    let lastEventId: string | null = null;
     for await (const event of this.store.readStream(payoutStreamName(orderId))) {
       if (isPayoutEvent(event)) state = evolve(state, toPayoutEvent(event));
       revision = event.revision;
+      lastEventId = event.id;
     }
-    return { state, revision };
+    return { state, revision, lastEventId };
   }
 
   async append(orderId: string, events: PayoutEvent[], expected: number | typeof NO_STREAM, context: CommandContext): Promise<AppendResult> {

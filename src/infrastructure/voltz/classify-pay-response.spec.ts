@@ -51,8 +51,8 @@ const rows: Row[] = [
   ['520 incoming only', lnbits520('Only incoming payments allowed.', 'failed'), { kind: 'rejected', category: 'configuration' }],
   ['520 Payment is still pending.', lnbits520('Payment is still pending.', 'pending'), { kind: 'pending', http520: http520('Payment is still pending.', 'pending') }],
   ['520 extension error (PaymentError default status pending)', lnbits520('Extension "x" disabled.', 'pending'), { kind: 'pending' }],
-  ['520 Payment already paid. (success)', lnbits520('Payment already paid.', 'success'), { kind: 'settled', preimage: null, feeMsat: 0, http520: http520('Payment already paid.', 'success') }],
-  ['520 already paid on the fundingsource (success)', lnbits520('Failed payment was already paid on the fundingsource.', 'success'), { kind: 'settled', preimage: null }],
+  ['520 Payment already paid. (success): confirmed by a status check', lnbits520('Payment already paid.', 'success'), { kind: 'pending', http520: http520('Payment already paid.', 'success') }],
+  ['520 already paid on the fundingsource (success)', lnbits520('Failed payment was already paid on the fundingsource.', 'success'), { kind: 'pending' }],
   ['520 with an unknown status', lnbits520('Something', 'maybe'), { kind: 'unknown', http520: http520('Something', 'maybe') }],
   ['520 JSON without detail or status', json(520, {}), { kind: 'unknown', http520: http520('', null) }],
   // LNbits 0.12: 520 {detail} without a status.
@@ -60,7 +60,7 @@ const rows: Row[] = [
   ['0.12 520 duplicate "Could not make payment."', lnbits520('Could not make payment.'), { kind: 'unknown', http520: http520('Could not make payment.', null) }],
   ['0.12 520 fee reserve', lnbits520('You must reserve at least (2 sat) to cover potential routing fees.'), { kind: 'rejected', category: 'limit' }],
   ['0.12 520 Payment already paid. without status', lnbits520('Payment already paid.'), { kind: 'unknown' }],
-  ['LNbits 520 JSON through Cloudflare stays LNbits', json(520, { detail: 'Payment already paid.', status: 'success' }, { server: 'cloudflare', 'cf-ray': 'x-GRU' }), { kind: 'settled', http520: http520('Payment already paid.', 'success') }],
+  ['LNbits 520 JSON through Cloudflare stays LNbits', json(520, { detail: 'Payment already paid.', status: 'success' }, { server: 'cloudflare', 'cf-ray': 'x-GRU' }), { kind: 'pending', http520: http520('Payment already paid.', 'success') }],
 
   // Cloudflare pages.
   ['Cloudflare 520 HTML', text(520, CF_HTML, CF_HEADERS), { kind: 'unknown', http520: { source: 'cloudflare', httpStatus: 520, cfRay: '8a1b2c3d4e5f6789-GRU' } }],

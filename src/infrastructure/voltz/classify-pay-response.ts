@@ -67,9 +67,10 @@ function classifyLnbits520(json: JsonObject | null): PayOutcome {
   if (CONFIGURATION_MESSAGES.some((m) => m.test(detail))) return { kind: 'rejected', reason: `${label}: wallet configuration`, category: 'configuration', http520 };
   switch (lnbitsStatus) {
     case 'success':
-      // "Payment already paid." / "...already paid on the fundingsource.": LNbits says this hash is paid. preimage and fee
-      // are not in the answer, and a re-POST proves little (lightning.md), so the caller confirms with a status check.
-      return { kind: 'settled', preimage: null, feeMsat: 0, http520 };
+      // "Payment already paid." / "...already paid on the fundingsource.": LNbits says this hash is paid, but the answer
+      // lacks the preimage and fee, and a re-POST proves little (lightning.md): pending sends the caller to the status
+      // endpoint, which confirms the payment and gives both.
+      return { kind: 'pending', reason: `${label}: confirm with a status check`, http520 };
     case 'pending':
       return { kind: 'pending', reason: label, http520 };
     case 'failed':

@@ -8,7 +8,9 @@ import { WebhookBody, WebhookType } from './webhook-types';
  * the state folded up to the event before it (`before`) and including it
  * (`after`). Pure.
  *
- * The four explicit types follow their event. `payout.failed` follows the
+ * The explicit types follow their event (`payout.retry_queued` only for the
+ * first round of retries, so a long outage does not message the customer
+ * every few minutes). `payout.failed` follows the
  * status: whichever event moves the payout into FAILED (a permanent
  * DestinationRejected, a PaymentFailed or InvoiceExpired that leaves no
  * payable invoice, a late PaymentNotFound, an EscalationCleared that lands
@@ -21,7 +23,8 @@ export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEve
     case 'PaymentSettled':
       return before?.status === 'SETTLED' ? null : 'payout.settled';
     case 'RetryQueued':
-      return 'payout.retry_queued';
+      // Once when the order first falls back (and again after an admin retry), not on every sweep round.
+      return after.retriesQueued - after.escalationBaseline.retriesQueued === 1 ? 'payout.retry_queued' : null;
     case 'PayoutCancelled':
       return 'payout.cancelled';
     case 'PayoutEscalated':
