@@ -15,8 +15,9 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const app = await createApp({ config });
-  await app.listen(config.port);
-  new Logger('Main').log(`pix-lightning-ledger listening on port ${config.port}`);
+  if (config.host) await app.listen(config.port, config.host);
+  else await app.listen(config.port);
+  new Logger('Main').log(`pix-lightning-ledger listening on ${config.host ?? '*'}:${config.port}`);
 }
 
 void bootstrap();

@@ -109,6 +109,19 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       await request(t.url).get(`/v1/payouts/${other.orderId}`).set(bearer(KEYS.bot)).expect(404);
     });
 
+    it('409 when the BOLT11 is already the destination of another order (one payment must not settle two)', async () => {
+      const bolt11 = invoice();
+      await post(payoutBody({ destination: bolt11 })).expect(201);
+      const other = payoutBody({ destination: bolt11 });
+      const res = await post(other).expect(409);
+      expect(res.body.message).toMatch(/another order/);
+      const waiting = payoutBody();
+      await post(waiting).expect(201);
+      await request(t.url).put(`/v1/payouts/${waiting.orderId}/destination`).set(bearer(KEYS.bot)).send({ destination: bolt11 }).expect(409);
+      // The same invoice again for the same order is a replay, not a conflict.
+      await post({ ...other, destination: invoice() }).expect(201);
+    });
+
     it('400 names each bad field and records nothing', async () => {
       const res = await post({ orderId: 'bad id!', pix: { endToEndId: 'X1', amountCents: 1.5, paidAt: 'yesterday' }, amountSats: -3 }).expect(400);
       const messages: string[] = res.body.message;

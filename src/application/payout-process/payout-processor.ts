@@ -109,8 +109,15 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
         await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash } }, context);
         return { kind: 'continue' };
       case 'resolve': {
-        const result = await this.resolver.resolve(step.address, state.amountSats);
-        await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+        let result = await this.resolver.resolve(step.address, state.amountSats);
+        try {
+          await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+        } catch (error) {
+          // The address's server handed out an invoice another order already holds: ask it again later.
+          if (!(error instanceof ApplicationError && error.code === 'invoice_in_use')) throw error;
+          result = { ok: false, permanent: false, reason: `${step.address}: ${error.message}` };
+          await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+        }
         if (result.ok) return { kind: 'continue' };
         return result.permanent ? { kind: 'stop', reason: result.reason } : { kind: 'wait', reason: result.reason };
       }

@@ -11,6 +11,7 @@ import { CLOCK, Clock } from '../ports/clock.port';
 import { ConcurrencyError } from '../ports/event-store.port';
 import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
+import { Reservations } from './reservations';
 
 export interface ExecutedCommand {
   before: PayoutState | null;
@@ -51,6 +52,7 @@ export class PayoutCommandExecutor {
 
   constructor(
     private readonly repository: PayoutRepository,
+    private readonly reservations: Reservations,
     private readonly eventBus: EventBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -69,6 +71,7 @@ export class PayoutCommandExecutor {
       if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [] };
       try {
         if (beforeAppend) await beforeAppend(loaded, result.events);
+        await this.reserveInvoices(orderId, result.events, context);
         // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
         const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
         await this.repository.append(orderId, result.events, loaded.revision, { ...context, causationId });
@@ -82,6 +85,16 @@ export class PayoutCommandExecutor {
       const state = result.events.reduce<PayoutState | null>(evolve, loaded.state);
       this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId));
       return { before: loaded.state, state, events: result.events };
+    }
+  }
+
+  /** An invoice becomes an order's only once its payment hash is reserved for it (see Reservations). */
+  private async reserveInvoices(orderId: string, events: PayoutEvent[], context: CommandContext): Promise<void> {
+    for (const event of events) {
+      const invoice = event.type === 'DestinationSubmitted' ? event.data.invoice : event.type === 'AddressResolved' ? event.data.invoice : null;
+      if (invoice && (await this.reservations.paymentHash(invoice.paymentHash, orderId, context)) !== orderId) {
+        throw new ApplicationError('conflict', `This invoice (payment hash ${invoice.paymentHash}) already belongs to another order`, 'invoice_in_use');
+      }
     }
   }
 }

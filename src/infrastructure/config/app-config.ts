@@ -5,6 +5,8 @@ export type Role = 'bot' | 'admin' | 'auditor';
 /** The validated configuration the rest of the service reads; secrets stay in here, never in logs. */
 export interface AppConfig {
   port: number;
+  /** null = every interface. */
+  host: string | null;
   dataDir: string;
   eventStore: { kind: 'sqlite' } | { kind: 'esdb'; connectionString: string };
   /** null = sandbox mode: simulated wallet and Lightning Address server on loopback. */

@@ -49,6 +49,11 @@ export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Not in api.md's table: an addition. Unset = every interface; tests and sidecars bind 127.0.0.1. */
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, { message: 'HOST must be an IP address or localhost' })
+  HOST?: string;
+
   @IsString()
   DATA_DIR = './data';
 
@@ -137,6 +142,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [
   ...NUMERIC_VARIABLES,
+  'HOST',
   'DATA_DIR',
   'EVENT_STORE',
   'EVENTSTORE_CONNECTION_STRING',

@@ -57,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const list = (value: string | undefined, sandboxKey: string): string[] => (value ? value.split(',') : sandboxKeys ? [sandboxKey] : []);
   return {
     port: vars.PORT,
+    host: vars.HOST ?? null,
     dataDir: vars.DATA_DIR,
     eventStore: vars.EVENT_STORE === 'esdb' ? { kind: 'esdb', connectionString: vars.EVENTSTORE_CONNECTION_STRING! } : { kind: 'sqlite' },
     voltz: vars.VOLTZ_URL ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY! } : null,

@@ -4,13 +4,14 @@ import { SubmitDestinationHandler } from '../../application/payouts/commands/sub
 import { DestinationValidator } from '../../application/payouts/destination-validator';
 import { PayoutCommandExecutor } from '../../application/payouts/payout-command-executor';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
+import { Reservations } from '../../application/payouts/reservations';
 import { GetPayoutHandler } from '../../application/payouts/queries/get-payout.handler';
 import { PayoutsController } from '../http/payouts.controller';
 
 /** The bot's side: confirm a PIX, give a destination, read a payout. */
 @Module({
   controllers: [PayoutsController],
-  providers: [PayoutRepository, PayoutCommandExecutor, DestinationValidator, ConfirmPixHandler, SubmitDestinationHandler, GetPayoutHandler],
+  providers: [PayoutRepository, Reservations, PayoutCommandExecutor, DestinationValidator, ConfirmPixHandler, SubmitDestinationHandler, GetPayoutHandler],
   exports: [PayoutRepository, PayoutCommandExecutor],
 })
 export class PayoutsModule {}

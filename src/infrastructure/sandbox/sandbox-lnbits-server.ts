@@ -238,7 +238,9 @@ export class SandboxLnbitsServer {
     switch (fault.kind) {
       case 'lnbits_520': {
         const effect = fault.effect ?? DEFAULT_520_EFFECT[fault.lnbitsStatus];
-        if (effect !== 'none') pay(effect === 'pay' ? 'success' : effect === 'pend' ? 'pending' : 'failed', fault.settleAfterChecks);
+        const attempt = effect === 'none' ? null : pay(effect === 'pay' ? 'success' : effect === 'pend' ? 'pending' : 'failed', fault.settleAfterChecks);
+        // Real LNbits answers its own checks (balance, duplicate) before the payment can fail in the injected way.
+        if (attempt && attempt.kind !== 'recorded') return this.sendAttempt(res, attempt);
         const detail = fault.detail ?? DEFAULT_520_DETAIL[fault.lnbitsStatus];
         // 0.12 never sent a status field with its 520s.
         return sendJson(res, 520, this.currentVersion === '0.12' ? { detail } : { detail, status: fault.lnbitsStatus });
