@@ -23,7 +23,6 @@ const MAX_CONFLICT_RETRIES = 5;
 
 const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
   order_not_found: 'not_found',
-  order_already_exists: 'conflict',
   order_conflict: 'conflict',
   destination_locked: 'conflict',
   destination_conflict: 'conflict',

@@ -40,7 +40,3 @@ export function networkForBech32Prefix(prefix: string): KnownInvoiceNetwork | nu
   if (prefix === SIMNET.bech32) return { network: null, name: 'simnet', params: SIMNET };
   return null;
 }
-
-export function isLightningNetwork(value: string): value is LightningNetwork {
-  return (LIGHTNING_NETWORKS as readonly string[]).includes(value);
-}

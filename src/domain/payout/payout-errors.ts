@@ -1,7 +1,6 @@
 /** Rule violations are values, not exceptions: the caller maps each code to its answer (404, 409, 422...). */
 export type PayoutErrorCode =
   | 'order_not_found'
-  | 'order_already_exists'
   | 'order_conflict'
   | 'destination_locked'
   | 'destination_conflict'

@@ -12,6 +12,7 @@ import {
   ValidationArguments,
   registerDecorator,
 } from 'class-validator';
+import { LIGHTNING_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
 
 /** Six-field crons (seconds first) are accepted as well as the classic five. */
 function IsCron(): PropertyDecorator {
@@ -77,8 +78,8 @@ export class EnvironmentVariables {
   @IsInt() @Min(100) @Max(600000)
   VOLTZ_TIMEOUT_MS = 30000;
 
-  @IsIn(['bitcoin', 'testnet', 'signet', 'regtest'])
-  LIGHTNING_NETWORK = 'bitcoin';
+  @IsIn(LIGHTNING_NETWORKS as LightningNetwork[])
+  LIGHTNING_NETWORK: LightningNetwork = 'bitcoin';
 
   // msat = sats * 1000 must stay a safe integer.
   @IsInt() @Min(1) @Max(Math.floor(Number.MAX_SAFE_INTEGER / 1000))

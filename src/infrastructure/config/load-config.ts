@@ -2,7 +2,6 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
 import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables, NUMERIC_VARIABLES } from './environment-variables';
-import { LightningNetwork } from '../../domain/destination/lightning-network';
 import { parseHostOverrides } from '../lnurl/parse-host-overrides';
 
 export class InvalidConfigurationError extends Error {
@@ -62,7 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     eventStore: vars.EVENT_STORE === 'esdb' ? { kind: 'esdb', connectionString: vars.EVENTSTORE_CONNECTION_STRING! } : { kind: 'sqlite' },
     voltz: vars.VOLTZ_URL ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY! } : null,
     voltzTimeoutMs: vars.VOLTZ_TIMEOUT_MS,
-    network: vars.LIGHTNING_NETWORK as LightningNetwork,
+    network: vars.LIGHTNING_NETWORK,
     maxPayoutSats: vars.MAX_PAYOUT_SATS,
     paymentRetryAttempts: vars.PAYMENT_RETRY_ATTEMPTS,
     paymentRetryBaseMs: vars.PAYMENT_RETRY_BASE_MS,

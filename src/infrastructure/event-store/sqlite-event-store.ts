@@ -518,8 +518,14 @@ function assertLimit(limit: number): void {
   }
 }
 
+/**
+ * By its code rather than `instanceof Database.SqliteError`: better-sqlite3's
+ * native addon keeps the error class of the first copy of the module that
+ * loaded it, so under a module registry that loads the package more than once
+ * (jest runs several test files per worker) instanceof misses it.
+ */
 function isUniqueViolation(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
