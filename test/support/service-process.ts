@@ -3,6 +3,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import type { SweepSummary } from '../../src/application/payout-process/fallback-sweeper';
+import type { FallbackQueueItem as FallbackItem } from '../../src/application/ports/fallback-queue.port';
 
 /**
  * The real service (src/main.ts, configured from the environment) as a child
@@ -313,6 +315,7 @@ export class ServiceProcess {
   }
 }
 
+/** An audit event as JSON, loosely typed for assertions. */
 export interface AuditEvent {
   revision: number;
   position: string;
@@ -322,24 +325,8 @@ export interface AuditEvent {
   metadata: any;
   createdAt: string;
 }
-
-export interface SweepSummary {
-  examined: number;
-  settled: number;
-  retried: number;
-  stillPending: number;
-  escalated: number;
-  failed: number;
-}
-
-export interface FallbackItem {
-  orderId: string;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  queuedAt: string;
-  nextAttemptAt: string;
-}
+export type { SweepSummary } from '../../src/application/payout-process/fallback-sweeper';
+export type { FallbackQueueItem as FallbackItem } from '../../src/application/ports/fallback-queue.port';
 
 /** Stops every child still running (SIGTERM, then SIGKILL): for afterAll, whatever the tests did. */
 export async function stopAllServiceProcesses(timeoutMs = 5_000): Promise<void> {
