@@ -519,13 +519,14 @@ function assertLimit(limit: number): void {
 }
 
 /**
- * By its code rather than `instanceof Database.SqliteError`: better-sqlite3's
- * native addon keeps the error class of the first copy of the module that
- * loaded it, so under a module registry that loads the package more than once
- * (jest runs several test files per worker) instanceof misses it.
+ * By its code rather than by `instanceof`: better-sqlite3's native addon keeps
+ * the error class of the first copy of the package that loaded it, so where
+ * the package is loaded more than once per process (jest: one module registry
+ * and one global realm per test file, several files per worker) the error is
+ * neither a Database.SqliteError nor an Error of the current realm.
  */
 function isUniqueViolation(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-  return error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
