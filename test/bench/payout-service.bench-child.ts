@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
 
@@ -15,6 +16,7 @@ import { loadConfig } from '../../src/infrastructure/config/load-config';
  *   { kind: 'memory', rss, heapUsed, external, arrayBuffers }   every MEMORY_SAMPLE_MS
  * From the parent:
  *   { kind: 'stop' }  -> closes the app (stores, read models) and exits 0
+ *   { kind: 'heap-snapshot', path } -> writes a heap snapshot there, answers { kind: 'heap-snapshot', path }
  */
 const MEMORY_SAMPLE_MS = 250;
 
@@ -40,8 +42,9 @@ async function main(): Promise<void> {
     // Lets --cpu-prof write its profile on the way out.
     process.exit(0);
   };
-  process.on('message', (message: { kind?: string }) => {
+  process.on('message', (message: { kind?: string; path?: string }) => {
     if (message?.kind === 'stop') void stop();
+    if (message?.kind === 'heap-snapshot' && message.path) process.send?.({ kind: 'heap-snapshot', path: writeHeapSnapshot(message.path) });
   });
   // The parent died without saying goodbye: never outlive it.
   process.on('disconnect', () => void stop());
