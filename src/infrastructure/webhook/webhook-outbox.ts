@@ -36,7 +36,8 @@ const SCHEMA = `
     completed_at     TEXT,
     audited          INTEGER NOT NULL DEFAULT 0
   );
-  CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (state, next_attempt_at);
+  -- The due scan walks this index in order and stops at LIMIT: its cost does not grow with the backlog.
+  CREATE INDEX IF NOT EXISTS webhook_outbox_due_in_order ON webhook_outbox (state, next_attempt_at, seq);
   CREATE INDEX IF NOT EXISTS webhook_outbox_by_order ON webhook_outbox (order_id, state);
   CREATE INDEX IF NOT EXISTS webhook_outbox_unaudited ON webhook_outbox (audited, state);
 `;
@@ -163,7 +164,7 @@ export class WebhookOutbox {
       due: db.prepare(`SELECT * FROM webhook_outbox o
         WHERE o.state = 'pending' AND o.next_attempt_at <= @now AND (o.leased_until IS NULL OR o.leased_until <= @now)
           AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.order_id = o.order_id AND p.state = 'pending' AND p.leased_until > @now)
-        ORDER BY o.seq LIMIT @limit`),
+        ORDER BY o.next_attempt_at, o.seq LIMIT @limit`),
       lease: db.prepare('UPDATE webhook_outbox SET leased_until = @until, lease_owner = @owner WHERE delivery_id = @deliveryId'),
       // Delivered wins whoever holds the lease: the bot has it.
       delivered: db.prepare(`UPDATE webhook_outbox SET state = 'delivered', attempts = max(attempts, @attempts),

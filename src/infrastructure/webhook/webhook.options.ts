@@ -34,7 +34,7 @@ export const WEBHOOK_DEFAULTS = {
   retryBaseMs: 1_000,
   retryMaxDelayMs: 15 * 60_000,
   giveUpAfterMs: 24 * 60 * 60_000,
-  concurrency: 4,
+  concurrency: 16,
   pollIntervalMs: 5_000,
   shutdownGraceMs: 5_000,
   feedRetryMs: 1_000,
