@@ -42,9 +42,10 @@ const step = (n: number, text: string) => console.log(`\n${bold(`${n}. ${text}`)
 const say = (text: string) => console.log(`   ${text}`);
 const short = (hash: unknown) => (typeof hash === 'string' && hash.length > 16 ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : String(hash));
 
+const dataDir = mkdtempSync(join(tmpdir(), 'pix-lightning-demo-'));
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'pix-lightning-demo-'));
   let app: INestApplication | null = null;
   let receiver: WebhookReceiver | null = null;
   try {
@@ -208,6 +209,7 @@ function formatEvent(event: { revision: number; type: string; createdAt: string;
 
 const deadline = setTimeout(() => {
   console.error(`demo did not finish within ${DEADLINE_MS / 1000} s`);
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(1);
 }, DEADLINE_MS);
 deadline.unref();
