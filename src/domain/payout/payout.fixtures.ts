@@ -5,7 +5,7 @@
  * Style: Emmett's DeciderSpecification,
  *   given(events).when(command).then(events) / .thenNothing() / .thenError(code)
  * The given events are folded with `evolve`, then `decide` runs with a fixed,
- * injected `now` (never Date.now()).
+ * injected `now` (never the system clock).
  */
 import { Invoice } from '../destination/invoice';
 import { Http520Info, PayOutcome, PaymentStatus } from '../payment/wallet-answers';
