@@ -16,18 +16,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real Nest app over real HTTP on 127.0.0.1, with a fresh SQLite store in a temp dir. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string } = {}): Promise<TestApp> {
-  const temp = options.dataDir ? null : makeTempDir('pll-e2e');
-  const dataDir = options.dataDir ?? temp!.path;
-  const config = loadConfig({
+/** The configuration every e2e app starts from: the test keys, regtest, the given data dir. */
+export function testConfig(dataDir: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
     DATA_DIR: dataDir,
     BOT_API_KEYS: KEYS.bot,
     ADMIN_API_KEYS: `${KEYS.admin},${KEYS.both}`,
     AUDITOR_API_KEYS: `${KEYS.auditor},${KEYS.both}`,
     LIGHTNING_NETWORK: 'regtest',
-    ...options.env,
+    ...env,
   });
+}
+
+/** The real Nest app over real HTTP on 127.0.0.1, with a fresh SQLite store in a temp dir. */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string } = {}): Promise<TestApp> {
+  const temp = options.dataDir ? null : makeTempDir('pll-e2e');
+  const dataDir = options.dataDir ?? temp!.path;
+  const config = testConfig(dataDir, options.env);
   const app = await createApp({ config, clock: options.clock, logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

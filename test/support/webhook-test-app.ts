@@ -7,12 +7,11 @@ import { Clock } from '../../src/application/ports/clock.port';
 import { EVENT_STORE, EventStore, StoredEvent } from '../../src/application/ports/event-store.port';
 import { MAX_BODY_BYTES } from '../../src/infrastructure/bootstrap/create-app';
 import { APP_CONFIG, AppConfig } from '../../src/infrastructure/config/app-config';
-import { loadConfig } from '../../src/infrastructure/config/load-config';
 import { WebhookModule } from '../../src/infrastructure/webhook/webhook.module';
 import { WEBHOOK_OPTIONS, WebhookOptions, webhookOptionsFrom } from '../../src/infrastructure/webhook/webhook.options';
 import { WebhookService } from '../../src/infrastructure/webhook/webhook.service';
 import { makeTempDir } from './temp-dir';
-import { KEYS } from './test-app';
+import { testConfig } from './test-app';
 
 /** Every line the app logged, to check what it says (and that it never says the secret). */
 export class CapturingLogger implements LoggerService {
@@ -66,16 +65,8 @@ export async function startWebhookTestApp(
 ): Promise<WebhookTestApp> {
   const temp = options.dataDir ? null : makeTempDir('pll-webhook');
   const dataDir = options.dataDir ?? temp!.path;
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    BOT_API_KEYS: KEYS.bot,
-    ADMIN_API_KEYS: `${KEYS.admin},${KEYS.both}`,
-    AUDITOR_API_KEYS: `${KEYS.auditor},${KEYS.both}`,
-    LIGHTNING_NETWORK: 'regtest',
-    // No scheduled sweep during a test: nothing but the test appends to its payouts.
-    FALLBACK_CRON: '0 0 1 1 *',
-    ...options.env,
-  });
+  // No scheduled sweep during a test: nothing but the test appends to its payouts.
+  const config = testConfig(dataDir, { FALLBACK_CRON: '0 0 1 1 *', ...options.env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ config, clock: options.clock }), WebhookModule] })
     .overrideProvider(WEBHOOK_OPTIONS)
     .useFactory({ factory: (appConfig: AppConfig) => webhookOptionsFrom(appConfig, Math.random, options.webhook), inject: [APP_CONFIG] })
