@@ -22,7 +22,7 @@ export class DestinationValidator {
     const parsed = parseDestination(raw);
     if (isInvalidDestination(parsed)) throw new ApplicationError('invalid', `destination: ${parsed.message}`, 'invalid_destination');
     if (parsed.kind === 'lightning_address') return { kind: 'lightning_address', value: parsed.address };
-    const result = validateInvoice(parsed.bolt11, {
+    const result = validateInvoice(parsed.decoded, {
       amountSats,
       network: this.settings.network,
       now: this.clock.now(),

@@ -47,19 +47,19 @@ describe('parseDestination', () => {
       ['with lightning:', `lightning:${minted.bolt11}`],
       ['with LIGHTNING: and spaces', `  LIGHTNING:${minted.bolt11.toUpperCase()}  `],
     ])('recognises an invoice %s and normalises it', (_label, raw) => {
-      expect(parseDestination(raw)).toEqual({ kind: 'bolt11', bolt11: minted.bolt11 });
+      expect(parseDestination(raw)).toMatchObject({ kind: 'bolt11', bolt11: minted.bolt11, decoded: { ok: true } });
     });
 
     it('recognises invoices of every network, even ones this service will refuse later', () => {
       for (const network of ['testnet', 'signet', 'regtest'] as const) {
         const other = mintInvoice({ network, amountMsat: null });
-        expect(parseDestination(other.bolt11)).toEqual({ kind: 'bolt11', bolt11: other.bolt11 });
+        expect(parseDestination(other.bolt11)).toMatchObject({ kind: 'bolt11', bolt11: other.bolt11, decoded: { ok: true } });
       }
     });
 
     it('leaves a badly signed invoice to validateInvoice (422, not 400)', () => {
       const forged = forgeBadSignature(minted.bolt11, 'recovery_id');
-      expect(parseDestination(forged)).toEqual({ kind: 'bolt11', bolt11: forged });
+      expect(parseDestination(forged)).toMatchObject({ kind: 'bolt11', bolt11: forged, decoded: { ok: false, code: 'bad_signature' } });
     });
 
     it.each([

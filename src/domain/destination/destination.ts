@@ -1,7 +1,8 @@
-import { decodeBolt11, normalizeBolt11 } from './decode-bolt11';
+import { DecodeBolt11Result, decodeBolt11, normalizeBolt11 } from './decode-bolt11';
 import { parseLightningAddress } from './lightning-address';
 
-export type Destination = { kind: 'lightning_address'; address: string } | { kind: 'bolt11'; bolt11: string };
+/** A bolt11 destination keeps its decode result, so validating it does not decode it again. */
+export type Destination = { kind: 'lightning_address'; address: string } | { kind: 'bolt11'; bolt11: string; decoded: DecodeBolt11Result };
 
 /** A destination that is neither a Lightning Address nor a decodable BOLT11 (HTTP 400). */
 export interface InvalidDestination {
@@ -35,5 +36,5 @@ export function parseDestination(raw: string): ParsedDestination {
   if (!decoded.ok && decoded.code === 'undecodable') {
     return { error: 'invalid_destination', message: `neither a Lightning Address nor a BOLT11 invoice (${decoded.message})` };
   }
-  return { kind: 'bolt11', bolt11: normalizeBolt11(value) };
+  return { kind: 'bolt11', bolt11: normalizeBolt11(value), decoded };
 }

@@ -1,4 +1,4 @@
-import { decodeBolt11 } from './decode-bolt11';
+import { DecodeBolt11Result, decodeBolt11 } from './decode-bolt11';
 import { Invoice } from './invoice';
 import { LightningNetwork } from './lightning-network';
 
@@ -21,9 +21,10 @@ export interface InvoiceRequirements {
  * millisatoshi, and will not expire within the margin. The string may carry a
  * `lightning:` prefix and any letter case; the returned invoice is normalised.
  */
-export function validateInvoice(bolt11: string, requirements: InvoiceRequirements): InvoiceValidation {
+export function validateInvoice(bolt11: string | DecodeBolt11Result, requirements: InvoiceRequirements): InvoiceValidation {
   const { amountSats, network, now, minRemainingSeconds } = requirements;
-  const result = decodeBolt11(bolt11);
+  // A caller that already decoded the string (parseDestination) passes the result: one signature recovery per invoice.
+  const result = typeof bolt11 === 'string' ? decodeBolt11(bolt11) : bolt11;
   if (!result.ok) return { ok: false, code: result.code, message: result.message };
   const decoded = result.decoded;
 
