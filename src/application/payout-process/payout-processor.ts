@@ -1,6 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { NextStep, nextStep } from '../../domain/payout/payout-next-step';
-import { PayoutState } from '../../domain/payout/payout-state';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
@@ -8,8 +7,8 @@ import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../ports/clock.port';
 import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
 import { WALLET, WalletPort } from '../ports/wallet.port';
-import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
-import { PayoutRepository } from '../payouts/payout-repository';
+import { ExecutedCommand, PayoutCommandExecutor } from '../payouts/payout-command-executor';
+import { LoadedPayout, PayoutRepository } from '../payouts/payout-repository';
 import { backoffDelayMs } from './backoff';
 
 export type ProcessTrigger = 'event' | 'sweep' | 'admin';
@@ -21,8 +20,14 @@ export interface ProcessOutcome {
   retried: boolean;
 }
 
-/** What one step achieved: stop here, go straight on, or wait (one in-process try) before going on. */
-type StepResult = { kind: 'stop'; reason: string } | { kind: 'continue' } | { kind: 'wait'; reason: string };
+/**
+ * What one step achieved — stop here, go straight on, or wait (one in-process
+ * try) before going on — and the payout as the step left it, when known.
+ */
+type StepResult =
+  | { kind: 'stop'; reason: string; loaded?: LoadedPayout }
+  | { kind: 'continue'; loaded: LoadedPayout }
+  | { kind: 'wait'; reason: string; loaded: LoadedPayout };
 
 /** A claim younger than this may still be in another worker's hands: its POST can still be under way. */
 const IN_FLIGHT_SLACK_MS = 5_000;
@@ -31,9 +36,10 @@ const MAX_STEPS_PER_RUN = 50;
 
 /**
  * Drives one payout forward: the exactly-once rule of design.md, step by
- * step. Every decision is the decider's; every step starts from the stream,
- * never from memory, so a crash or a second instance changes nothing: a
- * concurrent claim loses on the expected revision and this run stops.
+ * step. Every decision is the decider's, made on the payout as read from
+ * the stream and carried from step to step with its revision: each append
+ * expects that revision, so a crash or a second instance changes nothing —
+ * a concurrent claim loses on the expected revision and this run stops.
  */
 @Injectable()
 export class PayoutProcessor implements BeforeApplicationShutdown {
@@ -73,19 +79,21 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     let tries = 0;
     let retried = false;
     let lastReason = '';
-    for (let steps = 0; steps < MAX_STEPS_PER_RUN && !this.stopping; steps++) {
-      const { state } = await this.repository.load(orderId);
+    let current: LoadedPayout | undefined = await this.repository.load(orderId);
+    for (let steps = 0; steps < MAX_STEPS_PER_RUN && !this.stopping && current; steps++) {
+      const { state } = current;
       const step = nextStep(state, this.clock.now(), this.settings.invoiceMarginMs);
       if (step.kind === 'pay' || step.kind === 'resolve') retried = true;
       let result: StepResult;
       try {
-        result = await this.step(orderId, state!, step, context);
+        result = await this.step(orderId, current, step, context);
       } catch (error) {
         // Someone else changed the payout under us (a concurrent claim, a cancel): their run carries on.
         if (error instanceof ApplicationError) result = { kind: 'stop', reason: error.message };
         else throw error;
       }
       this.log(orderId, trigger, step, result, context, state?.attempts ?? 0);
+      current = result.loaded;
       if (result.kind === 'stop') break;
       if (result.kind === 'continue') continue;
       // An escalated order is only watched (one status check per revisit) until a human acts.
@@ -93,38 +101,45 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       lastReason = result.reason;
       if (++tries >= this.settings.paymentRetryAttempts) {
         await this.queueRetry(orderId, lastReason, context);
+        current = undefined;
         break;
       }
       await this.sleep(backoffDelayMs(this.settings.paymentRetryBaseMs, tries, this.random.next()));
+      // Whatever happened meanwhile (another instance, an admin) is read afresh.
+      current = await this.repository.load(orderId);
     }
-    const { state } = await this.repository.load(orderId);
+    const { state } = current ?? (await this.repository.load(orderId));
     return { orderId, status: state?.status ?? null, retried };
   }
 
-  private async step(orderId: string, state: PayoutState, step: NextStep, context: CommandContext): Promise<StepResult> {
+  private async step(orderId: string, current: LoadedPayout, step: NextStep, context: CommandContext): Promise<StepResult> {
+    const state = current.state!;
     switch (step.kind) {
       case 'none':
-        return { kind: 'stop', reason: step.reason };
-      case 'expire_invoice':
-        await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash } }, context);
-        return { kind: 'continue' };
+        return { kind: 'stop', reason: step.reason, loaded: current };
+      case 'expire_invoice': {
+        const { loaded } = await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash } }, context, { from: current });
+        return { kind: 'continue', loaded };
+      }
       case 'resolve': {
         let result = await this.resolver.resolve(step.address, state.amountSats);
+        let recorded: ExecutedCommand;
         try {
-          await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+          recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context, { from: current });
         } catch (error) {
           // The address's server handed out an invoice another order already holds: ask it again later.
           if (!(error instanceof ApplicationError && error.code === 'invoice_in_use')) throw error;
           result = { ok: false, permanent: false, reason: `${step.address}: ${error.message}` };
-          await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
+          recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
         }
-        if (result.ok) return { kind: 'continue' };
-        return result.permanent ? { kind: 'stop', reason: result.reason } : { kind: 'wait', reason: result.reason };
+        const { loaded } = recorded;
+        if (result.ok) return { kind: 'continue', loaded };
+        return result.permanent ? { kind: 'stop', reason: result.reason, loaded } : { kind: 'wait', reason: result.reason, loaded };
       }
       case 'check_status':
-        return this.checkStatus(orderId, step.payment.paymentHash, step.payment.outcome, step.payment.lastAttemptedAt, context);
+        return this.checkStatus(orderId, current, step.payment, context);
       case 'pay':
-        return this.pay(orderId, state, step.invoice, context);
+        return this.pay(orderId, current, step.invoice, context);
       default: {
         const unreachable: never = step;
         throw new Error(`Unknown step ${JSON.stringify(unreachable)}`);
@@ -132,38 +147,46 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     }
   }
 
-  private async pay(orderId: string, state: PayoutState, invoice: Extract<NextStep, { kind: 'pay' }>['invoice'], context: CommandContext): Promise<StepResult> {
+  private async pay(orderId: string, current: LoadedPayout, invoice: Extract<NextStep, { kind: 'pay' }>['invoice'], context: CommandContext): Promise<StepResult> {
+    const state = current.state!;
     const attempts = state.attempts - state.escalationBaseline.attempts;
     if (attempts >= this.settings.escalateAfterAttempts) {
-      await this.escalate(orderId, `${attempts} payment attempts without settlement`, context);
-      return { kind: 'stop', reason: 'escalated' };
+      const { loaded } = await this.escalate(orderId, `${attempts} payment attempts without settlement`, context, current);
+      return { kind: 'stop', reason: 'escalated', loaded };
     }
     // The claim is durable before any money can move; a concurrent claimer makes this throw.
-    await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context);
+    const claimed = await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context, { from: current });
     const outcome = await this.wallet.pay(invoice);
     if (outcome.kind === 'rejected' && outcome.category === 'configuration') {
       this.logger.error(`ALERT Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`);
     }
-    await this.executor.execute(orderId, { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } }, context);
-    if (outcome.kind === 'settled') return { kind: 'stop', reason: 'settled' };
-    return { kind: 'wait', reason: outcome.reason };
+    const { loaded } = await this.executor.execute(
+      orderId,
+      { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } },
+      context,
+      { from: claimed.loaded },
+    );
+    if (outcome.kind === 'settled') return { kind: 'stop', reason: 'settled', loaded };
+    return { kind: 'wait', reason: outcome.reason, loaded };
   }
 
-  private async checkStatus(orderId: string, paymentHash: string, outcome: string, attemptedAt: string, context: CommandContext): Promise<StepResult> {
-    const age = this.clock.now().getTime() - Date.parse(attemptedAt);
+  private async checkStatus(orderId: string, current: LoadedPayout, payment: Extract<NextStep, { kind: 'check_status' }>['payment'], context: CommandContext): Promise<StepResult> {
+    const { paymentHash, outcome } = payment;
+    const age = this.clock.now().getTime() - Date.parse(payment.lastAttemptedAt);
     if (outcome === 'in_flight' && age < this.settings.voltzTimeoutMs + IN_FLIGHT_SLACK_MS) {
-      return { kind: 'stop', reason: 'a claim without an answer is still within the Voltz timeout' };
+      return { kind: 'stop', reason: 'a claim without an answer is still within the Voltz timeout', loaded: current };
     }
     const status = await this.wallet.checkPayment(paymentHash);
-    const { state } = await this.executor.execute(
+    const { state, loaded } = await this.executor.execute(
       orderId,
       { type: 'RecordStatusCheck', data: { paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs } },
       context,
+      { from: current },
     );
-    if (state?.settlement) return { kind: 'stop', reason: 'settled' };
+    if (state?.settlement) return { kind: 'stop', reason: 'settled', loaded };
     const record = state?.hashes[paymentHash];
-    if (record && record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return { kind: 'continue' };
-    return { kind: 'wait', reason: status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}` };
+    if (record && record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return { kind: 'continue', loaded };
+    return { kind: 'wait', reason: status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`, loaded };
   }
 
   private async queueRetry(orderId: string, reason: string, context: CommandContext): Promise<void> {
@@ -182,9 +205,10 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     });
   }
 
-  private async escalate(orderId: string, reason: string, context: CommandContext): Promise<void> {
-    const { events } = await this.executor.execute(orderId, { type: 'EscalatePayout', data: { reason } }, context);
-    if (events.length > 0) this.logger.error(`ALERT payout ${orderId} needs attention: ${reason}`);
+  private async escalate(orderId: string, reason: string, context: CommandContext, from?: LoadedPayout): Promise<ExecutedCommand> {
+    const executed = await this.executor.execute(orderId, { type: 'EscalatePayout', data: { reason } }, context, { from });
+    if (executed.events.length > 0) this.logger.error(`ALERT payout ${orderId} needs attention: ${reason}`);
+    return executed;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -4,7 +4,7 @@ import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { decide } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { PayoutState } from '../../domain/payout/payout-state';
 import { ApplicationError, ApplicationErrorKind } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock } from '../ports/clock.port';
@@ -17,6 +17,19 @@ export interface ExecutedCommand {
   before: PayoutState | null;
   state: PayoutState | null;
   events: PayoutEvent[];
+  /** The payout as this command left it: a caller's next command can start from it instead of reading the stream again. */
+  loaded: LoadedPayout;
+}
+
+export interface ExecuteOptions {
+  /**
+   * The payout as the caller last saw it. The first decision is made on it;
+   * if the stream has moved since, the append fails on the expected revision
+   * and the command is decided again on a fresh read, so this only saves a read.
+   */
+  from?: LoadedPayout;
+  /** Runs after the decision and before its events are appended (reservations that must precede them). */
+  beforeAppend?: (loaded: LoadedPayout, events: PayoutEvent[]) => Promise<void>;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -56,34 +69,30 @@ export class PayoutCommandExecutor {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(
-    orderId: string,
-    command: PayoutCommand | ((loaded: LoadedPayout) => PayoutCommand),
-    context: CommandContext,
-    beforeAppend?: (loaded: LoadedPayout, events: PayoutEvent[]) => Promise<void>,
-  ): Promise<ExecutedCommand> {
+  async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+    let known = options.from;
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.repository.load(orderId);
-      const resolved = typeof command === 'function' ? command(loaded) : command;
-      const result = decide(resolved, loaded.state, this.clock.now());
+      const loaded = known ?? (await this.repository.load(orderId));
+      known = undefined;
+      const result = decide(command, loaded.state, this.clock.now());
       if (!result.ok) throw toApplicationError(result.error);
-      if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [] };
+      if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [], loaded };
+      let appended: LoadedPayout;
       try {
-        if (beforeAppend) await beforeAppend(loaded, result.events);
+        if (options.beforeAppend) await options.beforeAppend(loaded, result.events);
         await this.reserveInvoices(orderId, result.events, context);
         // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
         const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
-        await this.repository.append(orderId, result.events, loaded.revision, { ...context, causationId });
+        appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
       } catch (error) {
         if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) {
-          this.logger.debug(`Concurrency conflict on ${orderId} (${resolved.type}), retrying`);
+          this.logger.debug(`Concurrency conflict on ${orderId} (${command.type}), retrying`);
           continue;
         }
         throw error;
       }
-      const state = result.events.reduce<PayoutState | null>(evolve, loaded.state);
       this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId));
-      return { before: loaded.state, state, events: result.events };
+      return { before: loaded.state, state: appended.state, events: result.events, loaded: appended };
     }
   }
 

@@ -3,7 +3,7 @@ import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent, payoutStreamName } f
 import { PayoutState, evolve } from '../../domain/payout/payout-state';
 import { CommandContext } from '../command-context';
 import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { AppendResult, EVENT_STORE, EventStore, EventToAppend, NO_STREAM, StoredEvent } from '../ports/event-store.port';
+import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, StoredEvent } from '../ports/event-store.port';
 
 export interface LoadedPayout {
   state: PayoutState | null;
@@ -33,14 +33,16 @@ export class PayoutRepository {
     return { state, revision, lastEventId };
   }
 
-  async append(orderId: string, events: PayoutEvent[], expected: number | typeof NO_STREAM, context: CommandContext): Promise<AppendResult> {
+  /** Appends `events` on top of `base` (the expected revision is the one `base` was read at) and answers the payout as it now is. */
+  async append(orderId: string, events: PayoutEvent[], base: LoadedPayout, context: CommandContext): Promise<LoadedPayout> {
     const envelopes: EventToAppend[] = events.map((event) => ({
       id: this.ids.next(),
       type: event.type,
       data: event.data as unknown as Record<string, unknown>,
       metadata: { ...context, schemaVersion: PAYOUT_SCHEMA_VERSION },
     }));
-    return this.store.append(payoutStreamName(orderId), envelopes, expected);
+    const { nextRevision } = await this.store.append(payoutStreamName(orderId), envelopes, base.revision);
+    return { state: events.reduce(evolve, base.state), revision: nextRevision, lastEventId: envelopes[envelopes.length - 1].id };
   }
 }
 

@@ -18,9 +18,9 @@ export class RetryPayoutHandler implements ICommandHandler<RetryPayoutCommand> {
   ) {}
 
   async execute(command: RetryPayoutCommand): Promise<PayoutView> {
-    const { state } = await this.repository.load(command.orderId);
-    if (!state) throw new ApplicationError('not_found', `Payout ${command.orderId} not found`, 'order_not_found');
-    const cleared = await this.executor.execute(command.orderId, { type: 'ClearEscalation', data: {} }, command.context);
+    const loaded = await this.repository.load(command.orderId);
+    if (!loaded.state) throw new ApplicationError('not_found', `Payout ${command.orderId} not found`, 'order_not_found');
+    const cleared = await this.executor.execute(command.orderId, { type: 'ClearEscalation', data: {} }, command.context, { from: loaded });
     // Accepted, not awaited: the revisit may take as long as Voltz does.
     this.processor.process(command.orderId, 'admin', command.context.correlationId).catch((error: Error) =>
       this.logger.error(`Admin retry of ${command.orderId} failed: ${error.message}`),

@@ -26,11 +26,13 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
       command.orderId,
       { type: 'ConfirmPix', data: { orderId: command.orderId, ...command.pix, amountSats: command.amountSats, destination } },
       command.context,
-      // The end-to-end id is reserved only when the order is being created, and before it is.
-      async (loaded) => {
-        if (loaded.state === null && (await this.reservations.endToEndId(command.pix.endToEndId, command.orderId, command.context)) !== command.orderId) {
-          throw new ApplicationError('conflict', `pix.endToEndId ${command.pix.endToEndId} was already used by another order`, 'end_to_end_id_used');
-        }
+      {
+        // The end-to-end id is reserved only when the order is being created, and before it is.
+        beforeAppend: async (loaded) => {
+          if (loaded.state === null && (await this.reservations.endToEndId(command.pix.endToEndId, command.orderId, command.context)) !== command.orderId) {
+            throw new ApplicationError('conflict', `pix.endToEndId ${command.pix.endToEndId} was already used by another order`, 'end_to_end_id_used');
+          }
+        },
       },
     );
     return { created: result.before === null, payout: toPayoutView(result.state!) };
