@@ -12,30 +12,20 @@
  * source maps so stack traces point at the .ts lines.
  *
  * Transpiled output is cached on disk, keyed by a hash of the source, the
- * file name, tsconfig.json, this file and the TypeScript version, so spawning
- * the whole app again costs a few reads instead of a full transpile — and,
- * while every file hits the cache, no load of the compiler itself (~0.4 s:
- * it matters for each worker thread the SQLite event store starts). Set
+ * file name, the compiler options and the TypeScript version, so spawning the
+ * whole app again costs a few reads instead of a full transpile. Set
  * REGISTER_TS_CACHE=0 to disable the cache.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const ts = require('typescript');
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const TSCONFIG = path.join(PROJECT_ROOT, 'tsconfig.json');
-
-let compiler = null;
-/** The TypeScript compiler, loaded on the first cache miss only. */
-function typescript() {
-  compiler ??= require('typescript');
-  return compiler;
-}
 
 function loadCompilerOptions() {
-  const ts = typescript();
-  const configPath = TSCONFIG;
+  const configPath = path.join(PROJECT_ROOT, 'tsconfig.json');
   const fromConfig = {};
   if (fs.existsSync(configPath)) {
     const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
@@ -69,13 +59,11 @@ function loadCompilerOptions() {
   };
 }
 
-let compilerOptions = null;
-// What the output depends on besides the source, readable without loading the compiler.
+const compilerOptions = loadCompilerOptions();
 const optionsHash = crypto
   .createHash('sha256')
-  .update(require('typescript/package.json').version)
-  .update(fs.existsSync(TSCONFIG) ? fs.readFileSync(TSCONFIG) : '')
-  .update(fs.readFileSync(__filename))
+  .update(ts.version)
+  .update(JSON.stringify(compilerOptions))
   .digest('hex')
   .slice(0, 16);
 
@@ -102,7 +90,7 @@ function resolveCacheDir() {
 const cacheDir = resolveCacheDir();
 
 function formatDiagnostics(diagnostics) {
-  return typescript().formatDiagnostics(diagnostics, {
+  return ts.formatDiagnostics(diagnostics, {
     getCanonicalFileName: (fileName) => fileName,
     getCurrentDirectory: () => process.cwd(),
     getNewLine: () => '\n',
@@ -110,8 +98,6 @@ function formatDiagnostics(diagnostics) {
 }
 
 function transpile(source, filename) {
-  const ts = typescript();
-  compilerOptions ??= loadCompilerOptions();
   const { outputText, diagnostics } = ts.transpileModule(source, {
     compilerOptions,
     fileName: filename,

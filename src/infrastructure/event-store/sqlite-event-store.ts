@@ -2,7 +2,10 @@ import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../application/ports/clock.port';
 import {
+  ANY,
   ConcurrencyError,
+  NO_STREAM,
+  STREAM_EXISTS,
   type AppendResult,
   type EventHandler,
   type EventMetadata,
@@ -14,8 +17,6 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../../application/ports/event-store.port';
-import { openEventsDatabase } from './sqlite-event-writer';
-import { SqliteWriterThread } from './sqlite-writer-thread';
 
 export interface SqliteEventStoreOptions {
   filename: string;
@@ -31,6 +32,23 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** Reads page through the table so a replay of the whole log never sits in memory. */
 const PAGE_SIZE = 500;
 
+// AUTOINCREMENT: a position is never handed out twice, even if the newest
+// rows were ever removed by hand; checkpoints stored by projections stay valid.
+// STRICT: a row with a wrongly typed column is refused instead of coerced.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position   INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream     TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    id         TEXT    NOT NULL UNIQUE,
+    type       TEXT    NOT NULL,
+    data       TEXT    NOT NULL,
+    metadata   TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  ) STRICT;
+`;
+
 const EVENT_COLUMNS = 'position, stream, revision, id, type, data, metadata, created_at';
 
 interface EventRow {
@@ -44,39 +62,96 @@ interface EventRow {
   created_at: string;
 }
 
+interface StoredLocation {
+  stream: string;
+  revision: number;
+  position: number;
+}
+
+interface AppendOutcome {
+  result: AppendResult;
+  written: boolean;
+}
+
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  stream: string;
+  events: EventToAppend[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What one append of a group commit came to, settled once the group is durable. */
+type GroupedOutcome = { ok: true; outcome: AppendOutcome } | { ok: false; error: unknown };
+
 /**
  * Embedded event store on one SQLite file (design.md, "Event store port").
  *
- * Writes go through SqliteEventWriter on a thread of their own (group
- * commit: the appends made while a group is being written go together in
- * the next one, one fsync each; see SqliteWriterThread); reads, the global
- * log and subscriptions use this thread's own connection, which sees a
- * group as soon as it is committed — before its callers are answered.
+ * Several processes may open the same file: every append runs in its own
+ * BEGIN IMMEDIATE transaction, which takes SQLite's single write lock before
+ * the expected revision is read, so the check and the insert cannot be
+ * interleaved with another writer, and positions are assigned — and become
+ * visible — in commit order. That last property is what lets subscriptions
+ * follow the log by position without ever skipping an event.
  *
- * Several processes may open the same file: each append checks its expected
- * revision inside the write transaction that inserts it, under SQLite's
- * single write lock, so positions are assigned and become visible in commit
- * order (see SqliteEventWriter).
+ * Group commit: appends made while the event loop is busy (concurrent
+ * requests, payouts in flight) are queued and written together at the next
+ * turn of the loop, in call order, in ONE write transaction — one fsync
+ * instead of one per append, which is what bounds throughput with
+ * synchronous=FULL. Each append runs in its own savepoint, so its checks,
+ * its conflict and its outcome are exactly those of an append of its own
+ * made at that point of the sequence; and each caller is answered only once
+ * the whole group is committed (durable).
  */
 export class SqliteEventStore implements EventStore {
   private readonly logger = new Logger(SqliteEventStore.name);
   private readonly db: Database.Database;
-  private readonly writer: SqliteWriterThread;
   private readonly clock: Clock;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly selectCurrentRevision: Database.Statement<[string], number | null>;
+  private readonly selectLocationById: Database.Statement<[string], StoredLocation>;
+  private readonly insertEvent: Database.Statement<[string, number, string, string, string, string, string]>;
   private readonly selectStreamForwards: Database.Statement<[string, number, number], EventRow>;
   private readonly selectStreamBackwards: Database.Statement<[string, number, number], EventRow>;
   private readonly selectAllAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectOne: Database.Statement<[], number>;
   private readonly selectHeadPosition: Database.Statement<[], number | null>;
+  private readonly appendTransaction: Database.Transaction<
+    (stream: string, events: EventToAppend[], expected: ExpectedRevision) => AppendOutcome
+  >;
+  private readonly groupTransaction: Database.Transaction<(group: QueuedAppend[]) => GroupedOutcome[]>;
+  private queued: QueuedAppend[] = [];
+  private groupScheduled: NodeJS.Immediate | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
     this.clock = options.clock;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    // Opened (and the schema created) here first, so a bad file fails the constructor rather than the first append.
-    this.db = openEventsDatabase(options.filename, busyTimeoutMs);
+    this.db = new Database(options.filename);
+    try {
+      // busy_timeout first: switching to WAL and creating the table need locks
+      // another process may hold while it opens the same file.
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+      this.db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsync'd at every commit, so an acknowledged append
+      // (a payout claim) survives a power cut, not only a process crash.
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    this.selectCurrentRevision = this.db
+      .prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?')
+      .pluck();
+    this.selectLocationById = this.db.prepare<[string], StoredLocation>(
+      'SELECT stream, revision, position FROM events WHERE id = ?',
+    );
+    this.insertEvent = this.db.prepare(
+      'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.selectStreamForwards = this.db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
     );
@@ -88,31 +163,22 @@ export class SqliteEventStore implements EventStore {
     );
     this.selectOne = this.db.prepare<[], number>('SELECT 1').pluck();
     this.selectHeadPosition = this.db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
-    this.writer = new SqliteWriterThread({ filename: options.filename, busyTimeoutMs }, () => {
-      for (const subscription of this.subscriptions) subscription.wake();
-    });
+    // Called inside groupTransaction, this transaction is a savepoint: a
+    // failing append rolls back only its own writes.
+    this.appendTransaction = this.db.transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) =>
+      this.appendInTransaction(stream, events, expected),
+    );
+    this.groupTransaction = this.db.transaction((group: QueuedAppend[]) => group.map((queued) => this.appendOne(queued)));
   }
 
   async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     assertAppendable(events, expectedRevision);
-    const outcome = await this.writer.append({
-      stream,
-      expected: expectedRevision,
-      createdAt: this.clock.now().toISOString(),
-      events: events.map((event) => ({ id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) })),
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queued.push({ stream, events, expected: expectedRevision, resolve, reject });
+      // setImmediate runs after the I/O callbacks of this turn of the loop:
+      // everything they append joins the group.
+      this.groupScheduled ??= setImmediate(() => this.commitQueued());
     });
-    switch (outcome.kind) {
-      case 'appended':
-        return { nextRevision: outcome.nextRevision, position: outcome.position };
-      case 'concurrency':
-        throw new ConcurrencyError(outcome.stream, outcome.expected, outcome.actual);
-      case 'error':
-        throw Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
-      default: {
-        const unreachable: never = outcome;
-        throw new Error(`Unknown append outcome ${JSON.stringify(unreachable)}`);
-      }
-    }
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
@@ -172,7 +238,6 @@ export class SqliteEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    if (this.writer.failure) throw this.writer.failure;
     this.selectOne.get();
   }
 
@@ -182,15 +247,163 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    // Appends already asked for are written first.
-    await this.writer.close();
+    // Appends already asked for are written, as they would have been without grouping.
+    this.commitQueued();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.db.open) {
       this.db.close();
     }
   }
+
+  /** Writes every queued append in one transaction, then answers each caller. */
+  private commitQueued(): void {
+    if (this.groupScheduled !== null) {
+      clearImmediate(this.groupScheduled);
+      this.groupScheduled = null;
+    }
+    const group = this.queued;
+    this.queued = [];
+    if (group.length === 0) {
+      return;
+    }
+    let outcomes: GroupedOutcome[];
+    try {
+      outcomes = this.groupTransaction.immediate(group);
+    } catch (error) {
+      // Nothing of the group was committed (BEGIN or COMMIT failed: busy, I/O error, closed).
+      for (const queued of group) {
+        queued.reject(error);
+      }
+      return;
+    }
+    let written = false;
+    group.forEach((queued, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) {
+        written ||= outcome.outcome.written;
+        queued.resolve(outcome.outcome.result);
+      } else {
+        queued.reject(outcome.error);
+      }
+    });
+    if (written) {
+      for (const subscription of this.subscriptions) {
+        subscription.wake();
+      }
+    }
+  }
+
+  /** One append of a group, in its own savepoint; runs inside the group's write transaction. */
+  private appendOne({ stream, events, expected }: QueuedAppend): GroupedOutcome {
+    try {
+      return { ok: true, outcome: this.appendTransaction(stream, events, expected) };
+    } catch (error) {
+      if (!isUniqueViolation(error)) {
+        return { ok: false, error };
+      }
+      try {
+        return { ok: true, outcome: { result: this.settleUniqueViolation(error, stream, events, expected), written: false } };
+      } catch (settled) {
+        return { ok: false, error: settled };
+      }
+    }
+  }
+
+  /**
+   * The append's savepoint was rolled back. An id collision is usually a
+   * retry whose expected revision still held (ANY, STREAM_EXISTS); the fast
+   * path does not look ids up first, so settle it here.
+   */
+  private settleUniqueViolation(
+    error: InstanceType<typeof Database.SqliteError>,
+    stream: string,
+    events: EventToAppend[],
+    expected: ExpectedRevision,
+  ): AppendResult {
+    const replay = this.findReplay(stream, events, expected);
+    if (replay !== null) {
+      return replay;
+    }
+    if (error.message.includes('events.id')) {
+      throw new Error(`An event id of this batch is already stored (appending to ${stream}); event ids must be unique`);
+    }
+    // UNIQUE(stream, revision): another writer got there first. BEGIN
+    // IMMEDIATE should make this impossible; it stays a concurrency error
+    // if the file is ever written by something that skips the lock.
+    throw new ConcurrencyError(stream, expected, this.currentRevision(stream));
+  }
+
+  private appendInTransaction(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendOutcome {
+    const current = this.selectCurrentRevision.get(stream) ?? null;
+    const actual = current ?? NO_STREAM;
+    if (!satisfies(expected, actual)) {
+      const replay = this.findReplay(stream, events, expected);
+      if (replay !== null) {
+        return { result: replay, written: false };
+      }
+      throw new ConcurrencyError(stream, expected, actual);
+    }
+    const createdAt = this.clock.now().toISOString();
+    let revision = current ?? -1;
+    let position: number | bigint = 0;
+    for (const event of events) {
+      revision += 1;
+      position = this.insertEvent.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        createdAt,
+      ).lastInsertRowid;
+    }
+    return { result: { nextRevision: revision, position: String(position) }, written: true };
+  }
+
+  /**
+   * Idempotency rule: a batch whose FIRST event id is already stored is a
+   * retry of an append that went through (typically the caller never saw the
+   * acknowledgement). It is acknowledged again with the stored outcome — the
+   * revision and position of the batch's last event — and nothing is written,
+   * whatever the expected revision says now.
+   *
+   * The retry must be the same batch: every id stored in this stream, at
+   * consecutive revisions in the given order. A batch that only partly matches
+   * is refused with a ConcurrencyError, as EventStoreDB does; a first id
+   * stored in another stream is a caller bug and fails loudly.
+   */
+  private findReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult | null {
+    const first = this.selectLocationById.get(events[0].id);
+    if (first === undefined) {
+      return null;
+    }
+    if (first.stream !== stream) {
+      throw new Error(`Event id ${events[0].id} is already stored in stream ${first.stream}, not ${stream}`);
+    }
+    let last = first;
+    for (let index = 1; index < events.length; index += 1) {
+      const stored = this.selectLocationById.get(events[index].id);
+      if (stored === undefined || stored.stream !== stream || stored.revision !== first.revision + index) {
+        throw new ConcurrencyError(stream, expected, this.currentRevision(stream));
+      }
+      last = stored;
+    }
+    return { nextRevision: last.revision, position: String(last.position) };
+  }
+
+  private currentRevision(stream: string): number | typeof NO_STREAM {
+    return this.selectCurrentRevision.get(stream) ?? NO_STREAM;
+  }
 }
 
+/**
+ * Follows the log by position: catch-up and live delivery are the same loop
+ * (read the next page after the last delivered position), so an event can
+ * neither be skipped nor delivered twice. The loop is woken right after each
+ * append made through this store and by a timer for appends made by other
+ * processes sharing the file.
+ */
 class SqliteSubscription implements Subscription {
   private draining = false;
   private wakeRequested = false;
@@ -270,6 +483,19 @@ function assertAppendable(events: EventToAppend[], expected: ExpectedRevision): 
   }
 }
 
+function satisfies(expected: ExpectedRevision, actual: number | typeof NO_STREAM): boolean {
+  switch (expected) {
+    case ANY:
+      return true;
+    case NO_STREAM:
+      return actual === NO_STREAM;
+    case STREAM_EXISTS:
+      return actual !== NO_STREAM;
+    default:
+      return actual === expected;
+  }
+}
+
 function parsePosition(position: string | null | undefined): number {
   if (position === undefined || position === null) {
     return 0;
@@ -290,6 +516,17 @@ function assertLimit(limit: number): void {
   if (limit !== Number.POSITIVE_INFINITY) {
     assertNonNegativeInteger(limit, 'limit');
   }
+}
+
+/**
+ * By its code rather than by `instanceof`: better-sqlite3's native addon keeps
+ * the error class of the first copy of the package that loaded it, so where
+ * the package is loaded more than once per process (jest: one module registry
+ * and one global realm per test file, several files per worker) the error is
+ * neither a Database.SqliteError nor an Error of the current realm.
+ */
+function isUniqueViolation(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -11,7 +11,7 @@ import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 @Global()
 @Module({
   providers: [
-    { provide: READ_MODEL_DB, useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir), inject: [APP_CONFIG] },
+    { provide: READ_MODEL_DB, useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind), inject: [APP_CONFIG] },
     PayoutsProjection,
     { provide: PROJECTIONS, useFactory: (...projections: unknown[]) => projections, inject: [PayoutsProjection] },
     ProjectionRunner,

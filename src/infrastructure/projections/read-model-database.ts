@@ -2,19 +2,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 
-export const READ_MODELS_FILE = 'read-models.sqlite';
-
 /**
- * Read models (and the webhook outbox) live in a SQLite file of their own,
- * whichever store holds the events: SQLite has one write lock per file, and
- * the event store's writer thread must never make this thread wait for it.
- * They can always be rebuilt from the log, so this connection trades the
- * last commits' durability (synchronous=NORMAL) for speed; the checkpoint
- * moves in the same transaction, so a lost commit is simply replayed.
+ * Read models live in SQLite: the events file itself in embedded mode, a
+ * local file beside an EventStoreDB deployment. They can always be rebuilt
+ * from the log, so this connection trades the last commits' durability
+ * (synchronous=NORMAL) for speed; the checkpoint moves in the same
+ * transaction, so a lost commit is simply replayed.
  */
-export function openReadModelDatabase(dataDir: string): Database.Database {
+export function openReadModelDatabase(dataDir: string, eventStore: 'sqlite' | 'esdb'): Database.Database {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, READ_MODELS_FILE));
+  const db = new Database(join(dataDir, eventStore === 'sqlite' ? 'events.sqlite' : 'read-models.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

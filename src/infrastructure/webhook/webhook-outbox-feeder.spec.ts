@@ -30,7 +30,7 @@ describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pll-feeder-'));
     store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), clock, pollIntervalMs: 20 });
-    db = new Database(join(dir, 'read-models.sqlite'));
+    db = new Database(join(dir, 'events.sqlite'));
     outbox = new WebhookOutbox(db);
     enqueued = () => undefined;
     feeder = null;

@@ -23,7 +23,7 @@ describe('WebhookOutbox (SQLite, two connections on one file)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pll-outbox-'));
     const open = () => {
-      const db = new Database(join(dir, 'read-models.sqlite'));
+      const db = new Database(join(dir, 'events.sqlite'));
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
       return db;
