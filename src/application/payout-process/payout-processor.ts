@@ -59,12 +59,17 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
-  /** One run per order at a time in this process; a second caller joins the running one. */
-  process(orderId: string, trigger: ProcessTrigger, correlationId?: string): Promise<ProcessOutcome> {
+  /**
+   * One run per order at a time in this process; a second caller joins the
+   * running one. `from` saves the first read when the caller has just seen
+   * the payout (the fast path): it is only the revision the first append
+   * expects, so a stale one costs a conflict and a re-read.
+   */
+  process(orderId: string, trigger: ProcessTrigger, correlationId?: string, from?: LoadedPayout): Promise<ProcessOutcome> {
     const existing = this.running.get(orderId);
     if (existing) return existing;
     const context: CommandContext = { correlationId: correlationId ?? this.ids.next(), causationId: null, actor: 'system' };
-    const run = this.run(orderId, trigger, context).finally(() => this.running.delete(orderId));
+    const run = this.run(orderId, trigger, context, from).finally(() => this.running.delete(orderId));
     this.running.set(orderId, run);
     return run;
   }
@@ -75,11 +80,11 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async run(orderId: string, trigger: ProcessTrigger, context: CommandContext): Promise<ProcessOutcome> {
+  private async run(orderId: string, trigger: ProcessTrigger, context: CommandContext, from?: LoadedPayout): Promise<ProcessOutcome> {
     let tries = 0;
     let retried = false;
     let lastReason = '';
-    let current: LoadedPayout | undefined = await this.repository.load(orderId);
+    let current: LoadedPayout | undefined = from ?? (await this.repository.load(orderId));
     for (let steps = 0; steps < MAX_STEPS_PER_RUN && !this.stopping && current; steps++) {
       const { state } = current;
       const step = nextStep(state, this.clock.now(), this.settings.invoiceMarginMs);

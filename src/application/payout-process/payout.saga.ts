@@ -21,6 +21,6 @@ export class PayoutSaga {
     events$.pipe(
       ofType(PayoutEventsAppended),
       filter((appended) => appended.events.some((event) => ACTIONABLE.has(event.type))),
-      map((appended) => new ProcessPayoutCommand(appended.orderId, 'event', appended.correlationId)),
+      map((appended) => new ProcessPayoutCommand(appended.orderId, 'event', appended.correlationId, appended.payout)),
     );
 }

@@ -1,4 +1,5 @@
 import { Command } from '@nestjs/cqrs';
+import type { LoadedPayout } from '../payouts/payout-repository';
 import { ProcessOutcome, ProcessTrigger } from './payout-processor';
 
 /** Move one payout forward now: resolve, claim, pay, check — whatever its stream says is next. */
@@ -7,6 +8,8 @@ export class ProcessPayoutCommand extends Command<ProcessOutcome> {
     readonly orderId: string,
     readonly trigger: ProcessTrigger,
     readonly correlationId?: string,
+    /** The payout as the trigger last saw it (a hint: a stale one costs a conflict and a re-read, nothing else). */
+    readonly from?: LoadedPayout,
   ) {
     super();
   }

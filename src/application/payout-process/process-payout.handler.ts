@@ -7,6 +7,6 @@ export class ProcessPayoutHandler implements ICommandHandler<ProcessPayoutComman
   constructor(private readonly processor: PayoutProcessor) {}
 
   execute(command: ProcessPayoutCommand): Promise<ProcessOutcome> {
-    return this.processor.process(command.orderId, command.trigger, command.correlationId);
+    return this.processor.process(command.orderId, command.trigger, command.correlationId, command.from);
   }
 }

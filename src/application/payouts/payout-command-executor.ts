@@ -91,7 +91,7 @@ export class PayoutCommandExecutor {
         }
         throw error;
       }
-      this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId));
+      this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
       return { before: loaded.state, state: appended.state, events: result.events, loaded: appended };
     }
   }

@@ -1,5 +1,6 @@
 import { IEvent } from '@nestjs/cqrs';
 import { PayoutEvent } from '../../domain/payout/payout-events';
+import type { LoadedPayout } from './payout-repository';
 
 /** Published in-process after a successful append, so sagas can react at once (correctness never depends on it). */
 export class PayoutEventsAppended implements IEvent {
@@ -7,5 +8,7 @@ export class PayoutEventsAppended implements IEvent {
     readonly orderId: string,
     readonly events: PayoutEvent[],
     readonly correlationId: string,
+    /** The payout as the append left it, with its revision. */
+    readonly payout: LoadedPayout,
   ) {}
 }

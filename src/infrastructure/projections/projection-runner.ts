@@ -103,7 +103,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnApplicationSh
           const checkpoint = this.readCheckpoint.get(projection.name)?.position ?? null;
           const fresh = checkpoint === null ? batch : batch.filter((e) => comparePositions(e.position, checkpoint) > 0);
           if (fresh.length === 0) continue;
-          for (const event of fresh) projection.apply(this.db, event);
+          projection.apply(this.db, fresh);
           this.writeCheckpoint.run(projection.name, fresh[fresh.length - 1].position);
         }
       }).immediate();

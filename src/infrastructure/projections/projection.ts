@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { StoredEvent } from '../../application/ports/event-store.port';
 
 /**
- * A read model kept in SQLite. `apply` runs inside the runner's transaction,
- * together with the checkpoint update, so it must be synchronous and touch
- * only this database.
+ * A read model kept in SQLite. `apply` gets the events of one batch, in log
+ * order, inside the runner's transaction together with the checkpoint
+ * update, so it must be synchronous and touch only this database.
  */
 export interface Projection {
   readonly name: string;
@@ -12,7 +12,7 @@ export interface Projection {
   setup(db: Database.Database): void;
   /** Removes every row, before a rebuild from position 0. */
   reset(db: Database.Database): void;
-  apply(db: Database.Database, event: StoredEvent): void;
+  apply(db: Database.Database, events: StoredEvent[]): void;
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');

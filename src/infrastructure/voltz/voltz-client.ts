@@ -30,10 +30,20 @@ const PAYMENT_HASH = /^[0-9a-f]{64}$/;
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
+ * Idle pooled connections are closed after this long (or the server's own
+ * `Keep-Alive: timeout` hint minus 1 s, whichever is shorter), well inside
+ * the idle timeouts of the servers in front of LNbits (uvicorn 5 s, nginx
+ * 75 s, Cloudflare 900 s): reusing a socket the server has just closed would
+ * turn a payment POST into an ECONNRESET "unknown" although nothing was sent
+ * (safe — the status check settles it — but slow).
+ */
+const IDLE_SOCKET_MS = 2_000;
+
+/**
  * The Voltz wallet (LNbits 0.12.x or 1.x REST API). Answers are read by the
- * pure classifiers; this class only moves bytes. Every request uses a fresh
- * connection: reusing a pooled socket the server already closed turns a
- * payment POST into an ECONNRESET "unknown" although nothing was sent.
+ * pure classifiers; this class only moves bytes, over pooled keep-alive
+ * connections (a new TCP + TLS handshake per payment costs more than the
+ * payment's own work here).
  */
 export class VoltzClient implements WalletPort {
   private readonly http: AxiosInstance;
@@ -53,8 +63,8 @@ export class VoltzClient implements WalletPort {
       maxContentLength: MAX_RESPONSE_BYTES,
       responseType: 'text',
       transformResponse: [(data: string) => data],
-      httpAgent: new http.Agent({ keepAlive: false }),
-      httpsAgent: new https.Agent({ keepAlive: false }),
+      httpAgent: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+      httpsAgent: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
     });
   }
 
