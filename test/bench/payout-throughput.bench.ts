@@ -16,7 +16,7 @@ import type { BenchRow } from './bench-table';
 /**
  * End-to-end payouts through the HTTP API. The service runs in its own
  * process (payout-service.bench-child.ts: main.ts's config loader and
- * createApp, default Node flags, JSON logs to a file), so the load generator,
+ * createApp, `npm start`'s Node flags, JSON logs to a file), so the load generator,
  * the sandbox wallet + LNURL server and the bot's webhook sink (all in this
  * process) do not share its core.
  *
@@ -49,7 +49,7 @@ import type { BenchRow } from './bench-table';
  *
  * Env: BENCH_PAYOUTS (100000), BENCH_WEBHOOK_PAYOUTS (5000),
  * BENCH_CONCURRENCY (64), BENCH_SERVICE_NODE_FLAGS (extra node flags for the
- * service, e.g. "--max-old-space-size=160"), BENCH_CPU_PROF=1 (the service's
+ * service, after those of `npm start`, e.g. "--max-old-space-size=160"), BENCH_CPU_PROF=1 (the service's
  * --cpu-prof profiles go to ./bench-profiles), BENCH_HEAP_SNAPSHOT=1.
  */
 const TOTAL_PAYOUTS = positiveInt(process.env.BENCH_PAYOUTS, 100_000);
@@ -69,6 +69,14 @@ const KEYS = { bot: 'bench-bot-key-0123456789', admin: 'bench-admin-key-01234567
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const REGISTER_TS = join(__dirname, '..', 'support', 'register-ts.js');
 const CHILD = join(__dirname, 'payout-service.bench-child.ts');
+
+/** The flags between `node` and the script in package.json's start script. */
+const START_NODE_FLAGS: string[] = (() => {
+  const { scripts } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const match = /^node((?:\s+--\S+)*)\s+dist\/main\.js$/.exec(scripts.start.trim());
+  if (!match) throw new Error(`package.json start script "${scripts.start}" is not "node [--flags] dist/main.js"`);
+  return match[1].split(/\s+/).filter(Boolean);
+})();
 
 function positiveInt(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -101,9 +109,9 @@ export async function startServiceProcess(options: { dataDir: string; env: Recor
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, 'service.log');
   const log = openSync(logFile, 'a');
-  const execArgv = ['--require', REGISTER_TS];
+  // The Node flags `npm start` runs the service with (its heap cap), then any extra ones for the bench.
+  const execArgv = ['--require', REGISTER_TS, ...START_NODE_FLAGS];
   if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
-  // Extra V8/Node flags for the service (e.g. "--max-old-space-size=160"); none by default, as `npm start` runs it.
   execArgv.push(...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   let child: ChildProcess;
   try {

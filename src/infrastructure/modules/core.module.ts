@@ -3,8 +3,8 @@ import { PAYOUT_SETTINGS } from '../../application/payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../../application/ports/clock.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
-import { RandomIdGenerator } from '../system/random-id-generator';
 import { SystemClock } from '../system/system-clock';
+import { TimeOrderedIdGenerator } from '../system/time-ordered-id-generator';
 
 export interface CoreOptions {
   config: AppConfig;
@@ -19,11 +19,12 @@ export interface CoreOptions {
 @Module({})
 export class CoreModule {
   static forRoot(options: CoreOptions): DynamicModule {
+    const clock = options.clock ?? new SystemClock();
     const providers = [
       { provide: APP_CONFIG, useValue: options.config },
       { provide: PAYOUT_SETTINGS, useValue: payoutSettingsFrom(options.config) },
-      { provide: CLOCK, useValue: options.clock ?? new SystemClock() },
-      { provide: ID_GENERATOR, useValue: options.ids ?? new RandomIdGenerator() },
+      { provide: CLOCK, useValue: clock },
+      { provide: ID_GENERATOR, useValue: options.ids ?? new TimeOrderedIdGenerator(clock) },
       { provide: RANDOM, useValue: options.random ?? { next: Math.random } },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
