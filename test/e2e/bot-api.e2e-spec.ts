@@ -122,6 +122,19 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       await post({ ...other, destination: invoice() }).expect(201);
     });
 
+    it('a 409 reserves nothing: the refused order\'s endToEndId and invoice stay free for other orders', async () => {
+      const bolt11 = invoice();
+      await post(payoutBody({ destination: bolt11 })).expect(201);
+      const refused = payoutBody({ destination: bolt11 });
+      expect((await post(refused).expect(409)).body.code).toBe('invoice_in_use');
+      const first = payoutBody();
+      await post(first).expect(201);
+      const refusedToo = payoutBody({ pix: first.pix, destination: invoice() });
+      expect((await post(refusedToo).expect(409)).body.code).toBe('end_to_end_id_used');
+      await post(payoutBody({ pix: refused.pix })).expect(201);
+      await post(payoutBody({ destination: refusedToo.destination })).expect(201);
+    });
+
     it('400 names each bad field and records nothing', async () => {
       const res = await post({ orderId: 'bad id!', pix: { endToEndId: 'X1', amountCents: 1.5, paidAt: 'yesterday' }, amountSats: -3 }).expect(400);
       const messages: string[] = res.body.message;

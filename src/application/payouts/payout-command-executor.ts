@@ -11,7 +11,7 @@ import { CLOCK, Clock } from '../ports/clock.port';
 import { ConcurrencyError } from '../ports/event-store.port';
 import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
-import { Reservations } from './reservations';
+import { Reservations, invoiceReservations } from './reservations';
 
 export interface ExecutedCommand {
   before: PayoutState | null;
@@ -80,7 +80,7 @@ export class PayoutCommandExecutor {
       let appended: LoadedPayout;
       try {
         if (options.beforeAppend) await options.beforeAppend(loaded, result.events);
-        await this.reserveInvoices(orderId, result.events, context);
+        await this.reservations.reserve(orderId, invoiceReservations(result.events), context);
         // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
         const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
         appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
@@ -93,16 +93,6 @@ export class PayoutCommandExecutor {
       }
       this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
       return { before: loaded.state, state: appended.state, events: result.events, loaded: appended };
-    }
-  }
-
-  /** An invoice becomes an order's only once its payment hash is reserved for it (see Reservations). */
-  private async reserveInvoices(orderId: string, events: PayoutEvent[], context: CommandContext): Promise<void> {
-    for (const event of events) {
-      const invoice = event.type === 'DestinationSubmitted' ? event.data.invoice : event.type === 'AddressResolved' ? event.data.invoice : null;
-      if (invoice && (await this.reservations.paymentHash(invoice.paymentHash, orderId, context)) !== orderId) {
-        throw new ApplicationError('conflict', `This invoice (payment hash ${invoice.paymentHash}) already belongs to another order`, 'invoice_in_use');
-      }
     }
   }
 }

@@ -4,7 +4,7 @@ import { ApplicationError } from '../../application-error';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
 import { DestinationValidator } from '../destination-validator';
 import { PayoutCommandExecutor } from '../payout-command-executor';
-import { Reservations } from '../reservations';
+import { Reservations, invoiceReservations } from '../reservations';
 import { toPayoutView } from '../payout-view';
 import { ConfirmPixCommand, ConfirmPixResult } from './confirm-pix.command';
 
@@ -27,11 +27,11 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
       { type: 'ConfirmPix', data: { orderId: command.orderId, ...command.pix, amountSats: command.amountSats, destination } },
       command.context,
       {
-        // The end-to-end id is reserved only when the order is being created, and before it is.
-        beforeAppend: async (loaded) => {
-          if (loaded.state === null && (await this.reservations.endToEndId(command.pix.endToEndId, command.orderId, command.context)) !== command.orderId) {
-            throw new ApplicationError('conflict', `pix.endToEndId ${command.pix.endToEndId} was already used by another order`, 'end_to_end_id_used');
-          }
+        // A new order's end-to-end id and invoice are reserved before it exists, together (one commit);
+        // the executor then finds the invoice already this order's.
+        beforeAppend: async (loaded, events) => {
+          if (loaded.state !== null) return;
+          await this.reservations.reserve(command.orderId, [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }, ...invoiceReservations(events)], command.context);
         },
       },
     );
