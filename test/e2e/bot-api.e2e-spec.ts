@@ -129,10 +129,10 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       expect((await post(refused).expect(409)).body.code).toBe('invoice_in_use');
       const first = payoutBody();
       await post(first).expect(201);
-      const refusedToo = payoutBody({ pix: first.pix, destination: invoice() });
-      expect((await post(refusedToo).expect(409)).body.code).toBe('end_to_end_id_used');
+      const unused = invoice();
+      expect((await post(payoutBody({ pix: first.pix, destination: unused })).expect(409)).body.code).toBe('end_to_end_id_used');
       await post(payoutBody({ pix: refused.pix })).expect(201);
-      await post(payoutBody({ destination: refusedToo.destination })).expect(201);
+      await post(payoutBody({ destination: unused })).expect(201);
     });
 
     it('400 names each bad field and records nothing', async () => {
