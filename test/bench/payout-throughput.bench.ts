@@ -337,7 +337,7 @@ const UNHAPPY = new Set(['Payment520', 'PaymentFailed', 'PaymentPending', 'Payme
 class SettlementWatcher {
   private readonly store: SqliteEventStore;
   private subscription: Subscription | null = null;
-  private readonly waits = new Map<string, { remaining: number; resolve: (at: bigint) => void }>();
+  private readonly waits = new Map<string, { remaining: number; resolve: (at: bigint) => void; cancel: () => void }>();
   readonly unhappy = new Map<string, number>();
   eventsSeen = 0;
 
@@ -364,11 +364,17 @@ class SettlementWatcher {
           clearTimeout(timer);
           resolve(at);
         },
+        cancel: () => {
+          clearTimeout(timer);
+          reject(new Error(`stopped waiting for the payouts of ${prefix}`));
+        },
       });
     });
   }
 
   async close(): Promise<void> {
+    for (const wait of this.waits.values()) wait.cancel();
+    this.waits.clear();
     await this.subscription?.close();
     await this.store.close();
   }
