@@ -10,6 +10,11 @@ function mint(network: LightningNetwork, overrides: Partial<Parameters<typeof mi
   return mintInvoice({ network, amountMsat: AMOUNT_SATS * 1000, timestamp: NOW_S - 60, expirySeconds: 3600, ...overrides });
 }
 
+/** Changes the last checksum character (to another one: a random invoice ends in 'q' one time in 32). */
+function breakChecksum(bolt11: string): string {
+  return bolt11.slice(0, -1) + (bolt11.endsWith('q') ? 'p' : 'q');
+}
+
 function check(bolt11: string, network: LightningNetwork, minRemainingSeconds = 60, amountSats = AMOUNT_SATS) {
   return validateInvoice(bolt11, { amountSats, network, now: NOW, minRemainingSeconds });
 }
@@ -92,7 +97,7 @@ describe('validateInvoice', () => {
   it.each([
     ['garbage', 'hello'],
     ['an empty string', ''],
-    ['a broken checksum', `${mintInvoice({ network: 'bitcoin', amountMsat: 1000 }).bolt11.slice(0, -1)}q`],
+    ['a broken checksum', breakChecksum(mintInvoice({ network: 'bitcoin', amountMsat: 1000 }).bolt11)],
     ['a truncated invoice', 'lnbc210u1pqqqqqqqqqq'],
     ['an unknown currency', 'lnxy210u1p4shv7zpp57svwhy633txhup426gve58767l42hcg9g5mylvcr66n7a99h7jzssp5r6xcg3a37z2gkstpww908k0q7qtg0g7wa7tv7afjusyy7e3vdp3s9qypqsqcqpj'],
     ['an LNURL', 'lnurl1dp68gurn8ghj7um9wfmxjcm99e3k7mf0v9cxj0m385ekvcenxc6r2c35xvukxefcv5mkvv34x5ekzd3ev56nyd3hxqurzepexejxxepnxscrvwfnv9nxzcn9xq6xyefhvgcxxcmyxymnserxfq5fns'],
