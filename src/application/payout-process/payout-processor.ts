@@ -182,12 +182,13 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       return { kind: 'stop', reason: 'a claim without an answer is still within the Voltz timeout', loaded: current };
     }
     const status = await this.wallet.checkPayment(paymentHash);
-    const { state, loaded } = await this.executor.execute(
+    const { loaded } = await this.executor.execute(
       orderId,
       { type: 'RecordStatusCheck', data: { paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs } },
       context,
       { from: current },
     );
+    const { state } = loaded;
     if (state?.settlement) return { kind: 'stop', reason: 'settled', loaded };
     const record = state?.hashes[paymentHash];
     if (record && record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return { kind: 'continue', loaded };

@@ -11,11 +11,10 @@ import { CLOCK, Clock } from '../ports/clock.port';
 import { ConcurrencyError } from '../ports/event-store.port';
 import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
-import { Reservations, invoiceReservations } from './reservations';
+import { ReservedValue, Reservations, invoiceReservations } from './reservations';
 
 export interface ExecutedCommand {
   before: PayoutState | null;
-  state: PayoutState | null;
   events: PayoutEvent[];
   /** The payout as this command left it: a caller's next command can start from it instead of reading the stream again. */
   loaded: LoadedPayout;
@@ -28,8 +27,8 @@ export interface ExecuteOptions {
    * and the command is decided again on a fresh read, so this only saves a read.
    */
   from?: LoadedPayout;
-  /** Runs after the decision and before its events are appended (reservations that must precede them). */
-  beforeAppend?: (loaded: LoadedPayout, events: PayoutEvent[]) => Promise<void>;
+  /** Values to reserve for the order before its events are appended, besides the invoices they carry (a new order's end-to-end id). */
+  reserve?: (loaded: LoadedPayout) => ReservedValue[];
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -76,11 +75,11 @@ export class PayoutCommandExecutor {
       known = undefined;
       const result = decide(command, loaded.state, this.clock.now());
       if (!result.ok) throw toApplicationError(result.error);
-      if (result.events.length === 0) return { before: loaded.state, state: loaded.state, events: [], loaded };
+      if (result.events.length === 0) return { before: loaded.state, events: [], loaded };
       let appended: LoadedPayout;
       try {
-        if (options.beforeAppend) await options.beforeAppend(loaded, result.events);
-        await this.reservations.reserve(orderId, invoiceReservations(result.events), context);
+        // One call: every value is checked, then the free ones are appended together (one commit).
+        await this.reservations.reserve(orderId, [...(options.reserve?.(loaded) ?? []), ...invoiceReservations(result.events)], context);
         // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
         const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
         appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
@@ -92,7 +91,7 @@ export class PayoutCommandExecutor {
         throw error;
       }
       this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
-      return { before: loaded.state, state: appended.state, events: result.events, loaded: appended };
+      return { before: loaded.state, events: result.events, loaded: appended };
     }
   }
 }

@@ -4,7 +4,6 @@ import { ApplicationError } from '../../application-error';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
 import { DestinationValidator } from '../destination-validator';
 import { PayoutCommandExecutor } from '../payout-command-executor';
-import { Reservations, invoiceReservations } from '../reservations';
 import { toPayoutView } from '../payout-view';
 import { ConfirmPixCommand, ConfirmPixResult } from './confirm-pix.command';
 
@@ -13,7 +12,6 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
   constructor(
     private readonly executor: PayoutCommandExecutor,
     private readonly destinations: DestinationValidator,
-    private readonly reservations: Reservations,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {}
 
@@ -26,15 +24,9 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
       command.orderId,
       { type: 'ConfirmPix', data: { orderId: command.orderId, ...command.pix, amountSats: command.amountSats, destination } },
       command.context,
-      {
-        // A new order's end-to-end id and invoice are reserved before it exists, together (one commit);
-        // the executor then finds the invoice already this order's.
-        beforeAppend: async (loaded, events) => {
-          if (loaded.state !== null) return;
-          await this.reservations.reserve(command.orderId, [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }, ...invoiceReservations(events)], command.context);
-        },
-      },
+      // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
+      { reserve: (loaded) => (loaded.state === null ? [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }] : []) },
     );
-    return { created: result.before === null, payout: toPayoutView(result.state!) };
+    return { created: result.before === null, payout: toPayoutView(result.loaded.state!) };
   }
 }
