@@ -118,25 +118,8 @@ export class WebhookOutbox {
     due: Database.Statement<{ now: string; limit: number }, RawRow>;
     lease: Database.Statement<{ deliveryId: string; owner: string; until: string }>;
     delivered: Database.Statement<{ deliveryId: string; attempts: number; firstAttemptAt: string; attemptedAt: string; httpStatus: number | null }>;
-    retry: Database.Statement<{
-      deliveryId: string;
-      owner: string;
-      attempts: number;
-      firstAttemptAt: string;
-      attemptedAt: string;
-      httpStatus: number | null;
-      error: string | null;
-      nextAttemptAt: string;
-    }>;
-    abandoned: Database.Statement<{
-      deliveryId: string;
-      owner: string;
-      attempts: number;
-      firstAttemptAt: string;
-      attemptedAt: string;
-      httpStatus: number | null;
-      error: string | null;
-    }>;
+    retry: Database.Statement<AttemptRecord & { nextAttemptAt: string }>;
+    abandoned: Database.Statement<AttemptRecord>;
     release: Database.Statement<{ deliveryId: string; owner: string }>;
     unaudited: Database.Statement<[number], RawRow>;
     audited: Database.Statement<[string]>;
