@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
@@ -17,6 +18,7 @@ import { loadConfig } from '../../src/infrastructure/config/load-config';
  * From the parent:
  *   { kind: 'stop' }  -> closes the app (stores, read models) and exits 0
  *   { kind: 'heap-snapshot', path } -> writes a heap snapshot there, answers { kind: 'heap-snapshot', path }
+ *   { kind: 'event-loop' } -> answers { kind: 'event-loop', idle, active }: the loop's idle and busy ms since start
  */
 const MEMORY_SAMPLE_MS = 250;
 
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
   process.on('message', (message: { kind?: string; path?: string }) => {
     if (message?.kind === 'stop') void stop();
     if (message?.kind === 'heap-snapshot' && message.path) process.send?.({ kind: 'heap-snapshot', path: writeHeapSnapshot(message.path) });
+    if (message?.kind === 'event-loop') {
+      const { idle, active } = performance.eventLoopUtilization();
+      process.send?.({ kind: 'event-loop', idle, active });
+    }
   });
   // The parent died without saying goodbye: never outlive it.
   process.on('disconnect', () => void stop());

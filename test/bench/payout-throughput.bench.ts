@@ -102,7 +102,20 @@ export interface ServiceProcess {
   cpuMs(): number | null;
   /** Asks the service to write a V8 heap snapshot to `path` (diagnostics). */
   heapSnapshot(path: string): Promise<void>;
+  /** The service's event loop: ms idle and ms busy since it started (performance.eventLoopUtilization). */
+  eventLoop(): Promise<EventLoopTimes>;
   stop(): Promise<void>;
+}
+
+export interface EventLoopTimes {
+  idle: number;
+  active: number;
+}
+
+/** Share of the time between two readings the loop was busy, 0..1. */
+export function loopUtilization(before: EventLoopTimes, after: EventLoopTimes): number {
+  const active = after.active - before.active;
+  return active / (active + after.idle - before.idle);
 }
 
 export async function startServiceProcess(options: { dataDir: string; env: Record<string, string>; cpuProfDir?: string }): Promise<ServiceProcess> {
@@ -180,6 +193,17 @@ export async function startServiceProcess(options: { dataDir: string; env: Recor
         };
         child.on('message', onMessage);
         child.send({ kind: 'heap-snapshot', path });
+      });
+    },
+    eventLoop() {
+      return new Promise<EventLoopTimes>((resolve) => {
+        const onMessage = (message: { kind: string; idle: number; active: number }) => {
+          if (message.kind !== 'event-loop') return;
+          child.off('message', onMessage);
+          resolve({ idle: message.idle, active: message.active });
+        };
+        child.on('message', onMessage);
+        child.send({ kind: 'event-loop' });
       });
     },
     async stop() {
@@ -466,6 +490,8 @@ interface PhaseResult {
   serviceCpuMs: number;
   /** This process's (load generator + sandbox + webhook sink) CPU per payout, ms. */
   driverCpuMs: number;
+  /** Share of the phase the service's event loop was busy (0..1). */
+  serviceLoopBusy: number;
   p50: number;
   p99: number;
   max: number;
@@ -561,17 +587,23 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       kind: 'bolt11' | 'address',
     ): Promise<PhaseResult> => {
       const prefix = `p${++phaseNumber}${run}-`;
+      // Requests are built before the clock starts: minting invoices is the customers' work, and on the
+      // driver's event loop it would delay the sends it measures.
+      const makeRequest = kind === 'bolt11' ? bolt11(prefix) : address(prefix);
+      const requests = Array.from({ length: count }, (_, index) => makeRequest(index));
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       const settled = on.watcher.settled(prefix, count, SETTLE_TIMEOUT_MS + count * 10);
       // If the load fails, its error is the one reported; the settlement wait still times out later.
       settled.catch(() => undefined);
+      const loopBefore = await on.service.eventLoop();
       const cpuBefore = on.service.cpuMs() ?? Number.NaN;
       const driverBefore = process.cpuUsage();
-      const load = await drive(on.client, kind === 'bolt11' ? bolt11(prefix) : address(prefix));
+      const load = await drive(on.client, (index) => requests[index]);
       const settledAt = await settled;
       const cpuAfter = on.service.cpuMs() ?? Number.NaN;
       const driver = process.cpuUsage(driverBefore);
+      const loopAfter = await on.service.eventLoop();
       loop.disable();
       const seconds = Number(settledAt - load.startedAt) / 1e9;
       const result: PhaseResult = {
@@ -580,6 +612,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
         sentPerSecond: load.sentPerSecond,
         serviceCpuMs: (cpuAfter - cpuBefore) / count,
         driverCpuMs: (driver.user + driver.system) / 1000 / count,
+        serviceLoopBusy: loopUtilization(loopBefore, loopAfter),
         p50: percentile(load.latenciesMs, 50),
         p99: percentile(load.latenciesMs, 99),
         max: percentile(load.latenciesMs, 100),
@@ -588,7 +621,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       const mem = on.service.lastMemory();
       log(
         `${label}: ${count} settled in ${seconds.toFixed(1)} s = ${result.perSecond.toFixed(0)}/s (POSTs sent at ${result.sentPerSecond.toFixed(0)}/s); ` +
-          `CPU per payout: service ${result.serviceCpuMs.toFixed(2)} ms, driver ${result.driverCpuMs.toFixed(2)} ms; ` +
+          `CPU per payout: service ${result.serviceCpuMs.toFixed(2)} ms, driver ${result.driverCpuMs.toFixed(2)} ms; service loop busy ${(100 * result.serviceLoopBusy).toFixed(0)} %; ` +
           `POST p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms max ${result.max.toFixed(1)} ms; driver loop delay p99 ${result.loopDelayP99Ms.toFixed(1)} ms; ` +
           `service rss ${mib(mem?.rss)} MiB heapUsed ${mib(mem?.heapUsed)} MiB; WAL ${mib(walSize(on.service.dataDir))} MiB`,
       );
@@ -606,14 +639,17 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     // Latency floors: the cheapest route of the same service, same client, same load shape.
     const health = (): PreparedRequest => ({ method: 'GET', path: '/health/live', expect: [200] });
     const floorClosed = await runLoad(rig.client, 5_000, CONCURRENCY, health);
+    const floorLoopBefore = await rig.service.eventLoop();
     const floorOpen = await runOpenLoop(rig.client, 2_500, TARGET_RATE, CONCURRENCY, health);
+    const floorLoopBusy = loopUtilization(floorLoopBefore, await rig.service.eventLoop());
     const floor = {
       closedP50: percentile(floorClosed.latenciesMs, 50),
       closedP99: percentile(floorClosed.latenciesMs, 99),
       openP50: percentile(floorOpen.latenciesMs, 50),
       openP99: percentile(floorOpen.latenciesMs, 99),
+      openLoopBusy: floorLoopBusy,
     };
-    log(`GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms`);
+    log(`GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} %`);
 
     const raw = await phase(rig, `BOLT11, ${CONCURRENCY} in flight`, phases.closedBolt11, closed(phases.closedBolt11), 'bolt11');
     const atTarget = await phase(rig, `BOLT11 at ${TARGET_RATE}/s`, phases.openLoop, open(phases.openLoop, TARGET_RATE), 'bolt11');
@@ -672,9 +708,11 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       { name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE}/s, ${atTarget.count} orders (offered = baseline)`, unit: 'payouts/s', ...ratio(atTarget.perSecond, TARGET_RATE) },
       { name: `  POST /v1/payouts p50 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p50, floor.openP50) },
       { name: `  POST /v1/payouts p99 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p99, floor.openP99) },
+      { name: `  service event loop busy at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * atTarget.serviceLoopBusy, 100 * floor.openLoopBusy) },
       { name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE / 2}/s, ${atHalf.count} orders (offered = baseline)`, unit: 'payouts/s', ...ratio(atHalf.perSecond, TARGET_RATE / 2) },
       { name: `  POST /v1/payouts p50 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p50, floor.openP50) },
       { name: `  POST /v1/payouts p99 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p99, floor.openP99) },
+      { name: `  service event loop busy at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * atHalf.serviceLoopBusy, 100 * floor.openLoopBusy) },
       { name: `payouts settled/s, Lightning Address, ${addr.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`, unit: 'payouts/s', ...ratio(addr.perSecond, ceilingAddress) },
       { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(addr.serviceCpuMs, addr.driverCpuMs) },
       { name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`, unit: 'ms', ...ratio(addr.p50, floor.closedP50) },
