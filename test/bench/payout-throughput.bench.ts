@@ -69,6 +69,7 @@ const KEYS = { bot: 'bench-bot-key-0123456789', admin: 'bench-admin-key-01234567
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const REGISTER_TS = join(__dirname, '..', 'support', 'register-ts.js');
 const CHILD = join(__dirname, 'payout-service.bench-child.ts');
+const BARE_HTTP_CHILD = join(__dirname, 'bare-http.bench-child.ts');
 
 /** The flags between `node` and the script in package.json's start script. */
 const START_NODE_FLAGS: string[] = (() => {
@@ -118,7 +119,8 @@ export function loopUtilization(before: EventLoopTimes, after: EventLoopTimes): 
   return active / (active + after.idle - before.idle);
 }
 
-export async function startServiceProcess(options: { dataDir: string; env: Record<string, string>; cpuProfDir?: string }): Promise<ServiceProcess> {
+/** `script`: the child to run (default: the service; the bench's bare node:http floor speaks the same messages). */
+export async function startServiceProcess(options: { dataDir: string; env: Record<string, string>; cpuProfDir?: string; script?: string }): Promise<ServiceProcess> {
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, 'service.log');
   const log = openSync(logFile, 'a');
@@ -128,7 +130,7 @@ export async function startServiceProcess(options: { dataDir: string; env: Recor
   execArgv.push(...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   let child: ChildProcess;
   try {
-    child = fork(CHILD, [], {
+    child = fork(options.script ?? CHILD, [], {
       execArgv,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: options.dataDir, ...options.env },
       stdio: ['ignore', log, log, 'ipc'],
@@ -456,6 +458,25 @@ function walSize(dataDir: string): number | null {
 
 // ---------------------------------------------------------------- baselines
 
+/**
+ * Event-loop utilization of a bare node:http server (bare-http.bench-child.ts)
+ * under the open-loop load the service's floor gets: what any Node service
+ * spends on HTTP alone on this machine.
+ */
+async function bareHttpLoopBusy(dataDir: string, request: () => PreparedRequest): Promise<number> {
+  const bare = await startServiceProcess({ dataDir, env: {}, script: BARE_HTTP_CHILD });
+  const client = httpClient(bare.url, CONCURRENCY);
+  try {
+    await runOpenLoop(client, 1_000, TARGET_RATE, CONCURRENCY, request);
+    const before = await bare.eventLoop();
+    await runOpenLoop(client, 2_500, TARGET_RATE, CONCURRENCY, request);
+    return loopUtilization(before, await bare.eventLoop());
+  } finally {
+    client.close();
+    await bare.stop();
+  }
+}
+
 /** Raw single-row synchronous=FULL WAL transactions per second on the file system of `dir`: the fsync ceiling. */
 export function rawFsyncTransactionsPerSecond(dir: string, count = 5_000): number {
   const db = new Database(join(dir, 'fsync-baseline.sqlite'));
@@ -642,6 +663,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     const floorLoopBefore = await rig.service.eventLoop();
     const floorOpen = await runOpenLoop(rig.client, 2_500, TARGET_RATE, CONCURRENCY, health);
     const floorLoopBusy = loopUtilization(floorLoopBefore, await rig.service.eventLoop());
+    const bareLoopBusy = await bareHttpLoopBusy(join(dir, 'bare-http'), health);
     const floor = {
       closedP50: percentile(floorClosed.latenciesMs, 50),
       closedP99: percentile(floorClosed.latenciesMs, 99),
@@ -649,7 +671,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       openP99: percentile(floorOpen.latenciesMs, 99),
       openLoopBusy: floorLoopBusy,
     };
-    log(`GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} %`);
+    log(`GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} % (bare node:http server: ${(100 * bareLoopBusy).toFixed(0)} %)`);
 
     const raw = await phase(rig, `BOLT11, ${CONCURRENCY} in flight`, phases.closedBolt11, closed(phases.closedBolt11), 'bolt11');
     const atTarget = await phase(rig, `BOLT11 at ${TARGET_RATE}/s`, phases.openLoop, open(phases.openLoop, TARGET_RATE), 'bolt11');
@@ -709,6 +731,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       { name: `  POST /v1/payouts p50 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p50, floor.openP50) },
       { name: `  POST /v1/payouts p99 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p99, floor.openP99) },
       { name: `  service event loop busy at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * atTarget.serviceLoopBusy, 100 * floor.openLoopBusy) },
+      { name: `  GET /health/live at ${TARGET_RATE}/s: service event loop busy (bare node:http server at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * floor.openLoopBusy, 100 * bareLoopBusy) },
       { name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE / 2}/s, ${atHalf.count} orders (offered = baseline)`, unit: 'payouts/s', ...ratio(atHalf.perSecond, TARGET_RATE / 2) },
       { name: `  POST /v1/payouts p50 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p50, floor.openP50) },
       { name: `  POST /v1/payouts p99 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p99, floor.openP99) },
