@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { eventLoopAnswer } from './event-loop-answer';
 
 /**
  * The floor of any Node HTTP service on this machine: node:http answering
@@ -22,10 +22,7 @@ server.listen(0, '127.0.0.1', () => {
   };
   process.on('message', (message: { kind?: string }) => {
     if (message?.kind === 'stop') stop();
-    if (message?.kind === 'event-loop') {
-      const { idle, active } = performance.eventLoopUtilization();
-      process.send?.({ kind: 'event-loop', idle, active });
-    }
+    if (message?.kind === 'event-loop') process.send?.(eventLoopAnswer());
   });
   process.on('disconnect', stop);
   process.send?.({ kind: 'ready', port: (server.address() as AddressInfo).port });

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
+import { eventLoopAnswer } from './event-loop-answer';
 
 /**
  * The service as main.ts runs it (same config loader, same createApp, its
@@ -47,10 +47,7 @@ async function main(): Promise<void> {
   process.on('message', (message: { kind?: string; path?: string }) => {
     if (message?.kind === 'stop') void stop();
     if (message?.kind === 'heap-snapshot' && message.path) process.send?.({ kind: 'heap-snapshot', path: writeHeapSnapshot(message.path) });
-    if (message?.kind === 'event-loop') {
-      const { idle, active } = performance.eventLoopUtilization();
-      process.send?.({ kind: 'event-loop', idle, active });
-    }
+    if (message?.kind === 'event-loop') process.send?.(eventLoopAnswer());
   });
   // The parent died without saying goodbye: never outlive it.
   process.on('disconnect', () => void stop());

@@ -161,6 +161,17 @@ export async function startServiceProcess(options: { dataDir: string; env: Recor
     });
   });
   const pid = child.pid!;
+  /** Sends a request to the child; resolves with its first answer of the same kind. */
+  const ask = <T>(request: { kind: string; path?: string }) =>
+    new Promise<T>((resolve) => {
+      const onMessage = (message: { kind: string }) => {
+        if (message.kind !== request.kind) return;
+        child.off('message', onMessage);
+        resolve(message as T);
+      };
+      child.on('message', onMessage);
+      child.send(request);
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     pid,
@@ -186,27 +197,12 @@ export async function startServiceProcess(options: { dataDir: string; env: Recor
         return null;
       }
     },
-    heapSnapshot(path) {
-      return new Promise<void>((resolve) => {
-        const onMessage = (message: { kind: string }) => {
-          if (message.kind !== 'heap-snapshot') return;
-          child.off('message', onMessage);
-          resolve();
-        };
-        child.on('message', onMessage);
-        child.send({ kind: 'heap-snapshot', path });
-      });
+    async heapSnapshot(path) {
+      await ask({ kind: 'heap-snapshot', path });
     },
-    eventLoop() {
-      return new Promise<EventLoopTimes>((resolve) => {
-        const onMessage = (message: { kind: string; idle: number; active: number }) => {
-          if (message.kind !== 'event-loop') return;
-          child.off('message', onMessage);
-          resolve({ idle: message.idle, active: message.active });
-        };
-        child.on('message', onMessage);
-        child.send({ kind: 'event-loop' });
-      });
+    async eventLoop() {
+      const { idle, active } = await ask<EventLoopTimes>({ kind: 'event-loop' });
+      return { idle, active };
     },
     async stop() {
       if (exited) return;
