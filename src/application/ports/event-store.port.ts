@@ -85,6 +85,33 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/**
+ * The store cannot tell whether an append was written (deadline exceeded,
+ * server unavailable, leader changed mid-write). Callers treat it like an
+ * unknown payment outcome: re-read the stream before deciding again, never
+ * assume either way.
+ */
+export class AppendOutcomeUnknownError extends Error {
+  constructor(
+    readonly stream: string,
+    reason: string,
+  ) {
+    super(`The append to ${stream} may or may not have been written: ${reason}`);
+    this.name = 'AppendOutcomeUnknownError';
+  }
+}
+
+/** A position this adapter never hands out (malformed, or of another store): a caller's mistake, never a server fault. */
+export class InvalidPositionError extends Error {
+  constructor(
+    readonly position: string,
+    reason: string,
+  ) {
+    super(`Not a position of this event store: ${position} (${reason})`);
+    this.name = 'InvalidPositionError';
+  }
+}
+
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
 /**
