@@ -1,4 +1,5 @@
 import { LightningNetwork } from '../domain/destination/lightning-network';
+import { FallbackTimings } from '../domain/payout/fallback-policy';
 
 /** The knobs the payout use cases read; infrastructure fills them from the environment. */
 export interface PayoutSettings {
@@ -16,3 +17,8 @@ export interface PayoutSettings {
 }
 
 export const PAYOUT_SETTINGS = Symbol('PAYOUT_SETTINGS');
+
+/** The timings the domain's next-step and fallback rules read. */
+export function fallbackTimings(settings: PayoutSettings): FallbackTimings {
+  return { invoiceMarginMs: settings.invoiceMarginMs, paymentNotFoundGraceMs: settings.paymentNotFoundGraceMs, claimTimeoutMs: settings.voltzTimeoutMs };
+}

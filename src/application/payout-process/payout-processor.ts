@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { DestinationRejected } from '../../domain/payout/payout-events';
 import { NextStep, nextStep } from '../../domain/payout/payout-next-step';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
-import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
+import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../ports/clock.port';
 import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
 import { WALLET, WalletPort } from '../ports/wallet.port';
@@ -87,7 +88,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     let current: LoadedPayout | undefined = from ?? (await this.repository.load(orderId));
     for (let steps = 0; steps < MAX_STEPS_PER_RUN && !this.stopping && current; steps++) {
       const { state } = current;
-      const step = nextStep(state, this.clock.now(), this.settings.invoiceMarginMs);
+      const step = nextStep(state, this.clock.now(), fallbackTimings(this.settings));
       if (step.kind === 'pay' || step.kind === 'resolve') retried = true;
       let result: StepResult;
       try {
@@ -137,10 +138,15 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
           result = { ok: false, permanent: false, reason: `${step.address}: ${error.message}` };
           recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address: step.address, result } }, context);
         }
-        const { loaded } = recorded;
-        if (result.ok) return { kind: 'continue', loaded };
-        return result.permanent ? { kind: 'stop', reason: result.reason, loaded } : { kind: 'wait', reason: result.reason, loaded };
+        const { loaded, events } = recorded;
+        // The decider may refuse what the server handed out (an invoice this order already used): read what it recorded.
+        const rejected = events.find((event): event is DestinationRejected => event.type === 'DestinationRejected');
+        if (!rejected) return { kind: 'continue', loaded };
+        const { reason, permanent } = rejected.data;
+        return permanent ? { kind: 'stop', reason, loaded } : { kind: 'wait', reason, loaded };
       }
+      case 'recheck':
+        return this.recheck(orderId, current, step.payment, context);
       case 'check_status':
         return this.checkStatus(orderId, current, step.payment, context);
       case 'pay':
@@ -195,6 +201,14 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     return { kind: 'wait', reason: status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`, loaded };
   }
 
+  /** Rule 8: one more look at a hash declared dead; the wallet's latest word is recorded, whatever it is. */
+  private async recheck(orderId: string, current: LoadedPayout, payment: Extract<NextStep, { kind: 'recheck' }>['payment'], context: CommandContext): Promise<StepResult> {
+    const status = await this.wallet.checkPayment(payment.paymentHash);
+    const { loaded } = await this.executor.execute(orderId, { type: 'RecordRecheck', data: { paymentHash: payment.paymentHash, status } }, context, { from: current });
+    if (status.kind === 'unknown' || status.kind === 'rejected') return { kind: 'wait', reason: `re-check of ${payment.paymentHash}: ${status.reason}`, loaded };
+    return { kind: 'continue', loaded };
+  }
+
   private async queueRetry(orderId: string, reason: string, context: CommandContext): Promise<void> {
     const { state } = await this.repository.load(orderId);
     if (!state || state.settlement || state.cancelled || state.escalated) return;
@@ -231,7 +245,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
   }
 
   private log(orderId: string, trigger: ProcessTrigger, step: NextStep, result: StepResult, context: CommandContext, attemptsBefore: number): void {
-    const paymentHash = step.kind === 'pay' ? step.invoice.paymentHash : step.kind === 'check_status' ? step.payment.paymentHash : undefined;
+    const paymentHash = step.kind === 'pay' ? step.invoice.paymentHash : step.kind === 'check_status' || step.kind === 'recheck' ? step.payment.paymentHash : undefined;
     this.logger.log({
       msg: 'payout step',
       orderId,

@@ -30,7 +30,7 @@ describe('PayoutCommandExecutor with a payout the caller already holds (real Sql
     const ids = new TimeOrderedIdGenerator(clock);
     repository = new PayoutRepository(store, ids);
     const published = { publish: () => undefined } as unknown as EventBus;
-    executor = new PayoutCommandExecutor(repository, new Reservations(store, ids, clock), published, clock);
+    executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), published, clock);
   });
   afterEach(async () => {
     jest.restoreAllMocks();

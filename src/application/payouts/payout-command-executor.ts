@@ -8,10 +8,10 @@ import { PayoutState } from '../../domain/payout/payout-state';
 import { ApplicationError, ApplicationErrorKind } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock } from '../ports/clock.port';
-import { ConcurrencyError } from '../ports/event-store.port';
+import { AppendOutcomeUnknownError, ConcurrencyError } from '../ports/event-store.port';
 import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
-import { ReservedValue, Reservations, invoiceReservations } from './reservations';
+import { MadeReservation, ReservedValue, Reservations, invoiceReservations } from './reservations';
 
 export interface ExecutedCommand {
   before: PayoutState | null;
@@ -47,6 +47,9 @@ const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
   invoice_mismatch: 'unprocessable',
   unknown_payment_hash: 'conflict',
   invalid_transition: 'conflict',
+  invalid_pix: 'invalid',
+  double_payment: 'conflict',
+  no_double_payment: 'conflict',
 };
 
 export function toApplicationError(error: PayoutError): ApplicationError {
@@ -69,29 +72,45 @@ export class PayoutCommandExecutor {
   ) {}
 
   async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+    const made: MadeReservation[] = [];
     let known = options.from;
-    for (let attempt = 1; ; attempt++) {
-      const loaded = known ?? (await this.repository.load(orderId));
-      known = undefined;
-      const result = decide(command, loaded.state, this.clock.now());
-      if (!result.ok) throw toApplicationError(result.error);
-      if (result.events.length === 0) return { before: loaded.state, events: [], loaded };
-      let appended: LoadedPayout;
-      try {
-        // One call: every value is checked, then the free ones are appended together (one commit).
-        await this.reservations.reserve(orderId, [...(options.reserve?.(loaded) ?? []), ...invoiceReservations(result.events)], context);
-        // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
-        const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
-        appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
-      } catch (error) {
-        if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) {
-          this.logger.debug(`Concurrency conflict on ${orderId} (${command.type}), retrying`);
-          continue;
+    let latest: PayoutState | null = null;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const loaded = known ?? (await this.repository.load(orderId));
+        known = undefined;
+        latest = loaded.state;
+        const result = decide(command, loaded.state, this.clock.now());
+        if (!result.ok) throw toApplicationError(result.error);
+        if (result.events.length === 0) return await this.done(orderId, { before: loaded.state, events: [], loaded }, made, context);
+        let appended: LoadedPayout;
+        try {
+          // One call: every value is checked, then the free ones are appended together (one commit).
+          made.push(...(await this.reservations.reserve(orderId, [...(options.reserve?.(loaded) ?? []), ...invoiceReservations(result.events)], context)));
+          // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
+          const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
+          appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
+        } catch (error) {
+          // Someone else appended first, or the store cannot say whether this append landed: read again, decide again.
+          if ((error instanceof ConcurrencyError || error instanceof AppendOutcomeUnknownError) && attempt < MAX_CONFLICT_RETRIES) {
+            this.logger.debug(`${error instanceof ConcurrencyError ? 'Concurrency conflict' : 'Append outcome unknown'} on ${orderId} (${command.type}), deciding again`);
+            continue;
+          }
+          throw error;
         }
-        throw error;
+        this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
+        return await this.done(orderId, { before: loaded.state, events: result.events, loaded: appended }, made, context);
       }
-      this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
-      return { before: loaded.state, events: result.events, loaded: appended };
+    } catch (error) {
+      // A refused request records nothing: whatever it reserved on the way is given back.
+      if (error instanceof ApplicationError) await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest);
+      throw error;
     }
+  }
+
+  /** Reservations of an earlier try that the order did not come to use (the decision changed) are given back. */
+  private async done(orderId: string, executed: ExecutedCommand, made: MadeReservation[], context: CommandContext): Promise<ExecutedCommand> {
+    if (made.length > 0) await this.reservations.release(orderId, made, 'not used by the order', context, executed.loaded.state);
+    return executed;
   }
 }

@@ -17,6 +17,8 @@ export interface PayoutView {
   createdAt: string;
   updatedAt: string;
   settledAt: string | null;
+  /** Set when the wallet paid more than one hash of this order (design rule 8): every paid hash, the settled one first. */
+  doublePayment: { paymentHashes: string[]; detectedAt: string; acknowledgedAt: string | null; acknowledgeReason: string | null } | null;
 }
 
 export function toPayoutView(state: PayoutState): PayoutView {
@@ -36,5 +38,6 @@ export function toPayoutView(state: PayoutState): PayoutView {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     settledAt: state.settlement?.settledAt ?? null,
+    doublePayment: state.doublePayment,
   };
 }

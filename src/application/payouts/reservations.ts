@@ -1,60 +1,136 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { RESERVATION_SCHEMA_VERSION, Reservation, endToEndIdStreamName, paymentHashStreamName } from '../../domain/reservation/reservations';
+import { PayoutState } from '../../domain/payout/payout-state';
+import {
+  RESERVATION_SCHEMA_VERSION,
+  Reservation,
+  ReservedValue,
+  orderUses,
+  reservationHolds,
+  reservationOf,
+  reservationStreamOf,
+} from '../../domain/reservation/reservations';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { ConcurrencyError, EVENT_STORE, EventStore, NO_STREAM } from '../ports/event-store.port';
+import { ConcurrencyError, EVENT_STORE, EventStore, ExpectedRevision, NO_STREAM } from '../ports/event-store.port';
+import { PayoutRepository } from './payout-repository';
 
-/** A value that may belong to one order only (domain/reservation). */
-export type ReservedValue = { kind: 'endToEndId'; endToEndId: string } | { kind: 'paymentHash'; paymentHash: string };
+export type { ReservedValue } from '../../domain/reservation/reservations';
 
-/** Reserves values for an order, or says (409) which one another order already holds. */
+/** A reservation this call wrote: what to give back if the order does not come to use it. */
+export interface MadeReservation {
+  value: ReservedValue;
+  stream: string;
+  revision: number;
+}
+
+type StreamHolding = { holder: null; revision: number | typeof NO_STREAM } | { holder: string; reservedAt: string; revision: number };
+
+/**
+ * Reserves values for an order, or says (409) which one another order holds
+ * (domain/reservation). Made before the order's append; given back when the
+ * order's request is refused or loses a race, so a 4xx never leaves one held.
+ */
 @Injectable()
 export class Reservations {
+  private readonly logger = new Logger(Reservations.name);
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly payouts: PayoutRepository,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
-   * Every value is checked first, so a value held by another order fails
-   * the call with nothing written (barring a race with that order's own
-   * reservation); the free ones are then appended together — one group
-   * commit — each with NO_STREAM, which is what settles a race. Values the
-   * order already holds cost a read only.
+   * Every value is checked first, so a value another order really holds fails
+   * the call with nothing written; the free (or stale) ones are then taken,
+   * each with the expected revision it was read at, which settles a race.
+   * Values the order already holds cost a read only. Answers what was written.
    */
-  async reserve(orderId: string, values: ReservedValue[], context: CommandContext): Promise<void> {
-    const owners = await Promise.all(values.map((value) => this.owner(streamOf(value))));
-    values.forEach((value, index) => assertHeldBy(orderId, value, owners[index]));
-    const reservedAt = this.clock.now().toISOString();
-    const winners = await Promise.all(
-      values.map((value, index) => (owners[index] === orderId ? orderId : this.append(streamOf(value), reservationOf(value, orderId, reservedAt), context))),
+  async reserve(orderId: string, values: ReservedValue[], context: CommandContext): Promise<MadeReservation[]> {
+    const holdings = await Promise.all(values.map((value) => this.holding(reservationStreamOf(value))));
+    await Promise.all(values.map((value, index) => this.assertFree(orderId, value, holdings[index])));
+    const made: MadeReservation[] = [];
+    const outcomes = await Promise.allSettled(
+      values.map(async (value, index) => {
+        const holding = holdings[index];
+        if (holding.holder === orderId) return;
+        made.push(await this.take(orderId, value, holding.revision, context));
+      }),
     );
-    values.forEach((value, index) => assertHeldBy(orderId, value, winners[index]));
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) {
+      await this.release(orderId, made, 'another value of the same request could not be reserved', context);
+      throw failure.reason;
+    }
+    return made;
   }
 
-  /** Appends the reservation; answers the order that holds the value (this one, or the one that got there first). */
-  private async append(stream: string, reservation: Reservation, context: CommandContext): Promise<string> {
+  /**
+   * Gives back what a refused request reserved, unless its order uses it after
+   * all. Best effort: a release that is lost leaves a stale reservation, which
+   * the next order to want the value takes over.
+   */
+  async release(orderId: string, made: MadeReservation[], reason: string, context: CommandContext, order?: PayoutState | null): Promise<void> {
+    const releasedAt = this.clock.now().toISOString();
+    await Promise.all(
+      made
+        .filter((reservation) => !orderUses(order ?? null, reservation.value))
+        .map(async (reservation) => {
+          const released: Reservation = { type: 'ReservationReleased', data: { orderId, reason, releasedAt } };
+          try {
+            await this.append(reservation.stream, released, reservation.revision, context);
+          } catch (error) {
+            // Taken over meanwhile (it was stale), or the store is down: either way nothing is held wrongly.
+            if (!(error instanceof ConcurrencyError)) this.logger.warn(`Could not release ${reservation.stream} for ${orderId}: ${(error as Error).message}`);
+          }
+        }),
+    );
+  }
+
+  private async take(orderId: string, value: ReservedValue, expected: number | typeof NO_STREAM, context: CommandContext): Promise<MadeReservation> {
+    const stream = reservationStreamOf(value);
     try {
-      await this.store.append(
-        stream,
-        [{ id: this.ids.next(), type: reservation.type, data: reservation.data, metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION } }],
-        NO_STREAM,
-      );
-      return reservation.data.orderId;
+      const revision = await this.append(stream, reservationOf(value, orderId, this.clock.now().toISOString()), expected, context);
+      return { value, stream, revision };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
-      const owner = await this.owner(stream);
-      if (owner === null) throw error;
-      return owner;
+      // Someone got there first: whoever it is, this request does not hold the value.
+      const holding = await this.holding(stream);
+      await this.assertFree(orderId, value, holding);
+      throw error;
     }
   }
 
-  private async owner(stream: string): Promise<string | null> {
-    for await (const event of this.store.readStream(stream, { limit: 1 })) return String(event.data.orderId);
-    return null;
+  private async append(stream: string, reservation: Reservation, expected: ExpectedRevision, context: CommandContext): Promise<number> {
+    const { nextRevision } = await this.store.append(
+      stream,
+      [{ id: this.ids.next(), type: reservation.type, data: reservation.data, metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION } }],
+      expected,
+    );
+    return nextRevision;
+  }
+
+  /** 409 when another order really holds the value (its order uses it, or its request is still under way). */
+  private async assertFree(orderId: string, value: ReservedValue, holding: StreamHolding): Promise<void> {
+    if (holding.holder === null || holding.holder === orderId) return;
+    const { state } = await this.payouts.load(holding.holder);
+    if (!reservationHolds(state, value, holding.reservedAt, this.clock.now())) return;
+    if (value.kind === 'endToEndId') {
+      throw new ApplicationError('conflict', `pix.endToEndId ${value.endToEndId} was already used by another order`, 'end_to_end_id_used');
+    }
+    throw new ApplicationError('conflict', `This invoice (payment hash ${value.paymentHash}) already belongs to another order`, 'invoice_in_use');
+  }
+
+  /** The last word of a reservation stream: who holds it, if anyone, and at which revision. */
+  private async holding(stream: string): Promise<StreamHolding> {
+    for await (const event of this.store.readStream(stream, { direction: 'backwards', limit: 1 })) {
+      if (event.type === 'ReservationReleased') return { holder: null, revision: event.revision };
+      return { holder: String(event.data.orderId), reservedAt: String(event.data.reservedAt), revision: event.revision };
+    }
+    return { holder: null, revision: NO_STREAM };
   }
 }
 
@@ -64,22 +140,4 @@ export function invoiceReservations(events: PayoutEvent[]): ReservedValue[] {
     const invoice = event.type === 'DestinationSubmitted' ? event.data.invoice : event.type === 'AddressResolved' ? event.data.invoice : null;
     return invoice ? [{ kind: 'paymentHash', paymentHash: invoice.paymentHash }] : [];
   });
-}
-
-function streamOf(value: ReservedValue): string {
-  return value.kind === 'endToEndId' ? endToEndIdStreamName(value.endToEndId) : paymentHashStreamName(value.paymentHash);
-}
-
-function reservationOf(value: ReservedValue, orderId: string, reservedAt: string): Reservation {
-  return value.kind === 'endToEndId'
-    ? { type: 'EndToEndIdReserved', data: { endToEndId: value.endToEndId, orderId, reservedAt } }
-    : { type: 'PaymentHashReserved', data: { paymentHash: value.paymentHash, orderId, reservedAt } };
-}
-
-function assertHeldBy(orderId: string, value: ReservedValue, owner: string | null): void {
-  if (owner === null || owner === orderId) return;
-  if (value.kind === 'endToEndId') {
-    throw new ApplicationError('conflict', `pix.endToEndId ${value.endToEndId} was already used by another order`, 'end_to_end_id_used');
-  }
-  throw new ApplicationError('conflict', `This invoice (payment hash ${value.paymentHash}) already belongs to another order`, 'invoice_in_use');
 }

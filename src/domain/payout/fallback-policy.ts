@@ -1,22 +1,40 @@
+import { SENT_INVOICE_EXPIRY_SLACK_MS } from './payout-decider';
+import { PayoutTimings, watchAfterSettlement } from './payout-next-step';
 import { PayoutState, liveHash } from './payout-state';
+
+export interface FallbackTimings extends PayoutTimings {
+  /** A claim with no answer may still be in its worker's hands this long (the wallet call's timeout). */
+  claimTimeoutMs: number;
+}
 
 /**
  * design.md's fallback view: an order belongs there while it can still make
  * progress on its own — an outcome to resolve (pending, unknown, or a claim
  * with no answer at all: a crash mid-payment), a retry queued, an address to
- * resolve or an invoice to pay that nobody is working on. Orders that wait for
- * the customer (AWAITING_DESTINATION, FAILED) or for an admin, or are over,
- * are not in it. Returns when the sweep should look at it, or null.
+ * resolve or an invoice to pay that nobody is working on, or, once settled,
+ * other hashes of it still to watch (rule 8). Orders that wait for the
+ * customer (AWAITING_DESTINATION, FAILED) or for an admin, or are over, are
+ * not in it. Returns when the sweep should look at it, or null.
  */
-export function fallbackDueAt(state: PayoutState, claimTimeoutMs: number): string | null {
-  if (state.settlement || state.cancelled) return null;
+export function fallbackDueAt(state: PayoutState, timings: FallbackTimings): string | null {
+  if (state.settlement) return watchAfterSettlement(state, timings)?.dueAt ?? null;
+  if (state.cancelled) return null;
   const live = liveHash(state);
   if (live) {
     // An unanswered claim may still be in its worker's hands until the wallet call times out.
-    if (live.outcome === 'in_flight') return new Date(Date.parse(live.lastAttemptedAt) + claimTimeoutMs).toISOString();
+    if (live.outcome === 'in_flight') return new Date(Date.parse(live.lastAttemptedAt) + timings.claimTimeoutMs).toISOString();
     return state.retryQueuedUntil ?? state.updatedAt;
   }
   if (state.status === 'RETRY_QUEUED') return state.retryQueuedUntil;
-  if (state.status === 'RESOLVING' || state.status === 'PAYING') return new Date(Date.parse(state.updatedAt) + claimTimeoutMs).toISOString();
+  if (state.status === 'RESOLVING' || state.status === 'PAYING') {
+    let dueMs = Date.parse(state.updatedAt) + timings.claimTimeoutMs;
+    const invoice = state.currentInvoice;
+    if (invoice && state.hashes[invoice.paymentHash]) {
+      // A sent invoice that has just expired waits out its slack before the order moves on.
+      const expiryMs = Date.parse(invoice.expiresAt);
+      if (dueMs >= expiryMs && dueMs < expiryMs + SENT_INVOICE_EXPIRY_SLACK_MS) dueMs = expiryMs + SENT_INVOICE_EXPIRY_SLACK_MS;
+    }
+    return new Date(dueMs).toISOString();
+  }
   return null;
 }

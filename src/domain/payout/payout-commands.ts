@@ -27,10 +27,13 @@ export type PayoutCommand =
   | { type: 'ClaimPayment'; data: { invoice: Invoice } }
   | { type: 'RecordPaymentOutcome'; data: { paymentHash: string; outcome: PayOutcome } }
   | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus; notFoundGraceMs: number } }
+  /** The answer of a status check of a hash already declared dead (design rule 8). */
+  | { type: 'RecordRecheck'; data: { paymentHash: string; status: PaymentStatus } }
   | { type: 'ExpireInvoice'; data: { paymentHash: string } }
   | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string } }
   | { type: 'CancelPayout'; data: { reason: string } }
   | { type: 'EscalatePayout'; data: { reason: string } }
-  | { type: 'ClearEscalation'; data: Record<string, never> };
+  | { type: 'ClearEscalation'; data: Record<string, never> }
+  | { type: 'AcknowledgeDoublePayment'; data: { reason: string } };
 
 export type PayoutCommandType = PayoutCommand['type'];

@@ -436,16 +436,36 @@ describe('decide', () => {
       given(history.addressClaimed(A), ev.notFound(A), ev.invoiceExpired(A)).when(cmd.resolveOk(B)).thenStatus('PAYING');
     });
 
-    it('an invoice reusing a hash that failed -> payment_hash_dead', () => {
-      given(history.addressClaimed(A), ev.failed(A, true)).when(cmd.resolveOk(invoice('A', { bolt11: 'lnbc-other' }))).thenError('payment_hash_dead');
+    // A server stuck on a dead invoice is recorded and counted (it retries, then escalates), never a silent loop.
+    it('an invoice reusing a hash that failed -> DestinationRejected (transient), the invoice is not taken', () => {
+      given(history.addressClaimed(A), ev.failed(A, true))
+        .when(cmd.resolveOk(invoice('A', { bolt11: 'lnbc-other' })))
+        .then([
+          {
+            type: 'DestinationRejected',
+            data: { destination: ADDRESS, reason: `${ADDRESS} handed out invoice ${A.paymentHash} again, which this order already used; a new invoice is needed`, permanent: false, rejectedAt: NOW_ISO },
+          },
+        ])
+        .thenState((s) => {
+          expect(s.currentInvoice).toBeNull();
+          expect(s.lastError).toContain('again');
+        });
     });
 
-    it('an invoice reusing a hash the order already used (404 then expired) -> invoice_mismatch', () => {
-      given(history.addressClaimed(A), ev.notFound(A), ev.invoiceExpired(A)).when(cmd.resolveOk(A)).thenError('invoice_mismatch');
+    it('an invoice reusing a hash the order already used (404 then expired) -> DestinationRejected (transient)', () => {
+      given(history.addressClaimed(A), ev.notFound(A), ev.invoiceExpired(A)).when(cmd.resolveOk(A)).thenState((s, events) => {
+        expect(events).toMatchObject([{ type: 'DestinationRejected', data: { permanent: false } }]);
+        expect(s.status).toBe('RESOLVING');
+      });
     });
 
-    it('an invoice for another amount -> invoice_mismatch', () => {
-      given(history.addressSubmitted()).when(cmd.resolveOk(invoice('A', { amountMsat: AMOUNT_MSAT * 2 }))).thenError('invoice_mismatch');
+    it('an invoice for another amount -> DestinationRejected (permanent): the customer must give another destination', () => {
+      given(history.addressSubmitted())
+        .when(cmd.resolveOk(invoice('A', { amountMsat: AMOUNT_MSAT * 2 })))
+        .thenState((s, events) => {
+          expect(events).toMatchObject([{ type: 'DestinationRejected', data: { permanent: true } }]);
+          expect(s.status).toBe('FAILED');
+        });
     });
 
     it.each<[string, PayoutErrorCode, PayoutEvent[]]>([
@@ -484,11 +504,13 @@ describe('decide', () => {
         cmd.claim(A), // #1
         cmd.outcome(A, out.rejected()),
         cmd.claim(A), // #2, same hash after a rejected request
-        [cmd.status(A, st.notFound()), at(GRACE_MS)],
+        [cmd.status(A, st.notFound()), at(GRACE_MS / 2)],
+        [cmd.status(A, st.notFound()), at(GRACE_MS)], // seen twice, far enough apart: the 404 counts
         [cmd.claim(A), at(GRACE_MS)], // #3, same hash after a 404
         [cmd.outcome(A, out.failed(true)), at(GRACE_MS)], // a re-send's failure is not trusted...
         [cmd.status(A, st.failed()), at(GRACE_MS + MIN)], // ...until the status endpoint confirms it
         [cmd.resolveOk(B), at(GRACE_MS + MIN)],
+        [cmd.recheck(A, st.failed()), at(GRACE_MS + MIN)], // rule 8: one more look before another hash
         [cmd.claim(B), at(GRACE_MS + MIN)], // #4, new hash
       );
       expect(attempts(stream)).toEqual([1, 2, 3, 4]);
@@ -752,34 +774,43 @@ describe('decide', () => {
         given(claimed, ev.statusChecked(A, 'pending')).when(cmd.outcome(A, out.settled())).thenStatus('SETTLED');
       });
 
-      it('a late "settled" for a dead hash while the next hash is already paid -> PayoutEscalated (money doubled)', () => {
+      it('a late "settled" for a dead hash while the next hash is already paid -> DoublePaymentDetected, NEEDS_ATTENTION', () => {
         const stream = [...claimed, ev.notFound(A), ev.invoiceExpired(A), ev.addressResolved(B), ev.attempted(B, 2), ev.settled(B)];
         given(stream).when(cmd.outcome(A, out.settled())).thenState((s, events) => {
-          expect(events.map((e) => e.type)).toEqual(['PayoutEscalated']);
+          expect(events).toEqual([
+            { type: 'DoublePaymentDetected', data: { paymentHash: A.paymentHash, settledPaymentHash: B.paymentHash, preimage: 'pre', feeMsat: 2000, detectedAt: NOW_ISO } },
+          ]);
           expect(s.settlement?.paymentHash).toBe(B.paymentHash);
-          expect(s.escalated).toBe(true);
+          expect(s.status).toBe('NEEDS_ATTENTION');
+          expect(s.doublePayment).toEqual({ paymentHashes: [B.paymentHash, A.paymentHash], detectedAt: NOW_ISO, acknowledgedAt: null, acknowledgeReason: null });
+          expect(s.lastError).toMatch(/^double_payment: /);
         });
       });
 
-      it('a second, different hash reported settled -> PayoutEscalated, never a second PaymentSettled', () => {
-        // A died by 404, B was claimed, then a status check found A paid after all (money truth).
+      it('a second, different hash reported settled -> DoublePaymentDetected, never a second PaymentSettled', () => {
+        const later = invoice('later', { expiresAt: iso(3 * HOUR) });
+        // A died by 404 (seen twice), expired, was re-checked, B was claimed, then a status check found A paid after all.
         const stream = run(
           claimed,
+          [cmd.status(A, st.notFound()), at(GRACE_MS / 2)],
           [cmd.status(A, st.notFound()), at(GRACE_MS)],
-          [cmd.expire(A), at(GRACE_MS)],
-          [cmd.resolveOk(B), at(GRACE_MS)],
-          [cmd.claim(B), at(GRACE_MS)],
-          [cmd.status(A, st.settled()), at(GRACE_MS + MIN)],
+          [cmd.expire(A), at(HOUR + MIN)],
+          [cmd.resolveOk(later), at(HOUR + MIN)],
+          [cmd.recheck(A, st.notFound()), at(HOUR + MIN)],
+          [cmd.claim(later), at(HOUR + MIN)],
+          [cmd.status(A, st.settled()), at(HOUR + 2 * MIN)],
         );
         expect(stream.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
         given(stream)
-          .when(cmd.outcome(B, out.settled()), at(GRACE_MS + 2 * MIN))
+          .when(cmd.outcome(later, out.settled()), at(HOUR + 3 * MIN))
           .then([
-            {
-              type: 'PayoutEscalated',
-              data: { reason: `Second payment hash ${B.paymentHash} reported paid after ${A.paymentHash}`, escalatedAt: iso(GRACE_MS + 2 * MIN) },
-            },
-          ]);
+            { type: 'DoublePaymentDetected', data: { paymentHash: later.paymentHash, settledPaymentHash: A.paymentHash, preimage: 'pre', feeMsat: 2000, detectedAt: iso(HOUR + 3 * MIN) } },
+          ])
+          .thenStatus('NEEDS_ATTENTION');
+      });
+
+      it('the same second hash reported paid again -> nothing new', () => {
+        given(claimed, ev.settled(A), ev.doublePaid(B, A)).when(cmd.outcome(A, out.settled())).thenNothing();
       });
     });
 
@@ -879,9 +910,12 @@ describe('decide', () => {
           .thenState((s) => expect(s.hashes[A.paymentHash].outcome).toBe('in_flight'));
       });
 
-      it('exactly at the end of the grace period -> PaymentNotFound, the hash is dead', () => {
+      // Rule 8: a 404 counts only when seen twice, a quarter of the grace or more apart, the later past the grace.
+      const seenOnce = (offsetMs: number): PayoutEvent[] => [...claimed, ev.statusChecked(A, 'not_found_within_grace', claimedAt + offsetMs)];
+
+      it('exactly at the end of the grace period, a quarter of the grace after a first 404 -> PaymentNotFound, the hash is dead', () => {
         const checkAt = at(claimedAt + GRACE_MS);
-        given(claimed)
+        given(seenOnce(GRACE_MS - GRACE_MS / 4))
           .when(cmd.status(A, st.notFound(), GRACE_MS), checkAt)
           .then([{ type: 'PaymentNotFound', data: { paymentHash: A.paymentHash, attemptedAt, checkedAt: checkAt.toISOString() } }])
           .thenState((s) => {
@@ -890,19 +924,51 @@ describe('decide', () => {
           });
       });
 
-      it('long after the grace period -> PaymentNotFound', () => {
-        given(claimed).when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR)).thenState((_s, events) => expect(events.map((e) => e.type)).toEqual(['PaymentNotFound']));
+      it('a first 404 long after the grace period does not count yet -> PaymentStatusChecked(not_found_unconfirmed)', () => {
+        given(claimed)
+          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR))
+          .then([
+            {
+              type: 'PaymentStatusChecked',
+              data: { paymentHash: A.paymentHash, result: 'not_found_unconfirmed', detail: `404 ${HOUR - claimedAt} ms after the attempt`, checkedAt: iso(HOUR) },
+            },
+          ])
+          .thenState((s) => {
+            expect(s.hashes[A.paymentHash]).toMatchObject({ outcome: 'in_flight', notFoundSince: iso(HOUR) });
+            expect(s.status).toBe('PAYING');
+          });
+      });
+
+      it('a second 404 less than a quarter of the grace after the first -> still not counted', () => {
+        given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
+          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4 - 1))
+          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]));
+        given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
+          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4))
+          .thenState((_s, events) => expect(events.map((e) => e.type)).toEqual(['PaymentNotFound']));
+      });
+
+      it('two 404s within the grace period never count, however far apart', () => {
+        given(seenOnce(0))
+          .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS - 1))
+          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_within_grace' } }]));
+      });
+
+      it('a pending answer between two 404s starts the count again', () => {
+        given(seenOnce(0), ev.statusChecked(A, 'pending', claimedAt + GRACE_MS / 2))
+          .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS))
+          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]));
       });
 
       it('on a pending or unknown hash too', () => {
-        given(claimed, ev.pending(A, claimedAt)).when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS)).thenState((_s, e) => expect(e[0].type).toBe('PaymentNotFound'));
+        given(seenOnce(0), ev.unknown(A, claimedAt)).when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS)).thenState((_s, e) => expect(e[0].type).toBe('PaymentNotFound'));
         given(claimed, ev.unknown(A, claimedAt)).when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS - 1)).thenState((_s, e) => expect(e[0].type).toBe('PaymentStatusChecked'));
       });
 
-      it('the grace restarts with a re-send of the same hash', () => {
+      it('the grace and the sightings restart with a re-send of the same hash', () => {
         const reSent = [...claimed, ev.notFound(A, claimedAt, 5 * MIN), ev.attempted(A, 2, 10 * MIN)];
-        given(reSent).when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS - 1)).thenState((_s, e) => expect(e[0].type).toBe('PaymentStatusChecked'));
-        given(reSent)
+        given(reSent).when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS)).thenState((_s, e) => expect(e).toMatchObject([{ data: { result: 'not_found_unconfirmed' } }]));
+        given(reSent, ev.statusChecked(A, 'not_found_within_grace', 10 * MIN + GRACE_MS / 2))
           .when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS))
           .then([{ type: 'PaymentNotFound', data: { paymentHash: A.paymentHash, attemptedAt: iso(10 * MIN), checkedAt: iso(10 * MIN + GRACE_MS) } }]);
       });
@@ -968,8 +1034,14 @@ describe('decide', () => {
       });
     });
 
-    it('after a 404 -> allowed', () => {
-      given(history.addressClaimed(A), ev.notFound(A)).when(cmd.expire(A)).thenStatus('RESOLVING');
+    it('a sent invoice (dead by 404) -> allowed only 60 s after its expiry (the payee may still accept it)', () => {
+      const sent = [...history.addressClaimed(A), ev.notFound(A)];
+      given(sent).when(cmd.expire(A), at(HOUR + MIN - 1)).thenError('invalid_transition');
+      given(sent).when(cmd.expire(A), at(HOUR + MIN)).thenStatus('RESOLVING');
+    });
+
+    it('a fresh invoice (never sent) -> allowed before its expiry (the margin is the process\'s choice)', () => {
+      given(history.addressResolved(A)).when(cmd.expire(A), at(HOUR - MIN)).thenStatus('RESOLVING');
     });
 
     it('an invoice that is not current -> invalid_transition', () => {

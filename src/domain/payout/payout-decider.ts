@@ -2,7 +2,13 @@ import { Invoice } from '../destination/invoice';
 import { PayoutCommand, ValidDestination } from './payout-commands';
 import { PayoutError, payoutError } from './payout-errors';
 import { Payment520, PayoutEvent } from './payout-events';
-import { PayoutState, assertNever, liveHash } from './payout-state';
+import { PaymentHashRecord, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
+
+/**
+ * A sent invoice counts as expired only this long after its expiresAt (design rule 8): the payee's node clock may
+ * lag ours, and a new invoice must never be claimed while the old one could still be paid.
+ */
+export const SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
 export type DecideResult = { ok: true; events: PayoutEvent[] } | { ok: false; error: PayoutError };
 
@@ -26,13 +32,18 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
     case 'RecordResolution': {
       const guard = guardActive(state) ?? guardResolving(state, command.data.address);
       if (guard) return reject(guard);
-      const result = command.data.result;
-      if (!result.ok) {
-        return accept({ type: 'DestinationRejected', data: { destination: command.data.address, reason: result.reason, permanent: result.permanent, rejectedAt: at } });
+      const { address, result } = command.data;
+      const rejected = (reason: string, permanent: boolean): DecideResult =>
+        accept({ type: 'DestinationRejected', data: { destination: address, reason, permanent, rejectedAt: at } });
+      if (!result.ok) return rejected(result.reason, result.permanent);
+      // An address server that hands back an invoice this order already used is recorded (and counted) like any
+      // transient failure, so a server stuck on a dead invoice ends in NEEDS_ATTENTION instead of a silent loop.
+      if (state.invoiceHashes.includes(result.invoice.paymentHash)) {
+        return rejected(`${address} handed out invoice ${result.invoice.paymentHash} again, which this order already used; a new invoice is needed`, false);
       }
       const invalid = checkInvoiceFits(state, result.invoice);
-      if (invalid) return reject(invalid);
-      return accept({ type: 'AddressResolved', data: { address: command.data.address, invoice: result.invoice, resolvedAt: at } });
+      if (invalid) return rejected(`${address}: ${invalid.message}`, true);
+      return accept({ type: 'AddressResolved', data: { address, invoice: result.invoice, resolvedAt: at } });
     }
     case 'ClaimPayment':
       return claimPayment(state, command.data.invoice, now);
@@ -40,12 +51,17 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       return recordPaymentOutcome(state, command.data, at);
     case 'RecordStatusCheck':
       return recordStatusCheck(state, command.data, now);
+    case 'RecordRecheck':
+      return recordRecheck(state, command.data, at);
     case 'ExpireInvoice': {
       const guard = guardActive(state);
       if (guard) return reject(guard);
       const invoice = state.currentInvoice;
       if (!invoice || invoice.paymentHash !== command.data.paymentHash) return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
       if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment of this order could still settle'));
+      if (state.hashes[invoice.paymentHash] && now.getTime() < Date.parse(invoice.expiresAt) + SENT_INVOICE_EXPIRY_SLACK_MS) {
+        return reject(payoutError('invalid_transition', `A sent invoice counts as expired only ${SENT_INVOICE_EXPIRY_SLACK_MS / 1000} s after its expiry`));
+      }
       return accept({ type: 'InvoiceExpired', data: { paymentHash: invoice.paymentHash, expiresAt: invoice.expiresAt, observedAt: at } });
     }
     case 'QueueRetry': {
@@ -68,13 +84,37 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       return accept({ type: 'PayoutEscalated', data: { reason: command.data.reason, escalatedAt: at } });
     }
     case 'ClearEscalation':
+      if (hasUnacknowledgedDoublePayment(state)) {
+        return reject(payoutError('double_payment', 'This order was paid twice; only an acknowledgement (POST .../acknowledge with a reason) closes it'));
+      }
       return state.escalated ? accept({ type: 'EscalationCleared', data: { clearedAt: at } }) : accept();
+    case 'AcknowledgeDoublePayment': {
+      const double = state.doublePayment;
+      if (!double || double.acknowledgedAt !== null) return reject(payoutError('no_double_payment', 'This order has no unacknowledged double payment'));
+      return accept({ type: 'DoublePaymentAcknowledged', data: { paymentHashes: double.paymentHashes, reason: command.data.reason, acknowledgedAt: at } });
+    }
     default:
       return assertNever(command);
   }
 }
 
-function confirmPix(data: Extract<PayoutCommand, { type: 'ConfirmPix' }>['data'], state: PayoutState | null, at: string): DecideResult {
+type ConfirmPixData = Extract<PayoutCommand, { type: 'ConfirmPix' }>['data'];
+
+const isPositiveSafeInteger = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+/** Defence in depth: whatever the HTTP layer let through, no payout exists without a complete PIX. */
+function pixProblem(data: ConfirmPixData): string | null {
+  if (typeof data.orderId !== 'string' || data.orderId.length === 0) return 'orderId is missing';
+  if (typeof data.endToEndId !== 'string' || data.endToEndId.length === 0) return 'pix.endToEndId is missing';
+  if (!isPositiveSafeInteger(data.amountCents)) return 'pix.amountCents must be a positive safe integer';
+  if (!isPositiveSafeInteger(data.amountSats)) return 'amountSats must be a positive safe integer';
+  if (typeof data.paidAt !== 'string' || Number.isNaN(Date.parse(data.paidAt))) return 'pix.paidAt must be an instant';
+  return null;
+}
+
+function confirmPix(data: ConfirmPixData, state: PayoutState | null, at: string): DecideResult {
+  const problem = pixProblem(data);
+  if (problem) return reject(payoutError('invalid_pix', problem));
   if (!state) {
     const { destination, ...pix } = data;
     if (destination?.kind === 'bolt11' && destination.invoice.amountMsat !== pix.amountSats * 1000) {
@@ -160,6 +200,9 @@ function claimPayment(state: PayoutState, invoice: Invoice, now: Date): DecideRe
   const current = state.currentInvoice;
   if (!current || !sameInvoice(current, invoice)) return reject(payoutError('invalid_transition', 'Only the current invoice may be paid'));
   if (Date.parse(current.expiresAt) <= now.getTime()) return reject(payoutError('invoice_expired', 'The invoice has expired'));
+  // Rule 8: a new hash is claimed only once every dead hash of the order was confirmed dead by a second look.
+  const unverified = state.hashes[current.paymentHash] ? undefined : deadUnverified(state);
+  if (unverified) return reject(payoutError('invalid_transition', `Dead hash ${unverified.paymentHash} must be re-checked before another hash is claimed`));
   return accept({
     type: 'PaymentAttempted',
     data: { attempt: state.attempts + 1, paymentHash: current.paymentHash, bolt11: current.bolt11, amountMsat: current.amountMsat, attemptedAt: now.toISOString() },
@@ -228,11 +271,17 @@ function payment520(attempt: number, paymentHash: string, info: NonNullable<Extr
   };
 }
 
+/** The first dead hash not confirmed dead since it died, if any. */
+export function deadUnverified(state: PayoutState): PaymentHashRecord | undefined {
+  return Object.values(state.hashes).find((record) => isDead(record) && record.recheckedAt === null);
+}
+
 /** Settled at most once; a second hash reported paid means money was doubled: a human must look. */
 function settled(state: PayoutState, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
   if (!state.settlement) return [{ type: 'PaymentSettled', data: { paymentHash, preimage, feeMsat, settledAt: at } }];
-  if (state.settlement.paymentHash === paymentHash || state.escalated) return [];
-  return [{ type: 'PayoutEscalated', data: { reason: `Second payment hash ${paymentHash} reported paid after ${state.settlement.paymentHash}`, escalatedAt: at } }];
+  const settledHash = state.settlement.paymentHash;
+  if (settledHash === paymentHash || state.doublePayment?.paymentHashes.includes(paymentHash)) return [];
+  return [{ type: 'DoublePaymentDetected', data: { paymentHash, settledPaymentHash: settledHash, preimage, feeMsat, detectedAt: at } }];
 }
 
 type StatusData = Extract<PayoutCommand, { type: 'RecordStatusCheck' }>['data'];
@@ -251,10 +300,43 @@ function recordStatusCheck(state: PayoutState, { paymentHash, status, notFoundGr
     case 'pending':
       return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'pending', detail: null, checkedAt: at } });
     case 'not_found': {
+      // Rule 8: a 404 counts only when seen twice, a quarter of the grace or more apart, the later past the grace.
       const age = now.getTime() - Date.parse(record.lastAttemptedAt);
-      if (age >= notFoundGraceMs) return accept({ type: 'PaymentNotFound', data: { paymentHash, attemptedAt: record.lastAttemptedAt, checkedAt: at } });
-      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'not_found_within_grace', detail: `404 ${age} ms after the attempt`, checkedAt: at } });
+      const firstSeen = record.notFoundSince === null ? null : Date.parse(record.notFoundSince);
+      const apartMs = firstSeen === null ? 0 : now.getTime() - firstSeen;
+      if (age >= notFoundGraceMs && firstSeen !== null && apartMs >= notFoundGraceMs / 4) {
+        return accept({ type: 'PaymentNotFound', data: { paymentHash, attemptedAt: record.lastAttemptedAt, checkedAt: at } });
+      }
+      const detail = firstSeen === null ? `404 ${age} ms after the attempt` : `404 ${age} ms after the attempt, ${apartMs} ms after the first 404`;
+      const result = age < notFoundGraceMs ? 'not_found_within_grace' : 'not_found_unconfirmed';
+      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result, detail, checkedAt: at } });
     }
+    case 'unknown':
+    case 'rejected':
+      return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'unknown', detail: status.reason, checkedAt: at } });
+    default:
+      return assertNever(status);
+  }
+}
+
+type RecheckData = Extract<PayoutCommand, { type: 'RecordRecheck' }>['data'];
+
+/**
+ * Rule 8: a hash declared dead is looked at once more before the order claims another one, and after the order
+ * settled. The wallet's latest word wins: paid settles (or is a double payment), pending makes the hash live again.
+ */
+function recordRecheck(state: PayoutState, { paymentHash, status }: RecheckData, at: string): DecideResult {
+  const record = state.hashes[paymentHash];
+  if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
+  if (status.kind === 'settled') return accept(...settled(state, paymentHash, status.preimage, status.feeMsat, at));
+  if (!isDead(record)) return reject(payoutError('invalid_transition', `Payment hash ${paymentHash} is not dead`));
+  switch (status.kind) {
+    case 'failed':
+      return accept({ type: 'PaymentRechecked', data: { paymentHash, result: 'failed', detail: status.reason, checkedAt: at } });
+    case 'not_found':
+      return accept({ type: 'PaymentRechecked', data: { paymentHash, result: 'not_found', detail: null, checkedAt: at } });
+    case 'pending':
+      return accept({ type: 'PaymentPending', data: { paymentHash, reason: 'the wallet reports a hash it had declared dead as pending', observedAt: at } });
     case 'unknown':
     case 'rejected':
       return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'unknown', detail: status.reason, checkedAt: at } });

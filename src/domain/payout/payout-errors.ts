@@ -13,7 +13,12 @@ export type PayoutErrorCode =
   /** An invoice that can never pay this payout (wrong amount, or a payment hash the order already used): 422. */
   | 'invoice_mismatch'
   | 'unknown_payment_hash'
-  | 'invalid_transition';
+  | 'invalid_transition'
+  /** A ConfirmPix without every PIX field (the HTTP layer checks first; the decider never trusts it). */
+  | 'invalid_pix'
+  /** The order was paid twice: only an admin acknowledgement closes it. */
+  | 'double_payment'
+  | 'no_double_payment';
 
 export interface PayoutError {
   code: PayoutErrorCode;

@@ -79,13 +79,24 @@ export type PaymentRejected = {
   data: { paymentHash: string; reason: string; category: 'configuration' | 'limit' | 'bad_request'; rejectedAt: string };
 };
 
-/** A status check that did not conclude (still pending, 404 within the grace period, wallet unreachable). */
+/**
+ * A status check that did not conclude: still pending, a 404 that does not count yet (within the grace period, or
+ * past it but not yet seen twice far enough apart: `not_found_unconfirmed`), or the wallet unreachable.
+ */
 export type PaymentStatusChecked = {
   type: 'PaymentStatusChecked';
-  data: { paymentHash: string; result: 'pending' | 'not_found_within_grace' | 'unknown'; detail: string | null; checkedAt: string };
+  data: {
+    paymentHash: string;
+    result: 'pending' | 'not_found_within_grace' | 'not_found_unconfirmed' | 'unknown';
+    detail: string | null;
+    checkedAt: string;
+  };
 };
 
-/** A 404 older than the grace period: the wallet never recorded the payment, so the hash is dead. */
+/**
+ * A 404 that counts: seen at least twice, a quarter of the grace period or more apart, the later one past the grace
+ * period since the attempt. The wallet never recorded the payment, so the hash is dead (but watched: rule 8).
+ */
 export type PaymentNotFound = {
   type: 'PaymentNotFound';
   data: { paymentHash: string; attemptedAt: string; checkedAt: string };
@@ -106,6 +117,30 @@ export type RetryQueued = {
 export type PayoutCancelled = {
   type: 'PayoutCancelled';
   data: { reason: string; cancelledAt: string };
+};
+
+/**
+ * A hash declared dead was status-checked once more and is still dead (design rule 8): before the order claims
+ * another hash, and again after it settled.
+ */
+export type PaymentRechecked = {
+  type: 'PaymentRechecked';
+  data: { paymentHash: string; result: 'failed' | 'not_found'; detail: string | null; checkedAt: string };
+};
+
+/**
+ * The wallet paid a second hash of an order that already settled on another one: money was doubled. The order
+ * needs attention until an admin acknowledges it; a retry never clears it.
+ */
+export type DoublePaymentDetected = {
+  type: 'DoublePaymentDetected';
+  data: { paymentHash: string; settledPaymentHash: string; preimage: string | null; feeMsat: number; detectedAt: string };
+};
+
+/** An admin looked at a double payment (recovered the money, or wrote it off) and said why. */
+export type DoublePaymentAcknowledged = {
+  type: 'DoublePaymentAcknowledged';
+  data: { paymentHashes: string[]; reason: string; acknowledgedAt: string };
 };
 
 /** Escalated to a human: retries exhausted or contradictory answers. */
@@ -134,11 +169,14 @@ export type PayoutEvent =
   | PaymentRejected
   | PaymentStatusChecked
   | PaymentNotFound
+  | PaymentRechecked
   | InvoiceExpired
   | RetryQueued
   | PayoutCancelled
   | PayoutEscalated
-  | EscalationCleared;
+  | EscalationCleared
+  | DoublePaymentDetected
+  | DoublePaymentAcknowledged;
 
 export type PayoutEventType = PayoutEvent['type'];
 
@@ -156,11 +194,14 @@ export const PAYOUT_EVENT_TYPES: readonly PayoutEventType[] = [
   'PaymentRejected',
   'PaymentStatusChecked',
   'PaymentNotFound',
+  'PaymentRechecked',
   'InvoiceExpired',
   'RetryQueued',
   'PayoutCancelled',
   'PayoutEscalated',
   'EscalationCleared',
+  'DoublePaymentDetected',
+  'DoublePaymentAcknowledged',
 ];
 
 /** Every payout event is at schema version 1; an upcaster bumps this when a type evolves. */

@@ -10,7 +10,7 @@ import { decide } from './payout-decider';
 import { PAYOUT_EVENT_TYPES, PayoutEvent } from './payout-events';
 import { nextStep } from './payout-next-step';
 import { PayoutState, deriveStatus, evolve, isLive } from './payout-state';
-import { AMOUNT_MSAT, GRACE_MS, MARGIN_MS, MIN, SEC, T0, cloudflare520, cmd, lnbits520, prng } from './payout.fixtures';
+import { AMOUNT_MSAT, GRACE_MS, MARGIN_MS, MIN, SEC, T0, cloudflare520, cmd, lnbits520, prng, TIMINGS } from './payout.fixtures';
 
 type Rng = ReturnType<typeof prng>;
 
@@ -158,7 +158,7 @@ describe('exactly-once property: random commands against the decider', () => {
       if (!s || rng.chance(0.01)) return cmd.confirmPix(rng.chance(0.5) ? someDestination() : null, rng.chance(0.1) ? { amountCents: 1 } : {});
       // Mostly do what the process would do next, to get deep into the state machine...
       if (rng.chance(0.35)) {
-        const step = nextStep(s, new Date(now), MARGIN_MS);
+        const step = nextStep(s, new Date(now), TIMINGS);
         switch (step.kind) {
           case 'resolve':
             return rng.chance(0.8) ? cmd.resolveOk(freshInvoice(), step.address) : cmd.resolveFail(rng.chance(0.3), 'lnurl down', step.address);
@@ -356,7 +356,7 @@ describe('exactly-once property: following nextStep over a faulty wallet', () =>
           if (!draining && s.attempts >= ESCALATE_AFTER_ATTEMPTS && !s.escalated && !s.settlement && !s.cancelled) exec(cmd.escalate(`${s.attempts} attempts`));
           if (!draining && rng.chance(0.02)) exec(cmd.cancel('admin'));
           if (!draining && rng.chance(0.05)) exec(cmd.queueRetry('in-process retries exhausted', now + 5 * MIN - T0));
-          const next = nextStep(order.state, new Date(now), MARGIN_MS);
+          const next = nextStep(order.state, new Date(now), TIMINGS);
           switch (next.kind) {
             case 'none':
               if (s.status === 'AWAITING_DESTINATION' || s.status === 'FAILED') {
@@ -378,6 +378,9 @@ describe('exactly-once property: following nextStep over a faulty wallet', () =>
               return true;
             case 'check_status':
               exec(cmd.status(next.payment.paymentHash, wallet.status(next.payment.paymentHash, now), GRACE_MS));
+              return true;
+            case 'recheck':
+              exec(cmd.recheck(next.payment.paymentHash, wallet.status(next.payment.paymentHash, now)));
               return true;
             case 'pay': {
               if (!exec(cmd.claim(next.invoice))) return true;

@@ -1,13 +1,22 @@
+import { Invoice } from '../destination/invoice';
+import { PayoutCommand } from './payout-commands';
 import { PayoutEvent } from './payout-events';
 import { nextStep } from './payout-next-step';
-import { ADDRESS, GRACE_MS, HOUR, MARGIN_MS, MIN, NOW, addressDestination, at, bolt11Destination, cmd, ev, fold, given, history, invoice, iso, out, produce, run, st, stateOf } from './payout.fixtures';
+import { ADDRESS, GRACE_MS, HOUR, MARGIN_MS, MIN, NOW, addressDestination, at, bolt11Destination, cmd, ev, fold, given, history, invoice, iso, out, produce, run, st, stateOf, TIMINGS } from './payout.fixtures';
 
 const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
 const RAW2 = invoice('RAW2');
 
-const next = (events: PayoutEvent[], now = NOW) => nextStep(fold(events), now, MARGIN_MS);
+const next = (events: PayoutEvent[], now = NOW) => nextStep(fold(events), now, TIMINGS);
+/** Rule 8: a 404 counts once seen twice, a quarter of the grace apart, the later past the grace. */
+const notFoundTwice = (inv: Invoice, endMs = GRACE_MS): [PayoutCommand, Date][] => [
+  [cmd.status(inv, st.notFound()), at(endMs - GRACE_MS / 2)],
+  [cmd.status(inv, st.notFound()), at(endMs)],
+];
+/** The state's record of a hash, as nextStep hands it out. */
+const recordOf = (events: PayoutEvent[], inv: Invoice) => fold(events)!.hashes[inv.paymentHash];
 
 describe('nextStep', () => {
   describe('nothing to do', () => {
@@ -75,7 +84,7 @@ describe('nextStep', () => {
 
   describe('retry rules (design.md rule 4)', () => {
     it('after PaymentNotFound with an unexpired invoice -> pay the SAME invoice; the claim is attempt + 1 of the same hash', () => {
-      const stream = run(history.addressClaimed(A, 1, 0), [cmd.status(A, st.notFound()), at(GRACE_MS)]);
+      const stream = run(history.addressClaimed(A, 1, 0), ...notFoundTwice(A));
       expect(stateOf(stream).status).toBe('PAYING');
       const step = next(stream, at(GRACE_MS));
       expect(step).toEqual({ kind: 'pay', invoice: A });
@@ -85,7 +94,7 @@ describe('nextStep', () => {
     });
 
     it('the same for a raw BOLT11 after PaymentNotFound', () => {
-      const stream = run(history.bolt11Claimed(RAW, 1, 0), [cmd.status(RAW, st.notFound()), at(GRACE_MS)]);
+      const stream = run(history.bolt11Claimed(RAW, 1, 0), ...notFoundTwice(RAW));
       expect(next(stream, at(GRACE_MS))).toEqual({ kind: 'pay', invoice: RAW });
     });
 
@@ -93,19 +102,26 @@ describe('nextStep', () => {
       const inv = invoice('A', { expiresAt: iso(GRACE_MS + MARGIN_MS / 2) });
       const rawInv = invoice('RAW', { expiresAt: iso(GRACE_MS + MARGIN_MS / 2) });
       const checkAt = at(GRACE_MS);
-      const expiredAt = at(GRACE_MS + MARGIN_MS / 2);
+      const expiry = GRACE_MS + MARGIN_MS / 2;
+      /** A sent invoice is abandoned only 60 s after its expiry (rule 8). */
+      const expiredAt = at(expiry + MIN);
 
       it('re-sends the same invoice while it is unexpired: a new one could be paid beside a late first request', () => {
-        const stream = run(history.addressClaimed(inv, 1, 0), [cmd.status(inv, st.notFound()), checkAt]);
+        const stream = run(history.addressClaimed(inv, 1, 0), ...notFoundTwice(inv));
         expect(next(stream, checkAt)).toEqual({ kind: 'pay', invoice: inv });
       });
 
       it('an address, once the invoice really expired: expire_invoice, then resolve, then pay the new invoice', () => {
-        let stream = run(history.addressClaimed(inv, 1, 0), [cmd.status(inv, st.notFound()), checkAt]);
+        let stream = run(history.addressClaimed(inv, 1, 0), ...notFoundTwice(inv));
+        expect(next(stream, at(expiry))).toEqual({ kind: 'none', reason: 'the sent invoice expired; it is abandoned once its expiry slack has passed' });
+        expect(next(stream, at(expiry + MIN - 1)).kind).toBe('none');
         expect(next(stream, expiredAt)).toEqual({ kind: 'expire_invoice', paymentHash: inv.paymentHash });
 
         stream = run(stream, [cmd.expire(inv), expiredAt]);
         expect(stateOf(stream).status).toBe('RESOLVING');
+        // Rule 8: the dead hash is looked at once more before another hash is minted and claimed.
+        expect(next(stream, expiredAt)).toEqual({ kind: 'recheck', payment: recordOf(stream, inv) });
+        stream = run(stream, [cmd.recheck(inv, st.notFound()), expiredAt]);
         expect(next(stream, expiredAt)).toEqual({ kind: 'resolve', address: ADDRESS });
 
         const fresh = invoice('B', { expiresAt: iso(2 * HOUR) });
@@ -117,7 +133,7 @@ describe('nextStep', () => {
       });
 
       it('a raw BOLT11, once it really expired: expire_invoice, then none: FAILED, awaiting a new invoice', () => {
-        let stream = run(history.bolt11Claimed(rawInv, 1, 0), [cmd.status(rawInv, st.notFound()), checkAt]);
+        let stream = run(history.bolt11Claimed(rawInv, 1, 0), ...notFoundTwice(rawInv));
         expect(next(stream, checkAt)).toEqual({ kind: 'pay', invoice: rawInv });
         expect(next(stream, expiredAt)).toEqual({ kind: 'expire_invoice', paymentHash: rawInv.paymentHash });
         stream = run(stream, [cmd.expire(rawInv), expiredAt]);
@@ -128,6 +144,8 @@ describe('nextStep', () => {
 
     it('after PaymentFailed (a new invoice may help) for an address -> resolve; a new AddressResolved, then claim it', () => {
       let stream = run(history.addressClaimed(A), cmd.outcome(A, out.failed(true, 'no route')));
+      expect(next(stream)).toEqual({ kind: 'recheck', payment: recordOf(stream, A) });
+      stream = run(stream, cmd.recheck(A, st.failed()));
       expect(next(stream)).toEqual({ kind: 'resolve', address: ADDRESS });
       stream = run(stream, cmd.resolveOk(B));
       expect(stream.at(-1)).toEqual({ type: 'AddressResolved', data: { address: ADDRESS, invoice: B, resolvedAt: NOW.toISOString() } });
@@ -142,6 +160,8 @@ describe('nextStep', () => {
       expect(stateOf(stream)).toMatchObject({ status: 'FAILED', lastError: 'no route' });
       given(stream).when(cmd.claim(RAW)).thenError('payment_hash_dead');
       stream = run(stream, cmd.submit(bolt11Destination(RAW2)));
+      expect(next(stream)).toEqual({ kind: 'recheck', payment: recordOf(stream, RAW) });
+      stream = run(stream, cmd.recheck(RAW, st.failed()));
       expect(next(stream)).toEqual({ kind: 'pay', invoice: RAW2 });
     });
 
@@ -150,12 +170,12 @@ describe('nextStep', () => {
       expect(next(stream)).toEqual({ kind: 'none', reason: 'awaiting a new destination' });
       expect(stateOf(stream)).toMatchObject({ status: 'FAILED', lastError: 'payee refuses' });
       given(stream).when(cmd.resolveOk(B)).thenError('invalid_transition');
-      const renewed = run(stream, cmd.submit(addressDestination()));
+      const renewed = run(stream, cmd.submit(addressDestination()), cmd.recheck(A, st.failed()));
       expect(next(renewed)).toEqual({ kind: 'resolve', address: ADDRESS });
     });
 
     it('after a status check found the hash failed -> resolve a new invoice', () => {
-      const stream = run(history.addressClaimed(A), cmd.outcome(A, out.unknown()), cmd.status(A, st.failed('no route')));
+      const stream = run(history.addressClaimed(A), cmd.outcome(A, out.unknown()), cmd.status(A, st.failed('no route')), cmd.recheck(A, st.failed('no route')));
       expect(next(stream)).toEqual({ kind: 'resolve', address: ADDRESS });
     });
 
@@ -168,7 +188,7 @@ describe('nextStep', () => {
     it('a re-send answered "failed" -> check_status, not a new invoice (lightning.md: never conclude from a re-POST)', () => {
       const stream = run(
         history.addressClaimed(A, 1, 0),
-        [cmd.status(A, st.notFound()), at(GRACE_MS)],
+        ...notFoundTwice(A),
         [cmd.claim(A), at(GRACE_MS)],
         [cmd.outcome(A, out.failed(true, 'Insufficient balance.')), at(GRACE_MS)],
       );
@@ -181,7 +201,7 @@ describe('nextStep', () => {
     let now = 0;
     const answers = [out.unknown(), out.unknown()];
     for (let i = 0; i < 20; i++) {
-      const step = nextStep(fold(stream), at(now), MARGIN_MS);
+      const step = nextStep(fold(stream), at(now), TIMINGS);
       if (step.kind === 'none') break;
       if (step.kind === 'resolve') stream = run(stream, [cmd.resolveOk(A), at(now)]);
       if (step.kind === 'pay') stream = run(stream, [cmd.claim(step.invoice), at(now)], [cmd.outcome(step.invoice, answers.shift() ?? out.settled()), at(now)]);

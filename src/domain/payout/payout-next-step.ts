@@ -1,24 +1,36 @@
 import { Invoice } from '../destination/invoice';
-import { PaymentHashRecord, PayoutState, liveHash } from './payout-state';
+import { SENT_INVOICE_EXPIRY_SLACK_MS, deadUnverified } from './payout-decider';
+import { PaymentHashRecord, PayoutState, isDead, isLive, liveHash } from './payout-state';
 
 /** What the payout process should do next for an order, read from its state alone. */
 export type NextStep =
   | { kind: 'none'; reason: string }
   | { kind: 'check_status'; payment: PaymentHashRecord }
+  | { kind: 'recheck'; payment: PaymentHashRecord }
   | { kind: 'resolve'; address: string }
   | { kind: 'pay'; invoice: Invoice }
   | { kind: 'expire_invoice'; paymentHash: string };
 
+/** The timings the next step depends on (from the configuration). */
+export interface PayoutTimings {
+  /** A fresh invoice minted by a Lightning Address is not paid this close to its expiry. */
+  invoiceMarginMs: number;
+  paymentNotFoundGraceMs: number;
+}
+
 /**
- * design.md rules 3 and 4: a hash that could still settle is only ever
+ * design.md rules 3, 4 and 8: a hash that could still settle is only ever
  * resolved by a status check; once every hash is dead, pay the current invoice
- * (a hash dead by 404 keeps its invoice, so it is re-POSTed as is while it is
- * unexpired; a fresh invoice too close to expiry is dropped), else resolve the
- * address again.
+ * (a hash dead by 404 keeps its invoice, so it is re-POSTed as is until it has
+ * really expired; a fresh invoice too close to expiry is dropped), else resolve
+ * the address again — but a dead hash is looked at once more before another
+ * hash is claimed or minted. After settlement, the order's other hashes are
+ * watched once the grace period has passed, so a wallet that paid a hash it
+ * had called dead is caught.
  */
-export function nextStep(state: PayoutState | null, now: Date, invoiceMarginMs: number): NextStep {
+export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTimings): NextStep {
   if (!state) return { kind: 'none', reason: 'no such payout' };
-  if (state.settlement) return { kind: 'none', reason: 'settled' };
+  if (state.settlement) return afterSettlement(state, now, timings);
   if (state.cancelled) return { kind: 'none', reason: 'cancelled' };
   const live = liveHash(state);
   if (live) return { kind: 'check_status', payment: live };
@@ -27,13 +39,48 @@ export function nextStep(state: PayoutState | null, now: Date, invoiceMarginMs: 
   if (state.needsNewDestination) return { kind: 'none', reason: 'awaiting a new destination' };
   const invoice = state.currentInvoice;
   if (invoice) {
-    // A fresh invoice needs the margin; one already sent (dead by 404) is re-sent until it really expires,
-    // because a new invoice could be paid alongside a late copy of the first request.
-    const alreadySent = state.hashes[invoice.paymentHash] !== undefined;
     const remainingMs = Date.parse(invoice.expiresAt) - now.getTime();
-    if (remainingMs <= 0 || (!alreadySent && remainingMs < invoiceMarginMs)) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
-    return { kind: 'pay', invoice };
+    if (state.hashes[invoice.paymentHash]) {
+      // Already sent (dead by 404, or refused before the wallet recorded it): re-sent as is while unexpired, and
+      // abandoned only once the payee can no longer accept it — a new invoice could be paid beside a late copy.
+      if (-remainingMs >= SENT_INVOICE_EXPIRY_SLACK_MS) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
+      if (remainingMs <= 0) return { kind: 'none', reason: 'the sent invoice expired; it is abandoned once its expiry slack has passed' };
+      return { kind: 'pay', invoice };
+    }
+    // The bot's own BOLT11 is paid while it is valid (wallets issue 10-minute invoices); one minted by an address
+    // must leave room for the payment itself, or it is dropped and a fresh one asked for.
+    const marginMs = state.destination.kind === 'bolt11' ? 0 : timings.invoiceMarginMs;
+    if (remainingMs <= 0 || remainingMs < marginMs) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
+    return recheckFirst(state) ?? { kind: 'pay', invoice };
   }
-  if (state.destination.kind === 'lightning_address') return { kind: 'resolve', address: state.destination.value };
+  if (state.destination.kind === 'lightning_address') return recheckFirst(state) ?? { kind: 'resolve', address: state.destination.value };
   return { kind: 'none', reason: 'awaiting a new invoice' };
+}
+
+function recheckFirst(state: PayoutState): NextStep | null {
+  const unverified = deadUnverified(state);
+  return unverified ? { kind: 'recheck', payment: unverified } : null;
+}
+
+function afterSettlement(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
+  const watched = watchAfterSettlement(state, timings);
+  if (!watched) return { kind: 'none', reason: 'settled' };
+  if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: 'settled; other hashes are re-checked later' };
+  return isLive(watched.payment) ? { kind: 'check_status', payment: watched.payment } : { kind: 'recheck', payment: watched.payment };
+}
+
+/**
+ * The next other hash of a settled order to look at, and when: one that could
+ * still settle at once, one declared dead once the grace period after the
+ * settlement has passed (the wallet's own records may lag that long).
+ */
+export function watchAfterSettlement(state: PayoutState, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
+  const settlement = state.settlement;
+  if (!settlement) return null;
+  const others = Object.values(state.hashes).filter((record) => record.paymentHash !== settlement.paymentHash);
+  const live = others.find(isLive);
+  if (live) return { payment: live, dueAt: settlement.settledAt };
+  const dueAt = new Date(Date.parse(settlement.settledAt) + timings.paymentNotFoundGraceMs).toISOString();
+  const unverified = others.find((record) => isDead(record) && (record.recheckedAt === null || record.recheckedAt < dueAt));
+  return unverified ? { payment: unverified, dueAt } : null;
 }

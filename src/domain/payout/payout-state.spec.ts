@@ -28,6 +28,9 @@ const SAMPLES: Record<PayoutEventType, PayoutEvent> = {
   },
   PaymentSettled: ev.settled(A),
   PaymentFailed: ev.failed(A),
+  PaymentRechecked: ev.rechecked(A),
+  DoublePaymentDetected: ev.doublePaid(B, A),
+  DoublePaymentAcknowledged: ev.doubleAcknowledged([A.paymentHash, B.paymentHash]),
   PaymentPending: ev.pending(A),
   PaymentOutcomeUnknown: ev.unknown(A),
   PaymentRejected: ev.rejected(A),
@@ -97,6 +100,7 @@ describe('evolve', () => {
       status: 'AWAITING_DESTINATION',
       destination: null,
       currentInvoice: null,
+      invoiceHashes: [],
       hashes: {},
       attempts: 0,
       lastError: null,
@@ -107,6 +111,7 @@ describe('evolve', () => {
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },
+      doublePayment: null,
     });
   });
 
@@ -183,7 +188,7 @@ describe('evolve', () => {
   describe('PaymentAttempted', () => {
     it('records the hash in flight with its invoice, attempt number and time', () => {
       const s = stateOf(history.addressClaimed(A, 1, 5 * MIN));
-      expect(s.hashes[A.paymentHash]).toEqual({ paymentHash: A.paymentHash, invoice: A, lastAttempt: 1, lastAttemptedAt: iso(5 * MIN), claims: 1, outcome: 'in_flight' });
+      expect(s.hashes[A.paymentHash]).toEqual({ paymentHash: A.paymentHash, invoice: A, lastAttempt: 1, lastAttemptedAt: iso(5 * MIN), claims: 1, outcome: 'in_flight', notFoundSince: null, recheckedAt: null });
       expect(s.attempts).toBe(1);
     });
 

@@ -16,6 +16,19 @@ export interface PaymentHashRecord {
   /** How many times this hash was claimed: above 1, the last POST was a re-send (lightning.md: never trust its "failed"). */
   claims: number;
   outcome: HashOutcome;
+  /** First 404 seen for the latest claim of this hash: a 404 counts only when seen again well after it (rule 8). */
+  notFoundSince: string | null;
+  /** Set when a status check confirmed this dead hash still dead; cleared whenever the hash is live again. */
+  recheckedAt: string | null;
+}
+
+/** Money the wallet moved twice for one order: NEEDS_ATTENTION until an admin acknowledges it. */
+export interface DoublePayment {
+  /** The settled hash first, then every other hash the wallet reported paid. */
+  paymentHashes: string[];
+  detectedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgeReason: string | null;
 }
 
 export interface PayoutState {
@@ -30,6 +43,8 @@ export interface PayoutState {
   destination: { value: string; kind: DestinationKind } | null;
   /** The invoice the next claim would pay: the raw BOLT11, or the last one the address resolved to. */
   currentInvoice: Invoice | null;
+  /** Payment hash of every invoice this order was ever given: what its payment-hash reservations hold. */
+  invoiceHashes: string[];
   hashes: Record<string, PaymentHashRecord>;
   attempts: number;
   lastError: string | null;
@@ -44,11 +59,18 @@ export interface PayoutState {
   retriesQueued: number;
   /** Counters at the last EscalationCleared: an admin's retry gets a fresh allowance of attempts. */
   escalationBaseline: { attempts: number; retriesQueued: number };
+  doublePayment: DoublePayment | null;
 }
 
 const LIVE: ReadonlySet<HashOutcome> = new Set(['in_flight', 'pending', 'unknown']);
 
 export const isLive = (record: PaymentHashRecord): boolean => LIVE.has(record.outcome);
+
+/** Declared dead by the wallet (definite failure, or a 404 that counts): watched all the same (rule 8). */
+export const isDead = (record: PaymentHashRecord): boolean => record.outcome === 'failed' || record.outcome === 'not_found';
+
+export const hasUnacknowledgedDoublePayment = (state: PayoutState): boolean =>
+  state.doublePayment !== null && state.doublePayment.acknowledgedAt === null;
 
 /** The one hash that could still settle, if any (the decider never lets two be live at once). */
 export function liveHash(state: PayoutState): PaymentHashRecord | null {
@@ -63,7 +85,9 @@ function withHash(state: PayoutState, paymentHash: string, patch: Partial<Paymen
 
 /** The status a running payout falls back to when no terminal or queued condition holds. */
 export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
-  // Escalation outranks settlement: after a settlement it can only mean a second hash was paid too.
+  if (state.doublePayment && state.doublePayment.acknowledgedAt === null) return 'NEEDS_ATTENTION';
+  // Escalation outranks settlement: after a settlement it can only mean a second hash was paid too (streams written
+  // before DoublePaymentDetected existed).
   if (state.escalated) return 'NEEDS_ATTENTION';
   if (state.settlement) return 'SETTLED';
   if (state.cancelled) return 'CANCELLED';
@@ -95,6 +119,7 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       status: 'AWAITING_DESTINATION',
       destination: null,
       currentInvoice: null,
+      invoiceHashes: [],
       hashes: {},
       attempts: 0,
       lastError: null,
@@ -105,6 +130,7 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },
+      doublePayment: null,
     };
   }
   if (!state) return null;
@@ -114,13 +140,19 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       return apply(state, {
         destination: { value: event.data.destination, kind: event.data.kind },
         currentInvoice: event.data.invoice,
+        invoiceHashes: withInvoiceHash(state, event.data.invoice),
         needsNewDestination: false,
         lastError: null,
         retryQueuedUntil: null,
         updatedAt: event.data.submittedAt,
       });
     case 'AddressResolved':
-      return apply(state, { currentInvoice: event.data.invoice, retryQueuedUntil: null, updatedAt: event.data.resolvedAt });
+      return apply(state, {
+        currentInvoice: event.data.invoice,
+        invoiceHashes: withInvoiceHash(state, event.data.invoice),
+        retryQueuedUntil: null,
+        updatedAt: event.data.resolvedAt,
+      });
     case 'DestinationRejected':
       return apply(state, {
         needsNewDestination: event.data.permanent,
@@ -138,6 +170,8 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         lastAttemptedAt: d.attemptedAt,
         claims: (previous?.claims ?? 0) + 1,
         outcome: 'in_flight',
+        notFoundSince: null,
+        recheckedAt: null,
       };
       return apply(state, {
         hashes: { ...state.hashes, [d.paymentHash]: record },
@@ -166,7 +200,10 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         updatedAt: event.data.failedAt,
       });
     case 'PaymentPending':
-      return apply(state, { hashes: withHash(state, event.data.paymentHash, { outcome: 'pending' }), updatedAt: event.data.observedAt });
+      return apply(state, {
+        hashes: withHash(state, event.data.paymentHash, { outcome: 'pending', notFoundSince: null, recheckedAt: null }),
+        updatedAt: event.data.observedAt,
+      });
     case 'PaymentOutcomeUnknown':
       return apply(state, {
         hashes: withHash(state, event.data.paymentHash, { outcome: 'unknown' }),
@@ -180,12 +217,14 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         updatedAt: event.data.rejectedAt,
       });
     case 'PaymentStatusChecked':
-      return apply(state, {
-        hashes: event.data.result === 'pending' ? withHash(state, event.data.paymentHash, { outcome: 'pending' }) : state.hashes,
-        updatedAt: event.data.checkedAt,
-      });
+      return apply(state, { hashes: afterStatusCheck(state, event.data), updatedAt: event.data.checkedAt });
     case 'PaymentNotFound':
       return apply(state, { hashes: withHash(state, event.data.paymentHash, { outcome: 'not_found' }), updatedAt: event.data.checkedAt });
+    case 'PaymentRechecked': {
+      // A hash dead by 404 that the wallet now calls failed can never be re-sent: it is failed from now on.
+      const patch: Partial<PaymentHashRecord> = { recheckedAt: event.data.checkedAt, ...(event.data.result === 'failed' ? { outcome: 'failed' as const } : {}) };
+      return apply(state, { hashes: withHash(state, event.data.paymentHash, patch), updatedAt: event.data.checkedAt });
+    }
     case 'InvoiceExpired':
       return apply(state, {
         currentInvoice: state.currentInvoice?.paymentHash === event.data.paymentHash ? null : state.currentInvoice,
@@ -209,8 +248,45 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         escalationBaseline: { attempts: state.attempts, retriesQueued: state.retriesQueued },
         updatedAt: event.data.clearedAt,
       });
+    case 'DoublePaymentDetected': {
+      const d = event.data;
+      const earlier = state.doublePayment?.paymentHashes ?? [d.settledPaymentHash];
+      return apply(state, {
+        hashes: withHash(state, d.paymentHash, { outcome: 'settled' }),
+        doublePayment: { paymentHashes: [...earlier, d.paymentHash], detectedAt: d.detectedAt, acknowledgedAt: null, acknowledgeReason: null },
+        lastError: `double_payment: ${d.paymentHash} was paid as well as ${d.settledPaymentHash}`,
+        updatedAt: d.detectedAt,
+      });
+    }
+    case 'DoublePaymentAcknowledged':
+      if (!state.doublePayment) return state;
+      return apply(state, {
+        doublePayment: { ...state.doublePayment, acknowledgedAt: event.data.acknowledgedAt, acknowledgeReason: event.data.reason },
+        updatedAt: event.data.acknowledgedAt,
+      });
     default:
       return assertNever(event);
+  }
+}
+
+function withInvoiceHash(state: PayoutState, invoice: Invoice | null): string[] {
+  if (!invoice || state.invoiceHashes.includes(invoice.paymentHash)) return state.invoiceHashes;
+  return [...state.invoiceHashes, invoice.paymentHash];
+}
+
+function afterStatusCheck(state: PayoutState, data: Extract<PayoutEvent, { type: 'PaymentStatusChecked' }>['data']): Record<string, PaymentHashRecord> {
+  const record = state.hashes[data.paymentHash];
+  if (!record) return state.hashes;
+  switch (data.result) {
+    case 'pending':
+      return withHash(state, data.paymentHash, { outcome: 'pending', notFoundSince: null });
+    case 'not_found_within_grace':
+    case 'not_found_unconfirmed':
+      return withHash(state, data.paymentHash, { notFoundSince: record.notFoundSince ?? data.checkedAt });
+    case 'unknown':
+      return state.hashes;
+    default:
+      return assertNever(data.result);
   }
 }
 

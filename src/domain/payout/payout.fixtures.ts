@@ -26,6 +26,8 @@ export const MIN = 60 * SEC;
 export const HOUR = 60 * MIN;
 export const GRACE_MS = 120_000;
 export const MARGIN_MS = 60_000;
+/** What nextStep reads from the configuration. */
+export const TIMINGS = { invoiceMarginMs: MARGIN_MS, paymentNotFoundGraceMs: GRACE_MS };
 
 /** An instant `offsetMs` after T0, as a Date. */
 export const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
@@ -109,7 +111,7 @@ export const ev = {
     type: 'PaymentRejected',
     data: { paymentHash: inv.paymentHash, reason: 'limit reached', category: 'limit', rejectedAt: iso(atMs) },
   }),
-  statusChecked: (inv: Invoice, result: 'pending' | 'not_found_within_grace' | 'unknown', atMs = -HOUR): PayoutEvent => ({
+  statusChecked: (inv: Invoice, result: 'pending' | 'not_found_within_grace' | 'not_found_unconfirmed' | 'unknown', atMs = -HOUR): PayoutEvent => ({
     type: 'PaymentStatusChecked',
     data: { paymentHash: inv.paymentHash, result, detail: null, checkedAt: iso(atMs) },
   }),
@@ -134,6 +136,18 @@ export const ev = {
     data: { reason, escalatedAt: iso(atMs) },
   }),
   escalationCleared: (atMs = -HOUR): PayoutEvent => ({ type: 'EscalationCleared', data: { clearedAt: iso(atMs) } }),
+  rechecked: (inv: Invoice, result: 'failed' | 'not_found' = 'failed', atMs = -HOUR): PayoutEvent => ({
+    type: 'PaymentRechecked',
+    data: { paymentHash: inv.paymentHash, result, detail: null, checkedAt: iso(atMs) },
+  }),
+  doublePaid: (inv: Invoice, settledInv: Invoice, atMs = -HOUR): PayoutEvent => ({
+    type: 'DoublePaymentDetected',
+    data: { paymentHash: inv.paymentHash, settledPaymentHash: settledInv.paymentHash, preimage: 'pre2', feeMsat: 2000, detectedAt: iso(atMs) },
+  }),
+  doubleAcknowledged: (hashes: string[], reason = 'refund requested from the payee', atMs = -HOUR): PayoutEvent => ({
+    type: 'DoublePaymentAcknowledged',
+    data: { paymentHashes: hashes, reason, acknowledgedAt: iso(atMs) },
+  }),
 };
 
 // ---------------------------------------------------------------- commands
@@ -163,6 +177,11 @@ export const cmd = {
   cancel: (reason = 'customer refunded'): PayoutCommand => ({ type: 'CancelPayout', data: { reason } }),
   escalate: (reason = 'too many attempts'): PayoutCommand => ({ type: 'EscalatePayout', data: { reason } }),
   clearEscalation: (): PayoutCommand => ({ type: 'ClearEscalation', data: {} }),
+  recheck: (inv: Invoice | string, status: PaymentStatus): PayoutCommand => ({
+    type: 'RecordRecheck',
+    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, status },
+  }),
+  acknowledge: (reason = 'refund requested from the payee'): PayoutCommand => ({ type: 'AcknowledgeDoublePayment', data: { reason } }),
 };
 
 // ---------------------------------------------------------------- wallet answers

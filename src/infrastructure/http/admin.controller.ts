@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
@@ -54,6 +55,13 @@ export class AdminController {
   @HttpCode(200)
   cancel(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: CancelPayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
     return this.commands.execute(new CancelPayoutCommand(orderId, body.reason, commandContextFrom(request, this.ids)));
+  }
+
+  /** Closes a double-payment escalation (recorded as an event, with the admin's reason); 409 when there is none. */
+  @Post('payouts/:orderId/acknowledge')
+  @HttpCode(200)
+  acknowledge(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: CancelPayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
+    return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request, this.ids)));
   }
 
   /** DNS, TCP, TLS and GET /api/v1/wallet against Voltz (the sandbox wallet in sandbox mode); never a payment. */

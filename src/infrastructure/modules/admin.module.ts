@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AcknowledgeDoublePaymentHandler } from '../../application/admin/commands/acknowledge-double-payment.handler';
 import { CancelPayoutHandler } from '../../application/admin/commands/cancel-payout.handler';
 import { RetryPayoutHandler } from '../../application/admin/commands/retry-payout.handler';
 import { RunSweepHandler } from '../../application/admin/commands/run-sweep.handler';
@@ -9,10 +10,10 @@ import { LightningModule } from '../lightning/lightning.module';
 import { PayoutProcessModule } from './payout-process.module';
 import { PayoutsModule } from './payouts.module';
 
-/** What admins see and do: the fallback view, the payouts list, retry, cancel, sweep now. */
+/** What admins see and do: the fallback view, the payouts list, retry, cancel, acknowledge a double payment, sweep now. */
 @Module({
   imports: [PayoutsModule, PayoutProcessModule, LightningModule],
   controllers: [AdminController],
-  providers: [CancelPayoutHandler, RetryPayoutHandler, RunSweepHandler, GetFallbackQueueHandler, ListPayoutsHandler],
+  providers: [AcknowledgeDoublePaymentHandler, CancelPayoutHandler, RetryPayoutHandler, RunSweepHandler, GetFallbackQueueHandler, ListPayoutsHandler],
 })
 export class AdminModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { DoublePaymentAlertHandler } from '../../application/payout-process/double-payment-alert.handler';
 import { FallbackSweeper } from '../../application/payout-process/fallback-sweeper';
 import { PayoutProcessor } from '../../application/payout-process/payout-processor';
 import { PayoutSaga } from '../../application/payout-process/payout.saga';
@@ -16,6 +17,7 @@ import { PayoutsModule } from './payouts.module';
   providers: [
     PayoutProcessor,
     ProcessPayoutHandler,
+    DoublePaymentAlertHandler,
     PayoutSaga,
     FallbackSweeper,
     FallbackSweepScheduler,

@@ -5,6 +5,7 @@ import { toPayoutEvent } from '../../application/payouts/payout-repository';
 import { toPayoutView } from '../../application/payouts/payout-view';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settings';
 import { fallbackDueAt } from '../../domain/payout/fallback-policy';
+import { fallbackTimings } from '../../application/payout-settings';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
 import { PayoutState, evolve } from '../../domain/payout/payout-state';
 import { Projection } from './projection';
@@ -82,7 +83,7 @@ export class PayoutsProjection implements Projection {
       if (!order) folded.set(orderId, (order = { state: this.read(orderId), dueAt: null, enteredAt: null, leftView: false }));
       order.state = evolve(order.state, toPayoutEvent(event));
       if (!order.state) continue;
-      order.dueAt = fallbackDueAt(order.state, this.settings.voltzTimeoutMs);
+      order.dueAt = fallbackDueAt(order.state, fallbackTimings(this.settings));
       if (order.dueAt === null) {
         order.leftView = true;
         order.enteredAt = null;
