@@ -14,11 +14,18 @@ export interface PayoutSettings {
   paymentNotFoundGraceMs: number;
   voltzTimeoutMs: number;
   escalateAfterAttempts: number;
+  /** A sent invoice is abandoned only this long after its expiry (design rule 8). */
+  sentInvoiceSlackMs: number;
 }
 
 export const PAYOUT_SETTINGS = Symbol('PAYOUT_SETTINGS');
 
 /** The timings the domain's next-step and fallback rules read. */
 export function fallbackTimings(settings: PayoutSettings): FallbackTimings {
-  return { invoiceMarginMs: settings.invoiceMarginMs, paymentNotFoundGraceMs: settings.paymentNotFoundGraceMs, claimTimeoutMs: settings.voltzTimeoutMs };
+  return {
+    invoiceMarginMs: settings.invoiceMarginMs,
+    paymentNotFoundGraceMs: settings.paymentNotFoundGraceMs,
+    sentInvoiceSlackMs: settings.sentInvoiceSlackMs,
+    claimTimeoutMs: settings.voltzTimeoutMs,
+  };
 }

@@ -107,15 +107,15 @@ describe('Payout crash mid-payment (service child process killed with SIGKILL)',
     expect(truth.succeeded).toHaveLength(1);
     expect(truth.paidMsat).toBe(amountSats * 1000);
 
-    // Audit trail: the claim before the crash, then status checks after the restart (the lagging 404
-    // inside the grace period changed nothing), then the settlement — and no second claim.
+    // Audit trail: the claim before the crash, then status checks after the restart (the lagging 404 changed
+    // nothing: a 404 counts only when seen twice, the later past the grace), then the settlement — and no second claim.
     const events = await second.auditEvents(orderId);
     const types = events.map((e) => e.type);
     expect(types).toEqual(['PixConfirmed', 'DestinationSubmitted', 'AddressResolved', 'PaymentAttempted', 'PaymentStatusChecked', 'PaymentSettled']);
     const [checked, settled] = events.slice(-2);
-    expect(checked.data).toMatchObject({ paymentHash, result: 'not_found_within_grace' });
+    const age = Date.parse(checked.data.checkedAt) - Date.parse(claim.data.attemptedAt);
+    expect(checked.data).toMatchObject({ paymentHash, result: age < GRACE_MS ? 'not_found_within_grace' : 'not_found_unconfirmed' });
     expect(Date.parse(checked.createdAt)).toBeGreaterThanOrEqual(restartedAt - 1000);
-    expect(Date.parse(checked.data.checkedAt) - Date.parse(claim.data.attemptedAt)).toBeLessThan(GRACE_MS);
     // Left alone while the dead worker's POST could still have been under way.
     expect(Date.parse(checked.data.checkedAt) - Date.parse(claim.data.attemptedAt)).toBeGreaterThanOrEqual(VOLTZ_TIMEOUT_MS + IN_FLIGHT_SLACK_MS);
     expect(settled.data).toMatchObject({ paymentHash, preimage: minted[0].preimage });
@@ -156,14 +156,14 @@ describe('Payout crash mid-payment (service child process killed with SIGKILL)',
     const events = await second.auditEvents(orderId);
     const attemptedAt = Date.parse(claim.data.attemptedAt);
     const afterClaim = events.slice(events.indexOf(events.find((e) => e.id === claim.id)!) + 1);
-    // Status checks inside the grace period conclude nothing...
-    const withinGrace = afterClaim.filter((e) => e.type === 'PaymentStatusChecked');
-    expect(withinGrace.length).toBeGreaterThan(0);
-    for (const check of withinGrace) {
-      expect(check.data).toMatchObject({ paymentHash, result: 'not_found_within_grace' });
-      expect(Date.parse(check.data.checkedAt) - attemptedAt).toBeLessThan(GRACE_MS);
+    // Status checks inside the grace period conclude nothing, nor does a first 404 past it...
+    const checks = afterClaim.filter((e) => e.type === 'PaymentStatusChecked');
+    expect(checks.length).toBeGreaterThan(0);
+    for (const check of checks) {
+      const age = Date.parse(check.data.checkedAt) - attemptedAt;
+      expect(check.data).toMatchObject({ paymentHash, result: age < GRACE_MS ? 'not_found_within_grace' : 'not_found_unconfirmed' });
     }
-    // ...only a 404 older than the grace period kills the hash, and then the same invoice is claimed and paid.
+    // ...only a second 404 past the grace period kills the hash, and then the same invoice is claimed and paid.
     const tail = afterClaim.filter((e) => e.type !== 'PaymentStatusChecked' && e.type !== 'RetryQueued');
     expect(tail.map((e) => e.type)).toEqual(['PaymentNotFound', 'PaymentAttempted', 'PaymentSettled']);
     const [notFound, reclaim, settled] = tail;

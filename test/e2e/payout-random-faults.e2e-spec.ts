@@ -24,6 +24,14 @@ import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/serv
  * given the BOLT11 of an earlier order. A separate verdict checks that one
  * wallet payment never settles two orders.
  *
+ * And a wallet that lies (design.md rule 8): some Lightning Address orders
+ * get a first payment that the wallet reports failed but pays once the
+ * order's next invoice arrives, or one it pays while its status endpoint
+ * answers 404 until then (with invoices that expire in seconds, so the order
+ * does move on to a new invoice). Such a wallet pays some orders twice: each
+ * of those must be detected and escalated (NEEDS_ATTENTION with both hashes),
+ * never reported SETTLED silently.
+ *
  * RANDOM_FAULTS_SEED=<n> replays a schedule (the seed is printed first). The
  * schedule — kinds, amounts, faults per order and per POST, kill and
  * low-balance points counted in wallet POSTs — is fully determined by the
@@ -196,7 +204,14 @@ interface OrderPlan {
   paymentHash?: string;
   destination: string;
   postsSeen: number;
+  /** How the wallet lies about this order's first payment. */
+  lie: Lie;
+  /** The hash the wallet is lying about, until the order's next invoice reaches it. */
+  lyingHash?: string;
 }
+
+type Lie = 'none' | 'failed_then_paid' | 'paid_then_404';
+const LIES: Record<Lie, number> = { none: 92, failed_then_paid: 4, paid_then_404: 4 };
 
 interface KillPoint {
   atPost: number;
@@ -225,8 +240,11 @@ const ENV = {
   LNURL_TIMEOUT_MS: '1000',
   PAYMENT_RETRY_BASE_MS: '25',
   PAYMENT_NOT_FOUND_GRACE_MS: '1500',
+  SENT_INVOICE_EXPIRY_SLACK_MS: '1000',
   FALLBACK_CRON: '* * * * * *',
 };
+/** The `shortlived` address user's invoices: they expire while a lying wallet still answers 404. */
+const SHORTLIVED_SECONDS = 3;
 
 function makePlan(seed: number, addressDomain: string): { orders: OrderPlan[]; kills: KillPoint[]; windows: BalanceWindow[] } {
   const orders: OrderPlan[] = [];
@@ -236,12 +254,13 @@ function makePlan(seed: number, addressDomain: string): { orders: OrderPlan[]; k
     const amountSats = intIn(rng, 1_000, 60_000);
     if (rng() < 0.35) {
       const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000, expirySeconds: 3600 });
-      orders.push({ index, orderId, amountSats, kind: 'bolt11', lnurlUser: null, paymentHash: invoice.paymentHash, destination: invoice.bolt11, postsSeen: 0 });
+      orders.push({ index, orderId, amountSats, kind: 'bolt11', lnurlUser: null, paymentHash: invoice.paymentHash, destination: invoice.bolt11, postsSeen: 0, lie: 'none' });
     } else {
       const lnurlUser = weighted(rng, LNURL_USERS);
+      const lie = lnurlUser === 'good' ? weighted(rng, LIES) : 'none';
       // A unique username per order (a +tag for the misbehaving ones, which keeps their behaviour and gives each its own counter).
-      const user = lnurlUser === 'good' ? `rf${index}` : `${lnurlUser}+rf${index}`;
-      orders.push({ index, orderId, amountSats, kind: 'lightning_address', lnurlUser, user, destination: `${user}@${addressDomain}`, postsSeen: 0 });
+      const user = lie === 'paid_then_404' ? `shortlived+rf${index}` : lnurlUser === 'good' ? `rf${index}` : `${lnurlUser}+rf${index}`;
+      orders.push({ index, orderId, amountSats, kind: 'lightning_address', lnurlUser, user, destination: `${user}@${addressDomain}`, postsSeen: 0, lie });
     }
   }
   const rng = streamFor(seed, 2);
@@ -347,7 +366,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
 
   beforeAll(async () => {
     console.log(`RANDOM_FAULTS_SEED=${SEED} (${ORDER_COUNT} orders + ${REUSED_INVOICES} reusing an earlier BOLT11) — replay with RANDOM_FAULTS_SEED=${SEED}`);
-    sandbox = await startSandbox({ network: 'regtest' });
+    sandbox = await startSandbox({ network: 'regtest', shortlivedSeconds: SHORTLIVED_SECONDS });
     supervisor = new Supervisor(temp.path, sandbox);
     await supervisor.start();
   }, 30_000);
@@ -425,6 +444,14 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
         if (lowBalance.active > 0) lowBalance.postsWhileLow++;
         if (nextWindow < windows.length && ordinal >= windows[nextWindow].atPost) startBalanceWindow(windows[nextWindow++]);
 
+        if (order && order.lyingHash !== undefined && order.lyingHash !== paymentHash) {
+          // The order's next invoice reached the wallet: the lie about the earlier one ends now (its node finds the
+          // HTLC settled after all; its records catch up), so the wallet has paid this order twice if this one pays.
+          if (order.lie === 'failed_then_paid' && sandbox.lnbits.succeedFailed(order.lyingHash)) count('lie:failed_became_paid');
+          if (order.lie === 'paid_then_404') sandbox.lnbits.clearFaults(order.lyingHash);
+          note(order.lyingHash, `lie ends: POST #${ordinal} of the next hash ${paymentHash} arrived`);
+          order.lyingHash = undefined;
+        }
         const kill = nextKill < kills.length && ordinal >= kills[nextKill].atPost && !supervisor.restarting ? kills[nextKill++] : null;
         if (kill && kill.mode !== 'after_answer') {
           note(paymentHash, `POST #${ordinal} (order POST ${postIndex}): service killed (${kill.mode})${lowBalance.active > 0 ? ' [balance low]' : ''}`);
@@ -440,6 +467,18 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
           return;
         }
 
+        if (order && postIndex === 0 && order.lie !== 'none' && !kill) {
+          order.lyingHash = paymentHash;
+          count(`lie:${order.lie}`);
+          note(paymentHash, `POST #${ordinal} (order POST 0): lie ${order.lie}`);
+          if (order.lie === 'failed_then_paid') sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' } });
+          else {
+            sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: true } });
+            sandbox.lnbits.injectFault({ endpoint: 'status', paymentHash, fault: { kind: 'not_found' }, times: 1_000_000 });
+          }
+          hold.release({ process: true });
+          return;
+        }
         const rng = order ? streamFor(SEED, 4, order.index, postIndex) : streamFor(SEED, 5, ordinal);
         let name = weighted(rng, postIndex === 0 ? FIRST_POST_FAULTS : LATER_POST_FAULTS);
         if (sharedHashes.has(paymentHash) && LNBITS_ANSWERS.has(name)) name = 'none';
@@ -501,18 +540,21 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
       );
       const submittedAfterMs = Date.now() - testStart;
 
-      // Let the service (cron sweep every second) work until every order is over, bounded.
+      // Let the service (cron sweep every second) work until every order is over and the fallback view is empty
+      // (a settled order stays in it until its other hashes were looked at again: rule 8), bounded.
       let statuses = new Map<string, string>();
       for (;;) {
         const service = await supervisor.ready();
+        let watched = 1;
         try {
           statuses = new Map((await service.listPayouts()).map((p) => [p.orderId as string, p.status as string]));
+          watched = (await service.fallbackQueue()).length;
         } catch (error) {
           if (!(error instanceof ServiceUnreachableError)) throw error;
         }
         const open = orders.filter((o) => !refused.has(o.orderId) && !FINAL.has(statuses.get(o.orderId) ?? 'MISSING'));
         // Every order over (and no restart under way: kill points beyond the last POST are never reached), or out of time.
-        if ((open.length === 0 && !supervisor.restarting) || Date.now() - testStart > SETTLE_DEADLINE_MS) break;
+        if ((open.length === 0 && watched === 0 && !supervisor.restarting) || Date.now() - testStart > SETTLE_DEADLINE_MS) break;
         await sleep(300);
       }
       await drainBackground();
@@ -522,6 +564,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
       // ---- the verdict, from the stream (GET /v1/payouts/:id folds it) and the wallet's ledger ----
       const fallback = new Set((await service.fallbackQueue()).map((item) => item.orderId));
       const outcome: Record<string, number> = {};
+      const doubles = { paidTwiceByTheWallet: 0, detectedAndEscalated: 0 };
       const violations: string[] = [];
       const knownHashes = new Set<string>();
       const views = new Map<string, any>();
@@ -541,8 +584,16 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
         const expected = order.amountSats * 1000;
         const label = `${order.orderId} (${order.kind}${order.lnurlUser ? `/${order.lnurlUser}` : ''}, ${status}${inFallback ? ', in fallback view' : ''})`;
         if (sharesInvoice(order)) continue; // second verdict
-        if (truth.paidMsat !== 0 && truth.paidMsat !== expected) violations.push(`${label}: paid ${truth.paidMsat} msat, expected 0 or ${expected}`);
-        if (truth.succeeded.length > 1) violations.push(`${label}: ${truth.succeeded.length} payments succeeded (${truth.succeeded.map((p) => p.paymentHash).join(', ')})`);
+        if (truth.succeeded.length > 1) {
+          // The wallet itself paid twice (it lied): allowed only when detected and escalated with every paid hash.
+          doubles.paidTwiceByTheWallet++;
+          const paid = truth.succeeded.map((p) => p.paymentHash);
+          const shown: string[] = view?.doublePayment?.paymentHashes ?? [];
+          if (order.lie === 'none') violations.push(`${label}: ${paid.length} payments succeeded (${paid.join(', ')}) without the wallet lying`);
+          if (status !== 'NEEDS_ATTENTION' || !paid.every((h) => shown.includes(h))) violations.push(`${label}: the wallet paid ${paid.join(', ')}, but the payout shows ${JSON.stringify(view?.doublePayment)}`);
+          else doubles.detectedAndEscalated++;
+        } else if (truth.paidMsat !== 0 && truth.paidMsat !== expected) violations.push(`${label}: paid ${truth.paidMsat} msat, expected 0 or ${expected}`);
+        if (view?.doublePayment && truth.succeeded.length < 2) violations.push(`${label}: reports a double payment the wallet never made`);
         if (status === 'SETTLED') {
           if (truth.succeeded.length !== 1 || truth.paidMsat !== expected) violations.push(`${label}: SETTLED but the wallet paid ${truth.paidMsat} msat in ${truth.succeeded.length} payment(s)`);
           else if (view.paymentHash !== truth.succeeded[0].paymentHash) violations.push(`${label}: SETTLED on ${view.paymentHash} but the wallet paid ${truth.succeeded[0].paymentHash}`);
@@ -577,6 +628,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
         outcome,
         stillInFallbackView: orders.filter((o) => fallback.has(o.orderId)).length,
         judgedByTheInvariant: orders.filter((o) => !sharesInvoice(o)).length,
+        doublePayments: doubles,
         faultsInjected: Object.fromEntries(Object.entries(injected).sort(([a], [b]) => a.localeCompare(b))),
         faultRulesLeftUnused: sandbox.lnbits.pendingFaults().length,
         walletPosts: posts,

@@ -124,7 +124,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       case 'none':
         return { kind: 'stop', reason: step.reason, loaded: current };
       case 'expire_invoice': {
-        const { loaded } = await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash } }, context, { from: current });
+        const { loaded } = await this.executor.execute(orderId, { type: 'ExpireInvoice', data: { paymentHash: step.paymentHash, sentInvoiceSlackMs: this.settings.sentInvoiceSlackMs } }, context, { from: current });
         return { kind: 'continue', loaded };
       }
       case 'resolve': {

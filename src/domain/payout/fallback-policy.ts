@@ -1,4 +1,3 @@
-import { SENT_INVOICE_EXPIRY_SLACK_MS } from './payout-decider';
 import { PayoutTimings, watchAfterSettlement } from './payout-next-step';
 import { PayoutState, liveHash } from './payout-state';
 
@@ -32,7 +31,7 @@ export function fallbackDueAt(state: PayoutState, timings: FallbackTimings): str
     if (invoice && state.hashes[invoice.paymentHash]) {
       // A sent invoice that has just expired waits out its slack before the order moves on.
       const expiryMs = Date.parse(invoice.expiresAt);
-      if (dueMs >= expiryMs && dueMs < expiryMs + SENT_INVOICE_EXPIRY_SLACK_MS) dueMs = expiryMs + SENT_INVOICE_EXPIRY_SLACK_MS;
+      if (dueMs >= expiryMs && dueMs < expiryMs + timings.sentInvoiceSlackMs) dueMs = expiryMs + timings.sentInvoiceSlackMs;
     }
     return new Date(dueMs).toISOString();
   }

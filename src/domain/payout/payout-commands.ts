@@ -29,7 +29,7 @@ export type PayoutCommand =
   | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus; notFoundGraceMs: number } }
   /** The answer of a status check of a hash already declared dead (design rule 8). */
   | { type: 'RecordRecheck'; data: { paymentHash: string; status: PaymentStatus } }
-  | { type: 'ExpireInvoice'; data: { paymentHash: string } }
+  | { type: 'ExpireInvoice'; data: { paymentHash: string; sentInvoiceSlackMs: number } }
   | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string } }
   | { type: 'CancelPayout'; data: { reason: string } }
   | { type: 'EscalatePayout'; data: { reason: string } }

@@ -6,9 +6,10 @@ import { PaymentHashRecord, PayoutState, assertNever, hasUnacknowledgedDoublePay
 
 /**
  * A sent invoice counts as expired only this long after its expiresAt (design rule 8): the payee's node clock may
- * lag ours, and a new invoice must never be claimed while the old one could still be paid.
+ * lag ours, and a new invoice must never be claimed while the old one could still be paid. The default of the
+ * configuration (SENT_INVOICE_EXPIRY_SLACK_MS), which tests shorten.
  */
-export const SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
+export const DEFAULT_SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
 export type DecideResult = { ok: true; events: PayoutEvent[] } | { ok: false; error: PayoutError };
 
@@ -59,8 +60,9 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       const invoice = state.currentInvoice;
       if (!invoice || invoice.paymentHash !== command.data.paymentHash) return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
       if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment of this order could still settle'));
-      if (state.hashes[invoice.paymentHash] && now.getTime() < Date.parse(invoice.expiresAt) + SENT_INVOICE_EXPIRY_SLACK_MS) {
-        return reject(payoutError('invalid_transition', `A sent invoice counts as expired only ${SENT_INVOICE_EXPIRY_SLACK_MS / 1000} s after its expiry`));
+      const slackMs = command.data.sentInvoiceSlackMs;
+      if (state.hashes[invoice.paymentHash] && now.getTime() < Date.parse(invoice.expiresAt) + slackMs) {
+        return reject(payoutError('invalid_transition', `A sent invoice counts as expired only ${slackMs} ms after its expiry`));
       }
       return accept({ type: 'InvoiceExpired', data: { paymentHash: invoice.paymentHash, expiresAt: invoice.expiresAt, observedAt: at } });
     }

@@ -1,5 +1,5 @@
 import { Invoice } from '../destination/invoice';
-import { SENT_INVOICE_EXPIRY_SLACK_MS, deadUnverified } from './payout-decider';
+import { deadUnverified } from './payout-decider';
 import { PaymentHashRecord, PayoutState, isDead, isLive, liveHash } from './payout-state';
 
 /** What the payout process should do next for an order, read from its state alone. */
@@ -16,6 +16,8 @@ export interface PayoutTimings {
   /** A fresh invoice minted by a Lightning Address is not paid this close to its expiry. */
   invoiceMarginMs: number;
   paymentNotFoundGraceMs: number;
+  /** A sent invoice is abandoned only this long after its expiry (rule 8). */
+  sentInvoiceSlackMs: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTi
     if (state.hashes[invoice.paymentHash]) {
       // Already sent (dead by 404, or refused before the wallet recorded it): re-sent as is while unexpired, and
       // abandoned only once the payee can no longer accept it — a new invoice could be paid beside a late copy.
-      if (-remainingMs >= SENT_INVOICE_EXPIRY_SLACK_MS) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
+      if (-remainingMs >= timings.sentInvoiceSlackMs) return { kind: 'expire_invoice', paymentHash: invoice.paymentHash };
       if (remainingMs <= 0) return { kind: 'none', reason: 'the sent invoice expired; it is abandoned once its expiry slack has passed' };
       return { kind: 'pay', invoice };
     }

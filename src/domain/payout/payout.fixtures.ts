@@ -27,7 +27,8 @@ export const HOUR = 60 * MIN;
 export const GRACE_MS = 120_000;
 export const MARGIN_MS = 60_000;
 /** What nextStep reads from the configuration. */
-export const TIMINGS = { invoiceMarginMs: MARGIN_MS, paymentNotFoundGraceMs: GRACE_MS };
+export const SLACK_MS = 60_000;
+export const TIMINGS = { invoiceMarginMs: MARGIN_MS, paymentNotFoundGraceMs: GRACE_MS, sentInvoiceSlackMs: SLACK_MS };
 
 /** An instant `offsetMs` after T0, as a Date. */
 export const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
@@ -172,7 +173,10 @@ export const cmd = {
     type: 'RecordStatusCheck',
     data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, status, notFoundGraceMs },
   }),
-  expire: (inv: Invoice | string): PayoutCommand => ({ type: 'ExpireInvoice', data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash } }),
+  expire: (inv: Invoice | string, sentInvoiceSlackMs = SLACK_MS): PayoutCommand => ({
+    type: 'ExpireInvoice',
+    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, sentInvoiceSlackMs },
+  }),
   queueRetry: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN): PayoutCommand => ({ type: 'QueueRetry', data: { reason, nextAttemptAt: iso(nextAttemptAtMs) } }),
   cancel: (reason = 'customer refunded'): PayoutCommand => ({ type: 'CancelPayout', data: { reason } }),
   escalate: (reason = 'too many attempts'): PayoutCommand => ({ type: 'EscalatePayout', data: { reason } }),

@@ -19,6 +19,8 @@ export interface AppConfig {
   paymentNotFoundGraceMs: number;
   fallbackCron: string;
   escalateAfterAttempts: number;
+  /** A sent invoice is abandoned only this long after its expiry (design rule 8). */
+  sentInvoiceSlackMs: number;
   webhook: { url: string; secret: string } | null;
   lnurlTimeoutMs: number;
   /** domain -> base URL: Lightning Addresses at domain resolve there (sandboxes and tests). */

@@ -100,6 +100,10 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
+  /** Not in api.md's table: an addition. design.md rule 8's 60 s; sandboxes and tests shorten it. */
+  @IsInt() @Min(0) @Max(3_600_000)
+  SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
+
   @IsOptional()
   @IsUrl(urlOptions, { message: 'BOT_WEBHOOK_URL must be an http(s) URL' })
   BOT_WEBHOOK_URL?: string;
@@ -139,6 +143,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'PAYMENT_NOT_FOUND_GRACE_MS',
   'ESCALATE_AFTER_ATTEMPTS',
   'LNURL_TIMEOUT_MS',
+  'SENT_INVOICE_EXPIRY_SLACK_MS',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

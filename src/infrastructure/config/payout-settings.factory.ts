@@ -19,5 +19,6 @@ export function payoutSettingsFrom(config: AppConfig): PayoutSettings {
     paymentNotFoundGraceMs: config.paymentNotFoundGraceMs,
     voltzTimeoutMs: config.voltzTimeoutMs,
     escalateAfterAttempts: config.escalateAfterAttempts,
+    sentInvoiceSlackMs: config.sentInvoiceSlackMs,
   };
 }

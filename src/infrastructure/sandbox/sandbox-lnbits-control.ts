@@ -24,10 +24,11 @@ export async function handleSandboxControl(lnbits: SandboxLnbitsServer, req: Inc
     return sendJson(res, 201, { id: lnbits.injectFault(rule as FaultRule) });
   }
   if (path === '/sandbox/payments' && req.method === 'GET') return sendJson(res, 200, lnbits.payments());
-  const transition = /^\/sandbox\/payments\/([0-9a-f]{64})\/(settle|fail)$/.exec(path);
+  const transition = /^\/sandbox\/payments\/([0-9a-f]{64})\/(settle|fail|succeed-failed)$/.exec(path);
   if (transition && req.method === 'POST') {
-    const done = transition[2] === 'settle' ? lnbits.settlePending(transition[1]) : lnbits.failPending(transition[1]);
-    return done ? sendJson(res, 200, { ok: true }) : sendJson(res, 404, { detail: 'no pending payment with this hash' });
+    const [, hash, action] = transition;
+    const done = action === 'settle' ? lnbits.settlePending(hash) : action === 'fail' ? lnbits.failPending(hash) : lnbits.succeedFailed(hash);
+    return done ? sendJson(res, 200, { ok: true }) : sendJson(res, 404, { detail: `no ${action === 'succeed-failed' ? 'failed' : 'pending'} payment with this hash` });
   }
   if ((path === '/sandbox/balance' || path === '/sandbox/topup') && req.method === 'POST') {
     const msat = (await json()) as { msat?: unknown } | undefined;

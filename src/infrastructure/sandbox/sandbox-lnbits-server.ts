@@ -123,8 +123,10 @@ export class SandboxLnbitsServer {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  clearFaults(): void {
-    this.faults.length = 0;
+  /** Drops every queued rule, or only those naming `paymentHash`. */
+  clearFaults(paymentHash?: string): void {
+    const kept = paymentHash === undefined ? [] : this.faults.filter((f) => f.rule.paymentHash !== paymentHash);
+    this.faults.splice(0, this.faults.length, ...kept);
   }
 
   settlePending(paymentHash: string): boolean {
@@ -133,6 +135,11 @@ export class SandboxLnbitsServer {
 
   failPending(paymentHash: string): boolean {
     return this.ledger.fail(paymentHash);
+  }
+
+  /** A wallet that lies: a payment it reported failed turns out paid (the money leaves now). */
+  succeedFailed(paymentHash: string): boolean {
+    return this.ledger.succeedFailed(paymentHash);
   }
 
   /** Ground truth: every payment the wallet recorded, whatever the client was told. */

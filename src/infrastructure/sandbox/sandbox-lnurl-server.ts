@@ -27,6 +27,8 @@ export const LNURL_MISBEHAVIOURS = {
   privatecallback: 'callback on another loopback origin (https://127.0.0.1:9/...): not the override origin',
   localhostcallback: 'callback on https://localhost:<port>/...: a name resolving to loopback',
   flaky: 'payRequest answers HTTP 503 the first flakyFailures times (default 2), then behaves',
+  reissue: 'the callback hands out the same invoice every time (a server stuck on one invoice)',
+  shortlived: 'invoices valid for shortlivedSeconds only (default 180 s)',
 } as const;
 
 export type LnurlMisbehaviour = keyof typeof LNURL_MISBEHAVIOURS;
@@ -39,6 +41,8 @@ export interface SandboxLnurlOptions {
   slowMs?: number;
   oversizedBytes?: number;
   flakyFailures?: number;
+  /** Expiry of the `shortlived` user's invoices, seconds. */
+  shortlivedSeconds?: number;
   /** Expiry of minted invoices, seconds. */
   invoiceExpirySeconds?: number;
   minSendableMsat?: number;
@@ -68,6 +72,7 @@ export class SandboxLnurlServer {
       slowMs: options.slowMs ?? 5000,
       oversizedBytes: options.oversizedBytes ?? 200_000,
       flakyFailures: options.flakyFailures ?? 2,
+      shortlivedSeconds: options.shortlivedSeconds ?? 180,
       invoiceExpirySeconds: options.invoiceExpirySeconds ?? 3600,
       minSendableMsat: options.minSendableMsat ?? 1000,
       maxSendableMsat: options.maxSendableMsat ?? 100_000_000_000,
@@ -158,13 +163,15 @@ export class SandboxLnurlServer {
       return sendJson(res, 400, { status: 'ERROR', reason: `amount must be ${this.options.minSendableMsat}..${this.options.maxSendableMsat} msat` });
     }
     if (behaviour === 'error') return sendJson(res, 200, { status: 'ERROR', reason: 'cannot create an invoice right now' });
+    const reissued = behaviour === 'reissue' ? this.mintedInvoices.find((m) => m.username === username) : undefined;
+    if (reissued) return sendJson(res, 200, { pr: reissued.bolt11, routes: [] });
     const nowSeconds = Math.floor(this.options.clock.now().getTime() / 1000);
     const otherNetwork: LightningNetwork = this.options.network === 'bitcoin' ? 'testnet' : 'bitcoin';
     const minted = mintInvoice({
       network: behaviour === 'othernetwork' ? otherNetwork : this.options.network,
       amountMsat: behaviour === 'amountless' ? null : behaviour === 'wrongamount' ? amountMsat + 1000 : amountMsat,
       timestamp: behaviour === 'expired' ? nowSeconds - 7200 : nowSeconds,
-      expirySeconds: this.options.invoiceExpirySeconds,
+      expirySeconds: behaviour === 'shortlived' ? this.options.shortlivedSeconds : this.options.invoiceExpirySeconds,
       purposeCommitHash: sha256Hex(this.metadataFor(username, behaviour)),
     });
     const bolt11 = behaviour === 'badsignature' ? forgeBadSignature(minted.bolt11, 'recovery_id') : minted.bolt11;

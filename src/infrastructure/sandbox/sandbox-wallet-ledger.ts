@@ -125,6 +125,22 @@ export class SandboxWalletLedger {
     return true;
   }
 
+  /**
+   * failed -> success: the wallet said "failed" but the money left after all
+   * (LNbits can turn a failed payment into a success later, when its node
+   * finds the HTLC settled). For rehearsing design.md rule 8.
+   */
+  succeedFailed(paymentHash: string): boolean {
+    const payment = this.byHash.get(paymentHash);
+    if (payment?.status !== 'failed') return false;
+    const feeMsat = Math.min(this.routingFeeMsat, payment.reserveMsat);
+    if (this.balance < payment.amountMsat + feeMsat) return false;
+    payment.status = 'success';
+    payment.feeMsat = feeMsat;
+    this.balance -= payment.amountMsat + feeMsat;
+    return true;
+  }
+
   /** Counts a status check of a pending payment, settling it once it has been asked about often enough. */
   noteStatusCheck(paymentHash: string): void {
     const payment = this.byHash.get(paymentHash);

@@ -11,6 +11,8 @@ export interface SandboxOptions {
   version?: LnbitsVersion;
   balanceMsat?: number;
   clock?: Clock;
+  /** Expiry of the `shortlived` Lightning Address user's invoices, seconds. */
+  shortlivedSeconds?: number;
 }
 
 export interface Sandbox {
@@ -32,7 +34,12 @@ export interface Sandbox {
  * by the wallet with their real preimage.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  const lnurl = await SandboxLnurlServer.start({ network: options.network, domain: SANDBOX_ADDRESS_DOMAIN, clock: options.clock });
+  const lnurl = await SandboxLnurlServer.start({
+    network: options.network,
+    domain: SANDBOX_ADDRESS_DOMAIN,
+    clock: options.clock,
+    shortlivedSeconds: options.shortlivedSeconds,
+  });
   let lnbits: SandboxLnbitsServer;
   try {
     lnbits = await SandboxLnbitsServer.start({
