@@ -12,7 +12,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { AppendOutcomeUnknownError, ConcurrencyError, NO_STREAM } from '../../application/ports/event-store.port';
-import { describeEsdbError, isUnreachable, toAppendError } from './esdb-errors';
+import { describeEsdbError, esdbErrorKind, toAppendError } from './esdb-errors';
 
 const STREAM = 'payout-1';
 
@@ -79,19 +79,15 @@ describe('toAppendError', () => {
   });
 });
 
-describe('isUnreachable', () => {
-  it('is true for connection-level failures only', () => {
-    expect(isUnreachable(grpcServiceError(GRPC.UNAVAILABLE, 'No connection established'))).toBe(true);
-    expect(isUnreachable(new DeadlineExceededError(undefined, 'Deadline exceeded'))).toBe(true);
-    expect(isUnreachable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
-    expect(isUnreachable(new AccessDeniedError(undefined, 'Access denied'))).toBe(false);
-    expect(isUnreachable(new Error('handler failed'))).toBe(false);
-  });
-});
-
 describe('describeEsdbError', () => {
   it('is one line naming the kind of failure, without a stack', () => {
     const line = describeEsdbError(grpcServiceError(GRPC.UNAVAILABLE, 'No connection established.\nLast error: connect ECONNREFUSED'));
     expect(line).toBe('unavailable: 14 No connection established.');
+  });
+
+  it('has a kind alone, naming no host', () => {
+    expect(esdbErrorKind(grpcServiceError(GRPC.UNAVAILABLE, 'connect ECONNREFUSED 10.0.0.5:2113'))).toBe('unavailable');
+    expect(esdbErrorKind(new AccessDeniedError(undefined, 'Access denied'))).toBe('access-denied');
+    expect(esdbErrorKind(new Error('no answer within 1500 ms'))).toBe('Error');
   });
 });

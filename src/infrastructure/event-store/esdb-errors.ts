@@ -38,24 +38,17 @@ export function toAppendError(stream: string, expected: ExpectedRevision, thrown
   return error;
 }
 
-/** True when the failure says the server could not be reached or did not answer in time. */
-export function isUnreachable(thrown: unknown): boolean {
-  const error = asCommandError(thrown);
-  return (
-    error instanceof UnavailableError ||
-    error instanceof DeadlineExceededError ||
-    error instanceof TimeoutError ||
-    error instanceof NotLeaderError ||
-    hasConnectionCode(error)
-  );
-}
-
 /** One short line for a log or a readiness report: the kind of failure and the first line of its message, no stack. */
 export function describeEsdbError(thrown: unknown): string {
   const error = asCommandError(thrown);
-  const kind = 'type' in error && typeof error.type === 'string' ? error.type : error.name;
   const firstLine = error.message.split('\n')[0].trim();
-  return firstLine === '' ? kind : `${kind}: ${firstLine}`;
+  return firstLine === '' ? esdbErrorKind(error) : `${esdbErrorKind(error)}: ${firstLine}`;
+}
+
+/** The kind of failure alone (`unavailable`, `access-denied`...): what an unauthenticated endpoint may show. */
+export function esdbErrorKind(thrown: unknown): string {
+  const error = asCommandError(thrown);
+  return 'type' in error && typeof error.type === 'string' ? error.type : error.name;
 }
 
 function isAmbiguous(error: Error): boolean {

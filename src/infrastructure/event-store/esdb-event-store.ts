@@ -1,5 +1,6 @@
 import {
   BACKWARDS,
+  DeadlineExceededError,
   END,
   EventStoreDBClient,
   FORWARDS,
@@ -28,7 +29,7 @@ import {
   type Subscription,
 } from '../../application/ports/event-store.port';
 import { esdbConnectionStringProblems } from './esdb-connection-string';
-import { describeEsdbError, toAppendError } from './esdb-errors';
+import { describeEsdbError, esdbErrorKind, toAppendError } from './esdb-errors';
 import { decodeAfter, encodePosition, isAfter } from './esdb-positions';
 import { RecordedEventFilter, isSystemEvent } from './esdb-recorded-events';
 import { EsdbSubscription } from './esdb-subscription';
@@ -37,7 +38,7 @@ import { ThrottledLog } from './throttled-log';
 export interface EsdbEventStoreOptions {
   /** An `esdb://` (or `esdb+discover://`) connection string. */
   connectionString: string;
-  /** Times the throttle of the "unreachable" log line. */
+  /** Times the throttle of the log line repeated while the server cannot be used. */
   clock: Clock;
   /** Pause before a dropped subscription is re-opened from its last delivered position. */
   resubscribeDelayMs?: number;
@@ -48,7 +49,7 @@ export interface EsdbEventStoreOptions {
 const DEFAULT_RESUBSCRIBE_DELAY_MS = 1_000;
 // Reads on $all have no deadline in the client, and readiness must answer within ~2 s.
 const DEFAULT_PING_TIMEOUT_MS = 1_500;
-const UNREACHABLE_LOG_INTERVAL_MS = 30_000;
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
 
 /**
  * EventStoreDB adapter (design.md, "Event store port"). EventStoreDB does the
@@ -61,7 +62,7 @@ export class EsdbEventStore implements EventStore {
   private readonly logger = new Logger(EsdbEventStore.name);
   private readonly client: EventStoreDBClient;
   private readonly events = new RecordedEventFilter((line) => this.logger.warn(line));
-  private readonly unreachable: ThrottledLog;
+  private readonly outage: ThrottledLog;
   private readonly resubscribeDelayMs: number;
   private readonly pingTimeoutMs: number;
   private readonly subscriptions = new Set<EsdbSubscription>();
@@ -73,7 +74,7 @@ export class EsdbEventStore implements EventStore {
       throw new Error(problems.join('; '));
     }
     this.client = EventStoreDBClient.connectionString(options.connectionString);
-    this.unreachable = new ThrottledLog((line) => this.logger.warn(line), options.clock, UNREACHABLE_LOG_INTERVAL_MS);
+    this.outage = new ThrottledLog((line) => this.logger.warn(line), options.clock, OUTAGE_LOG_INTERVAL_MS);
     this.resubscribeDelayMs = options.resubscribeDelayMs ?? DEFAULT_RESUBSCRIBE_DELAY_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   }
@@ -149,7 +150,7 @@ export class EsdbEventStore implements EventStore {
       {
         client: this.client,
         events: this.events,
-        unreachable: this.unreachable,
+        outage: this.outage,
         logger: this.logger,
         resubscribeDelayMs: this.resubscribeDelayMs,
       },
@@ -165,16 +166,15 @@ export class EsdbEventStore implements EventStore {
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      timer = setTimeout(() => reject(new DeadlineExceededError(undefined, `no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
     });
     try {
       await Promise.race([read.toArray(), timeout]);
-      this.unreachable.resolve('EventStoreDB is reachable again');
+      this.outage.resolve('EventStoreDB answers again');
     } catch (error) {
-      const reason = describeEsdbError(error);
-      this.unreachable.report(`EventStoreDB unreachable (${reason}); /health/ready answers 503 until it is back`);
-      // One line for the readiness report too: the client's messages run over several.
-      throw new Error(`EventStoreDB unreachable: ${reason}`);
+      this.outage.report(`EventStoreDB readiness probe failed (${describeEsdbError(error)}); /health/ready answers 503 until it succeeds`);
+      // The readiness report is public: the kind of failure only, no host or port.
+      throw new Error(`EventStoreDB readiness probe failed: ${esdbErrorKind(error)}`);
     } finally {
       clearTimeout(timer);
       await read.cancel().catch(() => undefined);

@@ -9,8 +9,8 @@ import type { ThrottledLog } from './throttled-log';
 export interface EsdbSubscriptionContext {
   client: EventStoreDBClient;
   events: RecordedEventFilter;
-  /** Shared by the store: one line per interval while the server stays out of reach, whoever notices. */
-  unreachable: ThrottledLog;
+  /** Shared by the store: one line per interval while the server cannot be used, whoever notices. */
+  outage: ThrottledLog;
   logger: Logger;
   resubscribeDelayMs: number;
 }
@@ -51,20 +51,20 @@ export class EsdbSubscription implements Subscription {
   }
 
   private async run(): Promise<void> {
-    const { client, unreachable } = this.context;
+    const { client, outage } = this.context;
     while (!this.closed) {
       const subscription = client.subscribeToAll({
         // fromPosition is exclusive on subscriptions, which is the port's meaning of `after`.
         fromPosition: this.after ?? START,
         filter: excludeSystemEvents(),
       });
-      subscription.on('confirmation', () => unreachable.resolve('EventStoreDB is reachable again'));
+      subscription.on('confirmation', () => outage.resolve('EventStoreDB answers again'));
       this.current = subscription;
       try {
         await this.deliver(subscription);
       } catch (error) {
         if (!this.closed) {
-          unreachable.report(
+          outage.report(
             `Subscription to $all dropped after ${this.describeAfter()} (${describeEsdbError(error)}); resubscribing every ${this.context.resubscribeDelayMs} ms`,
           );
         }
