@@ -150,6 +150,11 @@ describe('loadConfig', () => {
       }
     });
 
+    it('names a missing certificate file, still without quoting the string', () => {
+      const problems = problemsOf(esdb('esdb://ledger:s3cret-password@db:2113?tlsCAFile=/nonexistent/ca.pem'));
+      expect(problems).toEqual([`EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: Failed to load certificate file. File was not found.`]);
+    });
+
     it('refuses throwOnAppendFailure=false: concurrency conflicts must be thrown', () => {
       expect(problemsOf(esdb('esdb://db:2113?tls=false&throwOnAppendFailure=false'))).toEqual([
         expect.stringMatching(/^EVENTSTORE_CONNECTION_STRING must not set throwOnAppendFailure=false/),

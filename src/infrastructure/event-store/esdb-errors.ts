@@ -38,7 +38,7 @@ export function toAppendError(stream: string, expected: ExpectedRevision, thrown
   return error;
 }
 
-/** One short line for a log or a readiness report: the kind of failure and the first line of its message, no stack. */
+/** One short line for a log: the kind of failure and the first line of its message, no stack. */
 export function describeEsdbError(thrown: unknown): string {
   const error = asCommandError(thrown);
   const firstLine = error.message.split('\n')[0].trim();
