@@ -13,6 +13,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { LIGHTNING_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
+import { esdbConnectionStringProblems } from '../event-store/esdb-connection-string';
 
 /** Six-field crons (seconds first) are accepted as well as the classic five. */
 function IsCron(): PropertyDecorator {
@@ -35,6 +36,24 @@ function IsCron(): PropertyDecorator {
         },
         defaultMessage: (args?: ValidationArguments) =>
           `${args?.property} must be a cron expression with five fields, or six with seconds first (got "${String(args?.value)}")`,
+      },
+    });
+}
+
+/** Checked by the EventStoreDB client's own parser; the messages never quote the string (it may hold a password). */
+function IsEsdbConnectionString(): PropertyDecorator {
+  const problemsOf = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? esdbConnectionStringProblems(value)
+      : ['EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=esdb (an esdb:// or esdb+discover:// connection string)'];
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isEsdbConnectionString',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => problemsOf(value).length === 0,
+        defaultMessage: (args?: ValidationArguments) => problemsOf(args?.value).join('; '),
       },
     });
 }
@@ -62,7 +81,7 @@ export class EnvironmentVariables {
   EVENT_STORE = 'sqlite';
 
   @ValidateIf((env: EnvironmentVariables) => env.EVENT_STORE === 'esdb' || env.EVENTSTORE_CONNECTION_STRING !== undefined)
-  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// connection string (required when EVENT_STORE=esdb)' })
+  @IsEsdbConnectionString()
   EVENTSTORE_CONNECTION_STRING?: string;
 
   @IsOptional()

@@ -112,6 +112,61 @@ describe('loadConfig', () => {
     expect(problemsOf({ FALLBACK_CRON: '* * * * * * *' })).toHaveLength(1);
   });
 
+  describe('EVENTSTORE_CONNECTION_STRING', () => {
+    const esdb = (connectionString: string) => ({ EVENT_STORE: 'esdb', EVENTSTORE_CONNECTION_STRING: connectionString });
+
+    it('accepts what the EventStoreDB client accepts: credentials, several hosts, discovery, options', () => {
+      for (const connectionString of [
+        'esdb://localhost:2113?tls=false',
+        'esdb://ledger:s3cret@db1:2113,db2:2113,db3:2113?nodePreference=leader&defaultDeadline=5000',
+        'esdb+discover://cluster.internal:2113?tls=true&throwOnAppendFailure=true',
+      ]) {
+        expect(loadConfig(esdb(connectionString)).eventStore).toEqual({ kind: 'esdb', connectionString });
+      }
+    });
+
+    it.each([
+      ['another scheme', 'postgres://ledger:s3cret-password@db:5432', /expected esdb:\/\/ or esdb\+discover:\/\//],
+      ['a port that is not a number', 'esdb://ledger:s3cret-password@db:port?tls=false', /expected port number/],
+      ['a password without a host', 'esdb://ledger:s3cret-password', /expected port number/],
+      ['a flag that is not a boolean', 'esdb://ledger:s3cret-password@db:2113?tls=s3cret-password', /expected true or false/],
+      ['an option the client would ignore', 'esdb://db:2113?tls=false&username=ledger&password=s3cret-password', /Unknown option key "username"/],
+    ])('refuses %s in one line that quotes no part of the string', (_, connectionString, reason) => {
+      const problems = problemsOf(esdb(connectionString));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^EVENTSTORE_CONNECTION_STRING/);
+      expect(problems[0]).toMatch(reason);
+      expect(problems[0]).not.toContain('\n');
+      expect(problems[0]).not.toContain('s3cret-password');
+    });
+
+    it('prints nothing while parsing, since the client echoes the whole string in its warnings', () => {
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        problemsOf(esdb('esdb://ledger:s3cret-password@db:2113?tlsVerifyCert=false&unknown=1'));
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('names a missing certificate file, still without quoting the string', () => {
+      const problems = problemsOf(esdb('esdb://ledger:s3cret-password@db:2113?tlsCAFile=/nonexistent/ca.pem'));
+      expect(problems).toEqual([`EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: Failed to load certificate file. File was not found.`]);
+    });
+
+    it('refuses throwOnAppendFailure=false: concurrency conflicts must be thrown', () => {
+      expect(problemsOf(esdb('esdb://db:2113?tls=false&throwOnAppendFailure=false'))).toEqual([
+        expect.stringMatching(/^EVENTSTORE_CONNECTION_STRING must not set throwOnAppendFailure=false/),
+      ]);
+    });
+
+    it('is checked when set even with the SQLite store, and required with EventStoreDB', () => {
+      expect(problemsOf({ EVENTSTORE_CONNECTION_STRING: 'esdb://db:x' })).toHaveLength(1);
+      expect(problemsOf({ EVENT_STORE: 'esdb' })).toEqual([expect.stringMatching(/^EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=esdb/)]);
+    });
+  });
+
   it('never echoes a secret in a problem', () => {
     const problems = problemsOf({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'has space-secret', BOT_WEBHOOK_URL: 'https://b.example', BOT_WEBHOOK_SECRET: 'tiny-secret' });
     expect(problems.join('\n')).not.toMatch(/space-secret|tiny-secret/);

@@ -1,28 +1,25 @@
 import {
   BACKWARDS,
+  DeadlineExceededError,
   END,
   EventStoreDBClient,
   FORWARDS,
   START,
   StreamNotFoundError,
-  WrongExpectedVersionError,
-  excludeSystemEvents,
   jsonEvent,
-  type AllStreamSubscription,
   type AppendExpectedRevision,
-  type CurrentRevision,
   type Position,
-  type RecordedEvent,
+  type ResolvedEvent,
+  type StreamingRead,
 } from '@eventstore/db-client';
 import { Logger } from '@nestjs/common';
+import type { Clock } from '../../application/ports/clock.port';
 import {
   ANY,
-  ConcurrencyError,
   NO_STREAM,
   STREAM_EXISTS,
   type AppendResult,
   type EventHandler,
-  type EventMetadata,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -31,35 +28,55 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../../application/ports/event-store.port';
+import { esdbConnectionStringProblems } from './esdb-connection-string';
+import { describeEsdbError, esdbErrorKind, toAppendError } from './esdb-errors';
+import { decodeAfter, encodePosition, isAfter } from './esdb-positions';
+import { RecordedEventFilter, isSystemEvent } from './esdb-recorded-events';
+import { EsdbSubscription } from './esdb-subscription';
+import { ThrottledLog } from './throttled-log';
 
 export interface EsdbEventStoreOptions {
   /** An `esdb://` (or `esdb+discover://`) connection string. */
   connectionString: string;
+  /** Times the throttle of the log line repeated while the server cannot be used. */
+  clock: Clock;
   /** Pause before a dropped subscription is re-opened from its last delivered position. */
   resubscribeDelayMs?: number;
+  /** How long ping() waits for the server before reporting it unreachable. */
+  pingTimeoutMs?: number;
 }
 
 const DEFAULT_RESUBSCRIBE_DELAY_MS = 1_000;
+// Reads on $all have no deadline in the client, and readiness must answer within ~2 s.
+const DEFAULT_PING_TIMEOUT_MS = 1_500;
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
 
 /**
  * EventStoreDB adapter (design.md, "Event store port"). EventStoreDB does the
  * heavy lifting: optimistic concurrency on expected revisions, idempotency by
  * event id (our ids are sent as the ESDB event ids, so they must be UUIDs),
  * the global `$all` log. This class maps its vocabulary onto the port's and
- * hides its system events.
- *
- * Positions are `${commit}/${prepare}` in decimal: opaque to callers, and
- * parsed back into the ESDB position they came from.
+ * hides system events and other tools' events.
  */
 export class EsdbEventStore implements EventStore {
   private readonly logger = new Logger(EsdbEventStore.name);
   private readonly client: EventStoreDBClient;
+  private readonly events = new RecordedEventFilter((line) => this.logger.warn(line));
+  private readonly outage: ThrottledLog;
   private readonly resubscribeDelayMs: number;
+  private readonly pingTimeoutMs: number;
   private readonly subscriptions = new Set<EsdbSubscription>();
 
   constructor(options: EsdbEventStoreOptions) {
+    // The configuration refuses these strings already; checked again for anyone constructing the store directly.
+    const problems = esdbConnectionStringProblems(options.connectionString);
+    if (problems.length > 0) {
+      throw new Error(problems.join('; '));
+    }
     this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.outage = new ThrottledLog((line) => this.logger.warn(line), options.clock, OUTAGE_LOG_INTERVAL_MS);
     this.resubscribeDelayMs = options.resubscribeDelayMs ?? DEFAULT_RESUBSCRIBE_DELAY_MS;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   }
 
   async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -73,16 +90,8 @@ export class EsdbEventStore implements EventStore {
         { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
       )
       .catch((error: unknown) => {
-        if (error instanceof WrongExpectedVersionError) {
-          throw new ConcurrencyError(stream, expectedRevision, fromCurrentRevision(error.actualVersion));
-        }
-        throw error;
+        throw toAppendError(stream, expectedRevision, error);
       });
-    if (!result.success) {
-      // Only reachable when the connection string sets throwOnAppendFailure=false.
-      const current = result.nextExpectedRevision;
-      throw new ConcurrencyError(stream, expectedRevision, current < 0n ? NO_STREAM : Number(current));
-    }
     const nextRevision = Number(result.nextExpectedRevision);
     // For a single-event write the returned position is that event's position
     // in $all. A multi-event write reports the transaction's position, and an
@@ -105,65 +114,48 @@ export class EsdbEventStore implements EventStore {
       fromRevision: options.from === undefined ? (backwards ? END : START) : BigInt(options.from),
       ...(options.limit === undefined ? {} : { maxCount: options.limit }),
     });
-    let finished = false;
     try {
-      for await (const resolved of read) {
-        if (resolved.event !== undefined) {
-          yield toStoredEvent(resolved.event);
-        }
+      for await (const event of this.accepted(read)) {
+        yield event;
       }
-      finished = true;
     } catch (error) {
-      finished = true;
       if (!(error instanceof StreamNotFoundError)) {
         throw error;
-      }
-    } finally {
-      if (!finished) {
-        await read.cancel();
       }
     }
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    const after = decodeAfter(options.after);
     if (remaining <= 0) {
       return;
     }
-    const after = options.after === undefined || options.after === null ? null : decodePosition(options.after);
     // readAll starts AT the given position; the port's `after` is exclusive,
-    // hence the comparison below. System events are dropped on our side since
+    // hence the filter below. System events are dropped on our side since
     // this read has no server-side filter.
     const read = this.client.readAll({ direction: FORWARDS, fromPosition: after ?? START });
-    let finished = false;
-    try {
-      for await (const resolved of read) {
-        const event = resolved.event;
-        if (event === undefined || isSystemEvent(event) || !isAfter(event.position, after)) {
-          continue;
-        }
-        yield toStoredEvent(event);
-        remaining -= 1;
-        if (remaining === 0) {
-          return;
-        }
-      }
-      finished = true;
-    } finally {
-      if (!finished) {
-        await read.cancel();
+    for await (const event of this.accepted(read, (position) => isAfter(position, after))) {
+      yield event;
+      remaining -= 1;
+      if (remaining === 0) {
+        return;
       }
     }
   }
 
   subscribe(options: { after?: string | null }, handler: EventHandler): Subscription {
-    const after = options.after === undefined || options.after === null ? null : decodePosition(options.after);
+    const after = decodeAfter(options.after);
     const subscription = new EsdbSubscription(
-      this.client,
+      {
+        client: this.client,
+        events: this.events,
+        outage: this.outage,
+        logger: this.logger,
+        resubscribeDelayMs: this.resubscribeDelayMs,
+      },
       after,
       handler,
-      this.resubscribeDelayMs,
-      this.logger,
       (closed) => this.subscriptions.delete(closed),
     );
     this.subscriptions.add(subscription);
@@ -171,31 +163,68 @@ export class EsdbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    await this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }).toArray();
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceededError(undefined, `no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+    });
+    try {
+      await Promise.race([read.toArray(), timeout]);
+      this.outage.resolve('EventStoreDB answers again');
+    } catch (error) {
+      this.outage.report(`EventStoreDB readiness probe failed (${describeEsdbError(error)}); /health/ready answers 503 until it succeeds`);
+      // The readiness report is public: the kind of failure only, no host or port.
+      throw new Error(`EventStoreDB readiness probe failed: ${esdbErrorKind(error)}`);
+    } finally {
+      clearTimeout(timer);
+      await read.cancel().catch(() => undefined);
+    }
   }
 
   /**
-   * The newest event a subscriber of this store can see: system events are
-   * skipped, or a projection waiting to reach the head would wait for an
-   * event it is never given.
+   * The newest event a subscriber of this store can see: system events and
+   * other tools' events are skipped, or a projection waiting to reach the
+   * head would wait for an event it is never given.
    */
   async headPosition(): Promise<string | null> {
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END });
-    try {
-      for await (const resolved of read) {
-        if (resolved.event !== undefined && !isSystemEvent(resolved.event)) {
-          return encodePosition(resolved.event.position);
-        }
-      }
-      return null;
-    } finally {
-      await read.cancel();
+    for await (const event of this.accepted(read)) {
+      return event.position;
     }
+    return null;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     await this.client.dispose();
+  }
+
+  /** This service's events of a read, in order; the read is cancelled when the caller stops early. */
+  private async *accepted(
+    read: StreamingRead<ResolvedEvent>,
+    wanted: (position: Position | undefined) => boolean = () => true,
+  ): AsyncIterable<StoredEvent> {
+    let finished = false;
+    try {
+      for await (const resolved of read) {
+        const recorded = resolved.event;
+        if (recorded === undefined || isSystemEvent(recorded) || !wanted(recorded.position)) {
+          continue;
+        }
+        const event = this.events.accept(recorded);
+        if (event !== null) {
+          yield event;
+        }
+      }
+      finished = true;
+    } catch (error) {
+      finished = true;
+      throw error;
+    } finally {
+      if (!finished) {
+        await read.cancel();
+      }
+    }
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<Position> {
@@ -205,91 +234,6 @@ export class EsdbEventStore implements EventStore {
       throw new Error(`EventStoreDB returned no position for ${stream}@${revision} (server older than 22.6?)`);
     }
     return position;
-  }
-}
-
-/**
- * Catch-up subscription on $all that survives dropped connections: it is
- * re-opened from the last position whose handler call completed, and the
- * events at or before that position are skipped, so nothing is delivered
- * twice. A failing handler is treated the same way (logged, retried).
- */
-class EsdbSubscription implements Subscription {
-  private closed = false;
-  private current: AllStreamSubscription | null = null;
-  private cancelPause: (() => void) | null = null;
-
-  constructor(
-    private readonly client: EventStoreDBClient,
-    private after: Position | null,
-    private readonly handler: EventHandler,
-    private readonly resubscribeDelayMs: number,
-    private readonly logger: Logger,
-    private readonly onClose: (subscription: EsdbSubscription) => void,
-  ) {
-    void this.run();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) {
-      return;
-    }
-    this.closed = true;
-    this.onClose(this);
-    this.cancelPause?.();
-    const current = this.current;
-    if (current !== null) {
-      await current.unsubscribe().catch(() => undefined);
-      // Ends a `for await` still waiting for the next event.
-      current.destroy();
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (!this.closed) {
-      const subscription = this.client.subscribeToAll({
-        // fromPosition is exclusive on subscriptions, which is the port's meaning of `after`.
-        fromPosition: this.after ?? START,
-        filter: excludeSystemEvents(),
-      });
-      this.current = subscription;
-      try {
-        for await (const resolved of subscription) {
-          if (this.closed) {
-            break;
-          }
-          const event = resolved.event;
-          if (event === undefined || isSystemEvent(event) || !isAfter(event.position, this.after)) {
-            continue;
-          }
-          await this.handler(toStoredEvent(event));
-          this.after = event.position;
-        }
-      } catch (error) {
-        if (!this.closed) {
-          this.logger.error(
-            `Subscription to $all dropped after ${this.after === null ? 'start' : encodePosition(this.after)}; resubscribing`,
-            error instanceof Error ? error.stack : String(error),
-          );
-        }
-      } finally {
-        this.current = null;
-        await subscription.unsubscribe().catch(() => undefined);
-      }
-      if (!this.closed) {
-        await this.pause();
-      }
-    }
-  }
-
-  private pause(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.resubscribeDelayMs);
-      this.cancelPause = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 
@@ -306,53 +250,4 @@ function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevis
       }
       return BigInt(expected);
   }
-}
-
-function fromCurrentRevision(current: CurrentRevision): number | typeof NO_STREAM {
-  return current === NO_STREAM ? NO_STREAM : Number(current);
-}
-
-function isSystemEvent(event: RecordedEvent): boolean {
-  return event.type.startsWith('$') || event.streamId.startsWith('$');
-}
-
-function isAfter(position: Position | undefined, after: Position | null): boolean {
-  if (after === null) {
-    return true;
-  }
-  if (position === undefined) {
-    return false;
-  }
-  return position.commit > after.commit || (position.commit === after.commit && position.prepare > after.prepare);
-}
-
-function encodePosition(position: Position): string {
-  return `${position.commit}/${position.prepare}`;
-}
-
-function decodePosition(encoded: string): Position {
-  const match = /^([0-9]+)\/([0-9]+)$/.exec(encoded);
-  if (match === null) {
-    throw new RangeError(`Not an EventStoreDB position: ${encoded}`);
-  }
-  return { commit: BigInt(match[1]), prepare: BigInt(match[2]) };
-}
-
-function toStoredEvent(event: RecordedEvent): StoredEvent {
-  if (!event.isJson) {
-    throw new Error(`Event ${event.id} in ${event.streamId} is not JSON; this store only writes JSON events`);
-  }
-  if (event.position === undefined) {
-    throw new Error(`EventStoreDB returned no position for event ${event.id} (server older than 22.6?)`);
-  }
-  return {
-    id: event.id,
-    stream: event.streamId,
-    revision: Number(event.revision),
-    position: encodePosition(event.position),
-    type: event.type,
-    data: event.data as Record<string, unknown>,
-    metadata: event.metadata as EventMetadata,
-    createdAt: event.created.toISOString(),
-  };
 }

@@ -13,7 +13,7 @@ function createEventStore(config: AppConfig, clock: Clock): EventStore {
   const logger = new Logger('EventStore');
   if (config.eventStore.kind === 'esdb') {
     logger.log('Event store: EventStoreDB');
-    return new EsdbEventStore({ connectionString: config.eventStore.connectionString });
+    return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock });
   }
   mkdirSync(config.dataDir, { recursive: true });
   const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
