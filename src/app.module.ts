@@ -1,9 +1,7 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
-import { ApplicationErrorFilter } from './infrastructure/http/application-error.filter';
-import { ApiKeyGuard } from './infrastructure/http/auth/api-key.guard';
+import { HttpModule } from './infrastructure/http/http.module';
 import { AdminModule } from './infrastructure/modules/admin.module';
 import { AuditModule } from './infrastructure/modules/audit.module';
 import { PayoutProcessModule } from './infrastructure/modules/payout-process.module';
@@ -29,12 +27,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         WebhookModule,
-      ],
-      providers: [
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_FILTER, useClass: ApplicationErrorFilter },
-        // whitelist strips fields the bot may add later; forbidding them would break it on every addition.
-        { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, transform: true, stopAtFirstError: false }) },
+        HttpModule,
       ],
     };
   }

@@ -5,8 +5,8 @@ import { FallbackTimings } from '../domain/payout/fallback-policy';
 export interface PayoutSettings {
   network: LightningNetwork;
   maxPayoutSats: number;
-  /** A raw BOLT11 from the bot must stay valid at least this long (it may wait for retries). */
-  bolt11MinRemainingSeconds: number;
+  /** A BOLT11 from the bot must have at least this long left when it arrives (MIN_INVOICE_VALIDITY_S). */
+  minInvoiceValiditySeconds: number;
   /** An invoice is not (re)paid this close to its expiry. */
   invoiceMarginMs: number;
   paymentRetryAttempts: number;

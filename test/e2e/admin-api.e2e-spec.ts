@@ -19,7 +19,7 @@ import { WebhookReceiver } from '../support/webhook-receiver';
  * the sweep, and a 404 is past the grace period, only when the test says so.
  */
 const SECRET = 'whsec_admin_api_0123456789';
-const GRACE_MS = 200;
+const GRACE_MS = 1000;
 const DONE: PayoutStatus[] = ['SETTLED', 'FAILED', 'NEEDS_ATTENTION', 'CANCELLED'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 let sequence = 0;

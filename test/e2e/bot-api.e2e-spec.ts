@@ -138,7 +138,7 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     it('400 names each bad field and records nothing', async () => {
       const res = await post({ orderId: 'bad id!', pix: { endToEndId: 'X1', amountCents: 1.5, paidAt: 'yesterday' }, amountSats: -3 }).expect(400);
       const messages: string[] = res.body.message;
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });
       for (const field of ['orderId', 'pix.endToEndId', 'pix.amountCents', 'pix.paidAt', 'amountSats']) {
         expect(messages.some((m) => m.startsWith(field))).toBe(true);
       }
@@ -169,6 +169,14 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
 
     it('413 when the body is too large', async () => {
       await post({ ...payoutBody(), padding: 'x'.repeat(70 * 1024) }).expect(413);
+    });
+
+    it('a 10-minute invoice is accepted; one with less than MIN_INVOICE_VALIDITY_S (60 s) left is a 422 naming it', async () => {
+      await post(payoutBody({ destination: invoice({ expirySeconds: 600 }) })).expect(201);
+      await post(payoutBody({ destination: invoice({ expirySeconds: 61 }) })).expect(201);
+      const res = await post(payoutBody({ destination: invoice({ expirySeconds: 59 }) })).expect(422);
+      expect(res.body).toMatchObject({ code: 'invoice_expired' });
+      expect(res.body.message).toMatch(/MIN_INVOICE_VALIDITY_S \(60 s\)/);
     });
 
     describe('422 for a BOLT11 this payout can never pay, recording nothing', () => {

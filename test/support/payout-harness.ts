@@ -89,7 +89,7 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
       LNURL_HOST_OVERRIDES: `${sandbox.addressDomain}=${sandbox.lnurlBaseUrl}`,
       LNURL_TIMEOUT_MS: '1000',
       PAYMENT_RETRY_BASE_MS: '5',
-      PAYMENT_NOT_FOUND_GRACE_MS: '200',
+      PAYMENT_NOT_FOUND_GRACE_MS: '1000',
       FALLBACK_CRON: '0 0 1 1 *',
       ...env,
     },

@@ -2,6 +2,7 @@ import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../app.module';
+import { checkJsonBody } from '../http/json-body.middleware';
 import { CoreOptions } from '../modules/core.module';
 
 /** Bodies larger than this are refused with 413: no legitimate request comes close. */
@@ -18,6 +19,7 @@ export async function createApp(options: CoreOptions & { logger?: false | undefi
     logger: options.logger === false ? false : new ConsoleLogger({ json: true, redact: REDACTED_KEYS }),
   });
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.use(checkJsonBody);
   // Stores and read models close cleanly on SIGTERM/SIGINT: an acknowledged append is never cut in half.
   app.enableShutdownHooks();
   return app;

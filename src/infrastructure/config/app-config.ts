@@ -23,6 +23,8 @@ export interface AppConfig {
   sentInvoiceSlackMs: number;
   webhook: { url: string; secret: string } | null;
   lnurlTimeoutMs: number;
+  /** MIN_INVOICE_VALIDITY_S. */
+  minInvoiceValiditySeconds: number;
   /** domain -> base URL: Lightning Addresses at domain resolve there (sandboxes and tests). */
   lnurlHostOverrides: ReadonlyMap<string, string>;
   apiKeys: Record<Role, string[]>;

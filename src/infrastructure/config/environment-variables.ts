@@ -110,7 +110,9 @@ export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(600000)
   PAYMENT_RETRY_BASE_MS = 1000;
 
-  @IsInt() @Min(0) @Max(86_400_000)
+  // Zero would read the 404 of a payment Voltz is still recording as "never happened"; at least
+  // VOLTZ_TIMEOUT_MS is checked in loadConfig, as it depends on another variable.
+  @IsInt() @Min(1) @Max(86_400_000)
   PAYMENT_NOT_FOUND_GRACE_MS = 120000;
 
   @IsCron()
@@ -140,6 +142,10 @@ export class EnvironmentVariables {
   @IsString()
   LNURL_HOST_OVERRIDES?: string;
 
+  /** A BOLT11 from the bot must have at least this long left when it arrives (seconds). */
+  @IsInt() @Min(1) @Max(86_400)
+  MIN_INVOICE_VALIDITY_S = 60;
+
   @IsOptional()
   @Matches(API_KEY_LIST, { message: 'BOT_API_KEYS must be a comma-separated list of keys without spaces' })
   BOT_API_KEYS?: string;
@@ -163,6 +169,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'ESCALATE_AFTER_ATTEMPTS',
   'LNURL_TIMEOUT_MS',
   'SENT_INVOICE_EXPIRY_SLACK_MS',
+  'MIN_INVOICE_VALIDITY_S',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

@@ -1,4 +1,5 @@
 import { InvalidConfigurationError, SANDBOX_API_KEYS, loadConfig } from './load-config';
+import { payoutSettingsFrom } from './payout-settings.factory';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       escalateAfterAttempts: 10,
       webhook: null,
       lnurlTimeoutMs: 10000,
+      minInvoiceValiditySeconds: 60,
     });
     expect(config.lnurlHostOverrides.size).toBe(0);
   });
@@ -60,9 +62,11 @@ describe('loadConfig', () => {
       BOT_API_KEYS: 'b1',
       ADMIN_API_KEYS: 'a1,shared',
       AUDITOR_API_KEYS: 'shared',
+      MIN_INVOICE_VALIDITY_S: '300',
     });
     expect(config).toMatchObject({
       port: 8080,
+      minInvoiceValiditySeconds: 300,
       eventStore: { kind: 'esdb', connectionString: 'esdb://localhost:2113?tls=false' },
       voltz: { url: 'https://voltz.example', adminKey: 'k' },
       network: 'signet',
@@ -104,6 +108,26 @@ describe('loadConfig', () => {
   it('refuses a VOLTZ_URL that includes /api/v1 or a trailing slash', () => {
     expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/api/v1', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(1);
     expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(1);
+  });
+
+  it('MIN_INVOICE_VALIDITY_S is a whole number of seconds from 1 to 86400, and feeds the payout settings', () => {
+    expect(loadConfig({ MIN_INVOICE_VALIDITY_S: '1' }).minInvoiceValiditySeconds).toBe(1);
+    expect(payoutSettingsFrom(loadConfig({ MIN_INVOICE_VALIDITY_S: '86400' })).minInvoiceValiditySeconds).toBe(86400);
+    for (const bad of ['0', '-5', '86401', '1.5', '60s']) {
+      expect(problemsOf({ MIN_INVOICE_VALIDITY_S: bad })).toEqual([expect.stringContaining('MIN_INVOICE_VALIDITY_S')]);
+    }
+  });
+
+  it('PAYMENT_NOT_FOUND_GRACE_MS must be positive and at least VOLTZ_TIMEOUT_MS', () => {
+    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '0', VOLTZ_TIMEOUT_MS: '100' })).toEqual([expect.stringContaining('PAYMENT_NOT_FOUND_GRACE_MS')]);
+    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '4999', VOLTZ_TIMEOUT_MS: '5000' })).toEqual([
+      'PAYMENT_NOT_FOUND_GRACE_MS (4999) must be at least VOLTZ_TIMEOUT_MS (5000)',
+    ]);
+    // The default grace (120000) against a longer timeout: the pair is judged, not each value alone.
+    expect(problemsOf({ VOLTZ_TIMEOUT_MS: '300000' })).toEqual(['PAYMENT_NOT_FOUND_GRACE_MS (120000) must be at least VOLTZ_TIMEOUT_MS (300000)']);
+    expect(loadConfig({ PAYMENT_NOT_FOUND_GRACE_MS: '5000', VOLTZ_TIMEOUT_MS: '5000' }).paymentNotFoundGraceMs).toBe(5000);
+    // A bad timeout is reported once, not again as a comparison.
+    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '200', VOLTZ_TIMEOUT_MS: 'soon' })).toEqual([expect.stringContaining('VOLTZ_TIMEOUT_MS must be an integer')]);
   });
 
   it('accepts five-field and six-field crons', () => {

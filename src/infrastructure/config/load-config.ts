@@ -35,6 +35,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   for (const error of validateSync(vars, { forbidUnknownValues: false })) {
     // Messages name the variable and never echo a value that could be a secret.
     if (!failed.has(error.property)) problems.push(...Object.values(error.constraints ?? {}));
+    failed.add(error.property);
+  }
+  // A pair is compared only when each value is valid alone: one problem, one line.
+  if (!failed.has('PAYMENT_NOT_FOUND_GRACE_MS') && !failed.has('VOLTZ_TIMEOUT_MS') && vars.PAYMENT_NOT_FOUND_GRACE_MS < vars.VOLTZ_TIMEOUT_MS) {
+    // A status check may start while the payment's own POST is still in flight at Voltz.
+    problems.push(`PAYMENT_NOT_FOUND_GRACE_MS (${vars.PAYMENT_NOT_FOUND_GRACE_MS}) must be at least VOLTZ_TIMEOUT_MS (${vars.VOLTZ_TIMEOUT_MS})`);
   }
   if (vars.BOT_WEBHOOK_SECRET !== undefined && vars.BOT_WEBHOOK_URL === undefined) {
     problems.push('BOT_WEBHOOK_URL is required when BOT_WEBHOOK_SECRET is set');
@@ -71,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sentInvoiceSlackMs: vars.SENT_INVOICE_EXPIRY_SLACK_MS,
     webhook: vars.BOT_WEBHOOK_URL ? { url: vars.BOT_WEBHOOK_URL, secret: vars.BOT_WEBHOOK_SECRET! } : null,
     lnurlTimeoutMs: vars.LNURL_TIMEOUT_MS,
+    minInvoiceValiditySeconds: vars.MIN_INVOICE_VALIDITY_S,
     lnurlHostOverrides: overrides.overrides,
     apiKeys: {
       bot: list(vars.BOT_API_KEYS, SANDBOX_API_KEYS.bot),

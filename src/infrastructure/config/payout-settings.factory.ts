@@ -2,17 +2,14 @@ import { PayoutSettings } from '../../application/payout-settings';
 import { AppConfig } from './app-config';
 
 /**
- * A raw BOLT11 from the bot must outlive the in-process retries and a sweep or
- * two; an invoice minted by a Lightning Address is paid at once, so a shorter
- * margin only has to cover one Voltz round trip.
+ * invoiceMarginMs covers invoices minted by a Lightning Address, which are paid
+ * at once: the margin only has to outlast one Voltz round trip and its status check.
  */
-const BOLT11_MIN_REMAINING_SECONDS = 600;
-
 export function payoutSettingsFrom(config: AppConfig): PayoutSettings {
   return {
     network: config.network,
     maxPayoutSats: config.maxPayoutSats,
-    bolt11MinRemainingSeconds: BOLT11_MIN_REMAINING_SECONDS,
+    minInvoiceValiditySeconds: config.minInvoiceValiditySeconds,
     invoiceMarginMs: 2 * config.voltzTimeoutMs,
     paymentRetryAttempts: config.paymentRetryAttempts,
     paymentRetryBaseMs: config.paymentRetryBaseMs,

@@ -4,6 +4,7 @@ import type { Clock } from '../../application/ports/clock.port';
 import {
   ANY,
   ConcurrencyError,
+  InvalidPositionError,
   NO_STREAM,
   STREAM_EXISTS,
   type AppendResult,
@@ -500,8 +501,11 @@ function parsePosition(position: string | null | undefined): number {
   if (position === undefined || position === null) {
     return 0;
   }
-  if (!/^(0|[1-9][0-9]*)$/.test(position) || !Number.isSafeInteger(Number(position))) {
-    throw new RangeError(`Not a SQLite event store position: ${position}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(position)) {
+    throw new InvalidPositionError(position, 'a SQLite position is a decimal integer without leading zeros');
+  }
+  if (!Number.isSafeInteger(Number(position))) {
+    throw new InvalidPositionError(position, `a SQLite position is at most ${Number.MAX_SAFE_INTEGER}`);
   }
   return Number(position);
 }

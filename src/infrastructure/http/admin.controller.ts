@@ -17,6 +17,7 @@ import { VoltzDiagnostics, runVoltzDiagnostics } from '../voltz/voltz-diagnostic
 import { AuthenticatedRequest } from './auth/api-key.guard';
 import { Roles } from './auth/roles.decorator';
 import { commandContextFrom } from './command-context.factory';
+import { AcknowledgePayoutDto } from './dto/acknowledge-payout.dto';
 import { CancelPayoutDto } from './dto/cancel-payout.dto';
 import { ListPayoutsQueryDto } from './dto/list-payouts-query.dto';
 import { OrderIdPipe } from './order-id.pipe';
@@ -60,7 +61,7 @@ export class AdminController {
   /** Closes a double-payment escalation (recorded as an event, with the admin's reason); 409 when there is none. */
   @Post('payouts/:orderId/acknowledge')
   @HttpCode(200)
-  acknowledge(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: CancelPayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
+  acknowledge(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: AcknowledgePayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
     return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request, this.ids)));
   }
 

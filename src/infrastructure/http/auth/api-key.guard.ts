@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'crypto';
 import { Request } from 'express';
 import { APP_CONFIG, AppConfig, Role } from '../../config/app-config';
+import { httpError } from '../http-exception.filter';
 import { ROLES_KEY } from './roles.decorator';
 
 export interface AuthenticatedRequest extends Request {
@@ -33,13 +34,13 @@ export class ApiKeyGuard implements CanActivate {
     if (!required) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!match) throw new UnauthorizedException('Missing bearer API key');
+    if (!match) throw httpError(HttpStatus.UNAUTHORIZED, 'Missing bearer API key', 'missing_api_key');
     const presented = digest(match[1]);
     const roles = new Set<Role>();
     for (const key of this.keys) if (timingSafeEqual(key.digest, presented)) roles.add(key.role);
-    if (roles.size === 0) throw new UnauthorizedException('Unknown API key');
+    if (roles.size === 0) throw httpError(HttpStatus.UNAUTHORIZED, 'Unknown API key', 'unknown_api_key');
     const granted = required.filter((role) => roles.has(role));
-    if (granted.length === 0) throw new ForbiddenException(`This route needs the role ${required.join(' or ')}`);
+    if (granted.length === 0) throw httpError(HttpStatus.FORBIDDEN, `This route needs the role ${required.join(' or ')}`, 'forbidden_role');
     request.roles = [...roles];
     request.actor = granted[0];
     return true;

@@ -1,21 +1,26 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
+import { code } from '../request-validation.pipe';
+import { ToStrictInteger } from './strict-values';
+
+const INVALID_LIMIT = { message: 'limit must be an integer from 1 to 500', ...code('invalid_limit') };
+const INVALID_CURSOR = { message: 'cursor must be a nextCursor returned by this API', ...code('invalid_cursor') };
 
 export class ListPayoutsQueryDto {
   @IsOptional()
-  @IsIn(PAYOUT_STATUSES as unknown as string[], { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}` })
+  @IsIn(PAYOUT_STATUSES as unknown as string[], { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}`, ...code('invalid_status') })
   status?: PayoutStatus;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @ToStrictInteger()
+  @IsInt(INVALID_LIMIT)
+  @Min(1, INVALID_LIMIT)
+  @Max(500, INVALID_LIMIT)
   limit: number = 50;
 
+  /** The read model decodes it and refuses what it did not write; here only its alphabet and length. */
   @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @IsString(INVALID_CURSOR)
+  @Matches(/^[A-Za-z0-9_-]{1,512}$/, INVALID_CURSOR)
   cursor?: string;
 }
