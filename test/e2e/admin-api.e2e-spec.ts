@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { PayoutView } from '../../src/application/payouts/payout-view';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
+import { orderIdOfPayoutStream } from '../../src/domain/streams/stream-names';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { READ_MODEL_DB } from '../../src/infrastructure/projections/read-model-database';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
@@ -270,7 +271,7 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       // Every order exactly once, oldest first (ties by orderId), each row what GET /v1/payouts/{id} says.
       const all = await pageAll('', 2);
       const orderIds: string[] = [];
-      for await (const event of h.store.readAll()) if (event.type === 'PixConfirmed') orderIds.push(event.stream.slice('payout-'.length));
+      for await (const event of h.store.readAll()) if (event.type === 'PixConfirmed') orderIds.push(orderIdOfPayoutStream(event.stream)!);
       expect(all.map((p) => p.orderId).sort()).toEqual([...orderIds].sort());
       const sorted = [...all].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || (a.orderId < b.orderId ? -1 : 1));
       expect(all.map((p) => p.orderId)).toEqual(sorted.map((p) => p.orderId));

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { RESERVATION_SCHEMA_VERSION, Reservation, endToEndIdStreamName, paymentHashStreamName } from '../../domain/reservation/reservations';
+import { RESERVATION_SCHEMA_VERSION, Reservation } from '../../domain/reservation/reservations';
+import { endToEndIdStreamName, paymentHashStreamName } from '../../domain/streams/stream-names';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';

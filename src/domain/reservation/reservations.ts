@@ -14,6 +14,3 @@ export type Reservation =
 
 export const RESERVATION_SCHEMA_VERSION = 1;
 
-export const endToEndIdStreamName = (endToEndId: string): string => `pix-e2e-${endToEndId}`;
-
-export const paymentHashStreamName = (paymentHash: string): string => `payment-hash-${paymentHash}`;
