@@ -10,6 +10,7 @@ import { PayoutEvent } from '../../domain/payout/payout-events';
 import { ORDER_ID, ev, history, invoice } from '../../domain/payout/payout.fixtures';
 import { payoutStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { LogFollower } from '../log-follower/log-follower';
 import { WebhookOutbox } from './webhook-outbox';
@@ -24,7 +25,7 @@ const envelope = (event: PayoutEvent): EventToAppend => ({
 });
 
 describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
-  let dir: string;
+  let fixture: StoreWithReadModel;
   let store: SqliteEventStore;
   let db: Database.Database;
   let outbox: WebhookOutbox;
@@ -34,22 +35,17 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
   let enqueued: () => void;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pll-feeder-'));
-    store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), clock, pollIntervalMs: 20 });
-    db = new Database(join(dir, 'events.sqlite'));
+    fixture = openStoreWithReadModel(clock, 'pll-feeder');
+    ({ store, db } = fixture);
     outbox = new WebhookOutbox(db);
     checkpoints = new LogCheckpoints(db);
     payouts = new PayoutRepository(store, { next: () => randomUUID() });
     enqueued = () => undefined;
     feeder = null;
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
   afterEach(async () => {
     await feeder?.stop();
-    await store.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture.close();
     jest.restoreAllMocks();
   });
 
