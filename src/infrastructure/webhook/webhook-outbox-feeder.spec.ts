@@ -1,9 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { EventToAppend } from '../../application/ports/event-store.port';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
 import { PayoutEvent } from '../../domain/payout/payout-events';
