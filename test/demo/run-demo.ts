@@ -9,7 +9,7 @@ import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { SANDBOX_API_KEYS, loadConfig } from '../../src/infrastructure/config/load-config';
 import { LIGHTNING_TARGET, type LightningTarget } from '../../src/infrastructure/lightning/lightning-target';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
-import { webhookStreamName } from '../../src/domain/streams/stream-names';
+import { payoutStreamName, webhookStreamName } from '../../src/domain/streams/stream-names';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 /**
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const settledOrQueued = (status: string[]) =>
       new Promise<void>((resolve) => {
         const subscription = store.subscribe({ after: null }, async (event) => {
-          if (event.stream !== `payout-${ORDER_ID}`) return;
+          if (event.stream !== payoutStreamName(ORDER_ID)) return;
           const { body } = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
           if (status.includes(body.status)) {
             void subscription.close();
