@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { PayoutView } from '../../src/application/payouts/payout-view';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
 import { orderIdOfPayoutStream } from '../../src/domain/streams/stream-names';
+import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../../src/infrastructure/log-follower/log-checkpoints';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { READ_MODEL_DB } from '../../src/infrastructure/projections/read-model-database';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
@@ -336,7 +337,12 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect(live.fallbackQueue.length).toBeGreaterThan(0);
 
       const runner = h.app.app.get(ProjectionRunner);
+      const webhookFeed = () => h.app.app.get(LogCheckpoints).read(WEBHOOKS_CHECKPOINT);
+      const webhookFeedBefore = webhookFeed();
+      expect(webhookFeedBefore.exists).toBe(true);
       await runner.rebuild();
+      // The outbox is no read model: its feed keeps its place, so no notification is sent again.
+      expect(webhookFeed()).toEqual(webhookFeedBefore);
       // Really dropped: nothing has been replayed yet.
       expect(db.prepare('SELECT count(*) AS n FROM payouts').get()).toEqual({ n: 0 });
       await h.projectionsCaughtUp();
