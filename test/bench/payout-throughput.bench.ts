@@ -11,6 +11,7 @@ import type { StoredEvent, Subscription } from '../../src/application/ports/even
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { startSandbox, type Sandbox } from '../../src/infrastructure/sandbox/sandbox';
+import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import type { BenchRow } from './bench-table';
 
 /**
@@ -376,11 +377,11 @@ class SettlementWatcher {
   settled(prefix: string, count: number, timeoutMs: number): Promise<bigint> {
     return new Promise<bigint>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const wait = this.waits.get(`payout-${prefix}`);
-        this.waits.delete(`payout-${prefix}`);
+        const wait = this.waits.get(payoutStreamName(prefix));
+        this.waits.delete(payoutStreamName(prefix));
         reject(new Error(`${wait?.remaining ?? '?'} of ${count} payouts of ${prefix} not settled after ${timeoutMs} ms (unhappy events: ${JSON.stringify(Object.fromEntries(this.unhappy))})`));
       }, timeoutMs);
-      this.waits.set(`payout-${prefix}`, {
+      this.waits.set(payoutStreamName(prefix), {
         remaining: count,
         resolve: (at) => {
           clearTimeout(timer);

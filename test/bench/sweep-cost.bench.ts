@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { EVENT_STORE, NO_STREAM, type EventMetadata, type EventStore, type EventToAppend, type ReadStreamOptions } from '../../src/application/ports/event-store.port';
 import type { SweepSummary } from '../../src/application/payout-process/fallback-sweeper';
-import { PAYOUT_SCHEMA_VERSION, payoutStreamName } from '../../src/domain/payout/payout-events';
+import { PAYOUT_SCHEMA_VERSION } from '../../src/domain/payout/payout-events';
+import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
 import { SQLITE_EVENTS_FILE } from '../../src/infrastructure/event-store/event-store.module';
@@ -176,7 +177,7 @@ async function queueUnknownOutcomes(app: INestApplication, sandbox: Sandbox, cli
   const allQueued = new Promise<void>((resolve) => {
     void store.headPosition().then((head) => {
       const subscription = store.subscribe({ after: head }, (event) => {
-        if (event.type === 'RetryQueued' && event.stream.startsWith(`payout-queued-${tag}-`) && ++queued === QUEUED) {
+        if (event.type === 'RetryQueued' && event.stream.startsWith(payoutStreamName(`queued-${tag}-`)) && ++queued === QUEUED) {
           void subscription.close();
           resolve();
         }

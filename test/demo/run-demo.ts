@@ -9,6 +9,7 @@ import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { SANDBOX_API_KEYS, loadConfig } from '../../src/infrastructure/config/load-config';
 import { LIGHTNING_TARGET, type LightningTarget } from '../../src/infrastructure/lightning/lightning-target';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
+import { payoutStreamName, webhookStreamName } from '../../src/domain/streams/stream-names';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 /**
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     const settledOrQueued = (status: string[]) =>
       new Promise<void>((resolve) => {
         const subscription = store.subscribe({ after: null }, async (event) => {
-          if (event.stream !== `payout-${ORDER_ID}`) return;
+          if (event.stream !== payoutStreamName(ORDER_ID)) return;
           const { body } = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
           if (status.includes(body.status)) {
             void subscription.close();
@@ -145,8 +146,8 @@ async function main(): Promise<void> {
     for (const event of trail.body.events) console.log(formatEvent(event));
     await waitForWebhookAudit(store, 2);
     const webhookTrail: any[] = [];
-    for await (const event of store.readStream(`webhook-${ORDER_ID}`)) webhookTrail.push(event);
-    console.log(`\n   ${bold(`webhook-${ORDER_ID}`)}`);
+    for await (const event of store.readStream(webhookStreamName(ORDER_ID))) webhookTrail.push(event);
+    console.log(`\n   ${bold(webhookStreamName(ORDER_ID))}`);
     for (const event of webhookTrail) console.log(formatEvent(event));
 
     const payments = ((await sandboxApi('GET', '/sandbox/payments')) as any[]).filter((p) => p.amountMsat === AMOUNT_SATS * 1000);
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
 async function waitForWebhookAudit(store: EventStore, count: number): Promise<void> {
   for (let waited = 0; waited < 5_000; waited += 50) {
     let seen = 0;
-    for await (const _ of store.readStream(`webhook-${ORDER_ID}`)) seen++;
+    for await (const _ of store.readStream(webhookStreamName(ORDER_ID))) seen++;
     if (seen >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { PayoutView } from '../../src/application/payouts/payout-view';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
+import { orderIdOfPayoutStream } from '../../src/domain/streams/stream-names';
+import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../../src/infrastructure/log-follower/log-checkpoints';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { READ_MODEL_DB } from '../../src/infrastructure/projections/read-model-database';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
@@ -270,7 +272,7 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       // Every order exactly once, oldest first (ties by orderId), each row what GET /v1/payouts/{id} says.
       const all = await pageAll('', 2);
       const orderIds: string[] = [];
-      for await (const event of h.store.readAll()) if (event.type === 'PixConfirmed') orderIds.push(event.stream.slice('payout-'.length));
+      for await (const event of h.store.readAll()) if (event.type === 'PixConfirmed') orderIds.push(orderIdOfPayoutStream(event.stream)!);
       expect(all.map((p) => p.orderId).sort()).toEqual([...orderIds].sort());
       const sorted = [...all].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || (a.orderId < b.orderId ? -1 : 1));
       expect(all.map((p) => p.orderId)).toEqual(sorted.map((p) => p.orderId));
@@ -335,7 +337,12 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect(live.fallbackQueue.length).toBeGreaterThan(0);
 
       const runner = h.app.app.get(ProjectionRunner);
+      const webhookFeed = () => h.app.app.get(LogCheckpoints).read(WEBHOOKS_CHECKPOINT);
+      const webhookFeedBefore = webhookFeed();
+      expect(webhookFeedBefore.exists).toBe(true);
       await runner.rebuild();
+      // The outbox is no read model: its feed keeps its place, so no notification is sent again.
+      expect(webhookFeed()).toEqual(webhookFeedBefore);
       // Really dropped: nothing has been replayed yet.
       expect(db.prepare('SELECT count(*) AS n FROM payouts').get()).toEqual({ n: 0 });
       await h.projectionsCaughtUp();

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
+import { webhookStreamName } from '../../src/domain/streams/stream-names';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -105,7 +106,7 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     await bot.next(orderId, 'payout.settled');
     const settledEventId = events[events.length - 1].id;
     // The delivery is audited once it is acknowledged; by then nothing else for this order is on its way.
-    await waitForEvent(h.store, `webhook-${orderId}`, (e) => e.type === 'WebhookDelivered' && (e.data as { deliveryId?: string }).deliveryId === settledEventId);
+    await waitForEvent(h.store, webhookStreamName(orderId), (e) => e.type === 'WebhookDelivered' && (e.data as { deliveryId?: string }).deliveryId === settledEventId);
     const mine = bot.requests((w) => w.body.orderId === orderId);
     expect(mine.every((w) => w.signatureValid)).toBe(true);
     const distinct = new Map(mine.map((w) => [w.body.id, w]));

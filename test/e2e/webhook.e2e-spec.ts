@@ -2,7 +2,8 @@ import { randomUUID } from 'crypto';
 import request from 'supertest';
 import { EventStore, NO_STREAM, StoredEvent } from '../../src/application/ports/event-store.port';
 import { Invoice } from '../../src/domain/destination/invoice';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent, payoutStreamName } from '../../src/domain/payout/payout-events';
+import { PAYOUT_SCHEMA_VERSION, PayoutEvent } from '../../src/domain/payout/payout-events';
+import { payoutStreamName, webhookStreamName } from '../../src/domain/streams/stream-names';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { makeTempDir } from '../support/temp-dir';
 import { KEYS } from '../support/test-app';
@@ -116,7 +117,7 @@ const ev = {
   escalationCleared: (): PayoutEvent => ({ type: 'EscalationCleared', data: { clearedAt: nowIso() } }),
 };
 
-const auditStream = (orderId: string) => `webhook-${orderId}`;
+const auditStream = webhookStreamName;
 const outcomeOf = (store: EventStore, orderId: string, deliveryId: string) =>
   waitForEvent(store, auditStream(orderId), (event) => (event.data as { deliveryId?: string }).deliveryId === deliveryId);
 

@@ -2,7 +2,8 @@ import { Clock } from '../../src/application/ports/clock.port';
 import { EVENT_STORE, EventStore, StoredEvent } from '../../src/application/ports/event-store.port';
 import { PayoutView } from '../../src/application/payouts/payout-view';
 import { toPayoutEvent } from '../../src/application/payouts/payout-repository';
-import { isPayoutEvent, payoutStreamName } from '../../src/domain/payout/payout-events';
+import { isPayoutEvent } from '../../src/domain/payout/payout-events';
+import { orderIdOfPayoutStream, payoutStreamName } from '../../src/domain/streams/stream-names';
 import { PayoutState, evolve } from '../../src/domain/payout/payout-state';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
@@ -186,8 +187,8 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
     async invariantViolations() {
       const orders = new Map<string, { state: PayoutState | null; hashes: Set<string> }>();
       for await (const event of store.readAll()) {
-        if (!event.stream.startsWith('payout-') || !isPayoutEvent(event)) continue;
-        const orderId = event.stream.slice('payout-'.length);
+        const orderId = orderIdOfPayoutStream(event.stream);
+        if (orderId === null || !isPayoutEvent(event)) continue;
         const order = orders.get(orderId) ?? { state: null, hashes: new Set<string>() };
         order.state = evolve(order.state, toPayoutEvent(event));
         for (const hash of hashesIn(event.data)) order.hashes.add(hash);

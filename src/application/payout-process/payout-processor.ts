@@ -10,7 +10,7 @@ import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/l
 import { WALLET, WalletPort } from '../ports/wallet.port';
 import { ExecutedCommand, PayoutCommandExecutor } from '../payouts/payout-command-executor';
 import { LoadedPayout, PayoutRepository } from '../payouts/payout-repository';
-import { backoffDelayMs } from './backoff';
+import { backoffDelayMs } from '../../domain/retry/backoff';
 
 export type ProcessTrigger = 'event' | 'sweep' | 'admin';
 
@@ -110,7 +110,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
         current = undefined;
         break;
       }
-      await this.sleep(backoffDelayMs(this.settings.paymentRetryBaseMs, tries, this.random.next()));
+      await this.sleep(backoffDelayMs(tries, this.settings.paymentRetryBaseMs, Number.POSITIVE_INFINITY, this.random.next()));
       // Whatever happened meanwhile (another instance, an admin) is read afresh.
       current = await this.repository.load(orderId);
     }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { ORDER_ID, bolt11Destination, cmd, invoice, NOW } from '../../domain/payout/payout.fixtures';
+import { payoutStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { makeTempDir } from '../../../test/support/temp-dir';
@@ -40,7 +41,7 @@ describe('PayoutCommandExecutor with a payout the caller already holds (real Sql
 
   const types = async () => {
     const seen: string[] = [];
-    for await (const event of store.readStream(`payout-${ORDER_ID}`)) seen.push(event.type);
+    for await (const event of store.readStream(payoutStreamName(ORDER_ID))) seen.push(event.type);
     return seen;
   };
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent, payoutStreamName } from '../../domain/payout/payout-events';
+import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent } from '../../domain/payout/payout-events';
+import { payoutStreamName } from '../../domain/streams/stream-names';
 import { PayoutState, evolve } from '../../domain/payout/payout-state';
 import { CommandContext } from '../command-context';
 import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, StoredEvent } from '../ports/event-store.port';
+import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, ReadStreamOptions, StoredEvent } from '../ports/event-store.port';
 
 export interface LoadedPayout {
   state: PayoutState | null;
@@ -21,11 +22,21 @@ export class PayoutRepository {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
-  async load(orderId: string): Promise<LoadedPayout> {
+  load(orderId: string): Promise<LoadedPayout> {
+    return this.fold(orderId, {});
+  }
+
+  /** The payout as it stood just before the event at `revision` (a reactor replaying history); revision 0 needs no read. */
+  async stateBefore(orderId: string, revision: number): Promise<PayoutState | null> {
+    if (revision === 0) return null;
+    return (await this.fold(orderId, { from: 0, limit: revision })).state;
+  }
+
+  private async fold(orderId: string, range: ReadStreamOptions): Promise<LoadedPayout> {
     let state: PayoutState | null = null;
     let revision: number | typeof NO_STREAM = NO_STREAM;
     let lastEventId: string | null = null;
-    for await (const event of this.store.readStream(payoutStreamName(orderId))) {
+    for await (const event of this.store.readStream(payoutStreamName(orderId), range)) {
       if (isPayoutEvent(event)) state = evolve(state, toPayoutEvent(event));
       revision = event.revision;
       lastEventId = event.id;

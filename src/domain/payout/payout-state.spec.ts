@@ -1,4 +1,4 @@
-import { PAYOUT_EVENT_TYPES, PayoutEvent, PayoutEventType, isPayoutEvent, payoutStreamName } from './payout-events';
+import { PAYOUT_EVENT_TYPES, PayoutEvent, PayoutEventType, isPayoutEvent } from './payout-events';
 import { PayoutState, assertNever, deriveStatus, evolve, foldPayout, isLive, liveHash } from './payout-state';
 import { PAYOUT_STATUSES, PayoutStatus } from './payout-status';
 import { ADDRESS, AMOUNT_CENTS, AMOUNT_SATS, E2E_ID, HOUR, MIN, ORDER_ID, PAID_AT, ev, history, invoice, iso, stateOf, statusOf } from './payout.fixtures';
@@ -386,10 +386,6 @@ describe('status (api.md)', () => {
 });
 
 describe('payout events', () => {
-  it('payoutStreamName', () => {
-    expect(payoutStreamName('ord_123')).toBe('payout-ord_123');
-  });
-
   it('isPayoutEvent recognises exactly the payout event types', () => {
     for (const type of PAYOUT_EVENT_TYPES) expect(isPayoutEvent({ type })).toBe(true);
     expect(isPayoutEvent({ type: 'SomethingElse' })).toBe(false);

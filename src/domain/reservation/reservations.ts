@@ -1,3 +1,4 @@
+import { endToEndIdStreamName, paymentHashStreamName } from '../streams/stream-names';
 import { PayoutState } from '../payout/payout-state';
 
 /**
@@ -30,10 +31,6 @@ export const RESERVATION_SCHEMA_VERSION = 1;
  * is assumed, and the value is free again. Far longer than any request takes.
  */
 export const RESERVATION_IN_PROGRESS_MS = 10 * 60_000;
-
-export const endToEndIdStreamName = (endToEndId: string): string => `pix-e2e-${endToEndId}`;
-
-export const paymentHashStreamName = (paymentHash: string): string => `payment-hash-${paymentHash}`;
 
 export const reservationStreamOf = (value: ReservedValue): string =>
   value.kind === 'endToEndId' ? endToEndIdStreamName(value.endToEndId) : paymentHashStreamName(value.paymentHash);

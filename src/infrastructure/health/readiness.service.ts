@@ -1,25 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Clock } from '../../application/ports/clock.port';
-import { EVENT_STORE, EventStore, comparePositions } from '../../application/ports/event-store.port';
+import { describeError } from '../../application/describe-error';
+import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
+import { FollowerStatus } from '../log-follower/log-follower';
+import { LogFollowers } from '../log-follower/log-followers';
 import { ProjectionRunner } from '../projections/projection-runner';
 
-/** Projections may trail the log briefly under load; longer than this and the instance is not ready. */
+/** A follower may trail the log briefly under load or while it retries a batch; longer than this and the instance is not ready. */
 export const PROJECTION_LAG_BOUND_MS = 10_000;
 
 export interface ReadinessReport {
   ready: boolean;
   eventStore: { reachable: boolean; error?: string };
-  projections: { position: string | null; head: string | null; behindForMs: number; error?: string };
+  /** The read models' follower (the report's shape before there were several). */
+  projections: { position: string | null; head: string | null; behindForMs: number; retries: number; error?: string };
+  /** Every log follower of this process: the read models, the webhook outbox. */
+  followers: FollowerStatus[];
 }
 
 @Injectable()
 export class ReadinessService {
-  private behindSince: number | null = null;
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly followers: LogFollowers,
   ) {}
 
   async check(): Promise<ReadinessReport> {
@@ -28,22 +31,31 @@ export class ReadinessService {
       await this.store.ping();
       head = await this.store.headPosition();
     } catch (error) {
+      const followers = this.followers.all().map((follower) => ({
+        name: follower.name,
+        position: follower.position,
+        head: null,
+        behindForMs: 0,
+        retries: follower.retries,
+        ...(follower.error ? { error: describeError(follower.error) } : {}),
+      }));
       return {
         ready: false,
-        eventStore: { reachable: false, error: (error as Error).message },
-        projections: { position: this.runner.position, head: null, behindForMs: 0 },
+        eventStore: { reachable: false, error: describeError(error) },
+        projections: projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
+        followers,
       };
     }
-    const position = this.runner.position;
-    const caughtUp = head === null || (position !== null && comparePositions(position, head) >= 0);
-    const now = this.clock.now().getTime();
-    this.behindSince = caughtUp ? null : (this.behindSince ?? now);
-    const behindForMs = this.behindSince === null ? 0 : now - this.behindSince;
-    const failure = this.runner.error;
+    const followers = this.followers.all().map((follower) => follower.status(head));
     return {
-      ready: !failure && behindForMs <= PROJECTION_LAG_BOUND_MS,
+      ready: followers.every((status) => status.behindForMs <= PROJECTION_LAG_BOUND_MS),
       eventStore: { reachable: true },
-      projections: { position, head, behindForMs, ...(failure ? { error: failure.message } : {}) },
+      projections: projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
+      followers,
     };
   }
+}
+
+function projectionsPart({ position, head, behindForMs, retries, error }: FollowerStatus): ReadinessReport['projections'] {
+  return { position, head, behindForMs, retries, ...(error !== undefined ? { error } : {}) };
 }

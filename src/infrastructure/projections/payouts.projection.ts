@@ -8,9 +8,8 @@ import { fallbackDueAt } from '../../domain/payout/fallback-policy';
 import { fallbackTimings } from '../../application/payout-settings';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
 import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
 import { Projection } from './projection';
-
-const STREAM_PREFIX = 'payout-';
 
 /**
  * One row per order: the folded decider state (so the row is exactly what
@@ -74,11 +73,11 @@ export class PayoutsProjection implements Projection {
    * time the order last entered the view, exactly as event-by-event
    * application would, so a rebuild (other batches) gives the same rows.
    */
-  apply(_db: Database.Database, events: StoredEvent[]): void {
+  apply(_db: Database.Database, events: readonly StoredEvent[]): void {
     const folded = new Map<string, FoldedOrder>();
     for (const event of events) {
-      if (!event.stream.startsWith(STREAM_PREFIX) || !isPayoutEvent(event)) continue;
-      const orderId = event.stream.slice(STREAM_PREFIX.length);
+      const orderId = orderIdOfPayoutStream(event.stream);
+      if (orderId === null || !isPayoutEvent(event)) continue;
       let order = folded.get(orderId);
       if (!order) folded.set(orderId, (order = { state: this.read(orderId), dueAt: null, enteredAt: null, leftView: false }));
       order.state = evolve(order.state, toPayoutEvent(event));

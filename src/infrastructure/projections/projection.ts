@@ -3,7 +3,7 @@ import { StoredEvent } from '../../application/ports/event-store.port';
 
 /**
  * A read model kept in SQLite. `apply` gets the events of one batch, in log
- * order, inside the runner's transaction together with the checkpoint
+ * order, inside the follower's transaction together with the checkpoint
  * update, so it must be synchronous and touch only this database.
  */
 export interface Projection {
@@ -12,7 +12,7 @@ export interface Projection {
   setup(db: Database.Database): void;
   /** Removes every row, before a rebuild from position 0. */
   reset(db: Database.Database): void;
-  apply(db: Database.Database, events: StoredEvent[]): void;
+  apply(db: Database.Database, events: readonly StoredEvent[]): void;
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');

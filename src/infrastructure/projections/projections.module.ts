@@ -2,6 +2,8 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { PAYOUT_READ_MODEL } from '../../application/ports/payout-read-model.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LogCheckpoints } from '../log-follower/log-checkpoints';
+import { LogFollowers } from '../log-follower/log-followers';
 import { PayoutsProjection } from './payouts.projection';
 import { PROJECTIONS } from './projection';
 import { ProjectionRunner } from './projection-runner';
@@ -12,12 +14,14 @@ import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 @Module({
   providers: [
     { provide: READ_MODEL_DB, useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind), inject: [APP_CONFIG] },
+    { provide: LogCheckpoints, useFactory: (db: Database.Database) => new LogCheckpoints(db), inject: [READ_MODEL_DB] },
+    LogFollowers,
     PayoutsProjection,
     { provide: PROJECTIONS, useFactory: (...projections: unknown[]) => projections, inject: [PayoutsProjection] },
     ProjectionRunner,
     { provide: PAYOUT_READ_MODEL, useClass: SqlitePayoutReadModel },
   ],
-  exports: [READ_MODEL_DB, ProjectionRunner, PAYOUT_READ_MODEL],
+  exports: [READ_MODEL_DB, LogCheckpoints, LogFollowers, ProjectionRunner, PAYOUT_READ_MODEL],
 })
 export class ProjectionsModule implements OnApplicationShutdown {
   constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}

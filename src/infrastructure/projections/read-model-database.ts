@@ -6,8 +6,8 @@ import { join } from 'path';
  * Read models live in SQLite: the events file itself in embedded mode, a
  * local file beside an EventStoreDB deployment. They can always be rebuilt
  * from the log, so this connection trades the last commits' durability
- * (synchronous=NORMAL) for speed; the checkpoint moves in the same
- * transaction, so a lost commit is simply replayed.
+ * (synchronous=NORMAL) for speed; each follower's checkpoint moves in the
+ * same transaction as its rows, so a lost commit is simply replayed.
  */
 export function openReadModelDatabase(dataDir: string, eventStore: 'sqlite' | 'esdb'): Database.Database {
   mkdirSync(dataDir, { recursive: true });
@@ -15,10 +15,6 @@ export function openReadModelDatabase(dataDir: string, eventStore: 'sqlite' | 'e
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
-    name TEXT PRIMARY KEY,
-    position TEXT NOT NULL
-  )`);
   return db;
 }
 

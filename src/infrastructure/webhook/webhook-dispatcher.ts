@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'crypto';
 import { hostname } from 'os';
 import { Clock } from '../../application/ports/clock.port';
 import { ANY, EventStore } from '../../application/ports/event-store.port';
-import { webhookRetryDelayMs } from './webhook-backoff';
+import { describeError } from '../../application/describe-error';
+import { backoffDelayMs } from '../../domain/retry/backoff';
 import { WebhookHttpSender } from './webhook-http-sender';
 import { WebhookOptions } from './webhook.options';
 import { OutboxRow, WebhookOutbox } from './webhook-outbox';
@@ -14,8 +15,8 @@ import {
   WEBHOOK_DELIVERY_ABANDONED,
   WebhookDeliveredData,
   WebhookDeliveryAbandonedData,
-  webhookStreamName,
 } from './webhook-types';
+import { webhookStreamName } from '../../domain/streams/stream-names';
 
 /** Audit events appended per pass of the audit catch-up. */
 const AUDIT_BATCH = 50;
@@ -107,7 +108,7 @@ export class WebhookDispatcher {
       this.auditCompleted();
       this.schedule(now);
     } catch (error) {
-      this.logger.error(`Webhook delivery loop failed; retrying in ${this.options.pollIntervalMs} ms: ${describe(error)}`);
+      this.logger.error(`Webhook delivery loop failed; retrying in ${this.options.pollIntervalMs} ms: ${describeError(error)}`);
       this.schedule(this.clock.now(), true);
     }
   }
@@ -131,7 +132,7 @@ export class WebhookDispatcher {
     const abort = new AbortController();
     const entry: InFlight = { row, abort, done: Promise.resolve() };
     entry.done = this.deliver(row, abort.signal)
-      .catch((error) => this.logger.error(`Webhook ${row.deliveryId} could not be recorded: ${describe(error)}`))
+      .catch((error) => this.logger.error(`Webhook ${row.deliveryId} could not be recorded: ${describeError(error)}`))
       .finally(() => {
         this.inFlight.delete(row.deliveryId);
         this.wake();
@@ -157,7 +158,7 @@ export class WebhookDispatcher {
         this.outbox.release(row.deliveryId, this.owner);
         return;
       }
-      error = describe(failure).slice(0, MAX_ERROR_LENGTH);
+      error = describeError(failure).slice(0, MAX_ERROR_LENGTH);
     }
 
     const now = this.clock.now();
@@ -187,7 +188,7 @@ export class WebhookDispatcher {
       }
       return;
     }
-    const delay = webhookRetryDelayMs(record.attempts, this.options.retryBaseMs, this.options.retryMaxDelayMs, this.options.random());
+    const delay = backoffDelayMs(record.attempts, this.options.retryBaseMs, this.options.retryMaxDelayMs, this.options.random());
     const nextAttemptAt = new Date(now.getTime() + delay);
     if (this.outbox.markRetry(record, nextAttemptAt)) {
       this.logger.warn(
@@ -253,7 +254,7 @@ export class WebhookDispatcher {
       );
       this.outbox.markAudited(row.deliveryId);
     } catch (error) {
-      this.logger.warn(`Audit event for webhook ${row.deliveryId} not stored yet (retried later): ${describe(error)}`);
+      this.logger.warn(`Audit event for webhook ${row.deliveryId} not stored yet (retried later): ${describeError(error)}`);
     }
   }
 }
@@ -268,9 +269,4 @@ export function nameBasedUuid(name: string): string {
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join('; ');
-  return error instanceof Error ? error.message || error.name : String(error);
 }

@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { EventToAppend } from '../../application/ports/event-store.port';
-import { PayoutEvent, payoutStreamName } from '../../domain/payout/payout-events';
+import { PayoutRepository } from '../../application/payouts/payout-repository';
+import { PayoutEvent } from '../../domain/payout/payout-events';
 import { ORDER_ID, ev, history, invoice } from '../../domain/payout/payout.fixtures';
+import { payoutStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
+import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { LogFollower } from '../log-follower/log-follower';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
 
@@ -19,34 +21,43 @@ const envelope = (event: PayoutEvent): EventToAppend => ({
   metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1 },
 });
 
-describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
-  let dir: string;
+describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
+  let fixture: StoreWithReadModel;
   let store: SqliteEventStore;
   let db: Database.Database;
   let outbox: WebhookOutbox;
-  let feeder: WebhookOutboxFeeder | null;
+  let checkpoints: LogCheckpoints;
+  let payouts: PayoutRepository;
+  let feeder: LogFollower | null;
   let enqueued: () => void;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pll-feeder-'));
-    store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), clock, pollIntervalMs: 20 });
-    db = new Database(join(dir, 'events.sqlite'));
+    fixture = openStoreWithReadModel(clock, 'pll-feeder');
+    ({ store, db } = fixture);
     outbox = new WebhookOutbox(db);
+    checkpoints = new LogCheckpoints(db);
+    payouts = new PayoutRepository(store, { next: () => randomUUID() });
     enqueued = () => undefined;
     feeder = null;
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
   afterEach(async () => {
     await feeder?.stop();
-    await store.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture.close();
     jest.restoreAllMocks();
   });
 
   const start = async () => {
-    feeder = new WebhookOutboxFeeder(store, outbox, clock, () => enqueued(), 10);
+    feeder = new LogFollower({
+      name: WEBHOOKS_CHECKPOINT,
+      store,
+      db,
+      checkpoints,
+      handler: new WebhookOutboxFeeder(payouts, outbox, clock, () => enqueued()),
+      clock,
+      random: () => 0,
+      retryBaseMs: 5,
+      firstStart: 'head',
+    });
     await feeder.start();
   };
   const nextEnqueue = () => new Promise<void>((resolve) => (enqueued = resolve));
@@ -70,7 +81,7 @@ describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
   });
 
   it('resumes from its own checkpoint after a failed batch: nothing skipped, nothing twice', async () => {
-    const failOnce = jest.spyOn(outbox, 'enqueue').mockImplementationOnce(() => {
+    const failOnce = jest.spyOn(outbox, 'insert').mockImplementationOnce(() => {
       throw new Error('SQLITE_BUSY: database is locked');
     });
     await start();
@@ -80,13 +91,13 @@ describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
     await done;
     expect(failOnce).toHaveBeenCalledTimes(2);
     expect(outbox.forOrder(ORDER_ID).map((row) => [row.deliveryId, row.type])).toEqual([[events[1].id, 'payout.needs_attention']]);
-    expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('resuming from the stored checkpoint'));
+    expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('(attempt 1); resuming from the stored checkpoint'));
   });
 
   it('starts at the head of the log the first time, then from its checkpoint', async () => {
     await store.append(payoutStreamName('old'), [ev.pixConfirmed({ orderId: 'old' }), ev.cancelled()].map(envelope), 'no_stream');
     await start();
-    expect(outbox.readCheckpoint()).toEqual({ exists: true, position: '2' });
+    expect(checkpoints.read(WEBHOOKS_CHECKPOINT)).toEqual({ exists: true, position: '2' });
     await feeder!.stop();
 
     await store.append(payoutStreamName('new'), [ev.pixConfirmed({ orderId: 'new' }), ev.cancelled()].map(envelope), 'no_stream');
@@ -95,6 +106,24 @@ describe('WebhookOutboxFeeder (real SqliteEventStore)', () => {
     await done;
     expect(outbox.forOrder('old')).toEqual([]);
     expect(outbox.forOrder('new').map((row) => row.type)).toEqual(['payout.cancelled']);
-    expect(outbox.readCheckpoint().position).toBe('4');
+    expect(checkpoints.read(WEBHOOKS_CHECKPOINT).position).toBe('4');
+  });
+
+  it('reads each order of a batch once, up to just before its first event there, and not at all from revision 0', async () => {
+    const a = invoice('a');
+    const events = [...history.addressClaimed(a), ev.failed(a, true), ev.retryQueued(), ev.cancelled()].map(envelope);
+    await store.append(payoutStreamName(ORDER_ID), events.slice(0, 5), 'no_stream');
+    await start();
+    const reads = jest.spyOn(payouts, 'stateBefore');
+    const done = nextEnqueue();
+    await store.append(payoutStreamName(ORDER_ID), events.slice(5), 4);
+    await store.append(payoutStreamName('fresh'), [ev.pixConfirmed({ orderId: 'fresh' }), ev.cancelled()].map(envelope), 'no_stream');
+    await done;
+    while (outbox.forOrder('fresh').length < 1) await nextEnqueue();
+    expect(outbox.forOrder(ORDER_ID).map((row) => row.type)).toEqual(['payout.retry_queued', 'payout.cancelled']);
+    expect(JSON.parse(outbox.forOrder(ORDER_ID)[0].body).payout.status).toBe('RETRY_QUEUED');
+    const readsOf = (orderId: string) => reads.mock.calls.filter(([id]) => id === orderId).map(([, revision]) => revision);
+    expect(readsOf(ORDER_ID)).toEqual([5]);
+    expect(readsOf('fresh')).toEqual([0]);
   });
 });

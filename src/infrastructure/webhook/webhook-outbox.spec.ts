@@ -39,53 +39,26 @@ describe('WebhookOutbox (SQLite, two connections on one file)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('checkpoint and enqueue', () => {
-    it('has no checkpoint before the first start; the first initialiser wins', () => {
-      expect(a.readCheckpoint()).toEqual({ exists: false, position: null });
-      expect(a.initCheckpoint('7')).toBe('7');
-      expect(b.initCheckpoint('9')).toBe('7');
-      expect(b.readCheckpoint()).toEqual({ exists: true, position: '7' });
-    });
-
-    it('moves the checkpoint with the rows of the batch', () => {
-      a.initCheckpoint(null);
-      expect(a.enqueue([delivery('e1', 'o1', '3')], '5', T0)).toBe(1);
-      expect(b.readCheckpoint().position).toBe('5');
+  describe('insert', () => {
+    it('adds pending rows, due at once', () => {
+      expect(a.insert([delivery('e1', 'o1', '3')], T0)).toBe(1);
       expect(b.get('e1')).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: T0.toISOString(), enqueuedAt: T0.toISOString() });
     });
 
-    it('rolls back both when the batch fails half-way', () => {
-      a.initCheckpoint('2');
-      dbA.exec(`CREATE TRIGGER fail_second BEFORE INSERT ON webhook_outbox WHEN NEW.delivery_id = 'boom' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
-      expect(() => a.enqueue([delivery('e1', 'o1', '3'), delivery('boom', 'o2', '4')], '4', T0)).toThrow('disk on fire');
-      expect(a.readCheckpoint().position).toBe('2');
-      expect(a.get('e1')).toBeNull();
-    });
-
     it('never enqueues one event twice: a replayed batch or a second process feeding the same log is a no-op', () => {
-      a.initCheckpoint(null);
       const batch = [delivery('e1', 'o1', '3'), delivery('e2', 'o2', '4')];
-      expect(a.enqueue(batch, '4', T0)).toBe(2);
+      expect(a.insert(batch, T0)).toBe(2);
       // The other process followed the log more slowly and sees the same events.
-      expect(b.enqueue(batch, '4', at(1000))).toBe(0);
+      expect(b.insert(batch, at(1000))).toBe(0);
       // A process that read part of it again after a failure.
-      expect(a.enqueue([delivery('e2', 'o2', '4'), delivery('e3', 'o3', '9')], '9', at(2000))).toBe(1);
-      expect(a.readCheckpoint().position).toBe('9');
+      expect(a.insert([delivery('e2', 'o2', '4'), delivery('e3', 'o3', '9')], at(2000))).toBe(1);
       expect([a.get('e1'), a.get('e2'), a.get('e3')].map((row) => row?.enqueuedAt)).toEqual([T0.toISOString(), T0.toISOString(), at(2000).toISOString()]);
-    });
-
-    it('never moves the checkpoint backwards', () => {
-      a.initCheckpoint('10');
-      expect(a.enqueue([delivery('late', 'o1', '8')], '8', T0)).toBe(0);
-      expect(a.readCheckpoint().position).toBe('10');
-      expect(a.get('late')).toBeNull();
     });
   });
 
   describe('claims and leases', () => {
     beforeEach(() => {
-      a.initCheckpoint(null);
-      a.enqueue([delivery('o1-1', 'o1', '1'), delivery('o1-2', 'o1', '2'), delivery('o2-1', 'o2', '3')], '3', T0);
+      a.insert([delivery('o1-1', 'o1', '1'), delivery('o1-2', 'o1', '2'), delivery('o2-1', 'o2', '3')], T0);
     });
 
     it('claims due rows oldest first, one per order, and leases them', () => {

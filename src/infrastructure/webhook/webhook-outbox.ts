@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
-import { comparePositions } from '../../application/ports/event-store.port';
 import { WebhookType } from './webhook-types';
 
 /**
  * The webhook outbox, in the read-model SQLite database but NOT a projection:
- * it has its own checkpoint, is never reset by a projection rebuild, and is
+ * its feed has its own checkpoint, it is never reset by a projection rebuild, and it is
  * the source of truth for what is still to be sent (so a rebuild can never
  * re-send old webhooks and a restart never forgets a pending one).
  *
@@ -12,10 +11,6 @@ import { WebhookType } from './webhook-types';
  * compare as text).
  */
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS webhook_checkpoint (
-    name     TEXT PRIMARY KEY,
-    position TEXT
-  );
   CREATE TABLE IF NOT EXISTS webhook_outbox (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id      TEXT    NOT NULL UNIQUE,
@@ -42,7 +37,6 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS webhook_outbox_unaudited ON webhook_outbox (audited, state);
 `;
 
-const CHECKPOINT_NAME = 'webhooks';
 /** Due rows looked at per claim; rows of orders already in flight are skipped in JS. */
 const CLAIM_SCAN = 100;
 
@@ -111,9 +105,6 @@ export interface AttemptRecord {
 
 export class WebhookOutbox {
   private readonly statements: {
-    readCheckpoint: Database.Statement<[string], { position: string | null }>;
-    initCheckpoint: Database.Statement<[string, string | null]>;
-    writeCheckpoint: Database.Statement<[string, string | null]>;
     insert: Database.Statement<[string, string, string, string, string, string, string]>;
     due: Database.Statement<{ now: string; limit: number }, RawRow>;
     lease: Database.Statement<{ deliveryId: string; owner: string; until: string }>;
@@ -127,7 +118,6 @@ export class WebhookOutbox {
     get: Database.Statement<[string], RawRow>;
     byOrder: Database.Statement<[string], RawRow>;
   };
-  private readonly enqueueTransaction: Database.Transaction<(deliveries: NewDelivery[], upTo: string, now: string) => number>;
   private readonly claimTransaction: Database.Transaction<
     (now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => OutboxRow[]
   >;
@@ -135,11 +125,6 @@ export class WebhookOutbox {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
     this.statements = {
-      readCheckpoint: db.prepare('SELECT position FROM webhook_checkpoint WHERE name = ?'),
-      initCheckpoint: db.prepare('INSERT OR IGNORE INTO webhook_checkpoint (name, position) VALUES (?, ?)'),
-      writeCheckpoint: db.prepare(
-        'INSERT INTO webhook_checkpoint (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
-      ),
       insert: db.prepare(`INSERT OR IGNORE INTO webhook_outbox (delivery_id, order_id, type, event_position, body, enqueued_at, next_attempt_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       // An order with a row leased by anyone waits: deliveries of one order go
@@ -179,17 +164,6 @@ export class WebhookOutbox {
       get: db.prepare('SELECT * FROM webhook_outbox WHERE delivery_id = ?'),
       byOrder: db.prepare('SELECT * FROM webhook_outbox WHERE order_id = ? ORDER BY seq'),
     };
-    this.enqueueTransaction = db.transaction((deliveries: NewDelivery[], upTo: string, now: string) => {
-      const checkpoint = this.checkpoint();
-      let inserted = 0;
-      for (const delivery of deliveries) {
-        // Another process sharing the file may have enqueued (and even delivered) these already.
-        if (checkpoint !== null && comparePositions(delivery.eventPosition, checkpoint) <= 0) continue;
-        inserted += this.statements.insert.run(delivery.deliveryId, delivery.orderId, delivery.type, delivery.eventPosition, delivery.body, now, now).changes;
-      }
-      if (checkpoint === null || comparePositions(upTo, checkpoint) > 0) this.statements.writeCheckpoint.run(CHECKPOINT_NAME, upTo);
-      return inserted;
-    });
     this.claimTransaction = db.transaction((now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => {
       const claimed: OutboxRow[] = [];
       const orders = new Set(busyOrders);
@@ -204,26 +178,18 @@ export class WebhookOutbox {
     });
   }
 
-  /** Whether the feed ever started on this database, and from where it resumes (null position = the start of the log). */
-  readCheckpoint(): { exists: boolean; position: string | null } {
-    const row = this.statements.readCheckpoint.get(CHECKPOINT_NAME);
-    return row === undefined ? { exists: false, position: null } : { exists: true, position: row.position };
-  }
-
-  /** First start: record where the feed begins; a concurrent first start of another process may win. Returns the stored position. */
-  initCheckpoint(position: string | null): string | null {
-    this.statements.initCheckpoint.run(CHECKPOINT_NAME, position);
-    return this.checkpoint();
-  }
-
   /**
-   * Enqueues the deliveries of a batch of events and moves the checkpoint to
-   * `upTo` (the batch's last position) in one transaction: a crash either
-   * keeps both or neither, so nothing is lost and nothing enqueued twice.
-   * Returns how many rows were inserted.
+   * Adds the deliveries of a batch of events; a delivery already stored (by
+   * its event id) is left as it is. Called inside the transaction that moves
+   * the feed's checkpoint. Returns how many rows were inserted.
    */
-  enqueue(deliveries: NewDelivery[], upTo: string, now: Date): number {
-    return this.enqueueTransaction.immediate(deliveries, upTo, now.toISOString());
+  insert(deliveries: readonly NewDelivery[], now: Date): number {
+    const at = now.toISOString();
+    let inserted = 0;
+    for (const { deliveryId, orderId, type, eventPosition, body } of deliveries) {
+      inserted += this.statements.insert.run(deliveryId, orderId, type, eventPosition, body, at, at).changes;
+    }
+    return inserted;
   }
 
   /** Leases up to `limit` due rows of distinct orders (none of `busyOrders`), oldest first. */
@@ -271,10 +237,6 @@ export class WebhookOutbox {
 
   forOrder(orderId: string): OutboxRow[] {
     return this.statements.byOrder.all(orderId).map(toRow);
-  }
-
-  private checkpoint(): string | null {
-    return this.statements.readCheckpoint.get(CHECKPOINT_NAME)?.position ?? null;
   }
 }
 

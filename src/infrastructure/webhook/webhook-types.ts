@@ -34,5 +34,3 @@ export interface WebhookDeliveryAbandonedData {
   lastError: string;
   abandonedAt: string;
 }
-
-export const webhookStreamName = (orderId: string): string => `webhook-${orderId}`;

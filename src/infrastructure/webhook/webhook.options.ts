@@ -21,8 +21,6 @@ export interface WebhookOptions {
   pollIntervalMs: number;
   /** How long shutdown waits for in-flight deliveries before aborting them. */
   shutdownGraceMs: number;
-  /** How long the outbox feeder waits before resuming after a failed batch. */
-  feedRetryMs: number;
   /** Uniform in [0, 1): backoff jitter. */
   random: () => number;
 }
@@ -37,7 +35,6 @@ export const WEBHOOK_DEFAULTS = {
   concurrency: 16,
   pollIntervalMs: 5_000,
   shutdownGraceMs: 5_000,
-  feedRetryMs: 1_000,
 } as const;
 
 /** A lease outlives one attempt (its timeout) by this margin: time to record the outcome. */

@@ -2,6 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import Database from 'better-sqlite3';
 import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
+import { PayoutRepository } from '../../application/payouts/payout-repository';
+import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { LogFollower } from '../log-follower/log-follower';
+import { LogFollowers } from '../log-follower/log-followers';
 import { READ_MODEL_DB } from '../projections/read-model-database';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { OutboxRow, WebhookOutbox } from './webhook-outbox';
@@ -17,7 +21,7 @@ import { WEBHOOK_OPTIONS, WebhookOptions, describeWebhookTarget } from './webhoo
 export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookService.name);
   private outbox: WebhookOutbox | null = null;
-  private feeder: WebhookOutboxFeeder | null = null;
+  private feed: LogFollower | null = null;
   private dispatcher: WebhookDispatcher | null = null;
 
   constructor(
@@ -25,6 +29,9 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly payouts: PayoutRepository,
+    private readonly checkpoints: LogCheckpoints,
+    private readonly followers: LogFollowers,
   ) {}
 
   /** False when notifications are off. */
@@ -40,21 +47,34 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     if (this.dispatcher) return;
     const outbox = new WebhookOutbox(this.db);
     const dispatcher = new WebhookDispatcher(this.options, outbox, this.store, this.clock);
-    const feeder = new WebhookOutboxFeeder(this.store, outbox, this.clock, () => dispatcher.wake(), this.options.feedRetryMs);
+    const feed = new LogFollower({
+      name: WEBHOOKS_CHECKPOINT,
+      store: this.store,
+      db: this.db,
+      checkpoints: this.checkpoints,
+      handler: new WebhookOutboxFeeder(this.payouts, outbox, this.clock, () => dispatcher.wake()),
+      clock: this.clock,
+      random: this.options.random,
+      // Only what happens from the first start on is announced: the customers
+      // of older payouts heard about them already (or notifications were off
+      // then), and a late burst would confuse them.
+      firstStart: 'head',
+    });
     this.outbox = outbox;
     this.dispatcher = dispatcher;
-    this.feeder = feeder;
+    this.feed = feed;
+    this.followers.add(feed);
     dispatcher.start();
-    await feeder.start();
+    await feed.start();
     this.logger.log(`Bot webhook notifications on: POST to ${describeWebhookTarget(this.options.url)}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
     // Feed first (it may still enqueue), then deliveries; the database and the
     // store are closed after this by their own (global) modules.
-    await this.feeder?.stop();
+    await this.feed?.stop();
     await this.dispatcher?.stop();
-    this.feeder = null;
+    this.feed = null;
     this.dispatcher = null;
   }
 

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { payoutStreamName } from '../../../domain/payout/payout-events';
+import { payoutStreamName } from '../../../domain/streams/stream-names';
 import { ApplicationError } from '../../application-error';
 import { EVENT_STORE, EventStore } from '../../ports/event-store.port';
 import { AuditEvent, toAuditEvent } from '../audit-event';

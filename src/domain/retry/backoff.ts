@@ -1,10 +1,10 @@
 /**
  * Delay before the next attempt after `failedAttempts` failures (1 = the first
  * attempt failed): base * 2^(n-1), capped, then jittered into [50%, 100%] of
- * that ceiling so many deliveries failing together do not retry in waves.
- * With the defaults: ~1 s, 2 s, 4 s ... up to 15 min.
+ * that ceiling so many callers failing together do not retry in waves.
+ * `random` is uniform in [0, 1], injected so a test can pin the jitter.
  */
-export function webhookRetryDelayMs(failedAttempts: number, baseMs: number, maxDelayMs: number, random: number): number {
+export function backoffDelayMs(failedAttempts: number, baseMs: number, maxDelayMs: number, random: number): number {
   if (!Number.isSafeInteger(failedAttempts) || failedAttempts < 1) {
     throw new RangeError(`failedAttempts must be a positive integer, got ${failedAttempts}`);
   }

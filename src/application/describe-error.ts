@@ -1,0 +1,9 @@
+/**
+ * A thrown value as one line for a log or a stored error: its message (else
+ * its name), never its stack. An AggregateError (a connection tried on
+ * several addresses) names every cause: its own message is often empty.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describeError).join('; ');
+  return error instanceof Error ? error.message || error.name : String(error);
+}
