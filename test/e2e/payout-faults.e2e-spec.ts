@@ -47,7 +47,7 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       h = await startPayoutHarness({
         VOLTZ_TIMEOUT_MS: String(TIMEOUT_MS),
         PAYMENT_RETRY_BASE_MS: '20',
-        PAYMENT_RETRY_ATTEMPTS: '6',
+        PAYMENT_RETRY_ATTEMPTS: '8',
         PAYMENT_NOT_FOUND_GRACE_MS: String(GRACE_MS),
       });
     });
