@@ -128,6 +128,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(API_KEY_LIST, { message: 'AUDITOR_API_KEYS must be a comma-separated list of keys without spaces' })
   AUDITOR_API_KEYS?: string;
+
+  @IsInt() @Min(100) @Max(3_600_000)
+  VOLTZ_PROBE_INTERVAL_MS = 30000;
+
+  @IsInt() @Min(1) @Max(1000)
+  VOLTZ_BREAKER_THRESHOLD = 5;
 }
 
 export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -139,6 +145,8 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'PAYMENT_NOT_FOUND_GRACE_MS',
   'ESCALATE_AFTER_ATTEMPTS',
   'LNURL_TIMEOUT_MS',
+  'VOLTZ_PROBE_INTERVAL_MS',
+  'VOLTZ_BREAKER_THRESHOLD',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

@@ -3,16 +3,17 @@ import { CancelPayoutHandler } from '../../application/admin/commands/cancel-pay
 import { RetryPayoutHandler } from '../../application/admin/commands/retry-payout.handler';
 import { RunSweepHandler } from '../../application/admin/commands/run-sweep.handler';
 import { GetFallbackQueueHandler } from '../../application/admin/queries/get-fallback-queue.handler';
+import { GetVoltzStatusHandler } from '../../application/admin/queries/get-voltz-status.handler';
 import { ListPayoutsHandler } from '../../application/admin/queries/list-payouts.handler';
 import { AdminController } from '../http/admin.controller';
 import { LightningModule } from '../lightning/lightning.module';
 import { PayoutProcessModule } from './payout-process.module';
 import { PayoutsModule } from './payouts.module';
 
-/** What admins see and do: the fallback view, the payouts list, retry, cancel, sweep now. */
+/** What admins see and do: the fallback view, the payouts list, the Voltz monitor, retry, cancel, sweep now. */
 @Module({
   imports: [PayoutsModule, PayoutProcessModule, LightningModule],
   controllers: [AdminController],
-  providers: [CancelPayoutHandler, RetryPayoutHandler, RunSweepHandler, GetFallbackQueueHandler, ListPayoutsHandler],
+  providers: [CancelPayoutHandler, RetryPayoutHandler, RunSweepHandler, GetFallbackQueueHandler, GetVoltzStatusHandler, ListPayoutsHandler],
 })
 export class AdminModule {}
