@@ -1,8 +1,8 @@
 /**
  * Faults the sandbox LNbits can inject, programmatically or over HTTP
  * (POST /sandbox/faults with a FaultRule as JSON). A rule applies to the
- * next matching request (any payment, or only `paymentHash`) and is used up
- * after `times` matches (default 1).
+ * next matching request (any payment, or only `paymentHash`; a wallet rule to
+ * the next GET /api/v1/wallet) and is used up after `times` matches (default 1).
  *
  * Whether money moves is part of each fault, so tests can tell "the answer
  * was lost" from "nothing happened"; money only ever moves through the
