@@ -39,7 +39,11 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
   beforeAll(async () => {
     // The ALERT line is expected here; keep the test output readable.
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    h = await startPayoutHarness({ VOLTZ_PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS), PAYMENT_NOT_FOUND_GRACE_MS: String(NOT_FOUND_GRACE_MS) });
+    h = await startPayoutHarness({
+      VOLTZ_PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS),
+      VOLTZ_BREAKER_THRESHOLD: '5',
+      PAYMENT_NOT_FOUND_GRACE_MS: String(NOT_FOUND_GRACE_MS),
+    });
   });
   afterAll(async () => {
     expect(await h.invariantViolations()).toEqual([]);
