@@ -226,6 +226,8 @@ const ENV = {
   PAYMENT_RETRY_BASE_MS: '25',
   PAYMENT_NOT_FOUND_GRACE_MS: '1500',
   FALLBACK_CRON: '* * * * * *',
+  // The breaker stays on at its default threshold; its probe is compressed like the cron (30 s -> 1 s).
+  VOLTZ_PROBE_INTERVAL_MS: '1000',
 };
 
 /** The Voltz circuit breaker's transitions (every instance, every restart) from the global log, timed from `start`: did it make orders wait? */
