@@ -18,6 +18,7 @@ export class FallbackSweepScheduler implements OnApplicationBootstrap, BeforeApp
   private readonly logger = new Logger(FallbackSweepScheduler.name);
   private recoverySweep: Promise<void> | null = null;
   private sweepAgain = false;
+  private stopping = false;
 
   constructor(
     private readonly sweeper: FallbackSweeper,
@@ -42,12 +43,13 @@ export class FallbackSweepScheduler implements OnApplicationBootstrap, BeforeApp
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.sweepAgain = false;
+    this.stopping = true;
     await this.recoverySweep;
   }
 
   /** Recoveries that arrive during a recovery sweep (the trial closing the breaker) get one more sweep right after it. */
   private sweepAfterRecovery(): void {
+    if (this.stopping) return;
     if (this.recoverySweep) {
       this.sweepAgain = true;
       return;
@@ -56,7 +58,7 @@ export class FallbackSweepScheduler implements OnApplicationBootstrap, BeforeApp
       do {
         this.sweepAgain = false;
         await this.sweeper.sweep();
-      } while (this.sweepAgain);
+      } while (this.sweepAgain && !this.stopping);
     };
     this.recoverySweep = run()
       .catch((error) => this.logger.error(`Recovery sweep failed: ${(error as Error).message}`))
