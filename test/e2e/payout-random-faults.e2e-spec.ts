@@ -3,7 +3,7 @@ import { FaultRule, PayFault, StatusFault } from '../../src/infrastructure/sandb
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { makeTempDir } from '../support/temp-dir';
-import { ServiceProcess, ServiceUnreachableError, sleep, stopAllServiceProcesses } from '../support/service-process';
+import { SERVICE_KEYS, ServiceProcess, ServiceUnreachableError, sleep, stopAllServiceProcesses } from '../support/service-process';
 import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/service-process-fixtures';
 
 /**
@@ -242,9 +242,26 @@ const ENV = {
   PAYMENT_NOT_FOUND_GRACE_MS: '1500',
   SENT_INVOICE_EXPIRY_SLACK_MS: '1000',
   FALLBACK_CRON: '* * * * * *',
+  // The breaker stays on at its default threshold; its probe is compressed like the cron (30 s -> 1 s).
+  VOLTZ_PROBE_INTERVAL_MS: '1000',
 };
 /** The `shortlived` address user's invoices: they expire while a lying wallet still answers 404. */
 const SHORTLIVED_SECONDS = 3;
+
+/** The Voltz circuit breaker's transitions (every instance, every restart) from the global log, timed from `start`: did it make orders wait? */
+async function breakerTransitions(service: ServiceProcess, start: number): Promise<string[]> {
+  const transitions: string[] = [];
+  let after: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: '1000', ...(after ? { after } : {}) });
+    const res: { body: { events: { stream: string; type: string; data: { at: string } }[]; next: string | null } } = await service.request('GET', `/v1/audit/events?${query}`, {
+      key: SERVICE_KEYS.auditor,
+    });
+    for (const event of res.body.events) if (event.stream === 'voltz-monitor') transitions.push(`+${Date.parse(event.data.at) - start}ms ${event.type}`);
+    after = res.body.next;
+  } while (after);
+  return transitions;
+}
 
 function makePlan(seed: number, addressDomain: string): { orders: OrderPlan[]; kills: KillPoint[]; windows: BalanceWindow[] } {
   const orders: OrderPlan[] = [];
@@ -636,6 +653,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
         reusedInvoices: shared.reuseOrders,
         walletPayments: { success: ledger.filter((p) => p.status === 'success').length, failed: ledger.filter((p) => p.status === 'failed').length, pending: ledger.filter((p) => p.status === 'pending').length },
         restarts: supervisor.restarts,
+        voltzBreaker: await breakerTransitions(service, testStart),
         botRetries,
         timingsMs: { allSubmitted: submittedAfterMs, settledOrGaveUp: settledAfterMs, total: Date.now() - testStart },
       };

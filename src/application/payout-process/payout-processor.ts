@@ -2,11 +2,13 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { DestinationRejected } from '../../domain/payout/payout-events';
 import { NextStep, nextStep } from '../../domain/payout/payout-next-step';
 import { PayoutStatus } from '../../domain/payout/payout-status';
+import { WALLET_UNAVAILABLE } from '../../domain/wallet/circuit-breaker';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
 import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../ports/clock.port';
 import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
+import { PAYMENT_GATE, PaymentGate } from '../ports/payment-gate.port';
 import { WALLET, WalletPort } from '../ports/wallet.port';
 import { ExecutedCommand, PayoutCommandExecutor } from '../payouts/payout-command-executor';
 import { LoadedPayout, PayoutRepository } from '../payouts/payout-repository';
@@ -58,6 +60,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: RandomSource,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    @Inject(PAYMENT_GATE) private readonly gate: PaymentGate,
   ) {}
 
   /**
@@ -165,6 +168,12 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       const { loaded } = await this.escalate(orderId, `${attempts} payment attempts without settlement`, context, current);
       return { kind: 'stop', reason: 'escalated', loaded };
     }
+    const permit = this.gate.permit();
+    if (!permit.allowed) {
+      // Due at once (the breaker, not the clock, decides); one event per incident, not one per sweep.
+      if (!state.retryQueuedUntil || !state.lastError?.startsWith(WALLET_UNAVAILABLE)) await this.queueRetry(orderId, permit.reason, context, 0);
+      return { kind: 'stop', reason: permit.reason };
+    }
     // The claim is durable before any money can move; a concurrent claimer makes this throw.
     const claimed = await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context, { from: current });
     const outcome = await this.wallet.pay(invoice);
@@ -209,7 +218,8 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     return { kind: 'continue', loaded };
   }
 
-  private async queueRetry(orderId: string, reason: string, context: CommandContext): Promise<void> {
+  // The backoff series goes on where the in-process tries stopped; the sweep picks the order up once due.
+  private async queueRetry(orderId: string, reason: string, context: CommandContext, delayMs = this.settings.paymentRetryBaseMs * 2 ** this.settings.paymentRetryAttempts): Promise<void> {
     const { state } = await this.repository.load(orderId);
     if (!state || state.settlement || state.cancelled || state.escalated) return;
     const rounds = state.retriesQueued - state.escalationBaseline.retriesQueued;
@@ -217,8 +227,6 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       await this.escalate(orderId, `still unresolved after ${rounds} retry rounds: ${reason}`, context);
       return;
     }
-    // The backoff series goes on where the in-process tries stopped; the sweep picks the order up once due.
-    const delayMs = this.settings.paymentRetryBaseMs * 2 ** this.settings.paymentRetryAttempts;
     const nextAttemptAt = new Date(this.clock.now().getTime() + delayMs).toISOString();
     await this.executor.execute(orderId, { type: 'QueueRetry', data: { reason, nextAttemptAt } }, context).catch((error) => {
       if (!(error instanceof ApplicationError)) throw error;

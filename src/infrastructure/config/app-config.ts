@@ -30,6 +30,10 @@ export interface AppConfig {
   apiKeys: Record<Role, string[]>;
   /** True when sandbox mode runs with the well-known sandbox keys (no *_API_KEYS given). */
   sandboxApiKeys: boolean;
+  /** Period of the Voltz monitor's wallet probe. */
+  voltzProbeIntervalMs: number;
+  /** Consecutive unknown payment answers that open the circuit breaker. */
+  voltzBreakerThreshold: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -157,6 +157,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(API_KEY_LIST, { message: 'AUDITOR_API_KEYS must be a comma-separated list of keys without spaces' })
   AUDITOR_API_KEYS?: string;
+
+  @IsInt() @Min(100) @Max(3_600_000)
+  VOLTZ_PROBE_INTERVAL_MS = 30000;
+
+  @IsInt() @Min(1) @Max(1000)
+  VOLTZ_BREAKER_THRESHOLD = 5;
 }
 
 export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -170,6 +176,8 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'LNURL_TIMEOUT_MS',
   'SENT_INVOICE_EXPIRY_SLACK_MS',
   'MIN_INVOICE_VALIDITY_S',
+  'VOLTZ_PROBE_INTERVAL_MS',
+  'VOLTZ_BREAKER_THRESHOLD',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

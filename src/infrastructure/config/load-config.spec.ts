@@ -34,6 +34,13 @@ describe('loadConfig', () => {
     expect(config.lnurlHostOverrides.size).toBe(0);
   });
 
+  it('reads the Voltz monitor settings: probe every 30 s, breaker after 5 unknown POSTs by default, bounded', () => {
+    expect(loadConfig({})).toMatchObject({ voltzProbeIntervalMs: 30000, voltzBreakerThreshold: 5 });
+    expect(loadConfig({ VOLTZ_PROBE_INTERVAL_MS: '100', VOLTZ_BREAKER_THRESHOLD: '1' })).toMatchObject({ voltzProbeIntervalMs: 100, voltzBreakerThreshold: 1 });
+    const problems = problemsOf({ VOLTZ_PROBE_INTERVAL_MS: '99', VOLTZ_BREAKER_THRESHOLD: '0' });
+    expect(problems).toEqual([expect.stringMatching(/^VOLTZ_PROBE_INTERVAL_MS must not be less than 100/), expect.stringMatching(/^VOLTZ_BREAKER_THRESHOLD must not be less than 1/)]);
+  });
+
   it('gives sandbox mode well-known keys only when no key list is set', () => {
     expect(loadConfig({}).apiKeys).toEqual({ bot: [SANDBOX_API_KEYS.bot], admin: [SANDBOX_API_KEYS.admin], auditor: [SANDBOX_API_KEYS.auditor] });
     expect(loadConfig({ BOT_API_KEYS: 'a,b' }).apiKeys).toEqual({ bot: ['a', 'b'], admin: [], auditor: [] });

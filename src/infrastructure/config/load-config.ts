@@ -85,5 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       auditor: list(vars.AUDITOR_API_KEYS, SANDBOX_API_KEYS.auditor),
     },
     sandboxApiKeys: sandboxKeys,
+    voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
+    voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
   };
 }

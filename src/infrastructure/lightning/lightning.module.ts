@@ -1,25 +1,48 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settings';
-import { CLOCK, Clock } from '../../application/ports/clock.port';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { LIGHTNING_ADDRESS_RESOLVER } from '../../application/ports/lightning-address-resolver.port';
-import { WALLET } from '../../application/ports/wallet.port';
+import { PAYMENT_GATE } from '../../application/ports/payment-gate.port';
+import { WALLET, WalletPort } from '../../application/ports/wallet.port';
+import { MonitoredWallet } from '../../application/wallet-monitor/monitored-wallet';
+import { PROBED_WALLET, VOLTZ_MONITOR_OPTIONS, VoltzMonitor, VoltzMonitorOptions } from '../../application/wallet-monitor/voltz-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LnurlResolver } from '../lnurl/lnurl-resolver';
+import { VoltzProbeScheduler } from '../scheduling/voltz-probe.scheduler';
 import { VoltzClient } from '../voltz/voltz-client';
 import { LIGHTNING_TARGET, LightningTarget, resolveLightningTarget } from './lightning-target';
 
 /** LNURL answers are small JSON; anything bigger is refused rather than buffered. */
 const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
+/** A half-open trial permit whose POST never answered is handed out again after the Voltz timeout plus this. */
+const TRIAL_SLACK_MS = 5_000;
 
 @Module({
   providers: [
     { provide: LIGHTNING_TARGET, useFactory: resolveLightningTarget, inject: [APP_CONFIG, CLOCK] },
     {
-      provide: WALLET,
+      provide: PROBED_WALLET,
       useFactory: (target: LightningTarget, config: AppConfig) =>
         new VoltzClient({ baseUrl: target.walletUrl, adminKey: target.adminKey, timeoutMs: config.voltzTimeoutMs }),
       inject: [LIGHTNING_TARGET, APP_CONFIG],
     },
+    {
+      provide: VOLTZ_MONITOR_OPTIONS,
+      useFactory: (config: AppConfig, ids: IdGenerator): VoltzMonitorOptions => ({
+        threshold: config.voltzBreakerThreshold,
+        trialTimeoutMs: config.voltzTimeoutMs + TRIAL_SLACK_MS,
+        instanceId: ids.next(),
+      }),
+      inject: [APP_CONFIG, ID_GENERATOR],
+    },
+    VoltzMonitor,
+    VoltzProbeScheduler,
+    {
+      provide: WALLET,
+      useFactory: (wallet: WalletPort, monitor: VoltzMonitor, clock: Clock) => new MonitoredWallet(wallet, monitor, clock),
+      inject: [PROBED_WALLET, VoltzMonitor, CLOCK],
+    },
+    { provide: PAYMENT_GATE, useExisting: VoltzMonitor },
     {
       provide: LIGHTNING_ADDRESS_RESOLVER,
       useFactory: (target: LightningTarget, config: AppConfig, settings: PayoutSettings, clock: Clock) =>
@@ -34,7 +57,7 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
       inject: [LIGHTNING_TARGET, APP_CONFIG, PAYOUT_SETTINGS, CLOCK],
     },
   ],
-  exports: [WALLET, LIGHTNING_ADDRESS_RESOLVER, LIGHTNING_TARGET],
+  exports: [WALLET, PAYMENT_GATE, VoltzMonitor, LIGHTNING_ADDRESS_RESOLVER, LIGHTNING_TARGET],
 })
 export class LightningModule implements OnApplicationShutdown {
   constructor(@Inject(LIGHTNING_TARGET) private readonly target: LightningTarget) {}

@@ -4,7 +4,7 @@ import { decode } from 'bolt11';
 import { Clock } from '../../application/ports/clock.port';
 import { BOLT11_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
 import { preimageOfMinted } from './invoice-minter';
-import { FaultRule, PayFault, QueuedFault, StatusFault } from './sandbox-lnbits-faults';
+import { FaultRule, PayFault, QueuedFault, StatusFault, WalletFault } from './sandbox-lnbits-faults';
 import { handleSandboxControl } from './sandbox-lnbits-control';
 import { readBody, sendCloudflarePage, sendJson, sendRaw, SandboxHttpServer } from './sandbox-http-server';
 import { PaymentAttempt, SandboxPayment, SandboxPaymentStatus, SandboxWalletLedger } from './sandbox-wallet-ledger';
@@ -186,6 +186,8 @@ export class SandboxLnbitsServer {
     if (key === 'missing') return sendJson(res, 401, { detail: 'Missing API key.' });
     if (key === 'unknown') return sendJson(res, 404, { detail: 'Wallet not found.' });
     if (req.method === 'GET' && path === '/api/v1/wallet') {
+      const fault = this.takeFault('wallet', null) as WalletFault | null;
+      if (fault) return answerReadFault(req, res, fault);
       return sendJson(res, 200, { id: 'sandbox-wallet', name: this.options.walletName ?? 'Sandbox wallet', balance: this.ledger.balanceMsat });
     }
     if (req.method === 'POST' && path === '/api/v1/payments') {
@@ -310,20 +312,8 @@ export class SandboxLnbitsServer {
 
   private status(req: IncomingMessage, res: ServerResponse, paymentHash: string): void {
     const fault = this.takeFault('status', paymentHash) as StatusFault | null;
-    if (fault) {
-      switch (fault.kind) {
-        case 'not_found':
-          return sendJson(res, 404, { detail: 'Payment does not exist.' });
-        case 'cloudflare':
-          return sendCloudflarePage(res, fault.httpStatus ?? 520);
-        case 'hang':
-          return;
-        case 'reset':
-          return void req.socket.destroy();
-        case 'http':
-          return sendRaw(res, fault.httpStatus, fault.body, fault.headers);
-      }
-    }
+    if (fault?.kind === 'not_found') return sendJson(res, 404, { detail: 'Payment does not exist.' });
+    if (fault) return answerReadFault(req, res, fault);
     this.ledger.noteStatusCheck(paymentHash);
     const payment = this.ledger.get(paymentHash);
     // 0.12 deleted failed payments, so their hash reads as unknown.
@@ -377,12 +367,26 @@ export class SandboxLnbitsServer {
   }
 
   /** The first queued rule for this endpoint and hash (a null hash only matches rules without one), used up after `times`. */
-  private takeFault(endpoint: FaultRule['endpoint'], paymentHash: string | null): PayFault | StatusFault | null {
-    const index = this.faults.findIndex((f) => f.rule.endpoint === endpoint && (f.rule.paymentHash === undefined || f.rule.paymentHash === paymentHash));
+  private takeFault(endpoint: FaultRule['endpoint'], paymentHash: string | null): PayFault | StatusFault | WalletFault | null {
+    const index = this.faults.findIndex((f) => f.rule.endpoint === endpoint && ('paymentHash' in f.rule ? f.rule.paymentHash === undefined || f.rule.paymentHash === paymentHash : true));
     if (index < 0) return null;
     const queued = this.faults[index];
     queued.remaining -= 1;
     if (queued.remaining <= 0) this.faults.splice(index, 1);
     return queued.rule.fault;
+  }
+}
+
+/** A read (status check, wallet) answered by a fault: a Cloudflare page, silence, a reset or any raw answer. */
+function answerReadFault(req: IncomingMessage, res: ServerResponse, fault: WalletFault): void {
+  switch (fault.kind) {
+    case 'cloudflare':
+      return sendCloudflarePage(res, fault.httpStatus ?? 520);
+    case 'hang':
+      return;
+    case 'reset':
+      return void req.socket.destroy();
+    case 'http':
+      return sendRaw(res, fault.httpStatus, fault.body, fault.headers);
   }
 }

@@ -77,6 +77,20 @@ describe('startSandbox', () => {
     sandbox.lnbits.setBalance(100_000_000_000);
   });
 
+  it('fails the wallet probe (GET /api/v1/wallet) with a wallet fault, injected over HTTP, until used up or cleared', async () => {
+    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'not_found' } })).status).toBe(400);
+    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'reset' }, paymentHash: 'a'.repeat(64) })).status).toBe(400);
+    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'cloudflare' }, times: 2 })).status).toBe(201);
+    const probe = () => http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`, { headers: { 'X-Api-Key': sandbox.adminKey } });
+    expect((await probe()).status).toBe(520);
+    await expect(client.getWallet()).rejects.toThrow();
+    expect((await probe()).status).toBe(200);
+    sandbox.lnbits.injectFault({ endpoint: 'wallet', fault: { kind: 'http', httpStatus: 503, body: 'down' }, times: 100 });
+    expect((await probe()).status).toBe(503);
+    sandbox.lnbits.clearFaults();
+    expect((await client.getWallet()).balanceMsat).toBe(sandbox.lnbits.balanceMsat);
+  });
+
   it('needs the key on the LNbits API but not on the sandbox controls', async () => {
     expect((await http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`)).status).toBe(401);
     expect((await http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`, { headers: { 'X-Api-Key': 'nope' } })).data).toEqual({ detail: 'Wallet not found.' });

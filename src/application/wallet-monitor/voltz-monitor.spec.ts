@@ -1,0 +1,188 @@
+import { Logger } from '@nestjs/common';
+import { StoredEvent } from '../ports/event-store.port';
+import { PayOutcome, PaymentStatus, WalletInfo, WalletPort } from '../ports/wallet.port';
+import { Invoice } from '../../domain/destination/invoice';
+import { WALLET_UNAVAILABLE } from '../../domain/wallet/circuit-breaker';
+import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
+import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
+import { makeTempDir } from '../../../test/support/temp-dir';
+import { TestClock } from '../../../test/support/test-clock';
+import { MonitoredWallet } from './monitored-wallet';
+import { VOLTZ_MONITOR_STREAM, VoltzMonitor } from './voltz-monitor';
+
+const START = new Date('2026-03-01T10:00:00.000Z');
+const INVOICE: Invoice = { bolt11: 'lnbcrt1', paymentHash: 'a'.repeat(64), amountMsat: 1000, expiresAt: '2026-03-01T11:00:00.000Z' };
+const CLOUDFLARE_520: PayOutcome = { kind: 'unknown', reason: 'HTTP 520 Cloudflare page', http520: { source: 'cloudflare', httpStatus: 520, cfRay: null } };
+const SETTLED: PayOutcome = { kind: 'settled', preimage: null, feeMsat: 1000 };
+
+/** A wallet whose answers the test scripts; each call takes `latencyMs` on the test clock. */
+class ScriptedWallet implements WalletPort {
+  payAnswers: PayOutcome[] = [];
+  statusAnswers: PaymentStatus[] = [];
+  walletAnswers: (WalletInfo | Error)[] = [];
+  latencyMs = 0;
+
+  constructor(private readonly clock: TestClock) {}
+
+  async pay(): Promise<PayOutcome> {
+    this.clock.advance(this.latencyMs);
+    return this.payAnswers.shift()!;
+  }
+
+  async checkPayment(): Promise<PaymentStatus> {
+    this.clock.advance(this.latencyMs);
+    return this.statusAnswers.shift()!;
+  }
+
+  async getWallet(): Promise<WalletInfo> {
+    this.clock.advance(this.latencyMs);
+    const answer = this.walletAnswers.shift()!;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  async listPayments(): Promise<never[]> {
+    return [];
+  }
+}
+
+describe('VoltzMonitor (injected clock, real SQLite store)', () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let store: SqliteEventStore;
+  let clock: TestClock;
+  let raw: ScriptedWallet;
+  let monitor: VoltzMonitor;
+  let wallet: MonitoredWallet;
+  let recoveries: number;
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    dir = makeTempDir('pll-monitor');
+    clock = new TestClock(START);
+    store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
+    raw = new ScriptedWallet(clock);
+    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1' }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    wallet = new MonitoredWallet(raw, monitor, clock);
+    recoveries = 0;
+    monitor.onRecovery(() => recoveries++);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await monitor.flush();
+    await store.close();
+    dir.remove();
+  });
+
+  async function monitorEvents(): Promise<StoredEvent[]> {
+    await monitor.flush();
+    const events: StoredEvent[] = [];
+    for await (const event of store.readStream(VOLTZ_MONITOR_STREAM)) events.push(event);
+    return events;
+  }
+
+  it('keeps probes, POSTs and status checks newest first with their latency, result and 520 source', async () => {
+    raw.latencyMs = 120;
+    raw.walletAnswers.push({ name: 'Voltz', balanceMsat: 5_000_000 });
+    await monitor.probe();
+    clock.advance(1_000);
+    raw.latencyMs = 30_000;
+    raw.payAnswers.push(CLOUDFLARE_520);
+    expect(await wallet.pay(INVOICE)).toBe(CLOUDFLARE_520);
+    raw.latencyMs = 40;
+    raw.statusAnswers.push({ kind: 'pending' });
+    await wallet.checkPayment(INVOICE.paymentHash);
+
+    const status = monitor.status();
+    expect(status.recent).toEqual([
+      { at: '2026-03-01T10:00:31.160Z', kind: 'status', ok: true, latencyMs: 40, detail: 'pending' },
+      { at: '2026-03-01T10:00:31.120Z', kind: 'pay', ok: false, latencyMs: 30_000, detail: 'unknown: HTTP 520 Cloudflare page (Cloudflare 520)' },
+      { at: '2026-03-01T10:00:00.120Z', kind: 'probe', ok: true, latencyMs: 120, detail: 'wallet "Voltz" answered' },
+    ]);
+    expect(status).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 1, availabilityLastHour: 2 / 3 });
+    expect(monitor.lastWallet).toEqual({ name: 'Voltz', balanceMsat: 5_000_000, at: '2026-03-01T10:00:00.120Z' });
+  });
+
+  it('availability covers the last hour only, and is 1 before any sample', async () => {
+    expect(monitor.status().availabilityLastHour).toBe(1);
+    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'), new Error('timeout'), { name: 'w', balanceMsat: 1 });
+    await monitor.probe();
+    clock.advance(30 * 60_000);
+    await monitor.probe();
+    expect(monitor.status().availabilityLastHour).toBe(0);
+    clock.advance(20 * 60_000);
+    await monitor.probe();
+    expect(monitor.status().availabilityLastHour).toBeCloseTo(1 / 3);
+    // 61 minutes after the first failure it has left the window; the second failure (31 minutes ago) has not.
+    clock.advance(11 * 60_000);
+    expect(monitor.status().availabilityLastHour).toBe(0.5);
+    clock.advance(60 * 60_000);
+    expect(monitor.status().availabilityLastHour).toBe(1);
+    expect(monitor.status().recent.map((s) => s.ok)).toEqual([true, false, false]);
+  });
+
+  it('a probe still running makes the next one a no-op', async () => {
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    await Promise.all([monitor.probe(), monitor.probe()]);
+    expect(monitor.status().recent).toHaveLength(1);
+  });
+
+  it('opens after the threshold of unknown POSTs, half-opens on a good probe, closes on the trial, each transition recorded', async () => {
+    raw.payAnswers.push(CLOUDFLARE_520, { kind: 'unknown', reason: 'timeout after 30000 ms' });
+    await wallet.pay(INVOICE);
+    expect(monitor.permit()).toEqual({ allowed: true });
+    clock.advance(10);
+    await wallet.pay(INVOICE);
+    const openedAt = clock.now().toISOString();
+    expect(monitor.status()).toMatchObject({ breaker: 'open', since: openedAt, consecutiveUnknownPosts: 2 });
+    expect(monitor.permit()).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
+    // Status checks go on and never move the breaker.
+    raw.statusAnswers.push({ kind: 'not_found' });
+    await wallet.checkPayment(INVOICE.paymentHash);
+    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'));
+    await monitor.probe();
+    expect(monitor.status().breaker).toBe('open');
+    expect(recoveries).toBe(0);
+
+    clock.advance(1_000);
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    await monitor.probe();
+    expect(monitor.status().breaker).toBe('half_open');
+    expect(recoveries).toBe(1);
+    expect(monitor.permit()).toEqual({ allowed: true });
+    expect(monitor.permit().allowed).toBe(false);
+    raw.payAnswers.push(SETTLED);
+    await wallet.pay(INVOICE);
+    expect(monitor.status()).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 0 });
+    expect(recoveries).toBe(2);
+    expect(monitor.permit()).toEqual({ allowed: true });
+
+    const events = await monitorEvents();
+    expect(events.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
+    expect(events[0].data).toEqual({
+      instanceId: 'instance-1',
+      from: 'closed',
+      to: 'open',
+      reason: '2 consecutive payment POSTs ended unknown, the last: unknown: timeout after 30000 ms',
+      consecutiveUnknownPosts: 2,
+      threshold: 2,
+      at: openedAt,
+    });
+    expect(events[2].data).toMatchObject({ from: 'half_open', to: 'closed', reason: 'trial payment answered: settled' });
+    for (const event of events) expect(event.metadata).toMatchObject({ causationId: null, actor: 'system', schemaVersion: 1, correlationId: expect.any(String) });
+  });
+
+  it('an unknown trial answer opens it again, logged as an ALERT', async () => {
+    const alerts = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
+    await wallet.pay(INVOICE);
+    await wallet.pay(INVOICE);
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    await monitor.probe();
+    expect(monitor.permit().allowed).toBe(true);
+    await wallet.pay(INVOICE);
+    expect(monitor.status().breaker).toBe('open');
+    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(2);
+    expect((await monitorEvents()).map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerOpened']);
+  });
+});

@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
+import {
+  BreakerRules,
+  BreakerStep,
+  BreakerTransition,
+  CircuitBreaker,
+  closedBreaker,
+  recordPaymentAnswer,
+  recordProbe,
+  requestPermit,
+} from '../../domain/wallet/circuit-breaker';
+import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
+import { ANY, EVENT_STORE, EventStore } from '../ports/event-store.port';
+import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
+import { WalletInfo, WalletPort } from '../ports/wallet.port';
+import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
+
+export const VOLTZ_MONITOR_STREAM = 'voltz-monitor';
+export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
+/** The samples GET /v1/admin/voltz/status shows. */
+const RECENT_SAMPLES = 50;
+
+export interface VoltzMonitorOptions extends BreakerRules {
+  /** Tells this process's transitions apart in the shared voltz-monitor stream: every instance keeps its own breaker. */
+  instanceId: string;
+}
+
+export const VOLTZ_MONITOR_OPTIONS = Symbol('VOLTZ_MONITOR_OPTIONS');
+/** The wallet as Voltz answers it, undecorated: the probe must not count itself twice. */
+export const PROBED_WALLET = Symbol('PROBED_WALLET');
+
+export interface VoltzStatus {
+  breaker: CircuitBreaker['position'];
+  since: string;
+  consecutiveUnknownPosts: number;
+  availabilityLastHour: number;
+  recent: WalletSample[];
+}
+
+const TRANSITION_EVENT = { open: 'VoltzBreakerOpened', half_open: 'VoltzBreakerHalfOpened', closed: 'VoltzBreakerClosed' } as const;
+
+function describePay(outcome: PayOutcome): string {
+  const http520 = outcome.http520;
+  const source = !http520 ? '' : http520.source === 'cloudflare' ? ` (Cloudflare ${http520.httpStatus})` : ' (LNbits 520)';
+  return `${outcome.kind}${outcome.kind === 'settled' ? '' : `: ${outcome.reason}`}${source}`;
+}
+
+function describeStatus(status: PaymentStatus): string {
+  return status.kind === 'unknown' || status.kind === 'rejected' || status.kind === 'failed' ? `${status.kind}: ${status.reason}` : status.kind;
+}
+
+/**
+ * Watches Voltz: a periodic wallet probe and the outcomes of real payment
+ * POSTs and status checks, kept as a short history, and the circuit breaker
+ * they drive. Transitions are logged and recorded in the voltz-monitor stream
+ * so the audit trail shows why payments paused; recovery asks for a sweep at once.
+ */
+@Injectable()
+export class VoltzMonitor implements PaymentGate {
+  private readonly logger = new Logger(VoltzMonitor.name);
+  private readonly history = new WalletHistory(RECENT_SAMPLES);
+  private readonly recoveryListeners: (() => void)[] = [];
+  private breaker: CircuitBreaker;
+  private probing = false;
+  /** Transition events are appended one after the other, in the order they happened. */
+  private writes: Promise<void> = Promise.resolve();
+  private wallet: (WalletInfo & { at: string }) | null = null;
+
+  constructor(
+    @Inject(VOLTZ_MONITOR_OPTIONS) private readonly options: VoltzMonitorOptions,
+    @Inject(PROBED_WALLET) private readonly probed: WalletPort,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {
+    this.breaker = closedBreaker(clock.now());
+  }
+
+  /** The last successful probe's answer (the balance is in msat). */
+  get lastWallet(): (WalletInfo & { at: string }) | null {
+    return this.wallet;
+  }
+
+  permit(): PaymentPermit {
+    const { breaker, permit } = requestPermit(this.breaker, this.clock.now(), this.options);
+    this.breaker = breaker;
+    return permit;
+  }
+
+  /** Called when the wallet is worth trying again (half-open) and when it has proved itself (closed). */
+  onRecovery(listener: () => void): void {
+    this.recoveryListeners.push(listener);
+  }
+
+  /** GET /api/v1/wallet, never a payment; a probe still running when the next is due makes that one a no-op. */
+  async probe(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    const started = this.clock.now();
+    try {
+      const wallet = await this.probed.getWallet();
+      this.wallet = { ...wallet, at: this.clock.now().toISOString() };
+      this.observe('probe', started, true, `wallet "${wallet.name}" answered`);
+    } catch (error) {
+      this.observe('probe', started, false, (error as Error).message);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  recordPayment(outcome: PayOutcome, started: Date): void {
+    this.observe('pay', started, outcome.kind !== 'unknown', describePay(outcome));
+  }
+
+  recordStatusCheck(status: PaymentStatus, started: Date): void {
+    this.observe('status', started, status.kind !== 'unknown', describeStatus(status));
+  }
+
+  status(): VoltzStatus {
+    return {
+      breaker: this.breaker.position,
+      since: this.breaker.since,
+      consecutiveUnknownPosts: this.breaker.consecutiveUnknownPosts,
+      availabilityLastHour: this.history.availability(this.clock.now()),
+      recent: this.history.recent(),
+    };
+  }
+
+  /** Resolves once every transition so far is in the store. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  private observe(kind: WalletSampleKind, started: Date, ok: boolean, detail: string): void {
+    const now = this.clock.now();
+    this.history.record({ at: now.toISOString(), kind, ok, latencyMs: now.getTime() - started.getTime(), detail });
+    if (kind === 'status') return;
+    const step: BreakerStep = kind === 'probe' ? recordProbe(this.breaker, ok, detail, now) : recordPaymentAnswer(this.breaker, !ok, detail, now, this.options);
+    this.breaker = step.breaker;
+    if (step.transition) this.transitioned(step.transition);
+  }
+
+  private transitioned(transition: BreakerTransition): void {
+    const line = `Voltz circuit breaker ${transition.from} -> ${transition.to}: ${transition.reason}`;
+    if (transition.to === 'open') this.logger.error(`ALERT ${line}; no payment is POSTed until a wallet probe succeeds`);
+    else this.logger.warn(line);
+    const event = {
+      id: this.ids.next(),
+      type: TRANSITION_EVENT[transition.to],
+      data: { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold },
+      metadata: { correlationId: this.ids.next(), causationId: null, actor: 'system' as const, schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION },
+    };
+    this.writes = this.writes
+      .then(() => this.store.append(VOLTZ_MONITOR_STREAM, [event], ANY))
+      .then(
+        () => undefined,
+        // The breaker works without its audit record; losing the record must not stop payments or probes.
+        (error) => this.logger.error(`Could not record ${event.type} in ${VOLTZ_MONITOR_STREAM}: ${(error as Error).message}`),
+      );
+    if (transition.to !== 'open') for (const listener of this.recoveryListeners) listener();
+  }
+}
