@@ -125,7 +125,7 @@ export class SandboxLnbitsServer {
 
   /** Drops every queued rule, or only those naming `paymentHash`. */
   clearFaults(paymentHash?: string): void {
-    const kept = paymentHash === undefined ? [] : this.faults.filter((f) => f.rule.paymentHash !== paymentHash);
+    const kept = paymentHash === undefined ? [] : this.faults.filter((f) => !('paymentHash' in f.rule) || f.rule.paymentHash !== paymentHash);
     this.faults.splice(0, this.faults.length, ...kept);
   }
 
