@@ -1,0 +1,81 @@
+import { ORDER_ID, E2E_ID, NOW, bolt11Destination, cmd, invoice } from '../../domain/payout/payout.fixtures';
+import { endToEndIdStreamName } from '../../domain/streams/stream-names';
+import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
+import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
+import { makeTempDir } from '../../../test/support/temp-dir';
+import { TestClock } from '../../../test/support/test-clock';
+import { CommandContext } from '../command-context';
+import { PayoutCommandExecutor } from './payout-command-executor';
+import { PayoutRepository } from './payout-repository';
+import { Reservations } from './reservations';
+
+/**
+ * Reservations are claims, the order's stream is the truth (domain/reservation):
+ * a reservation whose order does not use the value — a lost race, a crash
+ * before the release — never keeps another order from the value.
+ */
+describe('Reservations (real SqliteEventStore)', () => {
+  const context: CommandContext = { correlationId: 'corr-r', causationId: null, actor: 'bot' };
+  let clock: TestClock;
+  let dir: ReturnType<typeof makeTempDir>;
+  let store: SqliteEventStore;
+  let reservations: Reservations;
+  let executor: PayoutCommandExecutor;
+
+  beforeEach(() => {
+    clock = new TestClock(NOW);
+    dir = makeTempDir('pll-reservations');
+    store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
+    const ids = new TimeOrderedIdGenerator(clock);
+    const repository = new PayoutRepository(store, ids);
+    reservations = new Reservations(store, repository, ids, clock);
+    executor = new PayoutCommandExecutor(repository, reservations, { publish: () => undefined } as never, clock);
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  const e2e = { kind: 'endToEndId' as const, endToEndId: E2E_ID };
+  const streamTypes = async (stream: string) => {
+    const seen: string[] = [];
+    for await (const event of store.readStream(stream)) seen.push(event.type);
+    return seen;
+  };
+
+  it('a value held by an order that uses it -> 409 naming it, nothing written', async () => {
+    await executor.execute(ORDER_ID, cmd.confirmPix(null), context, { reserve: () => [e2e] });
+    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved']);
+  });
+
+  it('a reservation of a request still under way (no order stream yet) holds for ten minutes, then is stale and taken over', async () => {
+    await reservations.reserve('crashed', [e2e], context);
+    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    clock.advance(10 * 60_000);
+    await expect(reservations.reserve('other', [e2e], context)).resolves.toHaveLength(1);
+    expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'EndToEndIdReserved']);
+  });
+
+  it('a reservation whose order exists but uses another value (a lost race whose release was lost) is taken over at once', async () => {
+    await executor.execute(ORDER_ID, cmd.confirmPix(null, { endToEndId: 'E' + 'X'.repeat(31) }), context);
+    await reservations.reserve(ORDER_ID, [e2e], context);
+    await expect(reservations.reserve('genuine', [e2e], context)).resolves.toHaveLength(1);
+  });
+
+  it('release gives back only what the order does not use, and never what someone took over since', async () => {
+    const made = await reservations.reserve('loser', [e2e], context);
+    await reservations.release('loser', made, 'lost the race', context);
+    expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'ReservationReleased']);
+    const taken = await reservations.reserve('winner', [e2e], context);
+    await reservations.release('loser', made, 'a late, stale release', context);
+    expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'ReservationReleased', 'EndToEndIdReserved']);
+    expect(taken).toHaveLength(1);
+  });
+
+  it('a 422 for a new order reserves nothing', async () => {
+    const wrongAmount = invoice('wrong', { amountMsat: 1 });
+    await expect(executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(wrongAmount)), context, { reserve: () => [e2e] })).rejects.toMatchObject({ code: 'invoice_mismatch' });
+    expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual([]);
+  });
+});
