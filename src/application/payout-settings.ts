@@ -1,5 +1,6 @@
 import { LightningNetwork } from '../domain/destination/lightning-network';
 import { FallbackTimings } from '../domain/payout/fallback-policy';
+import { WorkflowPolicy } from '../domain/payout/payout-workflow';
 
 /** The knobs the payout use cases read; infrastructure fills them from the environment. */
 export interface PayoutSettings {
@@ -27,5 +28,15 @@ export function fallbackTimings(settings: PayoutSettings): FallbackTimings {
     paymentNotFoundGraceMs: settings.paymentNotFoundGraceMs,
     sentInvoiceSlackMs: settings.sentInvoiceSlackMs,
     claimTimeoutMs: settings.voltzTimeoutMs,
+  };
+}
+
+/** What the payout workflow reads from the configuration. */
+export function workflowPolicy(settings: PayoutSettings): WorkflowPolicy {
+  return {
+    ...fallbackTimings(settings),
+    paymentRetryAttempts: settings.paymentRetryAttempts,
+    paymentRetryBaseMs: settings.paymentRetryBaseMs,
+    escalateAfterAttempts: settings.escalateAfterAttempts,
   };
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { DoublePaymentAlertHandler } from '../../application/payout-process/double-payment-alert.handler';
 import { FallbackSweeper } from '../../application/payout-process/fallback-sweeper';
+import { PayoutEffects } from '../../application/payout-process/payout-effects';
 import { PayoutProcessor } from '../../application/payout-process/payout-processor';
 import { PayoutSaga } from '../../application/payout-process/payout.saga';
 import { ProcessPayoutHandler } from '../../application/payout-process/process-payout.handler';
@@ -16,6 +17,7 @@ import { PayoutsModule } from './payouts.module';
   imports: [ScheduleModule.forRoot(), PayoutsModule, LightningModule],
   providers: [
     PayoutProcessor,
+    PayoutEffects,
     ProcessPayoutHandler,
     DoublePaymentAlertHandler,
     PayoutSaga,
