@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { FALLBACK_QUEUE, FallbackQueueReadModel } from '../ports/fallback-queue.port';
-import { PayoutProcessor, ProcessOutcome } from './payout-processor';
+import { AdvancePayoutCommand } from './advance-payout.command';
+import { ProcessOutcome } from './payout-processor';
 
 export interface SweepSummary {
   examined: number;
@@ -28,7 +30,7 @@ export class FallbackSweeper {
   private readonly logger = new Logger(FallbackSweeper.name);
 
   constructor(
-    private readonly processor: PayoutProcessor,
+    private readonly commands: CommandBus,
     @Inject(FALLBACK_QUEUE) private readonly queue: FallbackQueueReadModel,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -41,7 +43,7 @@ export class FallbackSweeper {
       while (next < due.length) {
         const item = due[next++];
         try {
-          outcomes.push(await this.processor.process(item.orderId, 'sweep'));
+          outcomes.push(await this.commands.execute(new AdvancePayoutCommand(item.orderId, 'sweep')));
         } catch (error) {
           // One order's trouble (the store briefly locked, say) must not stop the sweep for the others.
           this.logger.error({ msg: 'sweep could not revisit order', orderId: item.orderId, error: (error as Error).message });

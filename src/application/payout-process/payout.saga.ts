@@ -3,7 +3,7 @@ import { ICommand, IEvent, Saga, ofType } from '@nestjs/cqrs';
 import { Observable, filter, map } from 'rxjs';
 import { PayoutEventType } from '../../domain/payout/payout-events';
 import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
-import { ProcessPayoutCommand } from './process-payout.command';
+import { AdvancePayoutCommand } from './advance-payout.command';
 
 /** Events after which a payout can make progress by itself. */
 const ACTIONABLE: ReadonlySet<PayoutEventType> = new Set(['DestinationSubmitted', 'EscalationCleared']);
@@ -21,6 +21,6 @@ export class PayoutSaga {
     events$.pipe(
       ofType(PayoutEventsAppended),
       filter((appended) => appended.events.some((event) => ACTIONABLE.has(event.type))),
-      map((appended) => new ProcessPayoutCommand(appended.orderId, 'event', appended.correlationId, appended.payout)),
+      map((appended) => new AdvancePayoutCommand(appended.orderId, 'event', appended.correlationId, appended.payout)),
     );
 }

@@ -32,8 +32,7 @@ export interface PayoutTimings {
  */
 export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTimings): NextStep {
   if (!state) return { kind: 'none', reason: 'no such payout' };
-  if (state.settlement) return afterSettlement(state, now, timings);
-  if (state.cancelled) return { kind: 'none', reason: 'cancelled' };
+  if (state.settlement || state.cancelled) return afterTheEnd(state, now, timings);
   const live = liveHash(state);
   if (live) return { kind: 'check_status', payment: live };
   if (state.escalated) return { kind: 'none', reason: 'needs attention' };
@@ -64,25 +63,28 @@ function recheckFirst(state: PayoutState): NextStep | null {
   return unverified ? { kind: 'recheck', payment: unverified } : null;
 }
 
-function afterSettlement(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
-  const watched = watchAfterSettlement(state, timings);
-  if (!watched) return { kind: 'none', reason: 'settled' };
-  if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: 'settled; other hashes are re-checked later' };
+function afterTheEnd(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
+  const ended = state.settlement ? 'settled' : 'cancelled';
+  const watched = watchAfterTheEnd(state, timings);
+  if (!watched) return { kind: 'none', reason: ended };
+  if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: `${ended}; other hashes are re-checked later` };
   return isLive(watched.payment) ? { kind: 'check_status', payment: watched.payment } : { kind: 'recheck', payment: watched.payment };
 }
 
 /**
- * The next other hash of a settled order to look at, and when: one that could
- * still settle at once, one declared dead once the grace period after the
- * settlement has passed (the wallet's own records may lag that long).
+ * The next hash of a settled or cancelled order to look at, and when: one
+ * that could still settle at once, one declared dead once the grace period
+ * after the end has passed (the wallet's own records may lag that long). A
+ * wallet that paid a hash it had called dead is caught here: a double
+ * payment, or money truth for a cancelled order.
  */
-export function watchAfterSettlement(state: PayoutState, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
-  const settlement = state.settlement;
-  if (!settlement) return null;
-  const others = Object.values(state.hashes).filter((record) => record.paymentHash !== settlement.paymentHash);
+export function watchAfterTheEnd(state: PayoutState, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
+  const endedAt = state.settlement?.settledAt ?? state.cancelledAt;
+  if (!endedAt) return null;
+  const others = Object.values(state.hashes).filter((record) => record.paymentHash !== state.settlement?.paymentHash);
   const live = others.find(isLive);
-  if (live) return { payment: live, dueAt: settlement.settledAt };
-  const dueAt = new Date(Date.parse(settlement.settledAt) + timings.paymentNotFoundGraceMs).toISOString();
+  if (live) return { payment: live, dueAt: endedAt };
+  const dueAt = new Date(Date.parse(endedAt) + timings.paymentNotFoundGraceMs).toISOString();
   const unverified = others.find((record) => isDead(record) && (record.recheckedAt === null || record.recheckedAt < dueAt));
   return unverified ? { payment: unverified, dueAt } : null;
 }

@@ -108,6 +108,7 @@ describe('evolve', () => {
       needsNewDestination: false,
       escalated: false,
       cancelled: false,
+      cancelledAt: null,
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },

@@ -53,6 +53,7 @@ export interface PayoutState {
   needsNewDestination: boolean;
   escalated: boolean;
   cancelled: boolean;
+  cancelledAt: string | null;
   /** Set while the order waits in the fallback view; cleared by progress. */
   retryQueuedUntil: string | null;
   /** How many times in-process retries ran out: escalation counts these as well as payment attempts. */
@@ -127,6 +128,7 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       needsNewDestination: false,
       escalated: false,
       cancelled: false,
+      cancelledAt: null,
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },
@@ -239,7 +241,14 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         updatedAt: event.data.queuedAt,
       });
     case 'PayoutCancelled':
-      return apply(state, { cancelled: true, escalated: false, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.cancelledAt });
+      return apply(state, {
+        cancelled: true,
+        cancelledAt: event.data.cancelledAt,
+        escalated: false,
+        lastError: event.data.reason,
+        retryQueuedUntil: null,
+        updatedAt: event.data.cancelledAt,
+      });
     case 'PayoutEscalated':
       return apply(state, { escalated: true, lastError: event.data.reason, retryQueuedUntil: null, updatedAt: event.data.escalatedAt });
     case 'EscalationCleared':

@@ -5,7 +5,7 @@ import { FallbackSweeper } from '../../application/payout-process/fallback-sweep
 import { PayoutEffects } from '../../application/payout-process/payout-effects';
 import { PayoutProcessor } from '../../application/payout-process/payout-processor';
 import { PayoutSaga } from '../../application/payout-process/payout.saga';
-import { ProcessPayoutHandler } from '../../application/payout-process/process-payout.handler';
+import { AdvancePayoutHandler } from '../../application/payout-process/advance-payout.handler';
 import { FALLBACK_QUEUE } from '../../application/ports/fallback-queue.port';
 import { SqliteFallbackQueue } from '../projections/sqlite-fallback-queue';
 import { FallbackSweepScheduler } from '../scheduling/fallback-sweep.scheduler';
@@ -18,7 +18,7 @@ import { PayoutsModule } from './payouts.module';
   providers: [
     PayoutProcessor,
     PayoutEffects,
-    ProcessPayoutHandler,
+    AdvancePayoutHandler,
     DoublePaymentAlertHandler,
     PayoutSaga,
     FallbackSweeper,

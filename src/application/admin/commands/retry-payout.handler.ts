@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { PayoutProcessor } from '../../payout-process/payout-processor';
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AdvancePayoutCommand } from '../../payout-process/advance-payout.command';
 import { PayoutCommandExecutor } from '../../payouts/payout-command-executor';
 import { PayoutView, toPayoutView } from '../../payouts/payout-view';
 import { RetryPayoutCommand } from './retry-payout.command';
@@ -11,14 +11,14 @@ export class RetryPayoutHandler implements ICommandHandler<RetryPayoutCommand> {
 
   constructor(
     private readonly executor: PayoutCommandExecutor,
-    private readonly processor: PayoutProcessor,
+    private readonly commands: CommandBus,
   ) {}
 
   async execute(command: RetryPayoutCommand): Promise<PayoutView> {
     // An unknown order is a 404 from the decider (order_not_found).
     const { loaded } = await this.executor.execute(command.orderId, { type: 'ClearEscalation', data: {} }, command.context);
     // Accepted, not awaited: the revisit may take as long as Voltz does.
-    this.processor.process(command.orderId, 'admin', command.context.correlationId, loaded).catch((error: Error) =>
+    this.commands.execute(new AdvancePayoutCommand(command.orderId, 'admin', command.context.correlationId, loaded)).catch((error: Error) =>
       this.logger.error(`Admin retry of ${command.orderId} failed: ${error.message}`),
     );
     return toPayoutView(loaded.state!);

@@ -1,12 +1,12 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { PayoutProcessor, ProcessOutcome } from './payout-processor';
-import { ProcessPayoutCommand } from './process-payout.command';
+import { AdvancePayoutCommand } from './advance-payout.command';
 
-@CommandHandler(ProcessPayoutCommand)
-export class ProcessPayoutHandler implements ICommandHandler<ProcessPayoutCommand> {
+@CommandHandler(AdvancePayoutCommand)
+export class AdvancePayoutHandler implements ICommandHandler<AdvancePayoutCommand> {
   constructor(private readonly processor: PayoutProcessor) {}
 
-  execute(command: ProcessPayoutCommand): Promise<ProcessOutcome> {
+  execute(command: AdvancePayoutCommand): Promise<ProcessOutcome> {
     return this.processor.process(command.orderId, command.trigger, command.correlationId, command.from);
   }
 }

@@ -2,8 +2,12 @@ import { Command } from '@nestjs/cqrs';
 import type { LoadedPayout } from '../payouts/payout-repository';
 import { ProcessOutcome, ProcessTrigger } from './payout-processor';
 
-/** Move one payout forward now: resolve, claim, pay, check — whatever its stream says is next. */
-export class ProcessPayoutCommand extends Command<ProcessOutcome> {
+/**
+ * Move one payout forward now: resolve, claim, pay, check — whatever its
+ * stream says is next. The one way every trigger (the saga's fast path, the
+ * sweep, an admin's retry) advances a payout.
+ */
+export class AdvancePayoutCommand extends Command<ProcessOutcome> {
   constructor(
     readonly orderId: string,
     readonly trigger: ProcessTrigger,
