@@ -1,0 +1,163 @@
+/** The payout decider: QueueRetry, CancelPayout, escalation, and the decider's purity. */
+import { PayoutCommand } from './payout-commands';
+import { decide } from './payout-decider';
+import { PayoutErrorCode } from './payout-errors';
+import { PayoutEvent } from './payout-events';
+import { HOUR, MIN, NOW, addressDestination, at, cmd, ev, given, history, invoice, iso, out, st, stateOf } from './payout.fixtures';
+
+const A = invoice('A');
+const B = invoice('B');
+const RAW = invoice('RAW');
+const NOW_ISO = NOW.toISOString();
+
+/** The three ways a hash "could still settle". */
+const liveHistories = (inv: typeof A, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
+  ['in_flight', [...base, ev.attempted(inv, 1)]],
+  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
+  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
+  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
+  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
+];
+
+describe('decide', () => {
+  // ------------------------------------------------------------------ QueueRetry
+  describe('QueueRetry', () => {
+    it.each<[string, PayoutEvent[]]>([
+      ['RESOLVING', history.addressSubmitted()],
+      ['PAYING', history.addressResolved(A)],
+      ['PAYING with a live hash', [...history.addressClaimed(A), ev.unknown(A)]],
+      ['RETRY_QUEUED', [...history.addressResolved(A), ev.retryQueued()]],
+    ])('while %s -> RetryQueued, RETRY_QUEUED with lastError', (_name, events) => {
+      given(events)
+        .when(cmd.queueRetry('wallet unreachable', 10 * MIN))
+        .then([{ type: 'RetryQueued', data: { reason: 'wallet unreachable', nextAttemptAt: iso(10 * MIN), queuedAt: NOW_ISO } }])
+        .thenState((s) => {
+          expect(s.status).toBe('RETRY_QUEUED');
+          expect(s.lastError).toBe('wallet unreachable');
+        });
+    });
+
+    it.each<[string, PayoutErrorCode, PayoutEvent[]]>([
+      ['AWAITING_DESTINATION', 'invalid_transition', history.confirmed()],
+      ['FAILED', 'invalid_transition', [...history.addressSubmitted(), ev.destinationRejected(true)]],
+      ['SETTLED', 'already_settled', [...history.addressClaimed(A), ev.settled(A)]],
+      ['CANCELLED', 'cancelled', [...history.addressSubmitted(), ev.cancelled()]],
+      ['NEEDS_ATTENTION', 'escalated', [...history.addressSubmitted(), ev.escalated()]],
+    ])('while %s -> %s', (_name, code, events) => {
+      given(events).when(cmd.queueRetry()).thenError(code);
+    });
+  });
+
+  // ------------------------------------------------------------------ CancelPayout
+  describe('CancelPayout', () => {
+    it.each<[string, PayoutEvent[]]>([
+      ['AWAITING_DESTINATION', history.confirmed()],
+      ['RESOLVING', history.addressSubmitted()],
+      ['PAYING (invoice not yet claimed)', history.addressResolved(A)],
+      ['PAYING after a 404 (dead hash)', [...history.addressClaimed(A), ev.notFound(A)]],
+      ['PAYING after a rejected request', [...history.addressClaimed(A), ev.rejected(A)]],
+      ['RETRY_QUEUED', [...history.addressResolved(A), ev.retryQueued()]],
+      ['FAILED', [...history.bolt11Claimed(RAW), ev.failed(RAW, true)]],
+      ['NEEDS_ATTENTION', [...history.addressResolved(A), ev.escalated()]],
+    ])('while %s with no live hash -> PayoutCancelled, CANCELLED', (_name, events) => {
+      given(events)
+        .when(cmd.cancel('refunded by PIX'))
+        .then([{ type: 'PayoutCancelled', data: { reason: 'refunded by PIX', cancelledAt: NOW_ISO } }])
+        .thenState((s) => {
+          expect(s.status).toBe('CANCELLED');
+          expect(s.retryQueuedUntil).toBeNull();
+        });
+    });
+
+    it('when settled -> already_settled (409)', () => {
+      given(history.addressClaimed(A), ev.settled(A)).when(cmd.cancel()).thenError('already_settled');
+    });
+
+    it.each(liveHistories(A, history.addressResolved(A)))('while a hash is %s -> payment_in_flight (409)', (_name, events) => {
+      given(events).when(cmd.cancel()).thenError('payment_in_flight');
+    });
+
+    it('while escalated with a live hash -> payment_in_flight', () => {
+      given(history.addressClaimed(A), ev.unknown(A), ev.escalated()).when(cmd.cancel()).thenError('payment_in_flight');
+    });
+
+    it('when already cancelled -> nothing (idempotent)', () => {
+      given(history.confirmed(), ev.cancelled()).when(cmd.cancel('again')).thenNothing();
+    });
+
+    it.each<[string, PayoutErrorCode, PayoutCommand]>([
+      ['SubmitDestination', 'cancelled', cmd.submit(addressDestination())],
+      ['RecordResolution', 'cancelled', cmd.resolveOk(B)],
+      ['ClaimPayment', 'cancelled', cmd.claim(A)],
+      ['ExpireInvoice', 'cancelled', cmd.expire(A)],
+      ['QueueRetry', 'cancelled', cmd.queueRetry()],
+      ['EscalatePayout', 'invalid_transition', cmd.escalate()],
+    ])('after cancel, %s -> %s', (_name, code, command) => {
+      given(history.addressResolved(A), ev.cancelled()).when(command).thenError(code);
+    });
+  });
+
+  // ------------------------------------------------------------------ Escalate / ClearEscalation
+  describe('EscalatePayout and ClearEscalation', () => {
+    it('escalate -> PayoutEscalated, NEEDS_ATTENTION with the reason as lastError', () => {
+      given(history.addressResolved(A))
+        .when(cmd.escalate('10 attempts'))
+        .then([{ type: 'PayoutEscalated', data: { reason: '10 attempts', escalatedAt: NOW_ISO } }])
+        .thenState((s) => {
+          expect(s.status).toBe('NEEDS_ATTENTION');
+          expect(s.lastError).toBe('10 attempts');
+        });
+    });
+
+    it('escalate with a live hash -> allowed (the hash is still resolved by status checks)', () => {
+      given(history.addressClaimed(A), ev.unknown(A)).when(cmd.escalate()).thenStatus('NEEDS_ATTENTION');
+    });
+
+    it('escalate when already escalated -> nothing', () => {
+      given(history.addressResolved(A), ev.escalated()).when(cmd.escalate('again')).thenNothing();
+    });
+
+    it.each<[string, PayoutEvent[]]>([
+      ['settled', [...history.addressClaimed(A), ev.settled(A)]],
+      ['cancelled', [...history.addressResolved(A), ev.cancelled()]],
+    ])('escalate when %s -> invalid_transition', (_name, events) => {
+      given(events).when(cmd.escalate()).thenError('invalid_transition');
+    });
+
+    it('clear -> EscalationCleared, back to the status the payout had', () => {
+      given(history.addressResolved(A), ev.escalated())
+        .when(cmd.clearEscalation())
+        .then([{ type: 'EscalationCleared', data: { clearedAt: NOW_ISO } }])
+        .thenStatus('PAYING');
+      given(history.addressSubmitted(), ev.destinationRejected(true), ev.escalated()).when(cmd.clearEscalation()).thenStatus('FAILED');
+    });
+
+    it('clear when not escalated -> nothing', () => {
+      given(history.addressResolved(A)).when(cmd.clearEscalation()).thenNothing();
+    });
+
+    it('after clearing, claims are accepted again', () => {
+      given(history.addressResolved(A), ev.escalated(), ev.escalationCleared()).when(cmd.claim(A)).thenStatus('PAYING');
+    });
+  });
+
+  describe('purity', () => {
+    it('never reads the wall clock: every time comes from the injected now', () => {
+      const spy = jest.spyOn(Date, 'now');
+      const later = at(3 * HOUR);
+      const c = invoice('C', { expiresAt: iso(4 * HOUR) });
+      const result = decide(cmd.claim(c), stateOf(history.addressResolved(c)), later);
+      expect(result).toEqual({ ok: true, events: [expect.objectContaining({ data: expect.objectContaining({ attemptedAt: later.toISOString() }) })] });
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+    });
+
+    it('does not mutate the state it is given', () => {
+      const state = stateOf(history.addressClaimed(A));
+      const snapshot = JSON.parse(JSON.stringify(state));
+      decide(cmd.outcome(A, out.settled()), state, NOW);
+      decide(cmd.status(A, st.notFound()), state, at(HOUR));
+      expect(state).toEqual(snapshot);
+    });
+  });
+});
