@@ -56,7 +56,7 @@ export class PayoutEffects {
         return progress(loaded);
       }
       case 'resolve':
-        return this.resolve(orderId, current, action.address, context);
+        return this.resolve(orderId, current, action.address, action.amountSats, context);
       case 'check_status': {
         const status = await this.wallet.checkPayment(action.paymentHash);
         const { loaded } = await record({ type: 'RecordStatusCheck', data: { paymentHash: action.paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs } });
@@ -89,8 +89,8 @@ export class PayoutEffects {
     }
   }
 
-  private async resolve(orderId: string, current: LoadedPayout, address: string, context: CommandContext): Promise<PerformedEffect> {
-    let result = await this.resolver.resolve(address, current.state!.amountSats);
+  private async resolve(orderId: string, current: LoadedPayout, address: string, amountSats: number, context: CommandContext): Promise<PerformedEffect> {
+    let result = await this.resolver.resolve(address, amountSats);
     let recorded: ExecutedCommand;
     try {
       recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address, result } }, context, { from: current });

@@ -18,6 +18,8 @@ export interface ExecutedCommand {
   events: PayoutEvent[];
   /** The payout as this command left it: a caller's next command can start from it instead of reading the stream again. */
   loaded: LoadedPayout;
+  /** The same payout's state: an accepted command always leaves a payout (on no payout only ConfirmPix is accepted). */
+  payout: PayoutState;
 }
 
 export interface ExecuteOptions {
@@ -82,7 +84,7 @@ export class PayoutCommandExecutor {
         latest = loaded.state;
         const result = decide(command, loaded.state, this.clock.now());
         if (!result.ok) throw toApplicationError(result.error);
-        if (result.events.length === 0) return await this.done(orderId, { before: loaded.state, events: [], loaded }, made, context);
+        if (result.events.length === 0) return await this.done(orderId, loaded.state, [], loaded, made, context);
         let appended: LoadedPayout;
         try {
           // One call: every value is checked, then the free ones are appended together (one commit).
@@ -99,7 +101,7 @@ export class PayoutCommandExecutor {
           throw error;
         }
         this.eventBus.publish(new PayoutEventsAppended(orderId, result.events, context.correlationId, appended));
-        return await this.done(orderId, { before: loaded.state, events: result.events, loaded: appended }, made, context);
+        return await this.done(orderId, loaded.state, result.events, appended, made, context);
       }
     } catch (error) {
       // A refused request records nothing: whatever it reserved on the way is given back.
@@ -109,8 +111,17 @@ export class PayoutCommandExecutor {
   }
 
   /** Reservations of an earlier try that the order did not come to use (the decision changed) are given back. */
-  private async done(orderId: string, executed: ExecutedCommand, made: MadeReservation[], context: CommandContext): Promise<ExecutedCommand> {
-    if (made.length > 0) await this.reservations.release(orderId, made, 'not used by the order', context, executed.loaded.state);
-    return executed;
+  private async done(
+    orderId: string,
+    before: PayoutState | null,
+    events: PayoutEvent[],
+    loaded: LoadedPayout,
+    made: MadeReservation[],
+    context: CommandContext,
+  ): Promise<ExecutedCommand> {
+    const payout = loaded.state;
+    if (!payout) throw new Error(`No payout ${orderId} after an accepted command: the decider accepts only ConfirmPix on a missing order`);
+    if (made.length > 0) await this.reservations.release(orderId, made, 'not used by the order', context, payout);
+    return { before, events, loaded, payout };
   }
 }

@@ -1,6 +1,6 @@
 import { PayoutEvent } from './payout-events';
 import { EffectOutcome, MAX_STEPS_PER_RUN, WorkflowAction, WorkflowPolicy, WorkflowRun, evolveRun, nextAction, startRun } from './payout-workflow';
-import { ADDRESS, HOUR, MIN, NOW, SEC, TIMINGS, at, ev, fold, history, invoice, iso } from './payout.fixtures';
+import { ADDRESS, AMOUNT_SATS, HOUR, MIN, NOW, SEC, TIMINGS, at, ev, fold, history, invoice, iso } from './payout.fixtures';
 
 const POLICY: WorkflowPolicy = { ...TIMINGS, claimTimeoutMs: 30 * SEC, paymentRetryAttempts: 3, paymentRetryBaseMs: 1000, escalateAfterAttempts: 4 };
 const A = invoice('A');
@@ -13,7 +13,7 @@ const PAY: WorkflowAction = { kind: 'pay', invoice: A };
 
 describe('the payout workflow: what to do next', () => {
   it('follows the state: resolve an address, pay its invoice, check a live hash, finish when settled', () => {
-    expect(act(history.addressSubmitted())).toEqual({ kind: 'resolve', address: ADDRESS });
+    expect(act(history.addressSubmitted())).toEqual({ kind: 'resolve', address: ADDRESS, amountSats: AMOUNT_SATS });
     expect(act(history.addressResolved(A))).toEqual({ kind: 'pay', invoice: A });
     expect(act([...history.addressClaimed(A), ev.unknown(A)])).toEqual({ kind: 'check_status', paymentHash: A.paymentHash });
     expect(act([...history.addressClaimed(A), ev.settled(A)])).toEqual({ kind: 'finish', reason: 'settled' });

@@ -12,7 +12,7 @@ import { PayoutState } from './payout-state';
  */
 export type WorkflowAction =
   | { kind: 'finish'; reason: string }
-  | { kind: 'resolve'; address: string }
+  | { kind: 'resolve'; address: string; amountSats: number }
   | { kind: 'pay'; invoice: Invoice }
   | { kind: 'check_status'; paymentHash: string }
   | { kind: 'recheck'; paymentHash: string }
@@ -65,6 +65,7 @@ export function nextAction(state: PayoutState | null, run: WorkflowRun, now: Dat
     return { kind: 'back_off', tryNumber: run.tries };
   }
   if (run.steps >= MAX_STEPS_PER_RUN) return finish('step budget of one run spent');
+  if (!state) return finish('no such payout');
   const step = nextStep(state, now, policy);
   switch (step.kind) {
     case 'none':
@@ -79,11 +80,11 @@ export function nextAction(state: PayoutState | null, run: WorkflowRun, now: Dat
     case 'recheck':
       return { kind: 'recheck', paymentHash: step.payment.paymentHash };
     case 'resolve':
-      return { kind: 'resolve', address: step.address };
+      return { kind: 'resolve', address: step.address, amountSats: state.amountSats };
     case 'expire_invoice':
       return { kind: 'expire_invoice', paymentHash: step.paymentHash };
     case 'pay': {
-      const attempts = state!.attempts - state!.escalationBaseline.attempts;
+      const attempts = state.attempts - state.escalationBaseline.attempts;
       if (attempts >= policy.escalateAfterAttempts) return { kind: 'escalate', reason: `${attempts} payment attempts without settlement` };
       return { kind: 'pay', invoice: step.invoice };
     }

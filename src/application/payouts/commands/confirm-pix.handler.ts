@@ -27,6 +27,6 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
       // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
       { reserve: (loaded) => (loaded.state === null ? [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }] : []) },
     );
-    return { created: result.before === null, payout: toPayoutView(result.loaded.state!) };
+    return { created: result.before === null, payout: toPayoutView(result.payout) };
   }
 }
