@@ -20,6 +20,7 @@ import { Invoice } from '../../domain/destination/invoice';
 import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
 import { fallbackDueAt } from '../../domain/payout/fallback-policy';
 import { PayoutState, isLive } from '../../domain/payout/payout-state';
+import { prng } from '../../domain/payout/payout.fixtures';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { TestClock } from '../../../test/support/test-clock';
@@ -42,19 +43,7 @@ const SEEDS = fixedSeed ?? [1, 42, 20250709, 0xdecaf, 987654321];
 const SCHEDULES = Number(process.env.PAYOUT_PROPERTY_SCHEDULES ?? 10_000);
 const ROUNDS = 14;
 
-type Rng = { next(): number; int(n: number): number; chance(p: number): boolean };
-
-function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n), chance: (p) => next() < p };
-}
+type Rng = ReturnType<typeof prng>;
 
 /** The process died between a claim and its answer (thrown by the wallet: the run aborts like a killed process). */
 class Crash extends Error {}

@@ -76,7 +76,7 @@ export class PayoutCommandExecutor {
   async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
     const made: MadeReservation[] = [];
     let known = options.from;
-    let latest: PayoutState | null = null;
+    let latest: PayoutState | null | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
         const loaded = known ?? (await this.repository.load(orderId));
@@ -105,7 +105,7 @@ export class PayoutCommandExecutor {
       }
     } catch (error) {
       // A refused request records nothing: whatever it reserved on the way is given back.
-      if (error instanceof ApplicationError) await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest);
+      if (error instanceof ApplicationError) await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest ?? null);
       throw error;
     }
   }

@@ -3,21 +3,29 @@ import { PayoutCommand } from './payout-commands';
 import { decide } from './payout-decider';
 import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
-import { HOUR, MIN, NOW, addressDestination, at, cmd, ev, given, history, invoice, iso, out, st, stateOf } from './payout.fixtures';
+import {
+  HOUR,
+  MIN,
+  NOW,
+  NOW_ISO,
+  addressDestination,
+  at,
+  cmd,
+  ev,
+  given,
+  history,
+  invoice,
+  iso,
+  liveHistories,
+  out,
+  st,
+  stateOf,
+} from './payout.fixtures';
 
 const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
-const NOW_ISO = NOW.toISOString();
 
-/** The three ways a hash "could still settle". */
-const liveHistories = (inv: typeof A, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
-  ['in_flight', [...base, ev.attempted(inv, 1)]],
-  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
-  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
-  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
-  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
-];
 
 describe('decide', () => {
   // ------------------------------------------------------------------ QueueRetry

@@ -9,7 +9,7 @@ import {
   AMOUNT_MSAT,
   AMOUNT_SATS,
   E2E_ID,
-  NOW,
+  NOW_ISO,
   ORDER_ID,
   PAID_AT,
   addressDestination,
@@ -19,6 +19,7 @@ import {
   given,
   history,
   invoice,
+  liveHistories,
   out,
   st,
 } from './payout.fixtures';
@@ -26,19 +27,10 @@ import {
 const A = invoice('A');
 const RAW = invoice('RAW');
 const RAW2 = invoice('RAW2');
-const NOW_ISO = NOW.toISOString();
 
 /** Errors the HTTP layer answers with 409 (api.md). */
 const CONFLICT_CODES: PayoutErrorCode[] = ['order_conflict', 'destination_locked', 'destination_conflict', 'payment_in_flight', 'already_settled', 'cancelled', 'escalated'];
 
-/** The three ways a hash "could still settle". */
-const liveHistories = (inv: typeof A, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
-  ['in_flight', [...base, ev.attempted(inv, 1)]],
-  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
-  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
-  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
-  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
-];
 
 describe('decide', () => {
   describe('on an unknown order', () => {

@@ -31,7 +31,7 @@ function withSeed(seed: number, trace: Trace, body: () => void): void {
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     const steps = trace.slice(-15).map((line) => (typeof line === 'string' ? line : line()));
-    throw new Error(`Property failed with seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}).\nLast steps:\n  ${steps.join('\n  ')}\n${message}`);
+    throw new Error(`Property failed with seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}).\nLast steps:\n  ${steps.join('\n  ')}\n${message}`, { cause: error });
   }
 }
 

@@ -1,11 +1,10 @@
 /** The payout decider: RecordPaymentOutcome: every wallet answer classified and recorded. */
-import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
 import {
   GRACE_MS,
   HOUR,
   MIN,
-  NOW,
+  NOW_ISO,
   at,
   cloudflare520,
   cmd,
@@ -22,7 +21,6 @@ import {
 
 const A = invoice('A');
 const B = invoice('B');
-const NOW_ISO = NOW.toISOString();
 
 describe('decide', () => {
   // ------------------------------------------------------------------ RecordPaymentOutcome

@@ -7,7 +7,7 @@ import {
   GRACE_MS,
   HOUR,
   MIN,
-  NOW,
+  NOW_ISO,
   at,
   cmd,
   ev,
@@ -15,6 +15,7 @@ import {
   history,
   invoice,
   iso,
+  liveHistories,
   out,
   produce,
   run,
@@ -25,16 +26,7 @@ import {
 const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
-const NOW_ISO = NOW.toISOString();
 
-/** The three ways a hash "could still settle". */
-const liveHistories = (inv: typeof A, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
-  ['in_flight', [...base, ev.attempted(inv, 1)]],
-  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
-  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
-  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
-  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
-];
 
 describe('decide', () => {
   // ------------------------------------------------------------------ RecordResolution

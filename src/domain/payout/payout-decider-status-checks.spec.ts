@@ -1,21 +1,12 @@
 /** The payout decider: RecordStatusCheck and ExpireInvoice: resolving unknowns, and giving up an invoice. */
 import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
-import { GRACE_MS, HOUR, MIN, NOW, at, cmd, ev, given, history, invoice, iso, st } from './payout.fixtures';
+import { GRACE_MS, HOUR, MIN, NOW_ISO, at, cmd, ev, given, history, invoice, iso, liveHistories, st } from './payout.fixtures';
 
 const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
-const NOW_ISO = NOW.toISOString();
 
-/** The three ways a hash "could still settle". */
-const liveHistories = (inv: typeof A, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
-  ['in_flight', [...base, ev.attempted(inv, 1)]],
-  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
-  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
-  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
-  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
-];
 
 describe('decide', () => {
   // ------------------------------------------------------------------ RecordStatusCheck

@@ -6,9 +6,25 @@
  */
 import { PayoutEvent } from './payout-events';
 import { nextStep } from './payout-next-step';
-import { ADDRESS, GRACE_MS, HOUR, MIN, NOW, TIMINGS, at, cmd, ev, fold, given, history, invoice, iso, run, st } from './payout.fixtures';
+import {
+  ADDRESS,
+  GRACE_MS,
+  HOUR,
+  MIN,
+  NOW_ISO,
+  TIMINGS,
+  at,
+  cmd,
+  ev,
+  fold,
+  given,
+  history,
+  invoice,
+  iso,
+  run,
+  st,
+} from './payout.fixtures';
 
-const NOW_ISO = NOW.toISOString();
 const A = invoice('A');
 const B = invoice('B', { expiresAt: iso(3 * HOUR) });
 const C = invoice('C', { expiresAt: iso(3 * HOUR) });

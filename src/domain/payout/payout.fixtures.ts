@@ -21,6 +21,7 @@ import { PayoutStatus } from './payout-status';
 /** The fixed clock of every spec. */
 export const T0 = Date.parse('2025-07-09T12:00:00.000Z');
 export const NOW = new Date(T0);
+export const NOW_ISO = NOW.toISOString();
 export const SEC = 1_000;
 export const MIN = 60 * SEC;
 export const HOUR = 60 * MIN;
@@ -211,6 +212,15 @@ export const st = {
 };
 
 // ---------------------------------------------------------------- ready-made histories
+
+/** The ways a hash "could still settle": a claim with no answer, pending, unknown, a pending status check, a 404 within the grace. */
+export const liveHistories = (inv: Invoice, base: PayoutEvent[]): [string, PayoutEvent[]][] => [
+  ['in_flight', [...base, ev.attempted(inv, 1)]],
+  ['pending', [...base, ev.attempted(inv, 1), ev.pending(inv)]],
+  ['unknown', [...base, ev.attempted(inv, 1), ev.unknown(inv)]],
+  ['pending by status check', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'pending')]],
+  ['404 within grace', [...base, ev.attempted(inv, 1), ev.statusChecked(inv, 'not_found_within_grace')]],
+];
 
 /** Common prefixes of a stream, as event lists to spread into `given`. */
 export const history = {
