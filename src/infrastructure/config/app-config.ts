@@ -1,4 +1,5 @@
 import { LightningNetwork } from '../../domain/destination/lightning-network';
+import { LogLevel } from '../logging/log-level';
 
 export type Role = 'bot' | 'admin' | 'auditor';
 
@@ -34,6 +35,9 @@ export interface AppConfig {
   voltzProbeIntervalMs: number;
   /** Consecutive unknown payment answers that open the circuit breaker. */
   voltzBreakerThreshold: number;
+  /** Requests per API key per minute; 0 = no limit. */
+  rateLimitPerMinute: number;
+  logLevel: LogLevel;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

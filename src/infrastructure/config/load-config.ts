@@ -87,5 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sandboxApiKeys: sandboxKeys,
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    logLevel: vars.LOG_LEVEL,
   };
 }

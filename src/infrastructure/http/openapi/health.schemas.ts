@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class LiveSchema {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+export class EventStoreHealthSchema {
+  @ApiProperty() reachable: boolean;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class FollowerStatusSchema {
+  @ApiProperty({ example: 'projections' }) name: string;
+  @ApiProperty({ type: String, nullable: true }) position: string | null;
+  @ApiProperty({ type: String, nullable: true }) head: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) behindForMs: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) retries: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class ProjectionsHealthSchema {
+  @ApiProperty({ type: String, nullable: true }) position: string | null;
+  @ApiProperty({ type: String, nullable: true }) head: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0 }) behindForMs: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) retries: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+/** 200 when ready; the same body with 503 when not. */
+export class ReadinessSchema {
+  @ApiProperty() ready: boolean;
+  @ApiProperty({ type: EventStoreHealthSchema }) eventStore: EventStoreHealthSchema;
+  @ApiProperty({ type: ProjectionsHealthSchema }) projections: ProjectionsHealthSchema;
+  @ApiProperty({ type: [FollowerStatusSchema] }) followers: FollowerStatusSchema[];
+}
