@@ -54,7 +54,7 @@ describe('OpenAPI (/docs-json) against the running app', () => {
     expect(spec.document.paths['/v1/payouts'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreatePayoutDto' });
     expect(schemas.CreatePayoutDto.required.sort()).toEqual(['amountSats', 'orderId', 'pix']);
     expect(schemas.PixDto.required.sort()).toEqual(['amountCents', 'endToEndId', 'paidAt']);
-    expect(schemas.ErrorSchema.required.sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+    expect(schemas.Error.required.sort()).toEqual(['code', 'error', 'message', 'statusCode']);
     const listParameters = spec.document.paths['/v1/admin/payouts'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(listParameters.sort()).toEqual(['query:cursor', 'query:limit', 'query:status']);
   });

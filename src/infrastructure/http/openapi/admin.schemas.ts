@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
 
+@ApiSchema({ name: 'FallbackQueueItem' })
 export class FallbackQueueItemSchema {
   @ApiProperty()
   orderId: string;
@@ -21,11 +22,13 @@ export class FallbackQueueItemSchema {
   nextAttemptAt: string;
 }
 
+@ApiSchema({ name: 'FallbackQueue' })
 export class FallbackQueueSchema {
   @ApiProperty({ type: [FallbackQueueItemSchema] })
   items: FallbackQueueItemSchema[];
 }
 
+@ApiSchema({ name: 'SweepSummary' })
 export class SweepSummarySchema {
   @ApiProperty({ type: 'integer', minimum: 0 }) examined: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) settled: number;
@@ -35,6 +38,7 @@ export class SweepSummarySchema {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Ended waiting for the customer (FAILED) or cancelled meanwhile' }) failed: number;
 }
 
+@ApiSchema({ name: 'WalletSample' })
 export class WalletSampleSchema {
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ enum: ['probe', 'pay', 'status'] }) kind: string;
@@ -43,6 +47,7 @@ export class WalletSampleSchema {
   @ApiProperty() detail: string;
 }
 
+@ApiSchema({ name: 'VoltzStatus' })
 export class VoltzStatusSchema {
   @ApiProperty({ enum: ['closed', 'open', 'half_open'] }) breaker: string;
   @ApiProperty({ format: 'date-time' }) since: string;
@@ -51,6 +56,7 @@ export class VoltzStatusSchema {
   @ApiProperty({ type: [WalletSampleSchema] }) recent: WalletSampleSchema[];
 }
 
+@ApiSchema({ name: 'DiagnosticCheck' })
 export class DiagnosticCheckSchema {
   @ApiProperty({ enum: ['dns', 'tcp', 'tls', 'wallet', 'pay_permission'] }) name: string;
   @ApiProperty() ok: boolean;
@@ -58,6 +64,7 @@ export class DiagnosticCheckSchema {
   @ApiProperty() detail: string;
 }
 
+@ApiSchema({ name: 'VoltzDiagnostics' })
 export class VoltzDiagnosticsSchema {
   @ApiProperty({ enum: ['ok', 'degraded', 'down', 'misconfigured'] }) verdict: string;
   @ApiProperty({ description: 'The wallet URL without credentials, query or fragment' }) target: string;

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
 /** Nest's error shape plus the machine-readable `code` every 4xx carries. */
+@ApiSchema({ name: 'Error' })
 export class ErrorSchema {
   @ApiProperty({ type: 'integer', example: 400 })
   statusCode: number;

@@ -1,14 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Live' })
 export class LiveSchema {
   @ApiProperty({ enum: ['ok'] }) status: 'ok';
 }
 
+@ApiSchema({ name: 'EventStoreHealth' })
 export class EventStoreHealthSchema {
   @ApiProperty() reachable: boolean;
   @ApiPropertyOptional() error?: string;
 }
 
+@ApiSchema({ name: 'FollowerStatus' })
 export class FollowerStatusSchema {
   @ApiProperty({ example: 'projections' }) name: string;
   @ApiProperty({ type: String, nullable: true }) position: string | null;
@@ -18,6 +21,7 @@ export class FollowerStatusSchema {
   @ApiPropertyOptional() error?: string;
 }
 
+@ApiSchema({ name: 'ProjectionsHealth' })
 export class ProjectionsHealthSchema {
   @ApiProperty({ type: String, nullable: true }) position: string | null;
   @ApiProperty({ type: String, nullable: true }) head: string | null;
@@ -27,6 +31,7 @@ export class ProjectionsHealthSchema {
 }
 
 /** 200 when ready; the same body with 503 when not. */
+@ApiSchema({ name: 'Readiness' })
 export class ReadinessSchema {
   @ApiProperty() ready: boolean;
   @ApiProperty({ type: EventStoreHealthSchema }) eventStore: EventStoreHealthSchema;

@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
 
 const NULLABLE_STRING = { type: String, nullable: true } as const;
 
+@ApiSchema({ name: 'DoublePayment' })
 export class DoublePaymentSchema {
   @ApiProperty({ type: [String], description: 'Every paid hash of the order, the settled one first' })
   paymentHashes: string[];
@@ -18,6 +19,7 @@ export class DoublePaymentSchema {
 }
 
 /** The Payout resource (the application's PayoutView) as OpenAPI describes it. */
+@ApiSchema({ name: 'Payout' })
 export class PayoutSchema {
   @ApiProperty({ example: 'ord_123', pattern: '^[A-Za-z0-9_-]{1,64}$' })
   orderId: string;
@@ -65,6 +67,7 @@ export class PayoutSchema {
   doublePayment: DoublePaymentSchema | null;
 }
 
+@ApiSchema({ name: 'PayoutList' })
 export class PayoutListSchema {
   @ApiProperty({ type: [PayoutSchema] })
   items: PayoutSchema[];
