@@ -6,7 +6,7 @@ import { ServiceProcess, SweepSummary, sleep, stopAllServiceProcesses } from '..
 import { dumpOnFailure, endToEndIdFor, hashesOf, pollUntil, truthOf } from '../support/service-process-fixtures';
 
 /**
- * design.md "Sagas and scheduling": no cross-process lock, safety comes from
+ * docs/architecture.md, "Sagas and scheduling": no cross-process lock, safety comes from
  * the claim's expected revision. Two service processes share ONE SQLite data
  * dir (events + read models) and one sandbox wallet. Twenty orders are put in
  * the fallback view with an unknown outcome (a Cloudflare 520 before the

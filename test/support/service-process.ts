@@ -26,7 +26,7 @@ export const SERVICE_KEYS = {
   auditor: 'svc-auditor-key-0123456789',
 } as const;
 
-/** Variables of api.md's table: never inherited from the parent, always set here or left to their defaults. */
+/** Variables of README's configuration table: never inherited from the parent, always set here or left to their defaults. */
 const SERVICE_VARIABLES = [
   'PORT', 'DATA_DIR', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'VOLTZ_URL', 'VOLTZ_ADMIN_KEY', 'VOLTZ_TIMEOUT_MS',
   'LIGHTNING_NETWORK', 'MAX_PAYOUT_SATS', 'PAYMENT_RETRY_ATTEMPTS', 'PAYMENT_RETRY_BASE_MS', 'PAYMENT_NOT_FOUND_GRACE_MS',

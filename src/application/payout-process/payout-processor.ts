@@ -38,7 +38,7 @@ const IN_FLIGHT_SLACK_MS = 5_000;
 const MAX_STEPS_PER_RUN = 50;
 
 /**
- * Drives one payout forward: the exactly-once rule of design.md, step by
+ * Drives one payout forward: the exactly-once rule of docs/architecture.md, step by
  * step. Every decision is the decider's, made on the payout as read from
  * the stream and carried from step to step with its revision: each append
  * expects that revision, so a crash or a second instance changes nothing —

@@ -1,7 +1,7 @@
 import { PayoutState } from '../../domain/payout/payout-state';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 
-/** The Payout resource of api.md: what the bot, admins and webhooks see. */
+/** The Payout resource of docs/api.md: what the bot, admins and webhooks see. */
 export interface PayoutView {
   orderId: string;
   status: PayoutStatus;

@@ -38,7 +38,7 @@ const RAW = invoice('RAW');
 const RAW2 = invoice('RAW2');
 const NOW_ISO = NOW.toISOString();
 
-/** Errors the HTTP layer answers with 409 (api.md). */
+/** Errors the HTTP layer answers with 409 (docs/api.md). */
 const CONFLICT_CODES: PayoutErrorCode[] = ['order_conflict', 'destination_locked', 'destination_conflict', 'payment_in_flight', 'already_settled', 'cancelled', 'escalated'];
 
 /** The three ways a hash "could still settle". */
@@ -815,7 +815,7 @@ describe('decide', () => {
     });
 
     describe('a re-send of a hash (after a 404 or a rejected request)', () => {
-      // lightning.md: re-POSTing an invoice that already succeeded can answer "Insufficient balance."
+      // docs/lightning.md: re-POSTing an invoice that already succeeded can answer "Insufficient balance."
       // with status failed: never conclude anything from a re-POST; ask the status endpoint.
       const reSent = [...claimed, ev.notFound(A), ev.attempted(A, 2)];
 

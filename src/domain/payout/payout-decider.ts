@@ -18,7 +18,7 @@ const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
 
 /**
  * The payout rules. Pure: the state is the fold of the stream, `now` is
- * injected. The exactly-once rules of design.md live here:
+ * injected. The exactly-once rules of docs/architecture.md live here:
  * no claim while an earlier hash could still settle, no claim of a dead hash,
  * settled at most once.
  */
@@ -235,7 +235,7 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
       return accept(...prefix, ...settled(state, paymentHash, outcome.preimage, outcome.feeMsat, at));
     case 'failed':
       if (record.claims > 1) {
-        // lightning.md: re-POSTing an invoice that already succeeded can answer "failed" (limits -> balance ->
+        // docs/lightning.md: re-POSTing an invoice that already succeeded can answer "failed" (limits -> balance ->
         // duplicate): never conclude anything from a re-send; the status endpoint decides.
         const reason = `failed on a re-send (${outcome.reason}): only a status check can tell`;
         return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });

@@ -1,6 +1,6 @@
 /**
  * Exactly-once property tests: seeded pseudo-random runs (no dependency) that drive the decider
- * and check the invariants of design.md after every accepted step. A failure names its seed:
+ * and check the invariants of docs/architecture.md after every accepted step. A failure names its seed:
  * put it in SEEDS (or PAYOUT_PROPERTY_SEED=<n>) to replay the run.
  */
 import { Invoice } from '../destination/invoice';
@@ -230,7 +230,7 @@ describe('exactly-once property: random commands against the decider', () => {
 type WalletPayment = { status: 'pending' | 'success' | 'failed'; resolveAt: number; willSucceed: boolean };
 
 /**
- * A simulated LNbits behind Cloudflare, faithful to lightning.md:
+ * A simulated LNbits behind Cloudflare, faithful to docs/lightning.md:
  * requests get lost or delayed, answers get lost (unknown), payments stay pending for a while,
  * a hash is never sent twice, a re-POST of a paid hash can answer "failed", status checks tell the truth
  * (404 for what never reached the wallet). A request delayed past the grace period only surfaces when

@@ -63,14 +63,14 @@ const API_KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
- * The raw environment, validated with class-validator (api.md's table). Numbers
+ * The raw environment, validated with class-validator (README's configuration table). Numbers
  * arrive as strings and are converted before validation by `loadConfig`.
  */
 export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
-  /** Not in api.md's table: an addition. Unset = every interface; tests and sidecars bind 127.0.0.1. */
+  /** Unset = every interface; tests and sidecars bind 127.0.0.1. */
   @IsOptional()
   @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, { message: 'HOST must be an IP address or localhost' })
   HOST?: string;
@@ -122,7 +122,7 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
-  /** Not in api.md's table: an addition. design.md rule 8's 60 s; sandboxes and tests shorten it. */
+  /** The minute of docs/architecture.md, rule 8; sandboxes and tests shorten it. */
   @IsInt() @Min(0) @Max(3_600_000)
   SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
