@@ -30,7 +30,10 @@ describe('JsonLogger', () => {
     const { logger, parsed } = capture('info');
     logger.error('it broke', 'Error: it broke\n    at somewhere', 'Webhook');
     logger.log({ msg: 'call', request: { headers: { authorization: 'Bearer k', 'X-Api-Key': 'w' } }, secret: 's' }, 'X');
-    const [broke, call] = parsed();
+    logger.error('no context', 'Error: no context\n    at elsewhere');
+    const [broke, call, bare] = parsed();
+    expect(bare).toMatchObject({ msg: 'no context', stack: 'Error: no context\n    at elsewhere' });
+    expect(bare.context).toBeUndefined();
     expect(broke).toMatchObject({ level: 'error', context: 'Webhook', msg: 'it broke', stack: 'Error: it broke\n    at somewhere' });
     expect(call).toMatchObject({ request: { headers: { authorization: '[redacted]', 'X-Api-Key': '[redacted]' } }, secret: '[redacted]' });
   });

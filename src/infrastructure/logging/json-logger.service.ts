@@ -62,8 +62,9 @@ export class JsonLogger implements LoggerService {
 
   private emit(level: LogLevel, message: unknown, params: unknown[]): void {
     if (SEVERITY[level] < this.threshold) return;
-    // Nest's Logger appends its context as the last string argument; an error's stack may come before it.
-    const context = params.length > 0 && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    // Nest's Logger appends its context as the last string argument; an error's stack (several lines) may come before it.
+    const last = params[params.length - 1];
+    const context = typeof last === 'string' && !last.includes('\n') ? (params.pop() as string) : undefined;
     const stack = params.find((param) => typeof param === 'string') as string | undefined;
     const line: Fields = { time: new Date().toISOString(), level, context, msg: undefined };
     const correlationId = requestContext.getStore()?.correlationId;
