@@ -15,7 +15,7 @@ export interface PayoutSettings {
   paymentNotFoundGraceMs: number;
   voltzTimeoutMs: number;
   escalateAfterAttempts: number;
-  /** A sent invoice is abandoned only this long after its expiry (design rule 8). */
+  /** A sent invoice is abandoned only this long after its expiry (docs/architecture.md, rule 8). */
   sentInvoiceSlackMs: number;
 }
 

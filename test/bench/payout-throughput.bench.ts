@@ -547,6 +547,8 @@ async function startRig(dataDir: string, sandbox: Sandbox, webhookUrl: string | 
       BOT_API_KEYS: KEYS.bot,
       ADMIN_API_KEYS: KEYS.admin,
       ...(webhookUrl ? { BOT_WEBHOOK_URL: webhookUrl, BOT_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
+      // Runs with access lines off (LOG_LEVEL=warn) or another rate limit compare against the defaults.
+      ...Object.fromEntries(['LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
     },
   });
   const watcher = new SettlementWatcher(join(dataDir, 'events.sqlite'));

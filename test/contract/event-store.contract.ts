@@ -12,7 +12,7 @@ import {
 } from '../../src/application/ports/event-store.port';
 
 /**
- * The event store contract (design.md, "Event store port"): every adapter
+ * The event store contract (docs/architecture.md, "Event store port"): every adapter
  * must pass these cases unchanged.
  *
  * The cases only rely on the streams they create (random names) and on

@@ -13,7 +13,7 @@ import { TestClock } from '../support/test-clock';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
- * api.md's admin section against the real app: roles, the fallback view,
+ * The admin routes (docs/api.md, "Resources") against the real app: roles, the fallback view,
  * sweeps (their summary and their safety when they run at once, in one
  * instance or two sharing the store), retry, cancel, the payouts list with
  * keyset paging, Voltz diagnostics, and a projection rebuild that must give
@@ -119,7 +119,7 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect(item.nextAttemptAt).toBe((retryQueued.data as { nextAttemptAt: string }).nextAttemptAt);
       expect(Date.parse(item.nextAttemptAt)).toBeGreaterThan(clock.now().getTime());
       expect(Date.parse(item.queuedAt)).toBeLessThanOrEqual(clock.now().getTime());
-      // api.md: lastError is set whenever the status is RETRY_QUEUED.
+      // docs/api.md: lastError is set whenever the status is RETRY_QUEUED.
       expect((await h.bot('GET', `/v1/payouts/${orderId}`)).body).toMatchObject({ status: 'RETRY_QUEUED', lastError: 'payment pending' });
       expect((await bot.next(orderId, 'payout.retry_queued')).body.payout).toMatchObject({ status: 'RETRY_QUEUED' });
 
@@ -363,7 +363,7 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
     beforeAll(async () => {
       clock.set(new Date());
       a = await startPayoutHarness(env, dir.path, { clock });
-      // A second instance on the same store and read-model file, paying the same wallet: design.md's "two instances sweeping at once".
+      // A second instance on the same store and read-model file, paying the same wallet: docs/architecture.md, "Sagas and scheduling".
       b = await startPayoutHarness(env, dir.path, { clock, sandbox: a.sandbox });
     });
     afterAll(async () => {

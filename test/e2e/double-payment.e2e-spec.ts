@@ -3,7 +3,7 @@ import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox'
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 
 /**
- * design.md rule 8 through the real app and the sandbox wallet over HTTP: a
+ * docs/architecture.md, rule 8 through the real app and the sandbox wallet over HTTP: a
  * wallet that misreports is caught. It pays a hash it said had failed, or pays
  * one while its status endpoint answers 404 until the invoice has expired; the
  * order moves on to a new invoice, which is paid too. Before rule 8 the order

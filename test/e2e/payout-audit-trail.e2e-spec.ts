@@ -71,7 +71,7 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     positions.slice(1).forEach((p, i) => expect(p > positions[i]).toBe(true));
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     for (const e of events) {
-      // api.md's fields (more may be added freely).
+      // docs/api.md's fields (more may be added freely).
       expect(Object.keys(e)).toEqual(expect.arrayContaining(['revision', 'position', 'id', 'type', 'data', 'metadata', 'createdAt']));
       expect(new Date(e.createdAt).toISOString()).toBe(e.createdAt);
       // Metadata on every event: the bot's correlation id follows the payout through the saga and the processor.

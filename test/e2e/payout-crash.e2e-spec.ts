@@ -4,7 +4,7 @@ import { AuditEvent, ServiceProcess, stopAllServiceProcesses } from '../support/
 import { dumpOnFailure, endToEndIdFor, hashesOf, pollUntil, settleTurns, truthOf, within } from '../support/service-process-fixtures';
 
 /**
- * design.md rule 6 (crash-safe) with the real service in a child process:
+ * docs/architecture.md, rule 6 (crash-safe) with the real service in a child process:
  * the process dies (SIGKILL) between its durable claim and the wallet's
  * answer, while the sandbox wallet holds the POST. The wallet then does, or
  * does not, make the payment. A new process on the same DATA_DIR must settle

@@ -76,7 +76,7 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
         'PaymentAttempted',
         'Payment520',
         'PaymentFailed',
-        // design.md rule 8: the dead hash is looked at once more before another hash is claimed.
+        // docs/architecture.md, rule 8: the dead hash is looked at once more before another hash is claimed.
         'PaymentRechecked',
         'AddressResolved',
         'PaymentAttempted',
@@ -345,7 +345,7 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       it('the settlement learnt after "Payment already paid." carries the real preimage and fee (a status check confirms it)', async () => {
         const view = await h.bot('GET', `/v1/payouts/${orderId}`);
         expect(view.body.status).toBe('SETTLED');
-        // lightning.md: never conclude anything from a re-POST, ask the status endpoint; api.md: feeMsat is what the wallet charged.
+        // docs/lightning.md: never conclude anything from a re-POST, ask the status endpoint; docs/api.md: feeMsat is what the wallet charged.
         const paid = h.sandbox.lnbits.payments().find((p) => p.paymentHash === invoice.paymentHash)!;
         expect(view.body).toMatchObject({ preimage: invoice.preimage, feeMsat: paid.feeMsat });
       });

@@ -6,7 +6,7 @@ import { ServiceProcess, SweepSummary, sleep, stopAllServiceProcesses } from '..
 import { dumpOnFailure, endToEndIdFor, hashesOf, pollUntil, truthOf } from '../support/service-process-fixtures';
 
 /**
- * design.md "Sagas and scheduling": no cross-process lock, safety comes from
+ * docs/architecture.md, "Sagas and scheduling": no cross-process lock, safety comes from
  * the claim's expected revision. Two service processes share ONE SQLite data
  * dir (events + read models) and one sandbox wallet. Twenty orders are put in
  * the fallback view with an unknown outcome (a Cloudflare 520 before the
@@ -24,6 +24,8 @@ const ENV = {
   FALLBACK_CRON: '0 0 1 1 *',
   // Every order's first POST is faulted on purpose: with the breaker on, that would be a Voltz incident.
   VOLTZ_BREAKER_THRESHOLD: '1000',
+  // The executor's retried conflicts are debug lines, counted below.
+  LOG_LEVEL: 'debug',
 };
 
 interface Order {
@@ -150,20 +152,20 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
 });
 
 /**
- * From a child's log: claims that lost the race on the expected revision (the pay step stopped because
- * the other process had claimed first) and concurrency conflicts the executor retried. The log is
- * JSON lines or Nest's text format, depending on the logger configuration; both are read.
+ * From a child's log (JSON lines, fields at the top level): claims that lost the race on the expected
+ * revision (the pay step stopped because the other process had claimed first) and concurrency conflicts
+ * the executor retried (debug lines).
  */
 function countContention(output: string): { lostClaims: number; conflicts: number } {
   let lostClaims = 0;
   for (const line of output.split('\n')) {
-    let message: any = null;
+    let entry: any = null;
     try {
-      message = JSON.parse(line).message;
+      entry = JSON.parse(line);
     } catch {
-      if (/step: 'pay'/.test(line) && /result: 'stop'/.test(line)) message = { step: 'pay', result: 'stop', reason: line };
+      continue;
     }
-    if (message?.step === 'pay' && message.result === 'stop' && /could still settle|already settled|current invoice/.test(String(message.reason))) lostClaims++;
+    if (entry?.step === 'pay' && entry.result === 'stop' && /could still settle|already settled|current invoice/.test(String(entry.reason))) lostClaims++;
   }
   const conflicts = (output.match(/Concurrency conflict on /g) ?? []).length;
   return { lostClaims, conflicts };

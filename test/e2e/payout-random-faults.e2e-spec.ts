@@ -7,7 +7,7 @@ import { SERVICE_KEYS, ServiceProcess, ServiceUnreachableError, sleep, stopAllSe
 import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/service-process-fixtures';
 
 /**
- * design.md's invariant under a seeded random fault schedule: the real
+ * the invariant of docs/architecture.md under a seeded random fault schedule: the real
  * service (child process) pays ≥200 orders (Lightning Addresses and raw
  * BOLT11) through the sandbox wallet, which answers with faults drawn from
  * its catalogue, while the service is SIGKILLed at random points (mid-POST,
@@ -24,7 +24,7 @@ import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/serv
  * given the BOLT11 of an earlier order. A separate verdict checks that one
  * wallet payment never settles two orders.
  *
- * And a wallet that lies (design.md rule 8): some Lightning Address orders
+ * And a wallet that lies (docs/architecture.md, rule 8): some Lightning Address orders
  * get a first payment that the wallet reports failed but pays once the
  * order's next invoice arrives, or one it pays while its status endpoint
  * answers 404 until then (with invoices that expire in seconds, so the order

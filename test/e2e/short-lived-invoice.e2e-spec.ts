@@ -9,7 +9,7 @@ import { WebhookReceiver } from '../support/webhook-receiver';
  * before it could be paid (here: the wallet is empty meanwhile) ends FAILED
  * with lastError saying so, and the bot hears `payout.failed` so it can ask
  * the customer for a new invoice. A sent invoice is abandoned only 60 s past
- * its expiry (design.md rule 8). A frozen TestClock pins the times.
+ * its expiry (docs/architecture.md, rule 8). A frozen TestClock pins the times.
  */
 describe('A short-lived BOLT11 from the bot', () => {
   const SECRET = 'whsec_shortlived_0123456789';

@@ -37,7 +37,7 @@ export interface PayoutHarness {
   /** What the sandbox wallet really paid for the order: the sum of paidTotalMsatFor over ALL its payment hashes. */
   paidMsat(orderId: string): Promise<number>;
   /**
-   * design.md's invariant against the wallet's ground truth, over every order
+   * the invariant of docs/architecture.md against the wallet's ground truth, over every order
    * in the store: each order paid 0 or exactly amountSats*1000 msat (exactly
    * that when SETTLED, through its settlement hash), no hash shared by two
    * orders, and no successful wallet payment that belongs to no order.
@@ -204,7 +204,7 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
         const expected = state.amountSats * 1000;
         const paidHashes = [...hashes].filter((hash) => sandbox.lnbits.paidTotalMsatFor(hash) > 0);
         const paid = paidHashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);
-        // design.md's invariant allows more only where the wallet misreported and the double payment was caught (rule 8).
+        // the invariant of docs/architecture.md allows more only where the wallet misreported and the double payment was caught (rule 8).
         const caught = paidHashes.length > 1 && paidHashes.every((hash) => state.doublePayment?.paymentHashes.includes(hash));
         if (paid !== 0 && paid !== expected && !caught) violations.push(`${orderId}: wallet paid ${paid} msat over ${paidHashes.length} hash(es), expected 0 or ${expected}`);
         if (state.status === 'SETTLED' && paid !== expected && !caught) violations.push(`${orderId}: SETTLED but the wallet paid ${paid} msat, expected ${expected}`);

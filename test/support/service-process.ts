@@ -26,13 +26,13 @@ export const SERVICE_KEYS = {
   auditor: 'svc-auditor-key-0123456789',
 } as const;
 
-/** Variables of api.md's table: never inherited from the parent, always set here or left to their defaults. */
+/** Variables of README's configuration table: never inherited from the parent, always set here or left to their defaults. */
 const SERVICE_VARIABLES = [
   'PORT', 'DATA_DIR', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'VOLTZ_URL', 'VOLTZ_ADMIN_KEY', 'VOLTZ_TIMEOUT_MS',
   'LIGHTNING_NETWORK', 'MAX_PAYOUT_SATS', 'PAYMENT_RETRY_ATTEMPTS', 'PAYMENT_RETRY_BASE_MS', 'PAYMENT_NOT_FOUND_GRACE_MS',
   'FALLBACK_CRON', 'ESCALATE_AFTER_ATTEMPTS', 'BOT_WEBHOOK_URL', 'BOT_WEBHOOK_SECRET', 'LNURL_TIMEOUT_MS',
   'LNURL_HOST_OVERRIDES', 'SENT_INVOICE_EXPIRY_SLACK_MS', 'BOT_API_KEYS', 'ADMIN_API_KEYS', 'AUDITOR_API_KEYS', 'MIN_INVOICE_VALIDITY_S', 'NODE_OPTIONS',
-  'VOLTZ_PROBE_INTERVAL_MS', 'VOLTZ_BREAKER_THRESHOLD',
+  'VOLTZ_PROBE_INTERVAL_MS', 'VOLTZ_BREAKER_THRESHOLD', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
 ];
 
 /** What the child needs to know about the sandbox servers running in the test process. */

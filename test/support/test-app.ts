@@ -4,6 +4,7 @@ import { Clock } from '../../src/application/ports/clock.port';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { AppConfig } from '../../src/infrastructure/config/app-config';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
+import { JsonLogger } from '../../src/infrastructure/logging/json-logger.service';
 import { makeTempDir } from './temp-dir';
 
 export const KEYS = { bot: 'bot-key-0123456789', admin: 'admin-key-0123456789', auditor: 'auditor-key-0123456789', both: 'admin-and-auditor-key' };
@@ -29,11 +30,11 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): A
 }
 
 /** The real Nest app over real HTTP on 127.0.0.1, with a fresh SQLite store in a temp dir. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string; logger?: JsonLogger } = {}): Promise<TestApp> {
   const temp = options.dataDir ? null : makeTempDir('pll-e2e');
   const dataDir = options.dataDir ?? temp!.path;
   const config = testConfig(dataDir, options.env);
-  const app = await createApp({ config, clock: options.clock, logger: false });
+  const app = await createApp({ config, clock: options.clock, logger: options.logger ?? false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

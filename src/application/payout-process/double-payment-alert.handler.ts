@@ -3,7 +3,7 @@ import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
 
 /**
- * design.md rule 8: a double payment is shouted, whoever found it (a status
+ * docs/architecture.md, rule 8: a double payment is shouted, whoever found it (a status
  * check, a re-check, a late answer). The event is the record; this is the
  * line operators alert on.
  */

@@ -8,7 +8,7 @@
  * next hash reaches it. The process also "crashes" at random between a claim
  * and its answer. Time is a TestClock the schedule moves (each round is a
  * sweep). After every round, and once the wallet turns honest and the order
- * comes to rest, design.md's invariant must hold: the wallet paid the order
+ * comes to rest, the invariant of docs/architecture.md must hold: the wallet paid the order
  * 0 or exactly once, or it paid more than once and the order shows the
  * double payment (every paid hash) and needs attention.
  *

@@ -1,7 +1,7 @@
 import { PayoutState } from '../../domain/payout/payout-state';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 
-/** The Payout resource of api.md: what the bot, admins and webhooks see. */
+/** The Payout resource of docs/api.md: what the bot, admins and webhooks see. */
 export interface PayoutView {
   orderId: string;
   status: PayoutStatus;
@@ -17,7 +17,7 @@ export interface PayoutView {
   createdAt: string;
   updatedAt: string;
   settledAt: string | null;
-  /** Set when the wallet paid more than one hash of this order (design rule 8): every paid hash, the settled one first. */
+  /** Set when the wallet paid more than one hash of this order (docs/architecture.md, rule 8): every paid hash, the settled one first. */
   doublePayment: { paymentHashes: string[]; detectedAt: string; acknowledgedAt: string | null; acknowledgeReason: string | null } | null;
 }
 

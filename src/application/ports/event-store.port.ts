@@ -1,5 +1,5 @@
 /**
- * The event store port (design.md). Revisions are 0-based like EventStoreDB;
+ * The event store port (docs/architecture.md). Revisions are 0-based like EventStoreDB;
  * positions are opaque strings ordered by the adapter (SQLite: the decimal
  * global sequence number).
  */

@@ -1,6 +1,6 @@
 import { PayoutStatus } from '../../domain/payout/payout-status';
 
-/** An order the sweep must revisit (design.md's fallback view). */
+/** An order the sweep must revisit (the fallback view of docs/architecture.md). */
 export interface FallbackQueueItem {
   orderId: string;
   status: PayoutStatus;

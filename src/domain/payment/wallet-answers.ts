@@ -1,5 +1,5 @@
 /**
- * The wallet's answers, classified (lightning.md). They are domain facts: the
+ * The wallet's answers, classified (docs/lightning.md). They are domain facts: the
  * decider turns them into events; the Voltz client produces them.
  */
 

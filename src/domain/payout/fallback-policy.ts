@@ -7,7 +7,7 @@ export interface FallbackTimings extends PayoutTimings {
 }
 
 /**
- * design.md's fallback view: an order belongs there while it can still make
+ * the fallback view of docs/architecture.md: an order belongs there while it can still make
  * progress on its own — an outcome to resolve (pending, unknown, or a claim
  * with no answer at all: a crash mid-payment), a retry queued, an address to
  * resolve or an invoice to pay that nobody is working on, or, once settled

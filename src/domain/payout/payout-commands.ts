@@ -27,7 +27,7 @@ export type PayoutCommand =
   | { type: 'ClaimPayment'; data: { invoice: Invoice } }
   | { type: 'RecordPaymentOutcome'; data: { paymentHash: string; outcome: PayOutcome } }
   | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus; notFoundGraceMs: number } }
-  /** The answer of a status check of a hash already declared dead (design rule 8). */
+  /** The answer of a status check of a hash already declared dead (docs/architecture.md, rule 8). */
   | { type: 'RecordRecheck'; data: { paymentHash: string; status: PaymentStatus } }
   | { type: 'ExpireInvoice'; data: { paymentHash: string; sentInvoiceSlackMs: number } }
   | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string } }

@@ -28,7 +28,7 @@ const A = invoice('A');
 const RAW = invoice('RAW');
 const RAW2 = invoice('RAW2');
 
-/** Errors the HTTP layer answers with 409 (api.md). */
+/** Errors the HTTP layer answers with 409 (docs/api.md). */
 const CONFLICT_CODES: PayoutErrorCode[] = ['order_conflict', 'destination_locked', 'destination_conflict', 'payment_in_flight', 'already_settled', 'cancelled', 'escalated'];
 
 

@@ -230,7 +230,7 @@ describe('decide', () => {
     });
 
     describe('a re-send of a hash (after a 404 or a rejected request)', () => {
-      // lightning.md: re-POSTing an invoice that already succeeded can answer "Insufficient balance."
+      // docs/lightning.md: re-POSTing an invoice that already succeeded can answer "Insufficient balance."
       // with status failed: never conclude anything from a re-POST; ask the status endpoint.
       const reSent = [...claimed, ev.notFound(A), ev.attempted(A, 2)];
 

@@ -5,7 +5,7 @@ import { Payment520, PayoutEvent } from './payout-events';
 import { PaymentHashRecord, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
 
 /**
- * A sent invoice counts as expired only this long after its expiresAt (design rule 8): the payee's node clock may
+ * A sent invoice counts as expired only this long after its expiresAt (docs/architecture.md, rule 8): the payee's node clock may
  * lag ours, and a new invoice must never be claimed while the old one could still be paid. The default of the
  * configuration (SENT_INVOICE_EXPIRY_SLACK_MS), which tests shorten.
  */
@@ -18,7 +18,7 @@ const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
 
 /**
  * The payout rules. Pure: the state is the fold of the stream, `now` is
- * injected. The exactly-once rules of design.md live here:
+ * injected. The exactly-once rules of docs/architecture.md live here:
  * no claim while an earlier hash could still settle, no claim of a dead hash,
  * settled at most once.
  */
@@ -235,7 +235,7 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
       return accept(...prefix, ...settled(state, paymentHash, outcome.preimage, outcome.feeMsat, at));
     case 'failed':
       if (record.claims > 1) {
-        // lightning.md: re-POSTing an invoice that already succeeded can answer "failed" (limits -> balance ->
+        // docs/lightning.md: re-POSTing an invoice that already succeeded can answer "failed" (limits -> balance ->
         // duplicate): never conclude anything from a re-send; the status endpoint decides.
         const reason = `failed on a re-send (${outcome.reason}): only a status check can tell`;
         return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });

@@ -120,7 +120,7 @@ export type PayoutCancelled = {
 };
 
 /**
- * A hash declared dead was status-checked once more and is still dead (design rule 8): before the order claims
+ * A hash declared dead was status-checked once more and is still dead (docs/architecture.md, rule 8): before the order claims
  * another hash, and again after it settled.
  */
 export type PaymentRechecked = {

@@ -82,7 +82,7 @@ describe('nextStep', () => {
     });
   });
 
-  describe('retry rules (design.md rule 4)', () => {
+  describe('retry rules (docs/architecture.md, rule 4)', () => {
     it('after PaymentNotFound with an unexpired invoice -> pay the SAME invoice; the claim is attempt + 1 of the same hash', () => {
       const stream = run(history.addressClaimed(A, 1, 0), ...notFoundTwice(A));
       expect(stateOf(stream).status).toBe('PAYING');
@@ -185,7 +185,7 @@ describe('nextStep', () => {
       expect(produce(stream, cmd.claim(A))).toEqual([expect.objectContaining({ type: 'PaymentAttempted', data: expect.objectContaining({ attempt: 2, paymentHash: A.paymentHash }) })]);
     });
 
-    it('a re-send answered "failed" -> check_status, not a new invoice (lightning.md: never conclude from a re-POST)', () => {
+    it('a re-send answered "failed" -> check_status, not a new invoice (docs/lightning.md: never conclude from a re-POST)', () => {
       const stream = run(
         history.addressClaimed(A, 1, 0),
         ...notFoundTwice(A),

@@ -21,7 +21,7 @@ export interface PayoutTimings {
 }
 
 /**
- * design.md rules 3, 4 and 8: a hash that could still settle is only ever
+ * docs/architecture.md, rules 3, 4 and 8: a hash that could still settle is only ever
  * resolved by a status check; once every hash is dead, pay the current invoice
  * (a hash dead by 404 keeps its invoice, so it is re-POSTed as is until it has
  * really expired; a fresh invoice too close to expiry is dropped), else resolve

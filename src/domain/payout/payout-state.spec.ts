@@ -43,7 +43,7 @@ const SAMPLES: Record<PayoutEventType, PayoutEvent> = {
   EscalationCleared: ev.escalationCleared(),
 };
 
-/** A catalogue of reachable histories, each with the status api.md says it shows. */
+/** A catalogue of reachable histories, each with the status docs/api.md says it shows. */
 const CATALOGUE: [string, PayoutStatus, PayoutEvent[]][] = [
   ['confirmed without destination', 'AWAITING_DESTINATION', history.confirmed()],
   ['address submitted', 'RESOLVING', history.addressSubmitted()],
@@ -307,12 +307,12 @@ describe('liveHash / isLive', () => {
   });
 });
 
-describe('status (api.md)', () => {
+describe('status (docs/api.md)', () => {
   it.each(CATALOGUE)('%s -> %s', (_name, status, events) => {
     expect(statusOf(events)).toBe(status);
   });
 
-  it('the catalogue covers every status of api.md', () => {
+  it('the catalogue covers every status of docs/api.md', () => {
     expect(new Set(CATALOGUE.map(([, status]) => status))).toEqual(new Set(PAYOUT_STATUSES));
   });
 

@@ -13,7 +13,7 @@ export interface PaymentHashRecord {
   invoice: Invoice;
   lastAttempt: number;
   lastAttemptedAt: string;
-  /** How many times this hash was claimed: above 1, the last POST was a re-send (lightning.md: never trust its "failed"). */
+  /** How many times this hash was claimed: above 1, the last POST was a re-send (docs/lightning.md: never trust its "failed"). */
   claims: number;
   outcome: HashOutcome;
   /** First 404 seen for the latest claim of this hash: a 404 counts only when seen again well after it (rule 8). */

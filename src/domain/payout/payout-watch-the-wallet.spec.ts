@@ -1,5 +1,5 @@
 /**
- * design.md rule 8 — trust the wallet, but watch it: a dead hash is looked at
+ * docs/architecture.md, rule 8 — trust the wallet, but watch it: a dead hash is looked at
  * once more before another hash is claimed and after the order settled; a
  * second paid hash is a double payment that only an admin's acknowledgement
  * closes. And the decider's own guard on ConfirmPix (defence in depth).

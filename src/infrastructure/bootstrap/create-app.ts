@@ -1,25 +1,32 @@
-import { ConsoleLogger, INestApplication } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { AppModule } from '../../app.module';
+import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { checkJsonBody } from '../http/json-body.middleware';
+import { setUpOpenApi } from '../http/openapi/open-api';
+import { JsonLogger } from '../logging/json-logger.service';
+import { requestLogging } from '../logging/request-logging.middleware';
 import { CoreOptions } from '../modules/core.module';
 
 /** Bodies larger than this are refused with 413: no legitimate request comes close. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** A second line of defence: no code logs these, and should one slip into a structured log, it is masked. */
-const REDACTED_KEYS = ['adminKey', 'apiKey', 'authorization', 'secret', 'x-api-key'];
-
 /** Builds the whole service; main.ts and the e2e tests share it, so tests run the real app. */
-export async function createApp(options: CoreOptions & { logger?: false | undefined }): Promise<INestApplication> {
+export async function createApp(options: CoreOptions & { logger?: false | JsonLogger }): Promise<INestApplication> {
+  const logger = options.logger === false ? null : (options.logger ?? new JsonLogger(options.config.logLevel));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bodyParser: false,
-    // One JSON object per line, so operators can filter by orderId, paymentHash or correlationId.
-    logger: options.logger === false ? false : new ConsoleLogger({ json: true, redact: REDACTED_KEYS }),
+    logger: logger ?? false,
   });
+  // First, so even a request refused by the body parser gets its id and its access line.
+  app.use(requestLogging(logger, app.get<IdGenerator>(ID_GENERATOR)));
+  // Helmet's headers (and no X-Powered-By); its default CSP fits Swagger UI, which is served from this origin.
+  app.use(helmet());
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.use(checkJsonBody);
+  setUpOpenApi(app);
   // Stores and read models close cleanly on SIGTERM/SIGINT: an acknowledged append is never cut in half.
   app.enableShutdownHooks();
   return app;

@@ -1,4 +1,5 @@
 import { LightningNetwork } from '../../domain/destination/lightning-network';
+import { LogLevel } from '../logging/log-level';
 
 export type Role = 'bot' | 'admin' | 'auditor';
 
@@ -19,7 +20,7 @@ export interface AppConfig {
   paymentNotFoundGraceMs: number;
   fallbackCron: string;
   escalateAfterAttempts: number;
-  /** A sent invoice is abandoned only this long after its expiry (design rule 8). */
+  /** A sent invoice is abandoned only this long after its expiry (docs/architecture.md, rule 8). */
   sentInvoiceSlackMs: number;
   webhook: { url: string; secret: string } | null;
   lnurlTimeoutMs: number;
@@ -34,6 +35,9 @@ export interface AppConfig {
   voltzProbeIntervalMs: number;
   /** Consecutive unknown payment answers that open the circuit breaker. */
   voltzBreakerThreshold: number;
+  /** Requests per API key per minute; 0 = no limit. */
+  rateLimitPerMinute: number;
+  logLevel: LogLevel;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

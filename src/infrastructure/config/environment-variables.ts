@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { LIGHTNING_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
 import { esdbConnectionStringProblems } from '../event-store/esdb-connection-string';
+import { LOG_LEVELS, LogLevel } from '../logging/log-level';
 
 /** Six-field crons (seconds first) are accepted as well as the classic five. */
 function IsCron(): PropertyDecorator {
@@ -62,14 +63,14 @@ const API_KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
- * The raw environment, validated with class-validator (api.md's table). Numbers
+ * The raw environment, validated with class-validator (README's configuration table). Numbers
  * arrive as strings and are converted before validation by `loadConfig`.
  */
 export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
-  /** Not in api.md's table: an addition. Unset = every interface; tests and sidecars bind 127.0.0.1. */
+  /** Unset = every interface; tests and sidecars bind 127.0.0.1. */
   @IsOptional()
   @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, { message: 'HOST must be an IP address or localhost' })
   HOST?: string;
@@ -121,7 +122,7 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
-  /** Not in api.md's table: an addition. design.md rule 8's 60 s; sandboxes and tests shorten it. */
+  /** The minute of docs/architecture.md, rule 8; sandboxes and tests shorten it. */
   @IsInt() @Min(0) @Max(3_600_000)
   SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
@@ -163,6 +164,13 @@ export class EnvironmentVariables {
 
   @IsInt() @Min(1) @Max(1000)
   VOLTZ_BREAKER_THRESHOLD = 5;
+
+  /** Per API key; 0 turns the limit off. */
+  @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_PER_MINUTE = 60000;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
 }
 
 export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -178,6 +186,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'MIN_INVOICE_VALIDITY_S',
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
+  'RATE_LIMIT_PER_MINUTE',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -196,4 +205,5 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'BOT_API_KEYS',
   'ADMIN_API_KEYS',
   'AUDITOR_API_KEYS',
+  'LOG_LEVEL',
 ];

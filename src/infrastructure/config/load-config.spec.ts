@@ -12,7 +12,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('applies api.md defaults: sandbox, SQLite under ./data, every default value', () => {
+  it('applies the documented defaults: sandbox, SQLite under ./data, every default value', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,

@@ -16,7 +16,7 @@ const INTEGER = /^-?\d+$/;
 /** Public, documented keys for sandbox mode only; never accepted when VOLTZ_URL is set. */
 export const SANDBOX_API_KEYS = { bot: 'sandbox-bot-key', admin: 'sandbox-admin-key', auditor: 'sandbox-auditor-key' } as const;
 
-/** Reads api.md's variables; every problem becomes one line, and any problem stops start-up. */
+/** Reads the variables of README's configuration table; every problem becomes one line, and any problem stops start-up. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -87,5 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sandboxApiKeys: sandboxKeys,
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    logLevel: vars.LOG_LEVEL,
   };
 }

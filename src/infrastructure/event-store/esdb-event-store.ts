@@ -52,7 +52,7 @@ const DEFAULT_PING_TIMEOUT_MS = 1_500;
 const OUTAGE_LOG_INTERVAL_MS = 30_000;
 
 /**
- * EventStoreDB adapter (design.md, "Event store port"). EventStoreDB does the
+ * EventStoreDB adapter (docs/architecture.md, "Event store port"). EventStoreDB does the
  * heavy lifting: optimistic concurrency on expected revisions, idempotency by
  * event id (our ids are sent as the ESDB event ids, so they must be UUIDs),
  * the global `$all` log. This class maps its vocabulary onto the port's and

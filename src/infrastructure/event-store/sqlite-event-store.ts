@@ -87,7 +87,7 @@ interface QueuedAppend {
 type GroupedOutcome = { ok: true; outcome: AppendOutcome } | { ok: false; error: unknown };
 
 /**
- * Embedded event store on one SQLite file (design.md, "Event store port").
+ * Embedded event store on one SQLite file (docs/architecture.md, "Event store port").
  *
  * Several processes may open the same file: every append runs in its own
  * BEGIN IMMEDIATE transaction, which takes SQLite's single write lock before

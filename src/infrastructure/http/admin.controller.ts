@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
@@ -9,7 +10,6 @@ import { GetVoltzStatusQuery } from '../../application/admin/queries/get-voltz-s
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
-import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { VoltzStatus } from '../../application/wallet-monitor/voltz-monitor';
@@ -22,65 +22,88 @@ import { commandContextFrom } from './command-context.factory';
 import { AcknowledgePayoutDto } from './dto/acknowledge-payout.dto';
 import { CancelPayoutDto } from './dto/cancel-payout.dto';
 import { ListPayoutsQueryDto } from './dto/list-payouts-query.dto';
+import { FallbackQueueSchema, SweepSummarySchema, VoltzDiagnosticsSchema, VoltzStatusSchema } from './openapi/admin.schemas';
+import { ApiErrors } from './openapi/api-errors.decorator';
+import { PayoutListSchema, PayoutSchema } from './openapi/payout.schema';
 import { OrderIdPipe } from './order-id.pipe';
 
 /** The fallback view holds at most what the sweep can work through; the admin page shows all of it. */
 const FALLBACK_QUEUE_PAGE = 10_000;
 
+@ApiTags('admin')
 @Controller('v1/admin')
 @Roles('admin')
 export class AdminController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(LIGHTNING_TARGET) private readonly lightning: LightningTarget,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('fallback-queue')
+  @ApiOperation({ summary: 'Orders the sweep will revisit, soonest due first' })
+  @ApiOkResponse({ type: FallbackQueueSchema })
   fallbackQueue(): Promise<{ items: FallbackQueueItem[] }> {
     return this.queries.execute(new GetFallbackQueueQuery(FALLBACK_QUEUE_PAGE));
   }
 
   @Get('payouts')
+  @ApiOperation({ summary: 'Payouts, oldest first, optionally by status; paged by cursor' })
+  @ApiOkResponse({ type: PayoutListSchema })
+  @ApiErrors({ 400: '`invalid_status`, `invalid_limit`, `invalid_cursor`, `unknown_query_parameter`' })
   payouts(@Query() query: ListPayoutsQueryDto): Promise<PayoutListPage> {
     return this.queries.execute(new ListPayoutsQuery(query.status, query.limit, query.cursor ?? null));
   }
 
   @Post('payouts/:orderId/retry')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Revisit this order now', description: 'Clears an escalation, except a double payment.' })
+  @ApiAcceptedResponse({ type: PayoutSchema })
+  @ApiErrors({ 400: '`invalid_order_id`', 404: 'Unknown order', 409: 'Nothing to retry' })
   retry(@Param('orderId', OrderIdPipe) orderId: string, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
-    return this.commands.execute(new RetryPayoutCommand(orderId, commandContextFrom(request, this.ids)));
+    return this.commands.execute(new RetryPayoutCommand(orderId, commandContextFrom(request)));
   }
 
   @Post('payouts/:orderId/cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a payout, with a reason' })
+  @ApiOkResponse({ type: PayoutSchema })
+  @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'Settled, or an outcome is still unknown' })
   cancel(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: CancelPayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
-    return this.commands.execute(new CancelPayoutCommand(orderId, body.reason, commandContextFrom(request, this.ids)));
+    return this.commands.execute(new CancelPayoutCommand(orderId, body.reason, commandContextFrom(request)));
   }
 
   /** Closes a double-payment escalation (recorded as an event, with the admin's reason); 409 when there is none. */
   @Post('payouts/:orderId/acknowledge')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Close a double-payment escalation, with a reason' })
+  @ApiOkResponse({ type: PayoutSchema })
+  @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'No double payment to acknowledge' })
   acknowledge(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: AcknowledgePayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
-    return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request, this.ids)));
+    return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request)));
   }
 
   /** DNS, TCP, TLS and GET /api/v1/wallet against Voltz (the sandbox wallet in sandbox mode); never a payment. */
   @Get('voltz/diagnostics')
+  @ApiOperation({ summary: 'DNS, TCP, TLS and wallet checks against Voltz; never a payment' })
+  @ApiOkResponse({ type: VoltzDiagnosticsSchema })
   diagnostics(): Promise<VoltzDiagnostics> {
     return runVoltzDiagnostics({ baseUrl: this.lightning.walletUrl, adminKey: this.lightning.adminKey, timeoutMs: this.config.voltzTimeoutMs });
   }
 
   /** The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers. */
   @Get('voltz/status')
+  @ApiOperation({ summary: 'The Voltz monitor: breaker, availability, recent answers' })
+  @ApiOkResponse({ type: VoltzStatusSchema })
   voltzStatus(): Promise<VoltzStatus> {
     return this.queries.execute(new GetVoltzStatusQuery());
   }
 
   @Post('fallback/sweep')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Run one fallback sweep now' })
+  @ApiOkResponse({ type: SweepSummarySchema })
   sweep(): Promise<SweepSummary> {
     return this.commands.execute(new RunSweepCommand());
   }

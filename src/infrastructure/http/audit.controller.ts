@@ -1,22 +1,32 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GetGlobalEventsQuery, GlobalEventsPage } from '../../application/audit/queries/get-global-events.query';
 import { GetPayoutEventsQuery, PayoutEvents } from '../../application/audit/queries/get-payout-events.query';
 import { Roles } from './auth/roles.decorator';
 import { GlobalEventsQueryDto } from './dto/global-events-query.dto';
+import { ApiErrors } from './openapi/api-errors.decorator';
+import { GlobalEventsSchema, PayoutEventsSchema } from './openapi/audit.schemas';
 import { OrderIdPipe } from './order-id.pipe';
 
+@ApiTags('auditor')
 @Controller('v1/audit')
 @Roles('auditor')
 export class AuditController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('payouts/:orderId/events')
+  @ApiOperation({ summary: "One payout's stream, in stream order" })
+  @ApiOkResponse({ type: PayoutEventsSchema })
+  @ApiErrors({ 400: '`invalid_order_id`', 404: 'Unknown order' })
   payoutEvents(@Param('orderId', OrderIdPipe) orderId: string): Promise<PayoutEvents> {
     return this.queries.execute(new GetPayoutEventsQuery(orderId));
   }
 
   @Get('events')
+  @ApiOperation({ summary: 'The global log in commit order, paged by position' })
+  @ApiOkResponse({ type: GlobalEventsSchema })
+  @ApiErrors({ 400: '`invalid_position`, `unknown_position`, `invalid_limit`, `unknown_query_parameter`' })
   events(@Query() query: GlobalEventsQueryDto): Promise<GlobalEventsPage> {
     return this.queries.execute(new GetGlobalEventsQuery(query.after ?? null, query.limit));
   }

@@ -1,12 +1,7 @@
 import { CommandContext } from '../../application/command-context';
-import { IdGenerator } from '../../application/ports/clock.port';
 import { AuthenticatedRequest } from './auth/api-key.guard';
 
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The caller's X-Correlation-Id (or X-Request-Id) travels into event metadata; otherwise a new one is made. */
-export function commandContextFrom(request: AuthenticatedRequest, ids: IdGenerator): CommandContext {
-  const header = request.headers['x-correlation-id'] ?? request.headers['x-request-id'];
-  const given = typeof header === 'string' && CORRELATION_ID.test(header) ? header : null;
-  return { correlationId: given ?? ids.next(), causationId: null, actor: request.actor ?? 'system' };
+/** The request's correlation id (the caller's X-Request-Id when sane) travels into event metadata. */
+export function commandContextFrom(request: AuthenticatedRequest): CommandContext {
+  return { correlationId: request.correlationId, causationId: null, actor: request.actor ?? 'system' };
 }

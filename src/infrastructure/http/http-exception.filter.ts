@@ -31,7 +31,7 @@ const DEFAULT_CODES: Record<number, string> = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
-  429: 'too_many_requests',
+  429: 'rate_limited',
 };
 
 export interface ErrorBody {

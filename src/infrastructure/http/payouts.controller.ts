@@ -1,29 +1,41 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { ConfirmPixCommand } from '../../application/payouts/commands/confirm-pix.command';
 import { SubmitDestinationCommand } from '../../application/payouts/commands/submit-destination.command';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { GetPayoutQuery } from '../../application/payouts/queries/get-payout.query';
-import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { AuthenticatedRequest } from './auth/api-key.guard';
 import { Roles } from './auth/roles.decorator';
 import { commandContextFrom } from './command-context.factory';
 import { CreatePayoutDto } from './dto/create-payout.dto';
 import { SubmitDestinationDto } from './dto/submit-destination.dto';
+import { ApiErrors } from './openapi/api-errors.decorator';
+import { PayoutSchema } from './openapi/payout.schema';
 import { OrderIdPipe } from './order-id.pipe';
 
+@ApiTags('bot')
 @Controller('v1/payouts')
 export class PayoutsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
   /** 201 when the order is new, 200 when the same order is replayed. */
   @Post()
   @Roles('bot')
+  @ApiOperation({ summary: 'The PIX is confirmed: record it and start the payout', description: 'Idempotent by orderId. Any 4xx records nothing.' })
+  @ApiCreatedResponse({ type: PayoutSchema, description: 'A new order' })
+  @ApiOkResponse({ type: PayoutSchema, description: 'The same order with the same values again' })
+  @ApiErrors({
+    400: 'Invalid body (`validation_failed`, `malformed_json`, `body_not_object`, ...) or a destination that is neither a Lightning Address nor a BOLT11',
+    409: 'The orderId exists with other values, or the endToEndId or invoice belongs to another order (`invoice_in_use`)',
+    413: '`payload_too_large`',
+    415: '`unsupported_media_type`',
+    422: 'A BOLT11 that can never pay this payout (amount, expiry, network, signature)',
+  })
   async confirm(@Body() body: CreatePayoutDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<PayoutView> {
     const result = await this.commands.execute(
       new ConfirmPixCommand(
@@ -31,7 +43,7 @@ export class PayoutsController {
         { endToEndId: body.pix.endToEndId, amountCents: body.pix.amountCents, paidAt: body.pix.paidAt },
         body.amountSats,
         body.destination ?? null,
-        commandContextFrom(request, this.ids),
+        commandContextFrom(request),
       ),
     );
     response.status(result.created ? 201 : 200);
@@ -41,12 +53,18 @@ export class PayoutsController {
   @Put(':orderId/destination')
   @Roles('bot')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Give or replace the destination', description: 'Allowed while the payout awaits a destination or has FAILED.' })
+  @ApiAcceptedResponse({ type: PayoutSchema })
+  @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'A payment is settled or still in flight', 422: 'A BOLT11 that can never pay this payout' })
   submitDestination(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: SubmitDestinationDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
-    return this.commands.execute(new SubmitDestinationCommand(orderId, body.destination, commandContextFrom(request, this.ids)));
+    return this.commands.execute(new SubmitDestinationCommand(orderId, body.destination, commandContextFrom(request)));
   }
 
   @Get(':orderId')
   @Roles('bot', 'admin', 'auditor')
+  @ApiOperation({ summary: 'One payout' })
+  @ApiOkResponse({ type: PayoutSchema })
+  @ApiErrors({ 400: '`invalid_order_id`', 404: 'Unknown order' })
   get(@Param('orderId', OrderIdPipe) orderId: string): Promise<PayoutView> {
     return this.queries.execute(new GetPayoutQuery(orderId));
   }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Clock } from '../../application/ports/clock.port';
 import { AppConfig } from '../config/app-config';
 import { Sandbox, startSandbox } from '../sandbox/sandbox';
+import { drawBox } from './draw-box';
 
 /** Where payments go and how Lightning Addresses resolve: Voltz, or the in-process sandbox. */
 export interface LightningTarget {
@@ -23,15 +24,13 @@ export async function resolveLightningTarget(config: AppConfig, clock: Clock): P
   }
   const sandbox = await startSandbox({ network: config.network, clock });
   const logger = new Logger('SandboxMode');
-  const banner = [
-    '*****************************************************************',
-    '*  SANDBOX MODE: VOLTZ_URL is not set. NO REAL MONEY MOVES.      *',
-    `*  Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
-    `*  Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
-    `*  Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
-    ...(config.sandboxApiKeys ? ['*  API keys: sandbox-bot-key, sandbox-admin-key, sandbox-auditor-key'] : []),
-    '*****************************************************************',
-  ];
+  const banner = drawBox([
+    'SANDBOX MODE: VOLTZ_URL is not set. NO REAL MONEY MOVES.',
+    `Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
+    `Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
+    `Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
+    ...(config.sandboxApiKeys ? ['API keys: sandbox-bot-key, sandbox-admin-key, sandbox-auditor-key'] : []),
+  ]);
   for (const line of banner) logger.warn(line);
   const hostOverrides = new Map(config.lnurlHostOverrides);
   hostOverrides.set(sandbox.addressDomain, sandbox.lnurlBaseUrl);

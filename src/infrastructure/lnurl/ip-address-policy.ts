@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 
 /**
  * Which IP addresses a resolver fetching strangers' URLs must never connect
- * to (lightning.md: private, loopback, link-local and metadata addresses).
+ * to (docs/lightning.md: private, loopback, link-local and metadata addresses).
  * IPv4 is a deny list of every special-purpose block (IANA registry); IPv6 is
  * an allow list of global unicast (2000::/3) minus its special blocks, with
  * the IPv4 embedded in mapped/NAT64/6to4 forms checked as IPv4.

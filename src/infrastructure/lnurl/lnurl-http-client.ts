@@ -24,7 +24,7 @@ const MAX_REDIRECTS = 3;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_CANCELED']);
 
 /**
- * GETs URLs chosen by strangers (lightning.md "Resolving an address..."):
+ * GETs URLs chosen by strangers (docs/lightning.md, "Lightning Address and LNURL-pay"):
  * https only (http for .onion), no credentials in URLs, literal IPs and every
  * resolved address checked against the private/loopback/link-local/metadata
  * policy, a response-size cap and a whole-request deadline. Redirects are

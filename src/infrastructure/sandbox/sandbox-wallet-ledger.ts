@@ -28,7 +28,7 @@ export type PaymentAttempt =
   | { kind: 'fee_reserve'; reserveSats: number }
   | { kind: 'duplicate'; existing: SandboxPayment };
 
-/** lightning.md: paying needs amount + max(2 sat, 1% of amount) of balance. */
+/** docs/lightning.md: paying needs amount + max(2 sat, 1% of amount) of balance. */
 export function feeReserveMsat(amountMsat: number): number {
   return Math.max(2000, Math.floor(amountMsat / 100));
 }
@@ -128,7 +128,7 @@ export class SandboxWalletLedger {
   /**
    * failed -> success: the wallet said "failed" but the money left after all
    * (LNbits can turn a failed payment into a success later, when its node
-   * finds the HTLC settled). For rehearsing design.md rule 8.
+   * finds the HTLC settled). For rehearsing docs/architecture.md, rule 8.
    */
   succeedFailed(paymentHash: string): boolean {
     const payment = this.byHash.get(paymentHash);

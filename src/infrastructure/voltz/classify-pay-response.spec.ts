@@ -35,7 +35,7 @@ const rows: Row[] = [
   ['2xx, empty body', text(200, ''), { kind: 'unknown' }],
   ['2xx, JSON without a payment', json(200, { ok: true }), { kind: 'unknown' }],
 
-  // LNbits' own 520s (lightning.md examples).
+  // LNbits' own 520s (docs/lightning.md examples).
   ['520 Insufficient balance. (failed)', lnbits520('Insufficient balance.', 'failed'), { kind: 'rejected', category: 'limit' }],
   ['520 fee reserve (failed)', lnbits520('You must reserve at least (2 sat) to cover potential routing fees.', 'failed'), { kind: 'rejected', category: 'limit' }],
   ['520 fee reserve, 1.x double space', lnbits520('You must reserve at least (210  sat) to cover potential routing fees.', 'failed'), { kind: 'rejected', category: 'limit' }],

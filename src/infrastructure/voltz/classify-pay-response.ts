@@ -9,7 +9,7 @@ const CONFIGURATION_MESSAGES = [/wallet not found/i, /could not fetch wallet/i, 
 const HOPELESS_INVOICE_MESSAGES = [/bolt11 decoding failed/i, /amountless invoices not supported/i];
 
 /**
- * Classifies the answer to POST /api/v1/payments (lightning.md). The rule of
+ * Classifies the answer to POST /api/v1/payments (docs/lightning.md). The rule of
  * thumb is LNbits' own remote client: only an explicit `status: "failed"` is
  * a definite failure, only `success` is settled, and everything that cannot
  * be read is unknown, resolved later by GET /api/v1/payments/{hash}.
@@ -68,7 +68,7 @@ function classifyLnbits520(json: JsonObject | null): PayOutcome {
   switch (lnbitsStatus) {
     case 'success':
       // "Payment already paid." / "...already paid on the fundingsource.": LNbits says this hash is paid, but the answer
-      // lacks the preimage and fee, and a re-POST proves little (lightning.md): pending sends the caller to the status
+      // lacks the preimage and fee, and a re-POST proves little (docs/lightning.md): pending sends the caller to the status
       // endpoint, which confirms the payment and gives both.
       return { kind: 'pending', reason: `${label}: confirm with a status check`, http520 };
     case 'pending':

@@ -2,7 +2,7 @@ import { PaymentStatus } from '../../application/ports/wallet.port';
 import { asObject, cloudflarePage, detailOf, feeMsatOf, HttpExchange, JsonObject, parseJson, preimageOf, transportReason } from './http-exchange';
 
 /**
- * Classifies the answer to GET /api/v1/payments/{hash} (lightning.md): paid
+ * Classifies the answer to GET /api/v1/payments/{hash} (docs/lightning.md): paid
  * true or status success is settled ("success wins" over an old version's
  * paid:false), status failed is the only definite failure, any other
  * paid:false is pending. Only LNbits' own "Payment does not exist." 404 is

@@ -83,7 +83,7 @@ export class VoltzClient implements WalletPort {
     const json = asObject(await this.readJson('/api/v1/wallet'));
     const balance = json?.balance;
     if (!json || typeof balance !== 'number' || !Number.isFinite(balance)) throw new VoltzError('GET /api/v1/wallet: not an LNbits wallet answer', 'protocol');
-    // LNbits reports the balance in msat (lightning.md).
+    // LNbits reports the balance in msat (docs/lightning.md).
     return { name: typeof json.name === 'string' ? json.name : '', balanceMsat: Math.round(balance) };
   }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'crypto';
 
-/** The header the bot verifies (api.md, "Webhook to the bot"). */
+/** The header the bot verifies (docs/api.md, "Webhook to the bot"). */
 export const SIGNATURE_HEADER = 'X-Signature';
 
 /** hex HMAC-SHA256(secret, "<t>.<raw body>"): the `v1` part of the header. */

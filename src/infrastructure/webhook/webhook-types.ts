@@ -1,6 +1,6 @@
 import { PayoutView } from '../../application/payouts/payout-view';
 
-/** The `type` values of api.md's webhook, exactly. */
+/** The `type` values of docs/api.md's webhook, exactly. */
 export const WEBHOOK_TYPES = ['payout.settled', 'payout.failed', 'payout.retry_queued', 'payout.cancelled', 'payout.needs_attention'] as const;
 
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];

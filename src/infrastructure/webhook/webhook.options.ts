@@ -11,7 +11,7 @@ export interface WebhookOptions {
   retryBaseMs: number;
   /** Cap of one retry delay. */
   retryMaxDelayMs: number;
-  /** Retries stop once this long has passed since the first attempt (api.md: at least 24 hours). */
+  /** Retries stop once this long has passed since the first attempt (docs/api.md: at least 24 hours). */
   giveUpAfterMs: number;
   /** How long a claimed row stays reserved for this process; must outlast one attempt. */
   leaseMs: number;

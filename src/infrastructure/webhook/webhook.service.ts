@@ -13,7 +13,7 @@ import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
 import { WEBHOOK_OPTIONS, WebhookOptions, describeWebhookTarget } from './webhook.options';
 
 /**
- * Notifies the bot (api.md, "Webhook to the bot"): an outbox fed from the
+ * Notifies the bot (docs/api.md, "Webhook to the bot"): an outbox fed from the
  * event log, delivered at least once with retries for at least 24 hours,
  * surviving restarts. Does nothing when BOT_WEBHOOK_URL is not set.
  */

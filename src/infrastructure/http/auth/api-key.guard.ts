@@ -7,8 +7,12 @@ import { httpError } from '../http-exception.filter';
 import { ROLES_KEY } from './roles.decorator';
 
 export interface AuthenticatedRequest extends Request {
+  /** Set for every request by the request-logging middleware, before any guard. */
+  correlationId: string;
   roles?: Role[];
   actor?: Role;
+  /** SHA-256 of the presented key (hex): what the rate limit counts by, so the key itself is never kept. */
+  apiKeyDigest?: string;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -43,6 +47,7 @@ export class ApiKeyGuard implements CanActivate {
     if (granted.length === 0) throw httpError(HttpStatus.FORBIDDEN, `This route needs the role ${required.join(' or ')}`, 'forbidden_role');
     request.roles = [...roles];
     request.actor = granted[0];
+    request.apiKeyDigest = presented.toString('hex');
     return true;
   }
 }

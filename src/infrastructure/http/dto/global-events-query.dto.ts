@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { code } from '../request-validation.pipe';
 import { ToStrictInteger } from './strict-values';
@@ -7,11 +8,13 @@ const INVALID_LIMIT = { message: 'limit must be an integer from 1 to 1000', ...c
 
 export class GlobalEventsQueryDto {
   /** Only its form is checked here: what a position looks like is the event store adapter's to say. */
+  @ApiPropertyOptional({ maxLength: 64, description: 'A position returned by this API (exclusive)' })
   @IsOptional()
   @IsString(INVALID_POSITION)
   @MaxLength(64, INVALID_POSITION)
   after?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @ToStrictInteger()
   @IsInt(INVALID_LIMIT)

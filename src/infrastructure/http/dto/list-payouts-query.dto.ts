@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
 import { code } from '../request-validation.pipe';
@@ -7,10 +8,12 @@ const INVALID_LIMIT = { message: 'limit must be an integer from 1 to 500', ...co
 const INVALID_CURSOR = { message: 'cursor must be a nextCursor returned by this API', ...code('invalid_cursor') };
 
 export class ListPayoutsQueryDto {
+  @ApiPropertyOptional({ enum: PAYOUT_STATUSES })
   @IsOptional()
   @IsIn(PAYOUT_STATUSES as unknown as string[], { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}`, ...code('invalid_status') })
   status?: PayoutStatus;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @ToStrictInteger()
   @IsInt(INVALID_LIMIT)
@@ -19,6 +22,7 @@ export class ListPayoutsQueryDto {
   limit: number = 50;
 
   /** The read model decodes it and refuses what it did not write; here only its alphabet and length. */
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'A nextCursor returned by this API' })
   @IsOptional()
   @IsString(INVALID_CURSOR)
   @Matches(/^[A-Za-z0-9_-]{1,512}$/, INVALID_CURSOR)

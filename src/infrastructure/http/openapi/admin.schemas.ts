@@ -1,0 +1,72 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
+
+@ApiSchema({ name: 'FallbackQueueItem' })
+export class FallbackQueueItemSchema {
+  @ApiProperty()
+  orderId: string;
+
+  @ApiProperty({ enum: PAYOUT_STATUSES })
+  status: PayoutStatus;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  attempts: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  queuedAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  nextAttemptAt: string;
+}
+
+@ApiSchema({ name: 'FallbackQueue' })
+export class FallbackQueueSchema {
+  @ApiProperty({ type: [FallbackQueueItemSchema] })
+  items: FallbackQueueItemSchema[];
+}
+
+@ApiSchema({ name: 'SweepSummary' })
+export class SweepSummarySchema {
+  @ApiProperty({ type: 'integer', minimum: 0 }) examined: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) settled: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) retried: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) stillPending: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) escalated: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Ended waiting for the customer (FAILED) or cancelled meanwhile' }) failed: number;
+}
+
+@ApiSchema({ name: 'WalletSample' })
+export class WalletSampleSchema {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ enum: ['probe', 'pay', 'status'] }) kind: string;
+  @ApiProperty({ description: 'false: nothing could be concluded (520/524, other 5xx, timeout, reset)' }) ok: boolean;
+  @ApiProperty({ type: 'integer', minimum: 0 }) latencyMs: number;
+  @ApiProperty() detail: string;
+}
+
+@ApiSchema({ name: 'VoltzStatus' })
+export class VoltzStatusSchema {
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'] }) breaker: string;
+  @ApiProperty({ format: 'date-time' }) since: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) consecutiveUnknownPosts: number;
+  @ApiProperty({ minimum: 0, maximum: 1 }) availabilityLastHour: number;
+  @ApiProperty({ type: [WalletSampleSchema] }) recent: WalletSampleSchema[];
+}
+
+@ApiSchema({ name: 'DiagnosticCheck' })
+export class DiagnosticCheckSchema {
+  @ApiProperty({ enum: ['dns', 'tcp', 'tls', 'wallet', 'pay_permission'] }) name: string;
+  @ApiProperty() ok: boolean;
+  @ApiProperty({ minimum: 0 }) ms: number;
+  @ApiProperty() detail: string;
+}
+
+@ApiSchema({ name: 'VoltzDiagnostics' })
+export class VoltzDiagnosticsSchema {
+  @ApiProperty({ enum: ['ok', 'degraded', 'down', 'misconfigured'] }) verdict: string;
+  @ApiProperty({ description: 'The wallet URL without credentials, query or fragment' }) target: string;
+  @ApiProperty({ type: [DiagnosticCheckSchema] }) checks: DiagnosticCheckSchema[];
+}
