@@ -168,7 +168,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       const { loaded } = await this.escalate(orderId, `${attempts} payment attempts without settlement`, context, current);
       return { kind: 'stop', reason: 'escalated', loaded };
     }
-    const permit = this.gate.permit();
+    const permit = this.gate.permit(invoice.amountMsat);
     if (!permit.allowed) {
       // Due at once (the breaker, not the clock, decides); one event per incident, not one per sweep.
       if (!state.retryQueuedUntil || !state.lastError?.startsWith(WALLET_UNAVAILABLE)) await this.queueRetry(orderId, permit.reason, context, 0);

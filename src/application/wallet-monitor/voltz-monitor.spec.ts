@@ -62,7 +62,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     clock = new TestClock(START);
     store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
     raw = new ScriptedWallet(clock);
-    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1' }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 }, raw, store, clock, new TimeOrderedIdGenerator(clock));
     wallet = new MonitoredWallet(raw, monitor, clock);
     recoveries = 0;
     monitor.onRecovery(() => recoveries++);
@@ -105,7 +105,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
 
   it('availability covers the last hour only, and is 1 before any sample', async () => {
     expect(monitor.status().availabilityLastHour).toBe(1);
-    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'), new Error('timeout'), { name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'), new Error('timeout'), { name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
     clock.advance(30 * 60_000);
     await monitor.probe();
@@ -122,7 +122,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
   });
 
   it('a probe still running makes the next one a no-op', async () => {
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await Promise.all([monitor.probe(), monitor.probe()]);
     expect(monitor.status().recent).toHaveLength(1);
   });
@@ -130,12 +130,12 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
   it('opens after the threshold of unknown POSTs, half-opens on a good probe, closes on the trial, each transition recorded', async () => {
     raw.payAnswers.push(CLOUDFLARE_520, { kind: 'unknown', reason: 'timeout after 30000 ms' });
     await wallet.pay(INVOICE);
-    expect(monitor.permit()).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
     clock.advance(10);
     await wallet.pay(INVOICE);
     const openedAt = clock.now().toISOString();
     expect(monitor.status()).toMatchObject({ breaker: 'open', since: openedAt, consecutiveUnknownPosts: 2 });
-    expect(monitor.permit()).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
     // Status checks go on and never move the breaker.
     raw.statusAnswers.push({ kind: 'not_found' });
     await wallet.checkPayment(INVOICE.paymentHash);
@@ -145,17 +145,17 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     expect(recoveries).toBe(0);
 
     clock.advance(1_000);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
     expect(monitor.status().breaker).toBe('half_open');
     expect(recoveries).toBe(1);
-    expect(monitor.permit()).toEqual({ allowed: true });
-    expect(monitor.permit().allowed).toBe(false);
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(false);
     raw.payAnswers.push(SETTLED);
     await wallet.pay(INVOICE);
     expect(monitor.status()).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 0 });
     expect(recoveries).toBe(2);
-    expect(monitor.permit()).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
 
     const events = await monitorEvents();
     expect(events.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
@@ -177,9 +177,9 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
     await wallet.pay(INVOICE);
     await wallet.pay(INVOICE);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
-    expect(monitor.permit().allowed).toBe(true);
+    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(true);
     await wallet.pay(INVOICE);
     expect(monitor.status().breaker).toBe('open');
     expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(2);

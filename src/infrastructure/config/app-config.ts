@@ -34,6 +34,8 @@ export interface AppConfig {
   voltzProbeIntervalMs: number;
   /** Consecutive unknown payment answers that open the circuit breaker. */
   voltzBreakerThreshold: number;
+  /** WALLET_LOW_BALANCE_SATS: a probed balance below it is an incident (0: only a short wallet is). */
+  walletLowBalanceSats: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -163,6 +163,9 @@ export class EnvironmentVariables {
 
   @IsInt() @Min(1) @Max(1000)
   VOLTZ_BREAKER_THRESHOLD = 5;
+
+  @IsInt() @Min(0) @Max(1_000_000_000_000)
+  WALLET_LOW_BALANCE_SATS = 100_000;
 }
 
 export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -178,6 +181,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'MIN_INVOICE_VALIDITY_S',
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
+  'WALLET_LOW_BALANCE_SATS',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

@@ -87,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sandboxApiKeys: sandboxKeys,
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
+    walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
 }
