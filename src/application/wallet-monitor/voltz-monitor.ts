@@ -11,10 +11,12 @@ import {
   requestPermit,
 } from '../../domain/wallet/circuit-breaker';
 import {
+  BalanceRules,
   BalanceStep,
   BalanceTransition,
   WalletBalance,
   isBalanceRefusal,
+  recordAnswered,
   recordBalanceProbe,
   recordShortfall,
   reserve,
@@ -117,7 +119,7 @@ export class VoltzMonitor implements PaymentGate {
     }
     const { breaker, permit } = requestPermit(this.breaker, this.clock.now(), this.options);
     this.breaker = breaker;
-    if (permit.allowed) this.balance = reserve(this.balance, amountMsat);
+    if (permit.allowed) this.balance = reserve(this.balance, amountMsat, this.clock.now());
     return permit;
   }
 
@@ -150,6 +152,7 @@ export class VoltzMonitor implements PaymentGate {
 
   recordPayment(outcome: PayOutcome, started: Date, amountMsat: number): void {
     this.observe('pay', started, outcome.kind !== 'unknown', describePay(outcome));
+    this.balance = recordAnswered(this.balance, amountMsat);
     if (outcome.kind === 'rejected' && isBalanceRefusal(outcome.reason)) {
       this.balanceStep(recordShortfall(this.balance, amountMsat, outcome.reason, this.clock.now(), this.balanceRules, true));
     }
@@ -191,8 +194,8 @@ export class VoltzMonitor implements PaymentGate {
     if (transition.to !== 'open') this.recovered();
   }
 
-  private get balanceRules() {
-    return { lowBalanceMsat: this.options.lowBalanceSats * 1000 };
+  private get balanceRules(): BalanceRules {
+    return { lowBalanceMsat: this.options.lowBalanceSats * 1000, inFlightTimeoutMs: this.options.trialTimeoutMs };
   }
 
   private balanceStep(step: BalanceStep): void {

@@ -3,6 +3,7 @@ import {
   WALLET_SHORT,
   feeReserveMsat,
   isBalanceRefusal,
+  recordAnswered,
   recordBalanceProbe,
   recordShortfall,
   requiredMsat,
@@ -13,7 +14,7 @@ import {
 } from './wallet-balance';
 import { WALLET_UNAVAILABLE } from './circuit-breaker';
 
-const RULES: BalanceRules = { lowBalanceMsat: 50_000_000 };
+const RULES: BalanceRules = { lowBalanceMsat: 50_000_000, inFlightTimeoutMs: 10_000 };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 
@@ -36,18 +37,27 @@ describe('wallet balance', () => {
 
   it('before the first probe nothing is refused: LNbits has the last word', () => {
     expect(shortfall(unknownBalance(), 1_000_000_000_000)).toBeNull();
-    expect(reserve(unknownBalance(), 5_000)).toEqual(unknownBalance());
+    expect(reserve(unknownBalance(), 5_000, at(0)).estimateMsat).toBeNull();
   });
 
   it('permits speak for the balance until the next probe, so a burst cannot overdraw it', () => {
     let balance = recordBalanceProbe(unknownBalance(), 100_000_000, at(0), RULES).balance;
     expect(balance).toMatchObject({ probedMsat: 100_000_000, estimateMsat: 100_000_000, low: false });
-    balance = reserve(balance, 49_000_000); // 49,490,000 with the reserve
+    balance = reserve(balance, 49_000_000, at(1)); // 49,490,000 with the reserve
     expect(shortfall(balance, 49_000_000)).toBeNull();
-    balance = reserve(balance, 49_000_000);
+    balance = reserve(balance, 49_000_000, at(2));
     expect(balance.estimateMsat).toBe(1_020_000);
     expect(shortfall(balance, 1_000_000)).toBeNull();
     expect(shortfall(balance, 1_010_000)).toBe(`${WALLET_SHORT} balance 1020000 msat cannot cover 1020100 msat (1010000 msat + fee reserve); waiting for a top-up`);
+  });
+
+  it('a probe that may not show the payments still under way yet takes them off; answered or timed-out ones count no more', () => {
+    let balance = recordBalanceProbe(unknownBalance(), 100_000_000, at(0), RULES).balance;
+    balance = reserve(reserve(balance, 49_000_000, at(1)), 20_000_000, at(2));
+    balance = recordAnswered(balance, 49_000_000);
+    expect(balance.inFlight).toEqual([{ needMsat: 20_200_000, at: at(2).toISOString() }]);
+    expect(recordBalanceProbe(balance, 50_510_000, at(3), RULES).balance.estimateMsat).toBe(30_310_000);
+    expect(recordBalanceProbe(balance, 50_510_000, at(2 + RULES.inFlightTimeoutMs), RULES).balance).toMatchObject({ estimateMsat: 50_510_000, inFlight: [] });
   });
 
   it('a shortfall opens the low-balance incident once; a probe covering the smallest waiting payout ends it and asks for a sweep', () => {
@@ -91,6 +101,6 @@ describe('wallet balance', () => {
     const short = recordShortfall(low.balance, 49_000_000, 'gate', at(2), RULES, false).balance;
     expect(recordBalanceProbe(short, 49_490_000, at(3), RULES)).toMatchObject({ recovered: true, transition: null, balance: { low: true } });
     expect(recordBalanceProbe(low.balance, 50_000_000, at(4), RULES)).toMatchObject({ recovered: false, transition: { to: 'restored' } });
-    expect(recordBalanceProbe(unknownBalance(), 0, at(0), { lowBalanceMsat: 0 }).transition).toBeNull();
+    expect(recordBalanceProbe(unknownBalance(), 0, at(0), { lowBalanceMsat: 0, inFlightTimeoutMs: 10_000 }).transition).toBeNull();
   });
 });

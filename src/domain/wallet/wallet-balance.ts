@@ -42,6 +42,11 @@ export interface WalletBalance {
   probedMsat: number | null;
   /** The probed balance less what was permitted since, so a burst between two probes cannot overdraw. */
   estimateMsat: number | null;
+  /**
+   * Permitted payments whose POST has not answered yet. A probe may not show them debited yet, so they are
+   * taken off its balance too (if it did, they count twice until the next probe: a short wait, never an overdraft).
+   */
+  inFlight: { needMsat: number; at: string }[];
   /** Since when a payout has been waiting for sats; null while none is. */
   shortSince: string | null;
   /** The least a waiting payout needs: a probe showing this much ends the shortage. */
@@ -53,6 +58,8 @@ export interface WalletBalance {
 export interface BalanceRules {
   /** WALLET_LOW_BALANCE_SATS in msat: a probed balance below it is low. */
   lowBalanceMsat: number;
+  /** A permit whose POST never answered (its claim lost a race) stops counting after this long. */
+  inFlightTimeoutMs: number;
 }
 
 export interface BalanceTransition {
@@ -69,7 +76,7 @@ export interface BalanceStep {
   recovered: boolean;
 }
 
-export const unknownBalance = (): WalletBalance => ({ probedMsat: null, estimateMsat: null, shortSince: null, shortOfMsat: null, low: false });
+export const unknownBalance = (): WalletBalance => ({ probedMsat: null, estimateMsat: null, inFlight: [], shortSince: null, shortOfMsat: null, low: false });
 
 /** Why the balance cannot cover `amountMsat` now, or null when it can (or is not known yet: LNbits will say). */
 export function shortfall(balance: WalletBalance, amountMsat: number): string | null {
@@ -79,9 +86,21 @@ export function shortfall(balance: WalletBalance, amountMsat: number): string | 
 }
 
 /** A payment was permitted: its amount and reserve are spoken for until the next probe tells the truth. */
-export function reserve(balance: WalletBalance, amountMsat: number): WalletBalance {
-  if (balance.estimateMsat === null) return balance;
-  return { ...balance, estimateMsat: balance.estimateMsat - requiredMsat(amountMsat) };
+export function reserve(balance: WalletBalance, amountMsat: number, at: Date): WalletBalance {
+  const needMsat = requiredMsat(amountMsat);
+  return {
+    ...balance,
+    estimateMsat: balance.estimateMsat === null ? null : balance.estimateMsat - needMsat,
+    inFlight: [...balance.inFlight, { needMsat, at: at.toISOString() }],
+  };
+}
+
+/** A permitted payment's POST answered, whatever the answer: from now on the probes tell what it cost. */
+export function recordAnswered(balance: WalletBalance, amountMsat: number): WalletBalance {
+  const needMsat = requiredMsat(amountMsat);
+  const index = balance.inFlight.findIndex((entry) => entry.needMsat === needMsat);
+  if (index < 0) return balance;
+  return { ...balance, inFlight: balance.inFlight.filter((_, i) => i !== index) };
 }
 
 /**
@@ -108,11 +127,14 @@ export function recordShortfall(balance: WalletBalance, amountMsat: number, deta
 
 /** A successful probe: its balance replaces the estimate; enough for the smallest waiting payout ends the shortage. */
 export function recordBalanceProbe(balance: WalletBalance, balanceMsat: number, at: Date, rules: BalanceRules): BalanceStep {
-  const recovered = balance.shortOfMsat !== null && balanceMsat >= balance.shortOfMsat;
+  const inFlight = balance.inFlight.filter((entry) => at.getTime() - Date.parse(entry.at) < rules.inFlightTimeoutMs);
+  const estimateMsat = balanceMsat - inFlight.reduce((sum, entry) => sum + entry.needMsat, 0);
+  const recovered = balance.shortOfMsat !== null && estimateMsat >= balance.shortOfMsat;
   const next: WalletBalance = {
     ...balance,
     probedMsat: balanceMsat,
-    estimateMsat: balanceMsat,
+    estimateMsat,
+    inFlight,
     ...(recovered ? { shortSince: null, shortOfMsat: null } : {}),
   };
   const reason =
