@@ -5,6 +5,7 @@ import { requiredMsat } from '../../src/domain/wallet/wallet-balance';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
+import { until } from '../support/until';
 
 /**
  * Issue 15: the wallet runs out of sats. The sandbox wallet's ground truth
@@ -21,15 +22,6 @@ const NEED_MSAT = requiredMsat(ORDER_SATS * 1000);
 const START_BALANCE_MSAT = PAYABLE * NEED_MSAT + NEED_MSAT / 2;
 const LOW_BALANCE_SATS = 1_000_000;
 const SHORT = /^wallet short: balance \d+ msat cannot cover \d+ msat/;
-
-/** Polls until the condition holds; fails with `what` after the deadline. */
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
   let sandbox: Sandbox;
