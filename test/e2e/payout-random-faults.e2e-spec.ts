@@ -2,6 +2,7 @@ import { PaymentHold } from '../../src/infrastructure/sandbox/sandbox-lnbits-ser
 import { FaultRule, PayFault, StatusFault } from '../../src/infrastructure/sandbox/sandbox-lnbits-faults';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
+import { requiredMsat } from '../../src/domain/wallet/wallet-balance';
 import { makeTempDir } from '../support/temp-dir';
 import { SERVICE_KEYS, ServiceProcess, ServiceUnreachableError, sleep, stopAllServiceProcesses } from '../support/service-process';
 import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/service-process-fixtures';
@@ -227,14 +228,22 @@ interface BalanceWindow {
 const FINAL = new Set(['SETTLED', 'FAILED', 'CANCELLED', 'NEEDS_ATTENTION']);
 const SEED = process.env.RANDOM_FAULTS_SEED !== undefined ? Number(process.env.RANDOM_FAULTS_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 const ORDER_COUNT = Math.max(200, Number(process.env.RANDOM_FAULTS_ORDERS ?? 200) || 200);
+const MAX_ORDER_SATS = 60_000;
 const KILLS = 5;
 /** Orders (beyond ORDER_COUNT) whose bot sends the BOLT11 of an earlier raw-invoice order again. */
 const REUSED_INVOICES = 2;
 const BALANCE_WINDOWS = 3;
 const SUBMITTERS = 6;
 const HOLD_POOL = 64;
-/** The settle loop gives up here (from the start of the test): the whole test stays under 60 s. */
-const SETTLE_DEADLINE_MS = 45_000;
+/** The settle loop gives up here (from the start of the test): 45 s for the default 200 orders, 100 ms more per extra order. */
+const SETTLE_DEADLINE_MS = 45_000 + (ORDER_COUNT - 200) * 100;
+/** Room for start-up and the verdict (one GET per order) beyond the settle deadline. */
+const TEST_TIMEOUT_MS = SETTLE_DEADLINE_MS + 15_000 + ORDER_COUNT * 10;
+/**
+ * The wallet holds enough for every order twice over (a lying wallet pays some twice) with the fee reserve, so a
+ * large run judges settling, not funding; the balance windows below still empty it on purpose.
+ */
+const WALLET_BALANCE_MSAT = Math.max(100_000_000_000, 2 * ORDER_COUNT * requiredMsat(MAX_ORDER_SATS * 1000));
 const ENV = {
   VOLTZ_TIMEOUT_MS: '800',
   LNURL_TIMEOUT_MS: '1000',
@@ -268,7 +277,7 @@ function makePlan(seed: number, addressDomain: string): { orders: OrderPlan[]; k
   for (let index = 0; index < ORDER_COUNT; index++) {
     const rng = streamFor(seed, 1, index);
     const orderId = `rf_${seed.toString(36)}_${index}`;
-    const amountSats = intIn(rng, 1_000, 60_000);
+    const amountSats = intIn(rng, 1_000, MAX_ORDER_SATS);
     if (rng() < 0.35) {
       const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000, expirySeconds: 3600 });
       orders.push({ index, orderId, amountSats, kind: 'bolt11', lnurlUser: null, paymentHash: invoice.paymentHash, destination: invoice.bolt11, postsSeen: 0, lie: 'none' });
@@ -383,7 +392,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
 
   beforeAll(async () => {
     console.log(`RANDOM_FAULTS_SEED=${SEED} (${ORDER_COUNT} orders + ${REUSED_INVOICES} reusing an earlier BOLT11) — replay with RANDOM_FAULTS_SEED=${SEED}`);
-    sandbox = await startSandbox({ network: 'regtest', shortlivedSeconds: SHORTLIVED_SECONDS });
+    sandbox = await startSandbox({ network: 'regtest', shortlivedSeconds: SHORTLIVED_SECONDS, balanceMsat: WALLET_BALANCE_MSAT });
     supervisor = new Supervisor(temp.path, sandbox);
     await supervisor.start();
   }, 30_000);
@@ -678,7 +687,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
       expect(supervisor.restarts.length - 1).toBeGreaterThanOrEqual(2);
       expect(orders.length).toBeGreaterThanOrEqual(200);
     }),
-  60_000);
+  TEST_TIMEOUT_MS);
 
   // Same run, separate verdict: the bot (or the customer's wallet) gives one BOLT11 for two orders. The
   // wallet pays it once; the second POST answers 520 "Payment already paid." (status success).

@@ -4,6 +4,7 @@ import { VOLTZ_MONITOR_STREAM } from '../../src/application/wallet-monitor/voltz
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';
+import { until } from '../support/until';
 
 /**
  * The Voltz monitor and circuit breaker against the real app and the sandbox
@@ -17,15 +18,6 @@ const NOT_FOUND_GRACE_MS = 1_000;
 const BREAKER_REFUSAL = /^wallet unavailable: circuit breaker open since /;
 let sequence = 0;
 const newOrderId = (tag: string) => `brk_${tag}_${++sequence}`;
-
-/** Polls until the condition holds; fails with `what` after the deadline. */
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => {
   let h: PayoutHarness;

@@ -108,7 +108,7 @@ export class PayoutEffects {
   }
 
   private async pay(orderId: string, current: LoadedPayout, invoice: Extract<WorkflowAction, { kind: 'pay' }>['invoice'], context: CommandContext): Promise<PerformedEffect> {
-    const permit = this.gate.permit();
+    const permit = this.gate.permit(invoice.amountMsat);
     if (!permit.allowed) return { outcome: { kind: 'held', reason: permit.reason }, loaded: current };
     // The claim is durable before any money can move; a concurrent claimer makes this throw.
     const claimed = await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context, { from: current });

@@ -15,10 +15,10 @@ export class MonitoredWallet implements WalletPort {
     const started = this.clock.now();
     const outcome = await this.wallet.pay(invoice).catch((error: Error): never => {
       // The client classifies every answer; a throw is a bug, but for the breaker it is still "no answer".
-      this.monitor.recordPayment({ kind: 'unknown', reason: error.message }, started);
+      this.monitor.recordPayment({ kind: 'unknown', reason: error.message }, started, invoice.amountMsat);
       throw error;
     });
-    this.monitor.recordPayment(outcome, started);
+    this.monitor.recordPayment(outcome, started, invoice.amountMsat);
     return outcome;
   }
 

@@ -3,6 +3,7 @@ import { StoredEvent } from '../ports/event-store.port';
 import { PayOutcome, PaymentStatus, WalletInfo, WalletPort } from '../ports/wallet.port';
 import { Invoice } from '../../domain/destination/invoice';
 import { WALLET_UNAVAILABLE } from '../../domain/wallet/circuit-breaker';
+import { WALLET_SHORT } from '../../domain/wallet/wallet-balance';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { makeTempDir } from '../../../test/support/temp-dir';
@@ -62,7 +63,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     clock = new TestClock(START);
     store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
     raw = new ScriptedWallet(clock);
-    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1' }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 }, raw, store, clock, new TimeOrderedIdGenerator(clock));
     wallet = new MonitoredWallet(raw, monitor, clock);
     recoveries = 0;
     monitor.onRecovery(() => recoveries++);
@@ -105,7 +106,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
 
   it('availability covers the last hour only, and is 1 before any sample', async () => {
     expect(monitor.status().availabilityLastHour).toBe(1);
-    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'), new Error('timeout'), { name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'), new Error('timeout'), { name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
     clock.advance(30 * 60_000);
     await monitor.probe();
@@ -122,7 +123,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
   });
 
   it('a probe still running makes the next one a no-op', async () => {
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await Promise.all([monitor.probe(), monitor.probe()]);
     expect(monitor.status().recent).toHaveLength(1);
   });
@@ -130,12 +131,12 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
   it('opens after the threshold of unknown POSTs, half-opens on a good probe, closes on the trial, each transition recorded', async () => {
     raw.payAnswers.push(CLOUDFLARE_520, { kind: 'unknown', reason: 'timeout after 30000 ms' });
     await wallet.pay(INVOICE);
-    expect(monitor.permit()).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
     clock.advance(10);
     await wallet.pay(INVOICE);
     const openedAt = clock.now().toISOString();
     expect(monitor.status()).toMatchObject({ breaker: 'open', since: openedAt, consecutiveUnknownPosts: 2 });
-    expect(monitor.permit()).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
     // Status checks go on and never move the breaker.
     raw.statusAnswers.push({ kind: 'not_found' });
     await wallet.checkPayment(INVOICE.paymentHash);
@@ -145,17 +146,17 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     expect(recoveries).toBe(0);
 
     clock.advance(1_000);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
     expect(monitor.status().breaker).toBe('half_open');
     expect(recoveries).toBe(1);
-    expect(monitor.permit()).toEqual({ allowed: true });
-    expect(monitor.permit().allowed).toBe(false);
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(false);
     raw.payAnswers.push(SETTLED);
     await wallet.pay(INVOICE);
     expect(monitor.status()).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 0 });
     expect(recoveries).toBe(2);
-    expect(monitor.permit()).toEqual({ allowed: true });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
 
     const events = await monitorEvents();
     expect(events.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
@@ -177,12 +178,34 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
     await wallet.pay(INVOICE);
     await wallet.pay(INVOICE);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1 });
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
-    expect(monitor.permit().allowed).toBe(true);
+    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(true);
     await wallet.pay(INVOICE);
     expect(monitor.status().breaker).toBe('open');
     expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(2);
     expect((await monitorEvents()).map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerOpened']);
+  });
+  it('an "Insufficient balance" refusal stops every POST until a probe shows enough again, which sweeps; one ALERT, one event each way', async () => {
+    const alerts = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
+    await monitor.probe();
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+    raw.payAnswers.push({ kind: 'rejected', reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later', category: 'limit' });
+    await wallet.pay(INVOICE);
+    const refused = monitor.permit(INVOICE.amountMsat);
+    expect(refused).toEqual({ allowed: false, reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)) });
+    expect(monitor.walletBalance()).toMatchObject({ balanceMsat: 1_000_000_000, low: true, shortSince: expect.any(String) });
+    expect(monitor.status().breaker).toBe('closed');
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 2_999 }, { name: 'w', balanceMsat: 3_000 });
+    await monitor.probe();
+    expect(recoveries).toBe(0);
+    await monitor.probe();
+    expect(recoveries).toBe(1);
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low'))).toHaveLength(1);
+    const events = await monitorEvents();
+    expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
+    expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });
   });
 });

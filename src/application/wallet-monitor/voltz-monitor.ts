@@ -10,6 +10,19 @@ import {
   recordProbe,
   requestPermit,
 } from '../../domain/wallet/circuit-breaker';
+import {
+  BalanceRules,
+  BalanceStep,
+  BalanceTransition,
+  WalletBalance,
+  isBalanceRefusal,
+  recordAnswered,
+  recordBalanceProbe,
+  recordShortfall,
+  reserve,
+  shortfall,
+  unknownBalance,
+} from '../../domain/wallet/wallet-balance';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { ANY, EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
@@ -24,6 +37,8 @@ const RECENT_SAMPLES = 50;
 export interface VoltzMonitorOptions extends BreakerRules {
   /** Tells this process's transitions apart in the shared voltz-monitor stream: every instance keeps its own breaker. */
   instanceId: string;
+  /** WALLET_LOW_BALANCE_SATS. */
+  lowBalanceSats: number;
 }
 
 export const VOLTZ_MONITOR_OPTIONS = Symbol('VOLTZ_MONITOR_OPTIONS');
@@ -38,7 +53,19 @@ export interface VoltzStatus {
   recent: WalletSample[];
 }
 
+/** The balance as this instance knows it (msat); what open payouts need is added by the query that shows it. */
+export interface WalletBalanceStatus {
+  /** The last successful probe's balance; null before the first. */
+  balanceMsat: number | null;
+  lowBalanceSats: number;
+  /** Below WALLET_LOW_BALANCE_SATS, or a payout waiting for sats. */
+  low: boolean;
+  /** Since when a payout has been waiting for sats; null while none is. */
+  shortSince: string | null;
+}
+
 const TRANSITION_EVENT = { open: 'VoltzBreakerOpened', half_open: 'VoltzBreakerHalfOpened', closed: 'VoltzBreakerClosed' } as const;
+const BALANCE_EVENT = { low: 'WalletLowBalance', restored: 'WalletBalanceRestored' } as const;
 
 function describePay(outcome: PayOutcome): string {
   const http520 = outcome.http520;
@@ -66,6 +93,7 @@ export class VoltzMonitor implements PaymentGate {
   /** Transition events are appended one after the other, in the order they happened. */
   private writes: Promise<void> = Promise.resolve();
   private wallet: (WalletInfo & { at: string }) | null = null;
+  private balance: WalletBalance = unknownBalance();
 
   constructor(
     @Inject(VOLTZ_MONITOR_OPTIONS) private readonly options: VoltzMonitorOptions,
@@ -82,13 +110,25 @@ export class VoltzMonitor implements PaymentGate {
     return this.wallet;
   }
 
-  permit(): PaymentPermit {
+  /** The balance is asked first: a half-open breaker's single trial must not go to a payout that cannot be covered. */
+  permit(amountMsat: number): PaymentPermit {
+    const short = shortfall(this.balance, amountMsat);
+    if (short) {
+      this.balanceStep(recordShortfall(this.balance, amountMsat, short, this.clock.now(), this.balanceRules, false));
+      return { allowed: false, reason: short };
+    }
     const { breaker, permit } = requestPermit(this.breaker, this.clock.now(), this.options);
     this.breaker = breaker;
+    if (permit.allowed) this.balance = reserve(this.balance, amountMsat, this.clock.now());
     return permit;
   }
 
-  /** Called when the wallet is worth trying again (half-open) and when it has proved itself (closed). */
+  walletBalance(): WalletBalanceStatus {
+    const { probedMsat, low, shortSince } = this.balance;
+    return { balanceMsat: probedMsat, lowBalanceSats: this.options.lowBalanceSats, low, shortSince };
+  }
+
+  /** Called when the wallet is worth trying again (half-open), when it has proved itself (closed), and when a shortage of sats ends. */
   onRecovery(listener: () => void): void {
     this.recoveryListeners.push(listener);
   }
@@ -102,6 +142,7 @@ export class VoltzMonitor implements PaymentGate {
       const wallet = await this.probed.getWallet();
       this.wallet = { ...wallet, at: this.clock.now().toISOString() };
       this.observe('probe', started, true, `wallet "${wallet.name}" answered`);
+      this.balanceStep(recordBalanceProbe(this.balance, wallet.balanceMsat, this.clock.now(), this.balanceRules));
     } catch (error) {
       this.observe('probe', started, false, (error as Error).message);
     } finally {
@@ -109,8 +150,12 @@ export class VoltzMonitor implements PaymentGate {
     }
   }
 
-  recordPayment(outcome: PayOutcome, started: Date): void {
+  recordPayment(outcome: PayOutcome, started: Date, amountMsat: number): void {
     this.observe('pay', started, outcome.kind !== 'unknown', describePay(outcome));
+    this.balance = recordAnswered(this.balance, amountMsat);
+    if (outcome.kind === 'rejected' && isBalanceRefusal(outcome.reason)) {
+      this.balanceStep(recordShortfall(this.balance, amountMsat, outcome.reason, this.clock.now(), this.balanceRules, true));
+    }
   }
 
   recordStatusCheck(status: PaymentStatus, started: Date): void {
@@ -145,10 +190,36 @@ export class VoltzMonitor implements PaymentGate {
     const line = `Voltz circuit breaker ${transition.from} -> ${transition.to}: ${transition.reason}`;
     if (transition.to === 'open') this.logger.error(`ALERT ${line}; no payment is POSTed until a wallet probe succeeds`);
     else this.logger.warn(line);
+    this.record(TRANSITION_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold });
+    if (transition.to !== 'open') this.recovered();
+  }
+
+  private get balanceRules(): BalanceRules {
+    return { lowBalanceMsat: this.options.lowBalanceSats * 1000, inFlightTimeoutMs: this.options.trialTimeoutMs };
+  }
+
+  private balanceStep(step: BalanceStep): void {
+    this.balance = step.balance;
+    if (step.transition) this.balanceTransitioned(step.transition);
+    if (step.recovered) this.recovered();
+  }
+
+  private balanceTransitioned(transition: BalanceTransition): void {
+    if (transition.to === 'low') this.logger.error(`ALERT Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`);
+    else this.logger.warn(`Voltz wallet balance restored: ${transition.reason}`);
+    const { shortSince, shortOfMsat } = this.balance;
+    this.record(BALANCE_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, shortSince, shortOfMsat, lowBalanceSats: this.options.lowBalanceSats });
+  }
+
+  private recovered(): void {
+    for (const listener of this.recoveryListeners) listener();
+  }
+
+  private record(type: string, data: Record<string, unknown>): void {
     const event = {
       id: this.ids.next(),
-      type: TRANSITION_EVENT[transition.to],
-      data: { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold },
+      type,
+      data,
       metadata: { correlationId: this.ids.next(), causationId: null, actor: 'system' as const, schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION },
     };
     this.writes = this.writes
@@ -158,6 +229,5 @@ export class VoltzMonitor implements PaymentGate {
         // The breaker works without its audit record; losing the record must not stop payments or probes.
         (error) => this.logger.error(`Could not record ${event.type} in ${VOLTZ_MONITOR_STREAM}: ${(error as Error).message}`),
       );
-    if (transition.to !== 'open') for (const listener of this.recoveryListeners) listener();
   }
 }

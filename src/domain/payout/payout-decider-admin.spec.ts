@@ -30,6 +30,37 @@ const RAW = invoice('RAW');
 describe('decide', () => {
   // ------------------------------------------------------------------ QueueRetry
   describe('QueueRetry', () => {
+    describe('while the wallet holds the order back (issue 15)', () => {
+      const SHORT = 'wallet short: balance 0 msat cannot cover 21210000 msat (21000000 msat + fee reserve); waiting for a top-up';
+      const UNAVAILABLE = 'wallet unavailable: circuit breaker open since 2025-07-09T11:00:00.000Z';
+
+      it.each<[string, string]>([
+        ['wallet_short', SHORT],
+        ['wallet_unavailable', UNAVAILABLE],
+      ])('records the cause %s, and the wait is not an escalation round', (cause, reason) => {
+        const events = [...history.addressResolved(A), ev.retryQueued(), ev.retryQueued()];
+        given(events)
+          .when(cmd.queueRetry(reason, 0))
+          .then([{ type: 'RetryQueued', data: { reason, nextAttemptAt: iso(0), queuedAt: NOW_ISO, cause } } as PayoutEvent])
+          .thenState((s) => expect(s).toMatchObject({ status: 'RETRY_QUEUED', lastError: reason, retriesQueued: 2 }));
+      });
+
+      it('one RetryQueued per shortage: a later sweep finding the wallet still short records nothing', () => {
+        const waiting = [...history.addressResolved(A), ev.retryQueued(SHORT, 0)];
+        given(waiting).when(cmd.queueRetry(SHORT.replace('balance 0', 'balance 5'), 0)).thenNothing();
+        // A new shortage after the order tried again (the wallet refused it) is recorded.
+        given(waiting, ev.attempted(A, 1), ev.rejected(A)).when(cmd.queueRetry(SHORT, 0)).thenStatus('RETRY_QUEUED');
+      });
+
+      it('an attempt LNbits refused for want of sats does not count toward escalation; other refusals do', () => {
+        const refused = (reason: string): PayoutEvent => ({ type: 'PaymentRejected', data: { paymentHash: A.paymentHash, reason, category: 'limit', rejectedAt: iso(0) } });
+        const short = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later')]);
+        expect(short.attempts - short.escalationBaseline.attempts).toBe(0);
+        const daily = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Daily withdrawal limit reached"')]);
+        expect(daily.attempts - daily.escalationBaseline.attempts).toBe(1);
+      });
+    });
+
     it.each<[string, PayoutEvent[]]>([
       ['RESOLVING', history.addressSubmitted()],
       ['PAYING', history.addressResolved(A)],

@@ -2,6 +2,7 @@ import { Invoice } from '../destination/invoice';
 import { PayoutCommand, ValidDestination } from './payout-commands';
 import { PayoutError, payoutError } from './payout-errors';
 import { Payment520, PayoutEvent } from './payout-events';
+import { WALLET_SHORT, retryCauseOf } from '../wallet/wallet-balance';
 import { PaymentHashRecord, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
 
 /**
@@ -72,7 +73,11 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       if (state.status === 'AWAITING_DESTINATION' || state.status === 'FAILED') {
         return reject(payoutError('invalid_transition', `Nothing to retry while ${state.status}`));
       }
-      return accept({ type: 'RetryQueued', data: { reason: command.data.reason, nextAttemptAt: command.data.nextAttemptAt, queuedAt: at } });
+      const { reason, nextAttemptAt } = command.data;
+      const cause = retryCauseOf(reason);
+      // One RetryQueued per order per shortage: the sweeps that find the wallet still short record nothing.
+      if (cause === 'wallet_short' && state.retryQueuedUntil && state.lastError?.startsWith(WALLET_SHORT)) return accept();
+      return accept({ type: 'RetryQueued', data: { reason, nextAttemptAt, queuedAt: at, ...(cause ? { cause } : {}) } });
     }
     case 'CancelPayout': {
       if (state.cancelled) return accept();

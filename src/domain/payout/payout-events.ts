@@ -1,3 +1,4 @@
+import { RetryCause } from '../wallet/wallet-balance';
 import { Invoice } from '../destination/invoice';
 
 /**
@@ -108,10 +109,14 @@ export type InvoiceExpired = {
   data: { paymentHash: string; expiresAt: string; observedAt: string };
 };
 
-/** In-process retries are exhausted; the order waits in the fallback view for the sweep. */
+/**
+ * In-process retries are exhausted, or the wallet cannot pay now; the order waits in the fallback view for the
+ * sweep. `cause` (absent on events written before issue 15) marks a wait for the wallet — short of sats, or its
+ * circuit breaker open — which is not the payout's own trouble and so not an escalation round.
+ */
 export type RetryQueued = {
   type: 'RetryQueued';
-  data: { reason: string; nextAttemptAt: string; queuedAt: string };
+  data: { reason: string; nextAttemptAt: string; queuedAt: string; cause?: RetryCause };
 };
 
 export type PayoutCancelled = {

@@ -1,6 +1,7 @@
 import { Invoice } from '../destination/invoice';
 import { DestinationKind, PayoutEvent } from './payout-events';
 import { PayoutStatus } from './payout-status';
+import { isBalanceRefusal } from '../wallet/wallet-balance';
 
 /**
  * What we know about one payment hash. in_flight/pending/unknown hashes "could
@@ -216,6 +217,8 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       return apply(state, {
         hashes: withHash(state, event.data.paymentHash, { outcome: 'rejected' }),
         lastError: event.data.reason,
+        // An attempt the wallet refused for want of sats is the wallet's shortage, not the payout's: no escalation.
+        ...(isBalanceRefusal(event.data.reason) ? { escalationBaseline: { ...state.escalationBaseline, attempts: state.escalationBaseline.attempts + 1 } } : {}),
         updatedAt: event.data.rejectedAt,
       });
     case 'PaymentStatusChecked':
@@ -237,7 +240,7 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       return apply(state, {
         lastError: event.data.reason,
         retryQueuedUntil: event.data.nextAttemptAt,
-        retriesQueued: state.retriesQueued + 1,
+        retriesQueued: state.retriesQueued + (event.data.cause ? 0 : 1),
         updatedAt: event.data.queuedAt,
       });
     case 'PayoutCancelled':

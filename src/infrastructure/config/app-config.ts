@@ -38,6 +38,8 @@ export interface AppConfig {
   /** Requests per API key per minute; 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: LogLevel;
+  /** WALLET_LOW_BALANCE_SATS: a probed balance below it is an incident (0: only a short wallet is). */
+  walletLowBalanceSats: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -171,6 +171,9 @@ export class EnvironmentVariables {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  @IsInt() @Min(0) @Max(1_000_000_000_000)
+  WALLET_LOW_BALANCE_SATS = 100_000;
 }
 
 export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -187,6 +190,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
+  'WALLET_LOW_BALANCE_SATS',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [

@@ -41,6 +41,13 @@ describe('loadConfig', () => {
     expect(problems).toEqual([expect.stringMatching(/^VOLTZ_PROBE_INTERVAL_MS must not be less than 100/), expect.stringMatching(/^VOLTZ_BREAKER_THRESHOLD must not be less than 1/)]);
   });
 
+  it('reads WALLET_LOW_BALANCE_SATS: 100,000 sats by default, 0 allowed, never negative', () => {
+    expect(loadConfig({}).walletLowBalanceSats).toBe(100_000);
+    expect(loadConfig({ WALLET_LOW_BALANCE_SATS: '0' }).walletLowBalanceSats).toBe(0);
+    expect(problemsOf({ WALLET_LOW_BALANCE_SATS: '-1' })).toEqual([expect.stringMatching(/^WALLET_LOW_BALANCE_SATS must not be less than 0/)]);
+    expect(problemsOf({ WALLET_LOW_BALANCE_SATS: '1.5' })).toEqual([expect.stringMatching(/^WALLET_LOW_BALANCE_SATS must be an integer/)]);
+  });
+
   it('gives sandbox mode well-known keys only when no key list is set', () => {
     expect(loadConfig({}).apiKeys).toEqual({ bot: [SANDBOX_API_KEYS.bot], admin: [SANDBOX_API_KEYS.admin], auditor: [SANDBOX_API_KEYS.auditor] });
     expect(loadConfig({ BOT_API_KEYS: 'a,b' }).apiKeys).toEqual({ bot: ['a', 'b'], admin: [], auditor: [] });

@@ -89,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
+    walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
 }

@@ -6,13 +6,12 @@ import { CancelPayoutCommand } from '../../application/admin/commands/cancel-pay
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
-import { GetVoltzStatusQuery } from '../../application/admin/queries/get-voltz-status.query';
+import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
-import { VoltzStatus } from '../../application/wallet-monitor/voltz-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LIGHTNING_TARGET, LightningTarget } from '../lightning/lightning-target';
 import { VoltzDiagnostics, runVoltzDiagnostics } from '../voltz/voltz-diagnostics';
@@ -92,11 +91,11 @@ export class AdminController {
     return runVoltzDiagnostics({ baseUrl: this.lightning.walletUrl, adminKey: this.lightning.adminKey, timeoutMs: this.config.voltzTimeoutMs });
   }
 
-  /** The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers. */
+  /** The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers, the balance beside what open payouts need. */
   @Get('voltz/status')
   @ApiOperation({ summary: 'The Voltz monitor: breaker, availability, recent answers' })
   @ApiOkResponse({ type: VoltzStatusSchema })
-  voltzStatus(): Promise<VoltzStatus> {
+  voltzStatus(): Promise<VoltzStatusView> {
     return this.queries.execute(new GetVoltzStatusQuery());
   }
 

@@ -32,6 +32,7 @@ const TRIAL_SLACK_MS = 5_000;
         threshold: config.voltzBreakerThreshold,
         trialTimeoutMs: config.voltzTimeoutMs + TRIAL_SLACK_MS,
         instanceId: ids.next(),
+        lowBalanceSats: config.walletLowBalanceSats,
       }),
       inject: [APP_CONFIG, ID_GENERATOR],
     },

@@ -29,6 +29,16 @@ export class SqlitePayoutReadModel implements PayoutReadModel {
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.orderId) : null };
   }
+
+  openAmounts(): { amountSats: number; count: number }[] {
+    const closed: PayoutStatus[] = ['SETTLED', 'FAILED', 'CANCELLED'];
+    return this.db
+      .prepare<string[], { amountSats: number; count: number }>(
+        `SELECT json_extract(view, '$.amountSats') AS amountSats, COUNT(*) AS count FROM payouts
+          WHERE status NOT IN (${closed.map(() => '?').join(', ')}) GROUP BY amountSats`,
+      )
+      .all(...closed);
+  }
 }
 
 function encodeCursor(createdAt: string, orderId: string): string {

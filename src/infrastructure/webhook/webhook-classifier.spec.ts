@@ -42,6 +42,17 @@ describe('classifyPayoutEvent', () => {
       expect(typeOfLast([...history.addressClaimed(a), ev.failed(a, true), ev.retryQueued()])).toBe('payout.retry_queued');
     });
 
+    it('a wait for the wallet (RetryQueued with a cause) is announced when it holds the order back, not again while it waits', () => {
+      const short = (atMs: number): PayoutEvent => ({
+        type: 'RetryQueued',
+        data: { reason: 'wallet short: balance 0 msat cannot cover 21210000 msat', nextAttemptAt: iso(atMs), queuedAt: iso(atMs), cause: 'wallet_short' },
+      });
+      const waiting = [...history.addressResolved(a), short(0)];
+      expect(typeOfLast(waiting)).toBe('payout.retry_queued');
+      expect(typeOfLast([...waiting, short(MIN)])).toBeNull();
+      expect(typeOfLast([...history.addressResolved(a), ev.retryQueued(), short(0)])).toBeNull();
+    });
+
     it('PayoutCancelled -> payout.cancelled', () => {
       expect(typeOfLast([...history.addressSubmitted(), ev.cancelled()])).toBe('payout.cancelled');
     });

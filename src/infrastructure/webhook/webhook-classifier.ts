@@ -23,6 +23,8 @@ export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEve
     case 'PaymentSettled':
       return before?.status === 'SETTLED' ? null : 'payout.settled';
     case 'RetryQueued':
+      // A wait for the wallet (short of sats, breaker open) is no retry round: announced when it holds the order back.
+      if (event.data.cause) return before?.status === 'RETRY_QUEUED' ? null : 'payout.retry_queued';
       // Once when the order first falls back (and again after an admin retry), not on every sweep round.
       return after.retriesQueued - after.escalationBaseline.retriesQueued === 1 ? 'payout.retry_queued' : null;
     case 'PayoutCancelled':

@@ -1,12 +1,16 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { VoltzMonitor, VoltzStatus } from '../../wallet-monitor/voltz-monitor';
-import { GetVoltzStatusQuery } from './get-voltz-status.query';
+import { VoltzMonitor } from '../../wallet-monitor/voltz-monitor';
+import { WalletFundingService } from '../../wallet-monitor/wallet-funding.service';
+import { GetVoltzStatusQuery, VoltzStatusView } from './get-voltz-status.query';
 
 @QueryHandler(GetVoltzStatusQuery)
 export class GetVoltzStatusHandler implements IQueryHandler<GetVoltzStatusQuery> {
-  constructor(private readonly monitor: VoltzMonitor) {}
+  constructor(
+    private readonly monitor: VoltzMonitor,
+    private readonly funding: WalletFundingService,
+  ) {}
 
-  async execute(): Promise<VoltzStatus> {
-    return this.monitor.status();
+  async execute(): Promise<VoltzStatusView> {
+    return { ...this.monitor.status(), wallet: this.funding.funding() };
   }
 }

@@ -47,6 +47,15 @@ export class WalletSampleSchema {
   @ApiProperty() detail: string;
 }
 
+@ApiSchema({ name: 'WalletFunding' })
+export class WalletFundingSchema {
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The last probe\'s balance (msat); null before the first probe' }) balanceMsat: number | null;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'What the open payouts need: amounts plus the fee reserve (msat)' }) neededMsat: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'WALLET_LOW_BALANCE_SATS' }) lowBalanceSats: number;
+  @ApiProperty({ description: 'Below WALLET_LOW_BALANCE_SATS, or a payout waits for sats' }) low: boolean;
+  @ApiProperty({ format: 'date-time', nullable: true, description: 'Since when a payout waits for sats' }) shortSince: string | null;
+}
+
 @ApiSchema({ name: 'VoltzStatus' })
 export class VoltzStatusSchema {
   @ApiProperty({ enum: ['closed', 'open', 'half_open'] }) breaker: string;
@@ -54,6 +63,7 @@ export class VoltzStatusSchema {
   @ApiProperty({ type: 'integer', minimum: 0 }) consecutiveUnknownPosts: number;
   @ApiProperty({ minimum: 0, maximum: 1 }) availabilityLastHour: number;
   @ApiProperty({ type: [WalletSampleSchema] }) recent: WalletSampleSchema[];
+  @ApiProperty({ type: WalletFundingSchema }) wallet: WalletFundingSchema;
 }
 
 @ApiSchema({ name: 'DiagnosticCheck' })
