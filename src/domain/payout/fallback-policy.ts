@@ -11,12 +11,12 @@ export interface FallbackTimings extends PayoutTimings {
  * progress on its own — an outcome to resolve (pending, unknown, or a claim
  * with no answer at all: a crash mid-payment), a retry queued, an address to
  * resolve or an invoice to pay that nobody is working on, or, once settled
- * or cancelled, hashes of it still to watch (rule 8). Orders that wait for the
- * customer (AWAITING_DESTINATION, FAILED) or for an admin, or are over, are
- * not in it. Returns when the sweep should look at it, or null.
+ * cancelled or FAILED, hashes of it still to watch (rule 8). Orders that wait
+ * for the customer (AWAITING_DESTINATION, FAILED) or for an admin, or are
+ * over, are not in it otherwise. Returns when the sweep should look at it, or null.
  */
 export function fallbackDueAt(state: PayoutState, timings: FallbackTimings): string | null {
-  if (state.settlement || state.cancelled) return watchAfterTheEnd(state, timings)?.dueAt ?? null;
+  if (state.settlement || state.cancelled || state.status === 'FAILED') return watchAfterTheEnd(state, timings)?.dueAt ?? null;
   const live = liveHash(state);
   if (live) {
     // An unanswered claim may still be in its worker's hands until the wallet call times out.

@@ -27,8 +27,8 @@ describe('nextStep', () => {
       ['awaiting a destination', history.confirmed(), 'awaiting destination'],
       ['escalated, no live hash', [...history.addressResolved(A), ev.escalated()], 'needs attention'],
       ['permanent resolution failure', [...history.addressSubmitted(), ev.destinationRejected(true)], 'awaiting a new destination'],
-      ['failure no new invoice cures', [...history.addressClaimed(A), ev.failed(A, false)], 'awaiting a new destination'],
-      ['raw BOLT11 failed', [...history.bolt11Claimed(RAW), ev.failed(RAW, true)], 'awaiting a new invoice'],
+      ['failure no new invoice cures (its hash re-checked since)', [...history.addressClaimed(A), ev.failed(A, false), ev.rechecked(A, 'failed', 0)], 'awaiting a new destination'],
+      ['raw BOLT11 failed (its hash re-checked since)', [...history.bolt11Claimed(RAW), ev.failed(RAW, true), ev.rechecked(RAW, 'failed', 0)], 'awaiting a new invoice'],
       ['raw BOLT11 expired', [...history.bolt11Submitted(RAW), ev.invoiceExpired(RAW)], 'awaiting a new invoice'],
     ])('%s -> none', (_name, events, reason) => {
       expect(next(events)).toEqual({ kind: 'none', reason });
@@ -137,7 +137,7 @@ describe('nextStep', () => {
         expect(next(stream, checkAt)).toEqual({ kind: 'pay', invoice: rawInv });
         expect(next(stream, expiredAt)).toEqual({ kind: 'expire_invoice', paymentHash: rawInv.paymentHash });
         stream = run(stream, [cmd.expire(rawInv), expiredAt]);
-        expect(next(stream, expiredAt)).toEqual({ kind: 'none', reason: 'awaiting a new invoice' });
+        expect(next(stream, expiredAt)).toEqual({ kind: 'none', reason: expect.stringMatching(/^awaiting a new invoice/) });
         expect(stateOf(stream)).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('expired') });
       });
     });
@@ -156,7 +156,7 @@ describe('nextStep', () => {
 
     it('after PaymentFailed for a raw BOLT11 -> none, FAILED; a new BOLT11 from the customer -> pay it', () => {
       let stream = run(history.bolt11Claimed(RAW), cmd.outcome(RAW, out.failed(true, 'no route')));
-      expect(next(stream)).toEqual({ kind: 'none', reason: 'awaiting a new invoice' });
+      expect(next(stream)).toEqual({ kind: 'none', reason: expect.stringMatching(/^awaiting a new invoice/) });
       expect(stateOf(stream)).toMatchObject({ status: 'FAILED', lastError: 'no route' });
       given(stream).when(cmd.claim(RAW)).thenError('payment_hash_dead');
       stream = run(stream, cmd.submit(bolt11Destination(RAW2)));
@@ -167,7 +167,7 @@ describe('nextStep', () => {
 
     it('after PaymentFailed with newInvoiceMayHelp=false for an address -> none, FAILED', () => {
       const stream = run(history.addressClaimed(A), cmd.outcome(A, out.failed(false, 'payee refuses')));
-      expect(next(stream)).toEqual({ kind: 'none', reason: 'awaiting a new destination' });
+      expect(next(stream)).toEqual({ kind: 'none', reason: expect.stringMatching(/^awaiting a new destination/) });
       expect(stateOf(stream)).toMatchObject({ status: 'FAILED', lastError: 'payee refuses' });
       given(stream).when(cmd.resolveOk(B)).thenError('invalid_transition');
       const renewed = run(stream, cmd.submit(addressDestination()), cmd.recheck(A, st.failed()));

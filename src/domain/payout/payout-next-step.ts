@@ -37,7 +37,7 @@ export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTi
   if (live) return { kind: 'check_status', payment: live };
   if (state.escalated) return { kind: 'none', reason: 'needs attention' };
   if (!state.destination) return { kind: 'none', reason: 'awaiting destination' };
-  if (state.needsNewDestination) return { kind: 'none', reason: 'awaiting a new destination' };
+  if (state.needsNewDestination) return watchWhileWaiting(state, now, timings, 'awaiting a new destination');
   const invoice = state.currentInvoice;
   if (invoice) {
     const remainingMs = Date.parse(invoice.expiresAt) - now.getTime();
@@ -55,7 +55,7 @@ export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTi
     return recheckFirst(state) ?? { kind: 'pay', invoice };
   }
   if (state.destination.kind === 'lightning_address') return recheckFirst(state) ?? { kind: 'resolve', address: state.destination.value };
-  return { kind: 'none', reason: 'awaiting a new invoice' };
+  return watchWhileWaiting(state, now, timings, 'awaiting a new invoice');
 }
 
 function recheckFirst(state: PayoutState): NextStep | null {
@@ -64,22 +64,26 @@ function recheckFirst(state: PayoutState): NextStep | null {
 }
 
 function afterTheEnd(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
-  const ended = state.settlement ? 'settled' : 'cancelled';
+  return watchWhileWaiting(state, now, timings, state.settlement ? 'settled' : 'cancelled');
+}
+
+/** An order at rest (settled, cancelled, or FAILED and waiting for the customer) still has its dead hashes watched. */
+function watchWhileWaiting(state: PayoutState, now: Date, timings: PayoutTimings, reason: string): NextStep {
   const watched = watchAfterTheEnd(state, timings);
-  if (!watched) return { kind: 'none', reason: ended };
-  if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: `${ended}; other hashes are re-checked later` };
+  if (!watched) return { kind: 'none', reason };
+  if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: `${reason}; other hashes are re-checked later` };
   return isLive(watched.payment) ? { kind: 'check_status', payment: watched.payment } : { kind: 'recheck', payment: watched.payment };
 }
 
 /**
- * The next hash of a settled or cancelled order to look at, and when: one
- * that could still settle at once, one declared dead once the grace period
- * after the end has passed (the wallet's own records may lag that long). A
- * wallet that paid a hash it had called dead is caught here: a double
- * payment, or money truth for a cancelled order.
+ * The next hash of a settled, cancelled or FAILED order to look at, and
+ * when: one that could still settle at once, one declared dead once the grace
+ * period after the end has passed (the wallet's own records may lag that
+ * long). A wallet that paid a hash it had called dead is caught here: a
+ * double payment, or money truth for an order that had given up.
  */
 export function watchAfterTheEnd(state: PayoutState, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
-  const endedAt = state.settlement?.settledAt ?? state.cancelledAt;
+  const endedAt = state.settlement?.settledAt ?? state.cancelledAt ?? state.failedAt;
   if (!endedAt) return null;
   const others = Object.values(state.hashes).filter((record) => record.paymentHash !== state.settlement?.paymentHash);
   const live = others.find(isLive);

@@ -109,6 +109,7 @@ describe('evolve', () => {
       escalated: false,
       cancelled: false,
       cancelledAt: null,
+      failedAt: null,
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },

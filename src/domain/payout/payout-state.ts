@@ -55,6 +55,8 @@ export interface PayoutState {
   escalated: boolean;
   cancelled: boolean;
   cancelledAt: string | null;
+  /** When the payout last became FAILED (waiting for the customer); null while it is not. */
+  failedAt: string | null;
   /** Set while the order waits in the fallback view; cleared by progress. */
   retryQueuedUntil: string | null;
   /** How many times in-process retries ran out: escalation counts these as well as payment attempts. */
@@ -103,7 +105,9 @@ export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
 
 function apply(state: PayoutState, patch: Partial<PayoutState>): PayoutState {
   const merged = { ...state, ...patch };
-  return { ...merged, status: deriveStatus(merged) };
+  const status = deriveStatus(merged);
+  const failedAt = status !== 'FAILED' ? null : state.status === 'FAILED' ? state.failedAt : merged.updatedAt;
+  return { ...merged, status, failedAt };
 }
 
 /** Fold one event into the state. Pure; exhaustive over every event type. */
@@ -130,6 +134,7 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       escalated: false,
       cancelled: false,
       cancelledAt: null,
+      failedAt: null,
       retryQueuedUntil: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },

@@ -127,6 +127,20 @@ describe('nextStep watches the wallet', () => {
   });
 });
 
+describe('an order that gave up (FAILED, waiting for the customer) keeps its dead hashes watched', () => {
+  it('re-checked once the grace period after the failure has passed; paid after all -> SETTLED (money truth)', () => {
+    const failed = [...history.bolt11Claimed(A, 1, 0), ev.failed(A, true, 'no route', MIN)];
+    const state = fold(failed)!;
+    expect(state).toMatchObject({ status: 'FAILED', failedAt: iso(MIN) });
+    expect(nextStep(state, at(MIN + GRACE_MS - 1), TIMINGS)).toEqual({ kind: 'none', reason: 'awaiting a new invoice; other hashes are re-checked later' });
+    expect(nextStep(state, at(MIN + GRACE_MS), TIMINGS)).toMatchObject({ kind: 'recheck', payment: { paymentHash: A.paymentHash } });
+    given(failed).when(cmd.recheck(A, st.settled()), at(MIN + GRACE_MS)).thenStatus('SETTLED');
+    const verified = fold([...failed, ev.rechecked(A, 'failed', MIN + GRACE_MS)])!;
+    expect(verified.failedAt).toBe(iso(MIN));
+    expect(nextStep(verified, at(HOUR), TIMINGS)).toEqual({ kind: 'none', reason: 'awaiting a new invoice' });
+  });
+});
+
 describe('a double payment is closed only by an acknowledgement', () => {
   const doubled = [...history.addressClaimed(A), ev.settled(A), ev.doublePaid(B, A)];
 
