@@ -3,15 +3,20 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
+import { RunReconciliationCommand } from '../../application/admin/commands/run-reconciliation.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
+import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
+import { GetStatsQuery } from '../../application/admin/queries/get-stats.query';
 import { GetVoltzStatusQuery } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+import { AdminStats } from '../../application/ports/admin-stats.port';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
+import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { VoltzStatus } from '../../application/wallet-monitor/voltz-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LIGHTNING_TARGET, LightningTarget } from '../lightning/lightning-target';
@@ -83,5 +88,21 @@ export class AdminController {
   @HttpCode(200)
   sweep(): Promise<SweepSummary> {
     return this.commands.execute(new RunSweepCommand());
+  }
+
+  @Get('stats')
+  stats(): Promise<AdminStats> {
+    return this.queries.execute(new GetStatsQuery());
+  }
+
+  @Get('reconciliation')
+  reconciliation(): Promise<ReconciliationReport> {
+    return this.queries.execute(new GetReconciliationQuery());
+  }
+
+  @Post('reconciliation')
+  @HttpCode(200)
+  reconcile(): Promise<ReconciliationReport> {
+    return this.commands.execute(new RunReconciliationCommand());
   }
 }
