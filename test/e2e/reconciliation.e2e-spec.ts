@@ -108,6 +108,23 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     }
     expect(findings).toHaveLength(1);
   });
+
+  it('sums the payouts in GET /v1/admin/stats from the projections (admins only)', async () => {
+    await h.projectionsCaughtUp();
+    expect((await h.bot('GET', '/v1/admin/stats')).status).toBe(403);
+    const { status, body } = await h.admin('GET', '/v1/admin/stats');
+    expect(status).toBe(200);
+    const fees = await Promise.all(['rec-clean', 'rec-behind', 'rec-twice'].map(async (id) => (await h.bot('GET', `/v1/payouts/${id}`)).body.feeMsat as number));
+    const settled = { count: 3, sats: 6000, feeMsat: fees.reduce((a, b) => a + b, 0) };
+    const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { queuedAt: string }[];
+    expect(body).toEqual({
+      byStatus: { SETTLED: 3 },
+      settled: { last24h: settled, total: settled },
+      fallbackQueue: { depth: queue.length, oldestQueuedAt: queue.length === 0 ? null : queue.map((item) => item.queuedAt).sort()[0] },
+      voltz520Last24h: { lnbits: 1, cloudflare: 1 },
+      projectionLagMs: 0,
+    });
+  });
 });
 
 /** A BOLT11 from the sandbox Lightning Address server, straight from its LNURL endpoints (no order involved). */
