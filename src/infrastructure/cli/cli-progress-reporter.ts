@@ -8,7 +8,8 @@ const PLAIN_EVERY_MS = 2000;
  */
 export class ProgressReporter {
   private bar: SingleBar | null = null;
-  private lastLine = 0;
+  // Short runs print nothing: the first plain line comes after two seconds.
+  private lastLine = Date.now();
   private count = 0;
 
   constructor(

@@ -28,7 +28,7 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 export function openStore(config: AppConfig): EventStore {
   if (config.eventStore.kind === 'esdb') return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock: new SystemClock() });
   const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
-  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding ${SQLITE_EVENTS_FILE})`);
+  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
   return new SqliteEventStore({ filename, clock: new SystemClock() });
 }
 

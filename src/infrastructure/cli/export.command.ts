@@ -25,8 +25,8 @@ export function exportCommand(): Command {
       if (options.from >= options.to) throw new UsageError('--from must be before --to');
       const config = cliConfig();
       const out = process.stdout;
-      if (options.format === 'csv') out.write(`${COLUMNS.join(',')}\n`);
       await withStore(config, async (store) => {
+        if (options.format === 'csv') out.write(`${COLUMNS.join(',')}\n`);
         const confirmed = new Map<string, { endToEndId: string; amountCents: number; amountSats: number }>();
         const progress = new ProgressReporter('export');
         let events = 0;
