@@ -41,7 +41,8 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
   const settings = payoutSettingsFrom(config);
   const projections = [new PayoutsProjection(settings), new AdminStatsProjection()];
   const scratchDir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
-  const scratch = new Database(join(scratchDir, 'read-models.sqlite'));
+  const scratchFile = join(scratchDir, 'read-models.sqlite');
+  const scratch = new Database(scratchFile);
   // A scratch copy: losing it to a crash costs nothing.
   scratch.pragma('journal_mode = OFF');
   scratch.pragma('synchronous = OFF');
@@ -84,12 +85,13 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
       check.update(++orders, payoutStreams.length);
     }
     check.done();
-    for (const difference of compareReadModels(scratch, live, projections)) {
+    scratch.close();
+    for (const difference of compareReadModels(live, scratchFile, projections)) {
       violations.push({ orderId: difference.key, rule: 'read_model', detail: `${difference.table}: ${difference.problem.replace(/_/g, ' ')} (key ${difference.key})` });
     }
     return { events, orders, readModelsComparedUpTo: liveCheckpoint, violations };
   } finally {
-    scratch.close();
+    if (scratch.open) scratch.close();
     rmSync(scratchDir, { recursive: true, force: true });
   }
 }

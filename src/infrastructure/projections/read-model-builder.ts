@@ -57,30 +57,25 @@ export interface ReadModelDifference {
 }
 
 /**
- * Compares two read-model databases table by table, in key order, a row at a
- * time (a merge of two sorted cursors): memory stays flat however many rows.
+ * Compares the live read models with a rebuild in the file `expectedFile`,
+ * table by table, inside SQLite (the rebuild attached to the live
+ * connection, compared with EXCEPT): rows are never loaded into JavaScript,
+ * only the keys of the rows that differ come back.
  */
-export function* compareReadModels(expected: Database.Database, live: Database.Database, projections: readonly Projection[]): Generator<ReadModelDifference> {
-  for (const { name, key } of projections.flatMap((projection) => projection.tables)) {
-    const query = `SELECT * FROM ${name} ORDER BY ${key}`;
-    const want = expected.prepare<[], Record<string, unknown>>(query).iterate();
-    const have = live.prepare<[], Record<string, unknown>>(query).iterate();
-    let a = want.next();
-    let b = have.next();
-    while (!a.done || !b.done) {
-      const ka = a.done ? null : String(a.value[key]);
-      const kb = b.done ? null : String(b.value[key]);
-      if (kb === null || (ka !== null && ka < kb)) {
-        yield { table: name, key: ka!, problem: 'missing_in_live' };
-        a = want.next();
-      } else if (ka === null || kb < ka) {
-        yield { table: name, key: kb, problem: 'extra_in_live' };
-        b = have.next();
-      } else {
-        if (JSON.stringify(a.value) !== JSON.stringify(b.value)) yield { table: name, key: ka, problem: 'differs' };
-        a = want.next();
-        b = have.next();
-      }
+export function compareReadModels(live: Database.Database, expectedFile: string, projections: readonly Projection[]): ReadModelDifference[] {
+  const differences: ReadModelDifference[] = [];
+  live.prepare('ATTACH DATABASE ? AS rebuilt').run(expectedFile);
+  try {
+    for (const { name, key } of projections.flatMap((projection) => projection.tables)) {
+      const keysOf = (from: string, except: string) =>
+        new Set(live.prepare<[], { k: unknown }>(`SELECT ${key} AS k FROM (SELECT * FROM ${from}.${name} EXCEPT SELECT * FROM ${except}.${name})`).pluck().all() as unknown[]);
+      const wrongOrMissing = keysOf('rebuilt', 'main');
+      const wrongOrExtra = keysOf('main', 'rebuilt');
+      for (const k of wrongOrMissing) differences.push({ table: name, key: String(k), problem: wrongOrExtra.has(k) ? 'differs' : 'missing_in_live' });
+      for (const k of wrongOrExtra) if (!wrongOrMissing.has(k)) differences.push({ table: name, key: String(k), problem: 'extra_in_live' });
     }
+  } finally {
+    live.exec('DETACH DATABASE rebuilt');
   }
+  return differences;
 }
