@@ -14,6 +14,9 @@ import { makeTempDir } from '../support/temp-dir';
  * deleted, then with a planted second settlement), rebuild (refused while the
  * service has the file open), and bad usage or a missing store (exit 2).
  */
+// Each test spawns the CLI (a Node process loading TypeScript) several times: slow on a loaded machine.
+jest.setTimeout(120_000);
+
 describe('ledger CLI', () => {
   const temp = makeTempDir('pll-ledger-cli');
   let h: PayoutHarness | null = null;
@@ -84,10 +87,10 @@ describe('ledger CLI', () => {
       [['audit'], /unknown command 'audit'/],
       [['reconcile'], /no wallet configured: set VOLTZ_URL/],
     ];
-    const [help, badConfig, ...runs] = await Promise.all([
-      runLedger(['verify', '--help'], env()),
-      runLedger(['verify'], { ...env(), EVENT_STORE: 'postgres' }),
-      ...cases.map(([args]) => runLedger(args, env())),
+    const [help, badConfig, ...runs] = await inBatches([
+      () => runLedger(['verify', '--help'], env()),
+      () => runLedger(['verify'], { ...env(), EVENT_STORE: 'postgres' }),
+      ...cases.map(([args]) => () => runLedger(args, env())),
     ]);
     cases.forEach(([args, message], i) => {
       expect({ args, stderr: runs[i].stderr }).toEqual({ args, stderr: expect.stringMatching(message) });
@@ -97,13 +100,13 @@ describe('ledger CLI', () => {
     expect(help.code).toBe(0);
     expect(badConfig.stderr).toMatch(/invalid configuration:\n {2}EVENT_STORE/);
     expect(badConfig.code).toBe(2);
-  }, 90_000);
+  }, 240_000);
 
   it('exits 2 on a missing store, and creates nothing there', async () => {
     const empty = makeTempDir('pll-ledger-empty');
     try {
       const commands = [['verify'], ['replay', 'cli-a'], ['rebuild'], ['export', '--from', '2000-01-01', '--to', '2001-01-01']];
-      const runs = await Promise.all(commands.map((command) => runLedger(command, ledgerEnv(empty.path))));
+      const runs = await inBatches(commands.map((command) => () => runLedger(command, ledgerEnv(empty.path))));
       commands.forEach((command, i) => {
         expect({ command, stderr: runs[i].stderr }).toEqual({ command, stderr: expect.stringContaining(`no store at ${join(empty.path, 'events.sqlite')}`) });
         expect(runs[i].code).toBe(2);
@@ -112,7 +115,7 @@ describe('ledger CLI', () => {
     } finally {
       empty.remove();
     }
-  }, 60_000);
+  }, 120_000);
 
   describe('once the service is stopped', () => {
     beforeAll(async () => {
@@ -153,3 +156,10 @@ describe('ledger CLI', () => {
     });
   });
 });
+
+/** A few CLI processes at a time: each loads TypeScript and the store, and the test machine is small. */
+async function inBatches<T>(runs: (() => Promise<T>)[], size = 3): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < runs.length; i += size) results.push(...(await Promise.all(runs.slice(i, i + size).map((run) => run()))));
+  return results;
+}

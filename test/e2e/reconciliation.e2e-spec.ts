@@ -12,6 +12,9 @@ import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
  * scheduled job runs every second but is held stopped except where the test
  * lets it find a discrepancy by itself.
  */
+// Each test spawns the CLI (a Node process loading TypeScript) several times: slow on a loaded machine.
+jest.setTimeout(90_000);
+
 describe('Reconciliation against the wallet (design rule 9)', () => {
   let h: PayoutHarness;
   let job: { start(): void; stop(): void };
