@@ -5,12 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventBus } from '@nestjs/cqrs';
-import { PayoutCommandExecutor } from '../../src/application/payouts/payout-command-executor';
-import { PayoutRepository } from '../../src/application/payouts/payout-repository';
-import { Reservations } from '../../src/application/payouts/reservations';
-import { WalletReconciler } from '../../src/application/reconciliation/wallet-reconciler';
 import { endToEndIdStreamName, paymentHashStreamName, payoutStreamName } from '../../src/domain/streams/stream-names';
+import { offlineReconciler } from '../../src/infrastructure/cli/reconcile.command';
 import { verifyLedger } from '../../src/infrastructure/cli/verify.command';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
 import { payoutSettingsFrom } from '../../src/infrastructure/config/payout-settings.factory';
@@ -20,7 +16,6 @@ import { PayoutsProjection } from '../../src/infrastructure/projections/payouts.
 import { openReadModelDatabase } from '../../src/infrastructure/projections/read-model-database';
 import { ReadModelBuilder } from '../../src/infrastructure/projections/read-model-builder';
 import { SystemClock } from '../../src/infrastructure/system/system-clock';
-import { TimeOrderedIdGenerator } from '../../src/infrastructure/system/time-ordered-id-generator';
 import { VoltzClient } from '../../src/infrastructure/voltz/voltz-client';
 import type { BenchRow } from './bench-table';
 
@@ -129,11 +124,7 @@ export async function benchAudit(): Promise<BenchRow[]> {
     if (verify.result.violations.length > 0 || verify.result.orders !== PAYOUTS) throw new Error(`verify: ${JSON.stringify(verify.result).slice(0, 500)}`);
 
     const wallet = await walletServer();
-    const clock = new SystemClock();
-    const ids = new TimeOrderedIdGenerator(clock);
-    const repository = new PayoutRepository(store, ids);
-    const executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), { publish: () => undefined } as unknown as EventBus, clock);
-    const reconciler = new WalletReconciler(store, new VoltzClient({ baseUrl: wallet.url, adminKey: 'bench', timeoutMs: 30_000 }), executor, ids, clock);
+    const reconciler = offlineReconciler(store, new VoltzClient({ baseUrl: wallet.url, adminKey: 'bench', timeoutMs: 30_000 }));
     const reconcile = await withPeakHeap(() => reconciler.reconcile({ record: false, actor: 'auditor', pageSize: 1000 }));
     await wallet.close();
     if (reconcile.result.matched !== PAYOUTS || reconcile.result.discrepancies.length > 0) throw new Error(`reconcile: ${JSON.stringify({ ...reconcile.result, discrepancies: reconcile.result.discrepancies.slice(0, 3) })}`);

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import type { EventBus } from '@nestjs/cqrs';
+import { EventStore } from '../../application/ports/event-store.port';
+import { WalletPort } from '../../application/ports/wallet.port';
 import { PayoutCommandExecutor } from '../../application/payouts/payout-command-executor';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
 import { Reservations } from '../../application/payouts/reservations';
@@ -31,13 +33,9 @@ export function reconcileCommand(): Command {
       if (!config.voltz) throw new UsageError('no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL printed in the service banner)');
       const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.adminKey, timeoutMs: config.voltzTimeoutMs });
       const report = await withStore(config, (store) => {
-        const clock = new SystemClock();
-        const ids = new TimeOrderedIdGenerator(clock);
-        const repository = new PayoutRepository(store, ids);
-        const executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), NO_REACTORS, clock);
         const ledger = new ProgressReporter('reconcile: reading the ledger');
         const walletProgress = new ProgressReporter('reconcile: wallet payments');
-        return new WalletReconciler(store, wallet, executor, ids, clock)
+        return offlineReconciler(store, wallet)
           .reconcile({
             record: options.record === true,
             actor: 'auditor',
@@ -58,6 +56,15 @@ export function reconcileCommand(): Command {
       }
       process.exitCode = report.discrepancies.length === 0 ? EXIT_OK : EXIT_FOUND;
     });
+}
+
+/** The service's reconciler wired by hand over a store and a wallet, outside the Nest app. */
+export function offlineReconciler(store: EventStore, wallet: WalletPort): WalletReconciler {
+  const clock = new SystemClock();
+  const ids = new TimeOrderedIdGenerator(clock);
+  const repository = new PayoutRepository(store, ids);
+  const executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), NO_REACTORS, clock);
+  return new WalletReconciler(store, wallet, executor, ids, clock);
 }
 
 export function positiveInt(value: string, name: string): number {
