@@ -86,6 +86,9 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     const attention = await h.waitForStatus('rec-twice', ['NEEDS_ATTENTION']);
     expect(attention.doublePayment?.paymentHashes).toEqual([settled.settlement!.paymentHash, failedHash]);
     expect((await h.bot('GET', '/v1/payouts/rec-twice')).body.status).toBe('NEEDS_ATTENTION');
+    const again = (await h.admin('POST', '/v1/admin/reconciliation')).body;
+    expect(again.discrepancies).toContainEqual(expect.objectContaining({ kind: 'paid_twice', orderId: 'rec-twice', detail: expect.stringContaining('(recorded: DoublePaymentDetected)') }));
+    expect((await h.events('rec-twice')).filter((event) => event.type === 'DoublePaymentDetected')).toHaveLength(1);
     await h.admin('POST', '/v1/admin/payouts/rec-twice/acknowledge', { reason: 'recovered from the payee' });
   });
 

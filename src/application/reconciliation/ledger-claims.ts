@@ -9,6 +9,7 @@ import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
 export class LedgerClaims {
   private readonly claims = new Map<string, { orderId: string; amountMsat: number }>();
   private readonly settledHashes = new Map<string, string>();
+  private readonly doublePaid = new Set<string>();
 
   static async read(store: EventStore, onEvent: () => void = () => undefined): Promise<LedgerClaims> {
     const ledger = new LedgerClaims();
@@ -20,6 +21,8 @@ export class LedgerClaims {
         ledger.claims.set(String(event.data.paymentHash), { orderId, amountMsat: Number(event.data.amountMsat) });
       } else if (event.type === 'PaymentSettled' && !ledger.settledHashes.has(orderId)) {
         ledger.settledHashes.set(orderId, String(event.data.paymentHash));
+      } else if (event.type === 'DoublePaymentDetected') {
+        ledger.doublePaid.add(String(event.data.paymentHash));
       }
     }
     return ledger;
@@ -27,6 +30,11 @@ export class LedgerClaims {
 
   claim(paymentHash: string): { orderId: string; amountMsat: number } | undefined {
     return this.claims.get(paymentHash);
+  }
+
+  /** A second paid hash the order's stream already recorded (DoublePaymentDetected). */
+  isKnownDoublePayment(paymentHash: string): boolean {
+    return this.doublePaid.has(paymentHash);
   }
 
   settledHash(orderId: string): string | undefined {

@@ -54,9 +54,9 @@ export class WalletReconciler {
     const ledgerSettled = ledger.settledCount;
     const context: CommandContext = { correlationId: id, causationId: null, actor: options.actor };
     const discrepancies: Discrepancy[] = [];
-    const found = async (discrepancy: Discrepancy, answer?: () => Promise<void>) => {
+    const found = async (discrepancy: Discrepancy, answer?: () => Promise<void>, alreadyRecorded = false) => {
       discrepancies.push(discrepancy);
-      if (!options.record) return;
+      if (!options.record || alreadyRecorded) return;
       this.logger.warn(`ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ${discrepancy.paymentHash}: ${discrepancy.detail}`);
       if (answer) await answer().catch((error: Error) => this.logger.error(`Reconciliation could not record ${discrepancy.kind} of ${discrepancy.orderId}: ${error.message}`));
       if (!ANSWERED_BY_THE_ORDER.has(discrepancy.kind)) await this.recordFinding(discrepancy, context);
@@ -107,7 +107,7 @@ export class WalletReconciler {
     payment: WalletPayment,
     ledger: LedgerClaims,
     context: CommandContext,
-    found: (discrepancy: Discrepancy, answer?: () => Promise<void>) => Promise<void>,
+    found: (discrepancy: Discrepancy, answer?: () => Promise<void>, alreadyRecorded?: boolean) => Promise<void>,
   ): Promise<boolean> {
     const { paymentHash } = payment;
     const claim = ledger.claim(paymentHash);
@@ -130,7 +130,10 @@ export class WalletReconciler {
       await found({ kind: 'paid_not_settled', orderId, paymentHash, detail: `the wallet paid ${paidMsat} msat; the ledger had not settled the order` }, answer);
       return true;
     }
-    await found({ kind: 'paid_twice', orderId, paymentHash, detail: `the wallet paid this hash as well as ${settledHash}, which settled the order` }, answer);
+    const paidTwice: Discrepancy = { kind: 'paid_twice', orderId, paymentHash, detail: `the wallet paid this hash as well as ${settledHash}, which settled the order` };
+    // Already escalated in the order's stream: still listed (the money moved twice), not alerted or recorded again.
+    if (ledger.isKnownDoublePayment(paymentHash)) return found({ ...paidTwice, detail: `${paidTwice.detail} (recorded: DoublePaymentDetected)` }, undefined, true).then(() => false);
+    await found(paidTwice, answer);
     return false;
   }
 
