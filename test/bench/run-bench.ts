@@ -1,3 +1,4 @@
+import { benchAudit } from './audit.bench';
 import { printTable, type BenchRow } from './bench-table';
 import { benchEventStore } from './event-store.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
@@ -8,6 +9,7 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'event-store', run: benchEventStore },
   { name: 'payout-throughput', run: benchPayoutThroughput },
   { name: 'sweep-cost', run: benchSweepCost },
+  { name: 'audit', run: benchAudit },
 ];
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */

@@ -10,6 +10,7 @@ import { SANDBOX_API_KEYS, loadConfig } from '../../src/infrastructure/config/lo
 import { LIGHTNING_TARGET, type LightningTarget } from '../../src/infrastructure/lightning/lightning-target';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { payoutStreamName, webhookStreamName } from '../../src/domain/streams/stream-names';
+import { formatTimelineEvent, shortHash } from '../../src/infrastructure/cli/event-timeline';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 /**
@@ -41,7 +42,6 @@ const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` :
 const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text);
 const step = (n: number, text: string) => console.log(`\n${bold(`${n}. ${text}`)}`);
 const say = (text: string) => console.log(`   ${text}`);
-const short = (hash: unknown) => (typeof hash === 'string' && hash.length > 16 ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : String(hash));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pix-lightning-demo-'));
 
@@ -139,20 +139,20 @@ async function main(): Promise<void> {
     say(`webhook received: ${settledHook.body.type}, signature ${settledHook.signatureValid ? 'VALID' : 'INVALID'}, t=${settledHook.timestamp}`);
     say(dim(`  body: ${settledHook.raw.length > 220 ? `${settledHook.raw.slice(0, 220)}…` : settledHook.raw}`));
     const final = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
-    say(`GET /v1/payouts/${ORDER_ID} -> ${final.body.status}, preimage ${short(final.body.preimage)}, fee ${final.body.feeMsat} msat`);
+    say(`GET /v1/payouts/${ORDER_ID} -> ${final.body.status}, preimage ${shortHash(final.body.preimage)}, fee ${final.body.feeMsat} msat`);
 
     step(5, `Audit trail of payout-${ORDER_ID} (GET /v1/audit/payouts/${ORDER_ID}/events)`);
     const trail = await api('GET', `/v1/audit/payouts/${ORDER_ID}/events`, SANDBOX_API_KEYS.auditor);
-    for (const event of trail.body.events) console.log(formatEvent(event));
+    for (const event of trail.body.events) console.log(formatTimelineEvent(event, dim));
     await waitForWebhookAudit(store, 2);
     const webhookTrail: any[] = [];
     for await (const event of store.readStream(webhookStreamName(ORDER_ID))) webhookTrail.push(event);
     console.log(`\n   ${bold(webhookStreamName(ORDER_ID))}`);
-    for (const event of webhookTrail) console.log(formatEvent(event));
+    for (const event of webhookTrail) console.log(formatTimelineEvent(event, dim));
 
     const payments = ((await sandboxApi('GET', '/sandbox/payments')) as any[]).filter((p) => p.amountMsat === AMOUNT_SATS * 1000);
     console.log(`\n   ${bold('Wallet ground truth')} (GET /sandbox/payments): ${payments.length} payment(s) of ${AMOUNT_SATS} sats`);
-    for (const p of payments) say(`${short(p.paymentHash)} ${p.status}, fee ${p.feeMsat} msat`);
+    for (const p of payments) say(`${shortHash(p.paymentHash)} ${p.status}, fee ${p.feeMsat} msat`);
     const received = receiver.requests((w: ReceivedWebhook) => w.body.orderId === ORDER_ID);
     say(`bot received ${received.length} webhook(s), all signatures valid: ${received.every((w) => w.signatureValid)}`);
 
@@ -174,38 +174,6 @@ async function waitForWebhookAudit(store: EventStore, count: number): Promise<vo
     if (seen >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-const KEY_FIELDS = [
-  'endToEndId',
-  'amountCents',
-  'amountSats',
-  'destination',
-  'kind',
-  'address',
-  'attempt',
-  'paymentHash',
-  'source',
-  'httpStatus',
-  'cfRay',
-  'lnbitsStatus',
-  'result',
-  'reason',
-  'nextAttemptAt',
-  'preimage',
-  'feeMsat',
-  'type',
-  'attempts',
-];
-
-function formatEvent(event: { revision: number; type: string; createdAt: string; data: Record<string, unknown>; metadata: Record<string, unknown> }): string {
-  const data = event.data;
-  const fields = KEY_FIELDS.filter((key) => data[key] !== undefined && data[key] !== null && !(key === 'destination' && typeof data[key] === 'string' && String(data[key]).length > 60))
-    .map((key) => `${key}=${key === 'paymentHash' || key === 'preimage' ? short(data[key]) : typeof data[key] === 'string' ? data[key] : JSON.stringify(data[key])}`);
-  const invoice = (data.invoice as { paymentHash?: string } | undefined)?.paymentHash;
-  if (invoice && !data.paymentHash) fields.push(`invoice=${short(invoice)}`);
-  const time = event.createdAt.slice(11, 23);
-  return `   #${String(event.revision).padEnd(2)} ${time}  ${event.type.padEnd(22)} ${dim(`[${String(event.metadata.actor)}]`)} ${fields.join('  ')}`;
 }
 
 const deadline = setTimeout(() => {

@@ -10,7 +10,7 @@ const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
  * changes: .env.example lists them already. Once the code reads one, it is in
  * ENVIRONMENT_VARIABLE_NAMES and this list no longer matters for it.
  */
-const CONTRACT_VARIABLES_NOT_YET_READ = ['METRICS_API_KEYS', 'RECONCILE_CRON', 'DIGEST_CRON'];
+const CONTRACT_VARIABLES_NOT_YET_READ = ['METRICS_API_KEYS', 'DIGEST_CRON'];
 
 function envExample(): Map<string, string> {
   const entries = read('.env.example')

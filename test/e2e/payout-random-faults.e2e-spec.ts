@@ -3,6 +3,7 @@ import { FaultRule, PayFault, StatusFault } from '../../src/infrastructure/sandb
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { requiredMsat } from '../../src/domain/wallet/wallet-balance';
+import { runLedger } from '../support/ledger-cli';
 import { makeTempDir } from '../support/temp-dir';
 import { SERVICE_KEYS, ServiceProcess, ServiceUnreachableError, sleep, stopAllServiceProcesses } from '../support/service-process';
 import { dumpOnFailure, endToEndIdFor, hashesOf, truthOf } from '../support/service-process-fixtures';
@@ -695,4 +696,13 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
     expect(shared.doubleCounted).not.toBeNull();
     expect(shared.doubleCounted).toEqual([]);
   });
+
+  // The auditors' tool, on the store this run built (faults, kills, double payments): the ledger's invariants and the
+  // read models against a rebuild, from outside the service.
+  it('passes `ledger verify` on the store the run built (exit 0)', async () => {
+    await stopAllServiceProcesses();
+    const run = await runLedger(['verify'], { ...ENV, DATA_DIR: temp.path, LIGHTNING_NETWORK: 'regtest' });
+    expect(run.stdout).toContain('all invariants held');
+    expect(run.code).toBe(0);
+  }, 120_000);
 });

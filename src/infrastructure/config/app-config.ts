@@ -19,6 +19,8 @@ export interface AppConfig {
   paymentRetryBaseMs: number;
   paymentNotFoundGraceMs: number;
   fallbackCron: string;
+  /** Schedule of the recorded reconciliation against the wallet (design rule 9). */
+  reconcileCron: string;
   escalateAfterAttempts: number;
   /** A sent invoice is abandoned only this long after its expiry (docs/architecture.md, rule 8). */
   sentInvoiceSlackMs: number;

@@ -119,6 +119,9 @@ export class EnvironmentVariables {
   @IsCron()
   FALLBACK_CRON = '*/5 * * * *';
 
+  @IsCron()
+  RECONCILE_CRON = '17 * * * *';
+
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
@@ -203,6 +206,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'VOLTZ_ADMIN_KEY',
   'LIGHTNING_NETWORK',
   'FALLBACK_CRON',
+  'RECONCILE_CRON',
   'BOT_WEBHOOK_URL',
   'BOT_WEBHOOK_SECRET',
   'LNURL_HOST_OVERRIDES',

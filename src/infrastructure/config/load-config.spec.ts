@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       paymentRetryBaseMs: 1000,
       paymentNotFoundGraceMs: 120000,
       fallbackCron: '*/5 * * * *',
+      reconcileCron: '17 * * * *',
       escalateAfterAttempts: 10,
       webhook: null,
       lnurlTimeoutMs: 10000,
@@ -148,6 +149,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ FALLBACK_CRON: '*/5 * * * *' }).fallbackCron).toBe('*/5 * * * *');
     expect(loadConfig({ FALLBACK_CRON: '*/10 * * * * *' }).fallbackCron).toBe('*/10 * * * * *');
     expect(problemsOf({ FALLBACK_CRON: '* * * * * * *' })).toHaveLength(1);
+  });
+
+  it('validates RECONCILE_CRON like FALLBACK_CRON', () => {
+    expect(loadConfig({ RECONCILE_CRON: '*/10 * * * * *' }).reconcileCron).toBe('*/10 * * * * *');
+    expect(problemsOf({ RECONCILE_CRON: 'hourly' })).toEqual([expect.stringContaining('RECONCILE_CRON')]);
   });
 
   describe('EVENTSTORE_CONNECTION_STRING', () => {

@@ -4,14 +4,19 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
+import { RunReconciliationCommand } from '../../application/admin/commands/run-reconciliation.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
+import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
+import { GetStatsQuery } from '../../application/admin/queries/get-stats.query';
 import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
+import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LIGHTNING_TARGET, LightningTarget } from '../lightning/lightning-target';
 import { VoltzDiagnostics, runVoltzDiagnostics } from '../voltz/voltz-diagnostics';
@@ -21,7 +26,14 @@ import { commandContextFrom } from './command-context.factory';
 import { AcknowledgePayoutDto } from './dto/acknowledge-payout.dto';
 import { CancelPayoutDto } from './dto/cancel-payout.dto';
 import { ListPayoutsQueryDto } from './dto/list-payouts-query.dto';
-import { FallbackQueueSchema, SweepSummarySchema, VoltzDiagnosticsSchema, VoltzStatusSchema } from './openapi/admin.schemas';
+import {
+  AdminStatsSchema,
+  FallbackQueueSchema,
+  ReconciliationReportSchema,
+  SweepSummarySchema,
+  VoltzDiagnosticsSchema,
+  VoltzStatusSchema,
+} from './openapi/admin.schemas';
 import { ApiErrors } from './openapi/api-errors.decorator';
 import { PayoutListSchema, PayoutSchema } from './openapi/payout.schema';
 import { OrderIdPipe } from './order-id.pipe';
@@ -105,5 +117,28 @@ export class AdminController {
   @ApiOkResponse({ type: SweepSummarySchema })
   sweep(): Promise<SweepSummary> {
     return this.commands.execute(new RunSweepCommand());
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts by status, settled totals, the fallback queue, Voltz 520s, projection lag, the wallet beside what it owes' })
+  @ApiOkResponse({ type: AdminStatsSchema })
+  stats(): Promise<AdminStatsView> {
+    return this.queries.execute(new GetStatsQuery());
+  }
+
+  @Get('reconciliation')
+  @ApiOperation({ summary: 'The latest reconciliation against the wallet' })
+  @ApiOkResponse({ type: ReconciliationReportSchema })
+  @ApiErrors({ 404: '`no_reconciliation`: none has run yet' })
+  reconciliation(): Promise<ReconciliationReport> {
+    return this.queries.execute(new GetReconciliationQuery());
+  }
+
+  @Post('reconciliation')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reconcile the ledger with the wallet now; the report of that run' })
+  @ApiOkResponse({ type: ReconciliationReportSchema })
+  reconcile(): Promise<ReconciliationReport> {
+    return this.commands.execute(new RunReconciliationCommand());
   }
 }

@@ -20,6 +20,10 @@ import { Projection } from './projection';
 @Injectable()
 export class PayoutsProjection implements Projection {
   readonly name = 'payouts';
+  readonly tables = [
+    { name: 'payouts', key: 'order_id' },
+    { name: 'fallback_queue', key: 'order_id' },
+  ];
   private statements: {
     get: Database.Statement<[string], { state: string }>;
     upsert: Database.Statement<[string, string, string, string, string, string]>;

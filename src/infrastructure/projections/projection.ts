@@ -8,6 +8,8 @@ import { StoredEvent } from '../../application/ports/event-store.port';
  */
 export interface Projection {
   readonly name: string;
+  /** Its tables and their primary keys: what `ledger verify` compares row by row with a rebuild. */
+  readonly tables: ReadonlyArray<{ name: string; key: string }>;
   /** Creates the tables (idempotent). */
   setup(db: Database.Database): void;
   /** Removes every row, before a rebuild from position 0. */

@@ -80,3 +80,62 @@ export class VoltzDiagnosticsSchema {
   @ApiProperty({ description: 'The wallet URL without credentials, query or fragment' }) target: string;
   @ApiProperty({ type: [DiagnosticCheckSchema] }) checks: DiagnosticCheckSchema[];
 }
+
+@ApiSchema({ name: 'SettledTotals' })
+export class SettledTotalsSchema {
+  @ApiProperty({ type: 'integer', minimum: 0 }) count: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) sats: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) feeMsat: number;
+}
+
+@ApiSchema({ name: 'SettledStats' })
+export class SettledStatsSchema {
+  @ApiProperty({ type: SettledTotalsSchema }) last24h: SettledTotalsSchema;
+  @ApiProperty({ type: SettledTotalsSchema }) total: SettledTotalsSchema;
+}
+
+@ApiSchema({ name: 'FallbackQueueStats' })
+export class FallbackQueueStatsSchema {
+  @ApiProperty({ type: 'integer', minimum: 0 }) depth: number;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true }) oldestQueuedAt: string | null;
+}
+
+@ApiSchema({ name: 'Voltz520Counts' })
+export class Voltz520CountsSchema {
+  @ApiProperty({ type: 'integer', minimum: 0 }) lnbits: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) cloudflare: number;
+}
+
+@ApiSchema({ name: 'AdminStats' })
+export class AdminStatsSchema {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 0 },
+    description: `Payouts per status (${PAYOUT_STATUSES.join(', ')}); a status no payout is in may be absent`,
+  })
+  byStatus: Record<string, number>;
+  @ApiProperty({ type: SettledStatsSchema }) settled: SettledStatsSchema;
+  @ApiProperty({ type: FallbackQueueStatsSchema }) fallbackQueue: FallbackQueueStatsSchema;
+  @ApiProperty({ type: Voltz520CountsSchema }) voltz520Last24h: Voltz520CountsSchema;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'How long the read models have trailed the log' }) projectionLagMs: number;
+  @ApiProperty({ type: WalletFundingSchema }) wallet: WalletFundingSchema;
+}
+
+@ApiSchema({ name: 'Discrepancy' })
+export class DiscrepancySchema {
+  @ApiProperty({ enum: ['paid_not_settled', 'settled_not_paid', 'paid_twice', 'amount_mismatch', 'unknown_wallet_payment'] }) kind: string;
+  @ApiProperty({ type: String, nullable: true }) orderId: string | null;
+  @ApiProperty() paymentHash: string;
+  @ApiProperty() detail: string;
+}
+
+@ApiSchema({ name: 'ReconciliationReport' })
+export class ReconciliationReportSchema {
+  @ApiProperty() id: string;
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ format: 'date-time' }) finishedAt: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) walletPayments: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) ledgerSettled: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) matched: number;
+  @ApiProperty({ type: [DiscrepancySchema] }) discrepancies: DiscrepancySchema[];
+}

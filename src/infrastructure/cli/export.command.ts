@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
+import { UsageError } from './cli-errors';
+import { cliConfig, withStore } from './cli-store';
+import { ProgressReporter } from './cli-progress-reporter';
+
+const COLUMNS = ['orderId', 'endToEndId', 'amountCents', 'amountSats', 'feeMsat', 'paymentHash', 'preimage', 'settledAt'] as const;
+type Row = Record<(typeof COLUMNS)[number], string | number | null>;
+
+/**
+ * `ledger export --from --to`: settled payouts for accounting, from the log
+ * itself (not a read model). Only orders still waiting for their settlement
+ * are held in memory; a settled one is written out and forgotten.
+ */
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('settled payouts whose settledAt is in [--from, --to), as CSV or JSON lines')
+    .requiredOption('--from <date>', 'ISO date or time, inclusive', (value) => isoDate(value, '--from'))
+    .requiredOption('--to <date>', 'ISO date or time, exclusive', (value) => isoDate(value, '--to'))
+    .option('--format <format>', 'csv or jsonl', (value) => {
+      if (value !== 'csv' && value !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+      return value;
+    }, 'csv')
+    .action(async (options: { from: string; to: string; format: 'csv' | 'jsonl' }) => {
+      if (options.from >= options.to) throw new UsageError('--from must be before --to');
+      const config = cliConfig();
+      const out = process.stdout;
+      await withStore(config, async (store) => {
+        if (options.format === 'csv') out.write(`${COLUMNS.join(',')}\n`);
+        const confirmed = new Map<string, { endToEndId: string; amountCents: number; amountSats: number }>();
+        const progress = new ProgressReporter('export');
+        let events = 0;
+        for await (const event of store.readAll()) {
+          progress.update(++events);
+          const orderId = orderIdOfPayoutStream(event.stream);
+          if (orderId === null) continue;
+          const data = event.data;
+          if (event.type === 'PixConfirmed') {
+            confirmed.set(orderId, { endToEndId: String(data.endToEndId), amountCents: Number(data.amountCents), amountSats: Number(data.amountSats) });
+          } else if (event.type === 'PaymentSettled') {
+            const pix = confirmed.get(orderId);
+            confirmed.delete(orderId);
+            const settledAt = String(data.settledAt);
+            if (!pix || settledAt < options.from || settledAt >= options.to) continue;
+            const row: Row = { orderId, ...pix, feeMsat: Number(data.feeMsat), paymentHash: String(data.paymentHash), preimage: (data.preimage as string | null) ?? null, settledAt };
+            out.write(options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`);
+          }
+        }
+        progress.done();
+      });
+    });
+}
+
+function isoDate(value: string, name: string): string {
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${name} must be an ISO date (2025-07-01) or time (2025-07-01T12:00:00Z)`);
+  return new Date(ms).toISOString();
+}
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

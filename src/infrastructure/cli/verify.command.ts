@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Command } from 'commander';
+import { fallbackTimings } from '../../application/payout-settings';
+import { toPayoutEvent } from '../../application/payouts/payout-repository';
+import { PayoutAudit, LedgerViolation } from '../../domain/audit/payout-audit';
+import { isPayoutEvent } from '../../domain/payout/payout-events';
+import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName } from '../../domain/streams/stream-names';
+import { EventStore, comparePositions } from '../../application/ports/event-store.port';
+import { AppConfig } from '../config/app-config';
+import { payoutSettingsFrom } from '../config/payout-settings.factory';
+import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { AdminStatsProjection } from '../projections/admin-stats.projection';
+import { PayoutsProjection } from '../projections/payouts.projection';
+import { ReadModelBuilder, compareReadModels } from '../projections/read-model-builder';
+import { EXIT_FOUND, EXIT_OK } from './cli-errors';
+import { cliConfig, openLiveReadModels, withStore } from './cli-store';
+import { ProgressReporter } from './cli-progress-reporter';
+
+const RESERVATION_TYPES = new Set(['EndToEndIdReserved', 'PaymentHashReserved', 'ReservationReleased']);
+
+export interface VerifyResult {
+  events: number;
+  orders: number;
+  /** The live read models were compared up to this position (their checkpoint): a lagging service is no violation. */
+  readModelsComparedUpTo: string | null;
+  violations: LedgerViolation[];
+}
+
+/**
+ * The ledger's invariants over the whole log, then every
+ * read model rebuilt into a scratch database and compared row by row with the
+ * live one (up to the live checkpoint, so a lagging service is not a
+ * violation). One pass over the log gathers the payout streams, who holds
+ * each reservation and the scratch read models; each payout stream is then
+ * read on its own, so no order's state outlives its check.
+ */
+export async function verifyLedger(config: AppConfig, store: EventStore, live: Database.Database): Promise<VerifyResult> {
+  const settings = payoutSettingsFrom(config);
+  const projections = [new PayoutsProjection(settings), new AdminStatsProjection()];
+  const scratchDir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
+  const scratchFile = join(scratchDir, 'read-models.sqlite');
+  const scratch = new Database(scratchFile);
+  // A scratch copy: losing it to a crash costs nothing.
+  scratch.pragma('journal_mode = OFF');
+  scratch.pragma('synchronous = OFF');
+  try {
+    for (const projection of projections) projection.setup(live);
+    const liveCheckpoint = new LogCheckpoints(live).read(PROJECTIONS_CHECKPOINT).position;
+    const violations: LedgerViolation[] = [];
+    let events = 0;
+    let orders = 0;
+    const payoutStreams: string[] = [];
+    const seenStreams = new Set<string>();
+    const holders = new Map<string, string | null>();
+    const builder = new ReadModelBuilder(scratch, projections);
+    const scan = new ProgressReporter('verify: reading the log');
+    for await (const event of store.readAll()) {
+      scan.update(++events);
+      if (liveCheckpoint !== null && comparePositions(event.position, liveCheckpoint) <= 0) builder.add(event);
+      if (orderIdOfPayoutStream(event.stream) !== null) {
+        if (!seenStreams.has(event.stream)) {
+          seenStreams.add(event.stream);
+          payoutStreams.push(event.stream);
+        }
+      } else if (RESERVATION_TYPES.has(event.type)) {
+        holders.set(event.stream, event.type === 'ReservationReleased' ? null : String(event.data.orderId));
+      }
+    }
+    builder.finish();
+    scan.done();
+    seenStreams.clear();
+    const timings = fallbackTimings(settings);
+    const reservationHolders = {
+      endToEndId: (id: string) => holders.get(endToEndIdStreamName(id)),
+      paymentHash: (hash: string) => holders.get(paymentHashStreamName(hash)),
+    };
+    const check = new ProgressReporter('verify: checking orders');
+    for (const stream of payoutStreams) {
+      const audit = new PayoutAudit(orderIdOfPayoutStream(stream)!, timings);
+      for await (const event of store.readStream(stream)) if (isPayoutEvent(event)) audit.apply(toPayoutEvent(event), event.revision);
+      violations.push(...audit.finish(reservationHolders));
+      check.update(++orders, payoutStreams.length);
+    }
+    check.done();
+    scratch.close();
+    for (const difference of compareReadModels(live, scratchFile, projections)) {
+      violations.push({ orderId: difference.key, rule: 'read_model', detail: `${difference.table}: ${difference.problem.replace(/_/g, ' ')} (key ${difference.key})` });
+    }
+    return { events, orders, readModelsComparedUpTo: liveCheckpoint, violations };
+  } finally {
+    if (scratch.open) scratch.close();
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/** `ledger verify`. */
+export function verifyCommand(): Command {
+  return new Command('verify')
+    .description('check every order (paid at most once, a claimed hash, its amount, one live hash, no claim forgotten, reservations) and the read models against a rebuild')
+    .option('--json', 'print the summary and the violations as one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const config = cliConfig();
+      const live = openLiveReadModels(config);
+      try {
+        const result = await withStore(config, (store) => verifyLedger(config, store, live));
+        const { events, orders, readModelsComparedUpTo, violations } = result;
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+        } else {
+          process.stdout.write(`verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`);
+          for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} order ${v.orderId}: ${v.detail}\n`);
+          process.stdout.write(violations.length === 0 ? 'all invariants held\n' : `${violations.length} violation(s)\n`);
+        }
+        process.exitCode = violations.length === 0 ? EXIT_OK : EXIT_FOUND;
+      } finally {
+        live.close();
+      }
+    });
+}

@@ -1,0 +1,33 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { WalletReconciler } from '../../application/reconciliation/wallet-reconciler';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+export const RECONCILIATION_JOB = 'reconciliation';
+
+/** RECONCILE_CRON drives the recorded reconciliation (design rule 9); a tick finding the last run still going is skipped. */
+@Injectable()
+export class ReconciliationScheduler implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ReconciliationScheduler.name);
+
+  constructor(
+    private readonly reconciler: WalletReconciler,
+    private readonly registry: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const job = CronJob.from({
+      cronTime: this.config.reconcileCron,
+      onTick: () => this.reconciler.reconcile({ record: true, actor: 'system' }).then(() => undefined),
+      waitForCompletion: true,
+      unrefTimeout: true,
+      errorHandler: (error) => this.logger.error(`Reconciliation failed: ${(error as Error).message}`),
+      start: false,
+    });
+    this.registry.addCronJob(RECONCILIATION_JOB, job);
+    job.start();
+    this.logger.log(`Reconciliation scheduled: "${this.config.reconcileCron}"`);
+  }
+}
