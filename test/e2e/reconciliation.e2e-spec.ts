@@ -129,8 +129,8 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
       fallbackQueue: { depth: queue.length, oldestQueuedAt: queue.length === 0 ? null : queue.map((item) => item.queuedAt).sort()[0] },
       voltz520Last24h: { lnbits: 1, cloudflare: 1 },
       projectionLagMs: 0,
-      // Nothing open: the open payouts need nothing of the wallet.
-      wallet: { balanceMsat: h.sandbox.lnbits.balanceMsat, neededMsat: 0, lowBalanceSats: 100_000, low: false, shortSince: null },
+      // Nothing open: the open payouts need nothing of the wallet (the balance is the last probe's).
+      wallet: { balanceMsat: expect.any(Number), neededMsat: 0, lowBalanceSats: 100_000, low: false, shortSince: null },
     });
   });
 });
