@@ -8,7 +8,8 @@ import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { TestClock } from '../../../test/support/test-clock';
 import { MonitoredWallet } from './monitored-wallet';
-import { VOLTZ_MONITOR_STREAM, VoltzMonitor } from './voltz-monitor';
+import { VOLTZ_MONITOR_STREAM } from '../../domain/streams/stream-names';
+import { VoltzMonitor } from './voltz-monitor';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INVOICE: Invoice = { bolt11: 'lnbcrt1', paymentHash: 'a'.repeat(64), amountMsat: 1000, expiresAt: '2026-03-01T11:00:00.000Z' };

@@ -22,8 +22,9 @@ describe('event chain', () => {
   it('chains a batch from the previous head, one revision after another', () => {
     const events = [0, 1].map((n) => ({ type: 'T', data: { n }, metadata: { actor: 'system' } }));
     const chained = chainEvents('s', FIRST_HASH, 5, events);
-    expect(chained[0].metadata.chain).toEqual({ prev: FIRST_HASH, hash: chainHash(FIRST_HASH, 's', 5, 'T', { n: 0 }) });
-    expect(chained[1].metadata.chain).toEqual({ prev: chained[0].metadata.chain.hash, hash: chainHash(chained[0].metadata.chain.hash, 's', 6, 'T', { n: 1 }) });
+    const first = chainOf(chained[0].metadata)!;
+    expect(first).toEqual({ prev: FIRST_HASH, hash: chainHash(FIRST_HASH, 's', 5, 'T', { n: 0 }) });
+    expect(chainOf(chained[1].metadata)).toEqual({ prev: first.hash, hash: chainHash(first.hash, 's', 6, 'T', { n: 1 }) });
     expect(chained[0].metadata.actor).toBe('system');
     expect(events[0].metadata).not.toHaveProperty('chain');
   });

@@ -17,3 +17,9 @@ export const paymentHashStreamName = (paymentHash: string): string => `payment-h
 
 /** Audit trail of the webhook deliveries of one order. */
 export const webhookStreamName = (orderId: string): string => `webhook-${orderId}`;
+
+/** The Voltz monitor's breaker transitions, shared by every instance. */
+export const VOLTZ_MONITOR_STREAM = 'voltz-monitor';
+
+/** Ledger digests: Merkle roots over every stream's head (tamper evidence). */
+export const LEDGER_DIGEST_STREAM = 'ledger-digest';
