@@ -18,6 +18,8 @@ export interface AppConfig {
   paymentRetryBaseMs: number;
   paymentNotFoundGraceMs: number;
   fallbackCron: string;
+  /** When the ledger digest (tamper evidence) is recorded. */
+  digestCron: string;
   escalateAfterAttempts: number;
   /** A sent invoice is abandoned only this long after its expiry (design rule 8). */
   sentInvoiceSlackMs: number;

@@ -118,6 +118,9 @@ export class EnvironmentVariables {
   @IsCron()
   FALLBACK_CRON = '*/5 * * * *';
 
+  @IsCron()
+  DIGEST_CRON = '0 * * * *';
+
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
@@ -190,6 +193,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'VOLTZ_ADMIN_KEY',
   'LIGHTNING_NETWORK',
   'FALLBACK_CRON',
+  'DIGEST_CRON',
   'BOT_WEBHOOK_URL',
   'BOT_WEBHOOK_SECRET',
   'LNURL_HOST_OVERRIDES',

@@ -3,6 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
+import { RecordLedgerDigestCommand } from '../../application/admin/commands/record-ledger-digest.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
 import { GetVoltzStatusQuery } from '../../application/admin/queries/get-voltz-status.query';
@@ -13,6 +14,7 @@ import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { VoltzStatus } from '../../application/wallet-monitor/voltz-monitor';
+import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LIGHTNING_TARGET, LightningTarget } from '../lightning/lightning-target';
 import { VoltzDiagnostics, runVoltzDiagnostics } from '../voltz/voltz-diagnostics';
@@ -83,5 +85,12 @@ export class AdminController {
   @HttpCode(200)
   sweep(): Promise<SweepSummary> {
     return this.commands.execute(new RunSweepCommand());
+  }
+
+  /** A ledger digest now (as DIGEST_CRON does), answered with what was recorded. */
+  @Post('ledger/digest')
+  @HttpCode(200)
+  ledgerDigest(@Req() request: AuthenticatedRequest): Promise<LedgerDigest> {
+    return this.commands.execute(new RecordLedgerDigestCommand(commandContextFrom(request, this.ids)));
   }
 }

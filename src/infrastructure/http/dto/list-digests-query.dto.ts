@@ -1,0 +1,14 @@
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { code } from '../request-validation.pipe';
+import { ToStrictInteger } from './strict-values';
+
+const INVALID_LIMIT = { message: 'limit must be an integer from 1 to 1000', ...code('invalid_limit') };
+
+export class ListDigestsQueryDto {
+  @IsOptional()
+  @ToStrictInteger()
+  @IsInt(INVALID_LIMIT)
+  @Min(1, INVALID_LIMIT)
+  @Max(1000, INVALID_LIMIT)
+  limit: number = 100;
+}
