@@ -104,6 +104,10 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
       const listed = await h.auditor('GET', '/v1/audit/digests?limit=5');
       expect(listed.status).toBe(200);
       expect(listed.body).toEqual({ digests: [digest] });
+      // The limit is validated like the other list limits; recording is for admins only.
+      const badLimit = await h.auditor('GET', '/v1/audit/digests?limit=1e3');
+      expect([badLimit.status, badLimit.body.code]).toEqual([400, 'invalid_limit']);
+      expect((await h.bot('POST', '/v1/admin/ledger/digest')).status).toBe(403);
 
       // The log goes on after the digest: verification must take the heads at the digest's position, not at the end.
       expect((await h.confirm(LATE_ORDER, 1000, h.address('alice'))).status).toBe(201);
