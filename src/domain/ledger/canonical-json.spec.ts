@@ -10,6 +10,7 @@ describe('canonicalJson', () => {
     ['undefined members dropped, undefined in arrays is null', { a: undefined, b: [undefined, null] }, '{"b":[null,null]}'],
     ['non-finite numbers are null', [NaN, Infinity], '[null,null]'],
     ['toJSON honoured', { at: new Date('2025-07-09T12:00:00Z') }, '{"at":"2025-07-09T12:00:00.000Z"}'],
+    ['lone surrogates escaped as JSON.stringify does', ['\ud800x', '⚡'], '["\\ud800x","⚡"]'],
     ['empty containers', { a: {}, b: [] }, '{"a":{},"b":[]}'],
   ];
 

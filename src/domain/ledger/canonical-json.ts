@@ -14,15 +14,22 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Characters JSON.stringify would escape (control characters, quote, backslash, surrogates): the rest is written as is. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+// Built by concatenation, not arrays and join: verifying the ledger hashes every event, so this is its hot path.
 function write(value: unknown): string | undefined {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON: () => unknown }).toJSON();
   }
   switch (typeof value) {
     case 'string':
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
     case 'number':
+      // For finite numbers String() is JSON.stringify's text (-0 included); JSON has no NaN or Infinity.
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'bigint':
       throw new TypeError('canonicalJson: BigInt has no JSON form');
     case 'undefined':
@@ -31,12 +38,19 @@ function write(value: unknown): string | undefined {
       return undefined;
   }
   if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? 'null').join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const member = write(record[key]);
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index++) text += (index === 0 ? '' : ',') + (write(value[index]) ?? 'null');
+    return `${text}]`;
   }
-  return `{${members.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let text = '{';
+  for (const key of keys) {
+    const member = write(record[key]);
+    if (member === undefined) continue;
+    text += (text.length === 1 ? '' : ',') + write(key) + ':' + member;
+  }
+  return `${text}}`;
 }
