@@ -6,7 +6,7 @@ import { ListLedgerDigestsQuery } from '../../application/audit/queries/list-led
 import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { Roles } from './auth/roles.decorator';
 import { GlobalEventsQueryDto } from './dto/global-events-query.dto';
-import { ListDigestsQueryDto } from './dto/list-digests-query.dto';
+import { LimitQueryDto } from './dto/limit-query.dto';
 import { OrderIdPipe } from './order-id.pipe';
 
 @Controller('v1/audit')
@@ -26,7 +26,7 @@ export class AuditController {
 
   /** Ledger digests, newest first: auditors copy them out of band (tamper evidence). */
   @Get('digests')
-  digests(@Query() query: ListDigestsQueryDto): Promise<{ digests: LedgerDigest[] }> {
+  digests(@Query() query: LimitQueryDto): Promise<{ digests: LedgerDigest[] }> {
     return this.queries.execute(new ListLedgerDigestsQuery(query.limit));
   }
 }

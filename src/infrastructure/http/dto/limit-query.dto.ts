@@ -4,7 +4,8 @@ import { ToStrictInteger } from './strict-values';
 
 const INVALID_LIMIT = { message: 'limit must be an integer from 1 to 1000', ...code('invalid_limit') };
 
-export class ListDigestsQueryDto {
+/** `limit` of the audit lists (the global log, the digests): 1 to 1000, default 100. */
+export class LimitQueryDto {
   @IsOptional()
   @ToStrictInteger()
   @IsInt(INVALID_LIMIT)
