@@ -19,6 +19,9 @@ export function headAfterEvent(head: StreamHead, event: Parameters<typeof headAf
  * (domain/ledger/event-chain) from the head the writer already holds, and are
  * appended with that head's revision as the expected one — a chain is only
  * right if nobody appended in between, which the store then guarantees.
+ * An idempotent replay (the batch's first id already stored) writes nothing,
+ * and the head it answers is only right if the batch was chained on the same
+ * head as before; writers that replay ids read the head again before reuse.
  */
 export async function appendChained(store: EventStore, stream: string, head: StreamHead, events: EventToAppend[]): Promise<{ result: AppendResult; head: StreamHead }> {
   const firstRevision = head.revision === NO_STREAM ? 0 : head.revision + 1;
