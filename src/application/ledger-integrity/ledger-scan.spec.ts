@@ -33,7 +33,7 @@ describe('LedgerScan', () => {
     scan.add(stored('legacy', 0, 'Old', {}));
     scan.add(chained('new', null, 0, 'T', {}));
     scan.add(stored('legacy', 1, 'Old', {}));
-    scan.add(stored('other', 0, 'T', {}, { chain: { prev: null, hash: 'not-hex' } }));
+    scan.add(stored('other', 0, 'T', {}, { chain: { prev: null, hash: 42 } }));
     expect(scan.unchainedPrefixEvents).toBe(1);
     expect(scan.breaks.map((found) => [found.stream, found.revision, found.kind])).toEqual([
       ['legacy', 1, 'unchained_after_chaining'],

@@ -80,7 +80,7 @@ export class LedgerScan {
     }
     const prev = before?.hash ?? null;
     if (!chain) {
-      if (hasChain(event.metadata)) this.report(event, 'malformed_chain', 'metadata.chain is not { prev, hash } of SHA-256 hex');
+      if (hasChain(event.metadata)) this.report(event, 'malformed_chain', 'metadata.chain is not { prev: string | null, hash: string }');
       else if (this.chainingFrom !== null) this.report(event, 'unchained_after_chaining', `no chain, though chaining began at position ${this.chainingFrom}`);
       else this.unchainedPrefixEvents++;
       return;

@@ -32,8 +32,9 @@ describe('event chain', () => {
   it('reads a chain only in its exact shape', () => {
     expect(chainOf({ chain: { prev: null, hash: FIRST_HASH } })).toEqual({ prev: null, hash: FIRST_HASH });
     expect(chainOf({})).toBeNull();
-    expect(chainOf({ chain: { prev: null, hash: 'ABC' } })).toBeNull();
-    expect(chainOf({ chain: { prev: 'x', hash: FIRST_HASH } })).toBeNull();
+    expect(chainOf({ chain: { prev: null } })).toBeNull();
+    expect(chainOf({ chain: { prev: 7, hash: FIRST_HASH } })).toBeNull();
+    expect(chainOf({ chain: 'x' })).toBeNull();
   });
 
   it('takes the recorded hash of a chained event and computes that of an unchained one', () => {
