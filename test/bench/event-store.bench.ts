@@ -50,7 +50,7 @@ function streamName(index: number): string {
   return `payout-${index % STREAMS}`;
 }
 
-async function inTempDir<T>(work: (filename: string) => Promise<T> | T): Promise<T> {
+export async function inTempDir<T>(work: (filename: string) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'event-store-bench-'));
   try {
     return await work(join(dir, 'events.db'));
@@ -59,7 +59,7 @@ async function inTempDir<T>(work: (filename: string) => Promise<T> | T): Promise
   }
 }
 
-function perSecond(count: number, startedAt: bigint): number {
+export function perSecond(count: number, startedAt: bigint): number {
   return count / (Number(process.hrtime.bigint() - startedAt) / 1e9);
 }
 

@@ -1,12 +1,14 @@
 import { benchAudit } from './audit.bench';
 import { printTable, type BenchRow } from './bench-table';
 import { benchEventStore } from './event-store.bench';
+import { benchLedgerChain } from './ledger-chain.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
 import { benchSweepCost } from './sweep-cost.bench';
 
 /** Every bench of the project; each returns its rows, printed together at the end. */
 const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'event-store', run: benchEventStore },
+  { name: 'ledger-chain', run: benchLedgerChain },
   { name: 'payout-throughput', run: benchPayoutThroughput },
   { name: 'sweep-cost', run: benchSweepCost },
   { name: 'audit', run: benchAudit },

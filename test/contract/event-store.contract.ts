@@ -10,6 +10,9 @@ import {
   type EventToAppend,
   type StoredEvent,
 } from '../../src/application/ports/event-store.port';
+import { EMPTY_STREAM, appendChained, readHead } from '../../src/application/ledger-integrity/chained-append';
+import { LedgerScan } from '../../src/application/ledger-integrity/ledger-scan';
+import { chainHash, chainOf } from '../../src/domain/ledger/event-chain';
 
 /**
  * The event store contract (docs/architecture.md, "Event store port"): every adapter
@@ -378,6 +381,47 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
 
       expect(witness[0].position).toBe(last.position);
       expect(received).toHaveLength(11);
+    });
+
+    it('round-trips chain metadata: every event read back recomputes to its recorded chain, from the stream as stored', async () => {
+      const stream = uniqueStream('chained');
+      const data = { z: 1, a: { y: [0.1, -0, 1e21, 'é⚡\n'], x: null }, amountSats: 21_000, absent: undefined };
+      const first = await appendChained(store, stream, EMPTY_STREAM, [newEvent('PixConfirmed', data), newEvent('DestinationSubmitted', { b: 2, a: 1 })]);
+      expect(await readHead(store, stream)).toEqual(first.head);
+      await appendChained(store, stream, await readHead(store, stream), [newEvent('PaymentSettled', { preimage: 'ab'.repeat(32) })]);
+
+      const stored = await collect(store.readStream(stream));
+      expect(stored.map((event) => chainOf(event.metadata)?.prev)).toEqual([null, chainOf(stored[0].metadata)!.hash, chainOf(stored[1].metadata)!.hash]);
+      for (const event of stored) {
+        expect(chainOf(event.metadata)!.hash).toBe(chainHash(chainOf(event.metadata)!.prev, stream, event.revision, event.type, event.data));
+      }
+      const scan = new LedgerScan(true);
+      for (const event of stored) scan.add(event);
+      expect(scan.breaks).toEqual([]);
+      expect(scan.unchainedPrefixEvents).toBe(0);
+    });
+
+    it('chains a stream written before chaining from the hash of its unchained prefix', async () => {
+      const stream = uniqueStream('legacy');
+      await store.append(stream, [newEvent('Old', { n: 0 }), newEvent('Old', { n: 1 })], NO_STREAM);
+      const head = await readHead(store, stream);
+      const prefix = chainHash(chainHash(null, stream, 0, 'Old', { n: 0 }), stream, 1, 'Old', { n: 1 });
+      expect(head).toEqual({ revision: 1, hash: prefix });
+      await appendChained(store, stream, head, [newEvent('New', { n: 2 })]);
+
+      const stored = await collect(store.readStream(stream));
+      expect(chainOf(stored[2].metadata)).toEqual({ prev: prefix, hash: chainHash(prefix, stream, 2, 'New', { n: 2 }) });
+      const scan = new LedgerScan(true);
+      for (const event of stored) scan.add(event);
+      expect(scan.breaks).toEqual([]);
+      expect(scan.unchainedPrefixEvents).toBe(2);
+    });
+
+    it('refuses a chained append whose head is stale (someone appended in between)', async () => {
+      const stream = uniqueStream('stale-head');
+      const { head } = await appendChained(store, stream, EMPTY_STREAM, [newEvent()]);
+      await appendChained(store, stream, head, [newEvent()]);
+      await expectConflict(appendChained(store, stream, head, [newEvent()]), 1);
     });
 
     it('reports the position of the newest event as the head', async () => {

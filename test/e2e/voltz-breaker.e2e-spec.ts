@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { StoredEvent } from '../../src/application/ports/event-store.port';
-import { VOLTZ_MONITOR_STREAM } from '../../src/application/wallet-monitor/voltz-monitor';
+import { VOLTZ_MONITOR_STREAM } from '../../src/domain/streams/stream-names';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';

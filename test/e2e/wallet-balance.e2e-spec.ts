@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { StoredEvent } from '../../src/application/ports/event-store.port';
-import { VOLTZ_MONITOR_STREAM } from '../../src/application/wallet-monitor/voltz-monitor';
+import { VOLTZ_MONITOR_STREAM } from '../../src/domain/streams/stream-names';
 import { requiredMsat } from '../../src/domain/wallet/wallet-balance';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';

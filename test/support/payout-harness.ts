@@ -92,6 +92,7 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
       PAYMENT_RETRY_BASE_MS: '5',
       PAYMENT_NOT_FOUND_GRACE_MS: '1000',
       FALLBACK_CRON: '0 0 1 1 *',
+      DIGEST_CRON: '0 0 1 1 *',
       // Most suites fault order after order on purpose, each fault its own scenario; the breaker would turn
       // them into one Voltz incident. Its own suite (voltz-breaker) and the random-fault run keep it on.
       VOLTZ_BREAKER_THRESHOLD: '1000',

@@ -5,6 +5,7 @@ import { PayoutState, evolve } from '../../domain/payout/payout-state';
 import { CommandContext } from '../command-context';
 import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, ReadStreamOptions, StoredEvent } from '../ports/event-store.port';
+import { EMPTY_STREAM, StreamHead, appendChained, headAfterEvent } from '../ledger-integrity/chained-append';
 
 export interface LoadedPayout {
   state: PayoutState | null;
@@ -12,6 +13,8 @@ export interface LoadedPayout {
   revision: number | typeof NO_STREAM;
   /** Id of the last event read: what the service's own decisions are caused by. */
   lastEventId: string | null;
+  /** Chain hash of the last event read: what the next append chains from (null: no stream). */
+  headHash: string | null;
 }
 
 /** Reads a payout stream into its decider state and appends decided events with optimistic concurrency. */
@@ -34,14 +37,14 @@ export class PayoutRepository {
 
   private async fold(orderId: string, range: ReadStreamOptions): Promise<LoadedPayout> {
     let state: PayoutState | null = null;
-    let revision: number | typeof NO_STREAM = NO_STREAM;
+    let head: StreamHead = EMPTY_STREAM;
     let lastEventId: string | null = null;
     for await (const event of this.store.readStream(payoutStreamName(orderId), range)) {
       if (isPayoutEvent(event)) state = evolve(state, toPayoutEvent(event));
-      revision = event.revision;
+      head = headAfterEvent(head, event);
       lastEventId = event.id;
     }
-    return { state, revision, lastEventId };
+    return { state, revision: head.revision, lastEventId, headHash: head.hash };
   }
 
   /** Appends `events` on top of `base` (the expected revision is the one `base` was read at) and answers the payout as it now is. */
@@ -52,8 +55,8 @@ export class PayoutRepository {
       data: event.data as unknown as Record<string, unknown>,
       metadata: { ...context, schemaVersion: PAYOUT_SCHEMA_VERSION },
     }));
-    const { nextRevision } = await this.store.append(payoutStreamName(orderId), envelopes, base.revision);
-    return { state: events.reduce(evolve, base.state), revision: nextRevision, lastEventId: envelopes[envelopes.length - 1].id };
+    const { head } = await appendChained(this.store, payoutStreamName(orderId), { revision: base.revision, hash: base.headHash }, envelopes);
+    return { state: events.reduce(evolve, base.state), revision: head.revision, lastEventId: envelopes[envelopes.length - 1].id, headHash: head.hash };
   }
 }
 

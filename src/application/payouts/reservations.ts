@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { chainOf } from '../../domain/ledger/event-chain';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { PayoutState } from '../../domain/payout/payout-state';
 import {
@@ -13,7 +14,8 @@ import {
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { ConcurrencyError, EVENT_STORE, EventStore, ExpectedRevision, NO_STREAM } from '../ports/event-store.port';
+import { ConcurrencyError, EVENT_STORE, EventStore } from '../ports/event-store.port';
+import { EMPTY_STREAM, StreamHead, appendChained, readHead } from '../ledger-integrity/chained-append';
 import { PayoutRepository } from './payout-repository';
 
 export type { ReservedValue } from '../../domain/reservation/reservations';
@@ -22,10 +24,10 @@ export type { ReservedValue } from '../../domain/reservation/reservations';
 export interface MadeReservation {
   value: ReservedValue;
   stream: string;
-  revision: number;
+  head: StreamHead;
 }
 
-type StreamHolding = { holder: null; revision: number | typeof NO_STREAM } | { holder: string; reservedAt: string; revision: number };
+type StreamHolding = { holder: null; head: StreamHead } | { holder: string; reservedAt: string; head: StreamHead };
 
 /**
  * Reserves values for an order, or says (409) which one another order holds
@@ -57,7 +59,7 @@ export class Reservations {
       values.map(async (value, index) => {
         const holding = holdings[index];
         if (holding.holder === orderId) return;
-        made.push(await this.take(orderId, value, holding.revision, context));
+        made.push(await this.take(orderId, value, holding.head, context));
       }),
     );
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -81,7 +83,7 @@ export class Reservations {
         .map(async (reservation) => {
           const released: Reservation = { type: 'ReservationReleased', data: { orderId, reason, releasedAt } };
           try {
-            await this.append(reservation.stream, released, reservation.revision, context);
+            await this.append(reservation.stream, released, reservation.head, context);
           } catch (error) {
             // Taken over meanwhile (it was stale), or the store is down: either way nothing is held wrongly.
             if (!(error instanceof ConcurrencyError)) this.logger.warn(`Could not release ${reservation.stream} for ${orderId}: ${(error as Error).message}`);
@@ -90,11 +92,11 @@ export class Reservations {
     );
   }
 
-  private async take(orderId: string, value: ReservedValue, expected: number | typeof NO_STREAM, context: CommandContext): Promise<MadeReservation> {
+  private async take(orderId: string, value: ReservedValue, base: StreamHead, context: CommandContext): Promise<MadeReservation> {
     const stream = reservationStreamOf(value);
     try {
-      const revision = await this.append(stream, reservationOf(value, orderId, this.clock.now().toISOString()), expected, context);
-      return { value, stream, revision };
+      const head = await this.append(stream, reservationOf(value, orderId, this.clock.now().toISOString()), base, context);
+      return { value, stream, head };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
       // Someone got there first: whoever it is, this request does not hold the value.
@@ -104,13 +106,11 @@ export class Reservations {
     }
   }
 
-  private async append(stream: string, reservation: Reservation, expected: ExpectedRevision, context: CommandContext): Promise<number> {
-    const { nextRevision } = await this.store.append(
-      stream,
-      [{ id: this.ids.next(), type: reservation.type, data: reservation.data, metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION } }],
-      expected,
-    );
-    return nextRevision;
+  private async append(stream: string, reservation: Reservation, base: StreamHead, context: CommandContext): Promise<StreamHead> {
+    const { head } = await appendChained(this.store, stream, base, [
+      { id: this.ids.next(), type: reservation.type, data: reservation.data, metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION } },
+    ]);
+    return head;
   }
 
   /** 409 when another order really holds the value (its order uses it, or its request is still under way). */
@@ -124,13 +124,15 @@ export class Reservations {
     throw new ApplicationError('conflict', `This invoice (payment hash ${value.paymentHash}) already belongs to another order`, 'invoice_in_use');
   }
 
-  /** The last word of a reservation stream: who holds it, if anyone, and at which revision. */
+  /** The last word of a reservation stream: who holds it, if anyone, and its head (what the next append chains from). */
   private async holding(stream: string): Promise<StreamHolding> {
     for await (const event of this.store.readStream(stream, { direction: 'backwards', limit: 1 })) {
-      if (event.type === 'ReservationReleased') return { holder: null, revision: event.revision };
-      return { holder: String(event.data.orderId), reservedAt: String(event.data.reservedAt), revision: event.revision };
+      const chain = chainOf(event.metadata);
+      const head = chain ? { revision: event.revision, hash: chain.hash } : await readHead(this.store, stream);
+      if (event.type === 'ReservationReleased') return { holder: null, head };
+      return { holder: String(event.data.orderId), reservedAt: String(event.data.reservedAt), head };
     }
-    return { holder: null, revision: NO_STREAM };
+    return { holder: null, head: EMPTY_STREAM };
   }
 }
 

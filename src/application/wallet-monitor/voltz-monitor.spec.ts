@@ -9,7 +9,9 @@ import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { TestClock } from '../../../test/support/test-clock';
 import { MonitoredWallet } from './monitored-wallet';
-import { VOLTZ_MONITOR_STREAM, VoltzMonitor } from './voltz-monitor';
+import { VOLTZ_MONITOR_STREAM } from '../../domain/streams/stream-names';
+import { VoltzMonitor } from './voltz-monitor';
+import { verifyChains } from '../ledger-integrity/ledger-verifier';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INVOICE: Invoice = { bolt11: 'lnbcrt1', paymentHash: 'a'.repeat(64), amountMsat: 1000, expiresAt: '2026-03-01T11:00:00.000Z' };
@@ -81,6 +83,31 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     for await (const event of store.readStream(VOLTZ_MONITOR_STREAM)) events.push(event);
     return events;
   }
+
+  it('two instances sharing the stream keep one hash chain: a stale head in memory is re-read after the conflict', async () => {
+    const other = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-2', lowBalanceSats: 0 }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    const otherWallet = new MonitoredWallet(raw, other, clock);
+    raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
+    await wallet.pay(INVOICE);
+    await wallet.pay(INVOICE);
+    await monitor.flush();
+    await otherWallet.pay(INVOICE);
+    await otherWallet.pay(INVOICE);
+    await other.flush();
+    // This instance still holds the head it wrote first: its append conflicts, and it chains on the other's event.
+    raw.walletAnswers.push({ name: 'Voltz', balanceMsat: 1 });
+    await monitor.probe();
+
+    const events = await monitorEvents();
+    expect(events.map((event) => [event.type, event.data.instanceId])).toEqual([
+      ['VoltzBreakerOpened', 'instance-1'],
+      ['VoltzBreakerOpened', 'instance-2'],
+      ['VoltzBreakerHalfOpened', 'instance-1'],
+    ]);
+    const report = await verifyChains(store);
+    expect(report.breaks).toEqual([]);
+    expect(report.unchainedPrefixEvents).toBe(0);
+  });
 
   it('keeps probes, POSTs and status checks newest first with their latency, result and 520 source', async () => {
     raw.latencyMs = 120;

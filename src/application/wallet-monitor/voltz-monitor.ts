@@ -24,12 +24,13 @@ import {
   unknownBalance,
 } from '../../domain/wallet/wallet-balance';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { ANY, EVENT_STORE, EventStore } from '../ports/event-store.port';
+import { VOLTZ_MONITOR_STREAM } from '../../domain/streams/stream-names';
+import { StreamHead, appendChainedOnLatest } from '../ledger-integrity/chained-append';
+import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
 import { WalletInfo, WalletPort } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
 
-export const VOLTZ_MONITOR_STREAM = 'voltz-monitor';
 export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
 const RECENT_SAMPLES = 50;
@@ -92,6 +93,13 @@ export class VoltzMonitor implements PaymentGate {
   private probing = false;
   /** Transition events are appended one after the other, in the order they happened. */
   private writes: Promise<void> = Promise.resolve();
+  /**
+   * The stream's head as this process last wrote it; unknown (read once) at
+   * start and after a failed write. Instances share the stream, so appends use
+   * expected revisions and re-read the head on a conflict: appending with ANY
+   * could put two events on one prev and break the chain.
+   */
+  private head: StreamHead | undefined;
   private wallet: (WalletInfo & { at: string }) | null = null;
   private balance: WalletBalance = unknownBalance();
 
@@ -223,11 +231,16 @@ export class VoltzMonitor implements PaymentGate {
       metadata: { correlationId: this.ids.next(), causationId: null, actor: 'system' as const, schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION },
     };
     this.writes = this.writes
-      .then(() => this.store.append(VOLTZ_MONITOR_STREAM, [event], ANY))
+      .then(() => appendChainedOnLatest(this.store, VOLTZ_MONITOR_STREAM, [event], this.head))
       .then(
-        () => undefined,
+        (head) => {
+          this.head = head;
+        },
         // The breaker works without its audit record; losing the record must not stop payments or probes.
-        (error) => this.logger.error(`Could not record ${event.type} in ${VOLTZ_MONITOR_STREAM}: ${(error as Error).message}`),
+        (error) => {
+          this.head = undefined;
+          this.logger.error(`Could not record ${event.type} in ${VOLTZ_MONITOR_STREAM}: ${(error as Error).message}`);
+        },
       );
   }
 }

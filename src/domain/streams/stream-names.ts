@@ -20,3 +20,9 @@ export const webhookStreamName = (orderId: string): string => `webhook-${orderId
 
 /** Findings and reports of the reconciliation against the wallet (design rule 9), one stream for every run. */
 export const RECONCILIATION_STREAM = 'ledger-reconciliation';
+
+/** The Voltz monitor's breaker transitions, shared by every instance. */
+export const VOLTZ_MONITOR_STREAM = 'voltz-monitor';
+
+/** Ledger digests: Merkle roots over every stream's head (tamper evidence). */
+export const LEDGER_DIGEST_STREAM = 'ledger-digest';

@@ -1,4 +1,4 @@
-/** Exit codes of `npm run ledger` (api.md): 0 all held, 1 a violation or discrepancy listed, 2 usage or configuration. */
+/** Exit codes of `npm run ledger` (docs/api.md): 0 all held, 1 a violation or discrepancy listed, 2 usage or configuration. */
 export const EXIT_OK = 0;
 export const EXIT_FOUND = 1;
 export const EXIT_USAGE = 2;

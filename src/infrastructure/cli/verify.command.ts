@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
+import { DigestProof, LedgerReport, proveDigest, verifyLedger as verifyChainsAndDigests } from '../../application/ledger-integrity/ledger-verifier';
 import { fallbackTimings } from '../../application/payout-settings';
 import { toPayoutEvent } from '../../application/payouts/payout-repository';
 import { PayoutAudit, LedgerViolation } from '../../domain/audit/payout-audit';
@@ -15,7 +16,7 @@ import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-chec
 import { AdminStatsProjection } from '../projections/admin-stats.projection';
 import { PayoutsProjection } from '../projections/payouts.projection';
 import { ReadModelBuilder, compareReadModels } from '../projections/read-model-builder';
-import { EXIT_FOUND, EXIT_OK } from './cli-errors';
+import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
 import { ProgressReporter } from './cli-progress-reporter';
 
@@ -96,27 +97,57 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
   }
 }
 
-/** `ledger verify`. */
+/** `ledger verify`: the ledger's invariants and read models, then every hash chain and digest (tamper evidence). */
 export function verifyCommand(): Command {
   return new Command('verify')
-    .description('check every order (paid at most once, a claimed hash, its amount, one live hash, no claim forgotten, reservations) and the read models against a rebuild')
-    .option('--json', 'print the summary and the violations as one JSON object')
-    .action(async (options: { json?: boolean }) => {
+    .description(
+      'check every order (paid at most once, a claimed hash, its amount, one live hash, no claim forgotten, reservations), ' +
+        'the read models against a rebuild, and every hash chain and recorded digest; with --digest, prove the log still holds what that digest saw',
+    )
+    .option('--json', 'print the summary, the violations and the breaks as one JSON object')
+    .option('--digest <root>', 'a digest root from an auditor\'s own copy (GET /v1/audit/digests): prove the log still holds it')
+    .option('--position <position>', 'with --digest: the position that digest covers (from the same copy)')
+    .action(async (options: { json?: boolean; digest?: string; position?: string }) => {
+      if (options.digest !== undefined && !/^[0-9a-f]{64}$/.test(options.digest)) throw new UsageError('--digest must be a root as GET /v1/audit/digests shows it: 64 lowercase hex digits');
+      if (options.position !== undefined && options.digest === undefined) throw new UsageError('--position goes with --digest');
       const config = cliConfig();
+      if (options.digest !== undefined) {
+        const proof = await withStore(config, (store) => proveDigest(store, options.digest!, options.position));
+        printProof(proof, options.json ?? false);
+        process.exitCode = proof.held ? EXIT_OK : EXIT_FOUND;
+        return;
+      }
       const live = openLiveReadModels(config);
       try {
         const result = await withStore(config, (store) => verifyLedger(config, store, live));
+        const chains = await withStore(config, (store) =>
+          verifyChainsAndDigests(store, { onProgress: (events) => process.stderr.write(`verify: ${events} events hashed\n`), progressEvery: 100_000 }),
+        );
         const { events, orders, readModelsComparedUpTo, violations } = result;
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);
         } else {
           process.stdout.write(`verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`);
           for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} order ${v.orderId}: ${v.detail}\n`);
+          printChains(chains);
           process.stdout.write(violations.length === 0 ? 'all invariants held\n' : `${violations.length} violation(s)\n`);
         }
-        process.exitCode = violations.length === 0 ? EXIT_OK : EXIT_FOUND;
+        process.exitCode = violations.length === 0 && chains.breaks.length === 0 ? EXIT_OK : EXIT_FOUND;
       } finally {
         live.close();
       }
     });
+}
+
+function printChains(report: LedgerReport): void {
+  for (const found of report.breaks) {
+    process.stdout.write(`BREAK ${found.kind} at ${found.stream} revision ${found.revision ?? '-'} (position ${found.position ?? '-'}): ${found.detail}\n`);
+  }
+  const prefix = report.unchainedPrefixEvents > 0 ? `; ${report.unchainedPrefixEvents} events predate chaining` : '';
+  const verdict = report.breaks.length === 0 ? 'ledger verified' : `ledger NOT verified: ${report.breaks.length} break(s)`;
+  process.stdout.write(`${verdict}: ${report.events} events in ${report.streams} streams up to position ${report.position ?? '(empty)'}, ${report.digests} digest(s) recomputed${prefix}\n`);
+}
+
+function printProof(proof: DigestProof, json: boolean): void {
+  process.stdout.write(json ? `${JSON.stringify(proof, null, 2)}\n` : `digest ${proof.root} ${proof.held ? 'HELD' : 'NOT HELD'}: ${proof.detail}\n`);
 }

@@ -21,6 +21,8 @@ export interface AppConfig {
   fallbackCron: string;
   /** Schedule of the recorded reconciliation against the wallet (design rule 9). */
   reconcileCron: string;
+  /** When the ledger digest (tamper evidence) is recorded. */
+  digestCron: string;
   escalateAfterAttempts: number;
   /** A sent invoice is abandoned only this long after its expiry (docs/architecture.md, rule 8). */
   sentInvoiceSlackMs: number;

@@ -122,6 +122,9 @@ export class EnvironmentVariables {
   @IsCron()
   RECONCILE_CRON = '17 * * * *';
 
+  @IsCron()
+  DIGEST_CRON = '0 * * * *';
+
   @IsInt() @Min(1) @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
@@ -207,6 +210,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'LIGHTNING_NETWORK',
   'FALLBACK_CRON',
   'RECONCILE_CRON',
+  'DIGEST_CRON',
   'BOT_WEBHOOK_URL',
   'BOT_WEBHOOK_SECRET',
   'LNURL_HOST_OVERRIDES',

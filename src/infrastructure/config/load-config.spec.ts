@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       paymentNotFoundGraceMs: 120000,
       fallbackCron: '*/5 * * * *',
       reconcileCron: '17 * * * *',
+      digestCron: '0 * * * *',
       escalateAfterAttempts: 10,
       webhook: null,
       lnurlTimeoutMs: 10000,
@@ -149,6 +150,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ FALLBACK_CRON: '*/5 * * * *' }).fallbackCron).toBe('*/5 * * * *');
     expect(loadConfig({ FALLBACK_CRON: '*/10 * * * * *' }).fallbackCron).toBe('*/10 * * * * *');
     expect(problemsOf({ FALLBACK_CRON: '* * * * * * *' })).toHaveLength(1);
+    expect(loadConfig({ DIGEST_CRON: '*/10 * * * * *' }).digestCron).toBe('*/10 * * * * *');
+    expect(problemsOf({ DIGEST_CRON: 'hourly' })).toEqual([expect.stringContaining('DIGEST_CRON')]);
   });
 
   it('validates RECONCILE_CRON like FALLBACK_CRON', () => {

@@ -74,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     paymentNotFoundGraceMs: vars.PAYMENT_NOT_FOUND_GRACE_MS,
     fallbackCron: vars.FALLBACK_CRON,
     reconcileCron: vars.RECONCILE_CRON,
+    digestCron: vars.DIGEST_CRON,
     escalateAfterAttempts: vars.ESCALATE_AFTER_ATTEMPTS,
     sentInvoiceSlackMs: vars.SENT_INVOICE_EXPIRY_SLACK_MS,
     webhook: vars.BOT_WEBHOOK_URL ? { url: vars.BOT_WEBHOOK_URL, secret: vars.BOT_WEBHOOK_SECRET! } : null,

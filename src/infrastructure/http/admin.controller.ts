@@ -5,6 +5,7 @@ import { AcknowledgeDoublePaymentCommand } from '../../application/admin/command
 import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
 import { RunReconciliationCommand } from '../../application/admin/commands/run-reconciliation.command';
+import { RecordLedgerDigestCommand } from '../../application/admin/commands/record-ledger-digest.command';
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
 import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
@@ -17,6 +18,7 @@ import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
+import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LIGHTNING_TARGET, LightningTarget } from '../lightning/lightning-target';
 import { VoltzDiagnostics, runVoltzDiagnostics } from '../voltz/voltz-diagnostics';
@@ -35,6 +37,7 @@ import {
   VoltzStatusSchema,
 } from './openapi/admin.schemas';
 import { ApiErrors } from './openapi/api-errors.decorator';
+import { LedgerDigestSchema } from './openapi/audit.schemas';
 import { PayoutListSchema, PayoutSchema } from './openapi/payout.schema';
 import { OrderIdPipe } from './order-id.pipe';
 
@@ -140,5 +143,14 @@ export class AdminController {
   @ApiOkResponse({ type: ReconciliationReportSchema })
   reconcile(): Promise<ReconciliationReport> {
     return this.commands.execute(new RunReconciliationCommand());
+  }
+
+  /** A ledger digest now (as DIGEST_CRON does), answered with what was recorded. */
+  @Post('ledger/digest')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record a ledger digest now (tamper evidence); the digest recorded' })
+  @ApiOkResponse({ type: LedgerDigestSchema })
+  ledgerDigest(@Req() request: AuthenticatedRequest): Promise<LedgerDigest> {
+    return this.commands.execute(new RecordLedgerDigestCommand(commandContextFrom(request)));
   }
 }

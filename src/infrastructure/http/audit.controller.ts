@@ -3,10 +3,13 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GetGlobalEventsQuery, GlobalEventsPage } from '../../application/audit/queries/get-global-events.query';
 import { GetPayoutEventsQuery, PayoutEvents } from '../../application/audit/queries/get-payout-events.query';
+import { ListLedgerDigestsQuery } from '../../application/audit/queries/list-ledger-digests.query';
+import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { Roles } from './auth/roles.decorator';
 import { GlobalEventsQueryDto } from './dto/global-events-query.dto';
 import { ApiErrors } from './openapi/api-errors.decorator';
 import { GlobalEventsSchema, PayoutEventsSchema } from './openapi/audit.schemas';
+import { LimitQueryDto } from './dto/limit-query.dto';
 import { OrderIdPipe } from './order-id.pipe';
 
 @ApiTags('auditor')
@@ -29,5 +32,11 @@ export class AuditController {
   @ApiErrors({ 400: '`invalid_position`, `unknown_position`, `invalid_limit`, `unknown_query_parameter`' })
   events(@Query() query: GlobalEventsQueryDto): Promise<GlobalEventsPage> {
     return this.queries.execute(new GetGlobalEventsQuery(query.after ?? null, query.limit));
+  }
+
+  /** Ledger digests, newest first: auditors copy them out of band (tamper evidence). */
+  @Get('digests')
+  digests(@Query() query: LimitQueryDto): Promise<{ digests: LedgerDigest[] }> {
+    return this.queries.execute(new ListLedgerDigestsQuery(query.limit));
   }
 }

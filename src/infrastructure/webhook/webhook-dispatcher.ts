@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'crypto';
 import { hostname } from 'os';
 import { Clock } from '../../application/ports/clock.port';
-import { ANY, EventStore } from '../../application/ports/event-store.port';
+import { EventStore } from '../../application/ports/event-store.port';
+import { appendChainedOnLatest } from '../../application/ledger-integrity/chained-append';
 import { describeError } from '../../application/describe-error';
 import { backoffDelayMs } from '../../domain/retry/backoff';
 import { WebhookHttpSender } from './webhook-http-sender';
@@ -240,18 +241,14 @@ export class WebhookDispatcher {
             } satisfies WebhookDeliveryAbandonedData,
           };
     try {
-      await this.store.append(
-        webhookStreamName(row.orderId),
-        [
+      await appendChainedOnLatest(this.store, webhookStreamName(row.orderId), [
           {
             id: nameBasedUuid(`${row.deliveryId}/${event.type}`),
             type: event.type,
             data: { ...event.data },
-            metadata: { correlationId: row.deliveryId, causationId: row.deliveryId, actor: 'system', schemaVersion: WEBHOOK_AUDIT_SCHEMA_VERSION },
-          },
-        ],
-        ANY,
-      );
+          metadata: { correlationId: row.deliveryId, causationId: row.deliveryId, actor: 'system', schemaVersion: WEBHOOK_AUDIT_SCHEMA_VERSION },
+        },
+      ]);
       this.outbox.markAudited(row.deliveryId);
     } catch (error) {
       this.logger.warn(`Audit event for webhook ${row.deliveryId} not stored yet (retried later): ${describeError(error)}`);

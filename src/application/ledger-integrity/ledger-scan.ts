@@ -1,0 +1,96 @@
+import { chainHash, chainOf, hasChain } from '../../domain/ledger/event-chain';
+import { merkleRoot } from '../../domain/ledger/merkle';
+import { StoredEvent } from '../ports/event-store.port';
+
+export type LedgerBreakKind =
+  | 'hash_mismatch'
+  | 'prev_mismatch'
+  | 'revision_gap'
+  | 'malformed_chain'
+  | 'unchained_after_chaining'
+  | 'digest_mismatch'
+  | 'malformed_digest'
+  | 'digest_not_found';
+
+/** One place where the ledger is not what its chains and digests say it was. */
+export interface LedgerBreak {
+  stream: string;
+  revision: number | null;
+  position: string | null;
+  kind: LedgerBreakKind;
+  detail: string;
+}
+
+interface Head {
+  revision: number;
+  hash: string;
+}
+
+/**
+ * Follows the log in position order keeping, per stream, only its last
+ * revision and hash (memory grows with the number of streams, never with the
+ * number of events). Each stream's head is its last event's recorded chain
+ * hash, or the computed one for an unchained prefix — the same head writers
+ * chain from. With `verify`, every event's chain is also recomputed and
+ * checked; a break is reported once, at the event where it shows, and the
+ * scan goes on from what is recorded so one edit does not cascade.
+ */
+export class LedgerScan {
+  readonly breaks: LedgerBreak[] = [];
+  events = 0;
+  unchainedPrefixEvents = 0;
+  position: string | null = null;
+  private readonly heads = new Map<string, Head>();
+  /** Chaining began at this position: an unchained event after it was not written by this service. */
+  private chainingFrom: string | null = null;
+
+  constructor(private readonly verify: boolean) {}
+
+  get streams(): number {
+    return this.heads.size;
+  }
+
+  root(): string {
+    const leaves: { stream: string; hash: string }[] = [];
+    for (const [stream, head] of this.heads) leaves.push({ stream, hash: head.hash });
+    return merkleRoot(leaves);
+  }
+
+  add(event: StoredEvent): void {
+    this.events++;
+    this.position = event.position;
+    const before = this.heads.get(event.stream);
+    const prev = before?.hash ?? null;
+    const chain = chainOf(event.metadata);
+    let hash: string;
+    if (chain) {
+      this.chainingFrom ??= event.position;
+      hash = chain.hash;
+    } else {
+      hash = chainHash(prev, event.stream, event.revision, event.type, event.data);
+    }
+    this.heads.set(event.stream, { revision: event.revision, hash });
+    if (this.verify) this.check(event, before, chain);
+  }
+
+  private check(event: StoredEvent, before: Head | undefined, chain: ReturnType<typeof chainOf>): void {
+    const expectedRevision = before ? before.revision + 1 : 0;
+    if (event.revision !== expectedRevision) {
+      this.report(event, 'revision_gap', `revision ${event.revision} follows ${before ? `revision ${before.revision}` : 'nothing'} (expected ${expectedRevision})`);
+    }
+    const prev = before?.hash ?? null;
+    if (!chain) {
+      if (hasChain(event.metadata)) this.report(event, 'malformed_chain', 'metadata.chain is not { prev: string | null, hash: string }');
+      else if (this.chainingFrom !== null) this.report(event, 'unchained_after_chaining', `no chain, though chaining began at position ${this.chainingFrom}`);
+      else this.unchainedPrefixEvents++;
+      return;
+    }
+    if (chain.prev !== prev) this.report(event, 'prev_mismatch', `chain.prev ${chain.prev ?? 'null'} but the stream's previous hash is ${prev ?? 'null (no previous event)'}`);
+    const recomputed = chainHash(chain.prev, event.stream, event.revision, event.type, event.data);
+    if (recomputed !== chain.hash) this.report(event, 'hash_mismatch', `chain.hash ${chain.hash} but the event hashes to ${recomputed}`);
+  }
+
+  private report(event: StoredEvent, kind: LedgerBreakKind, detail: string): void {
+    this.breaks.push({ stream: event.stream, revision: event.revision, position: event.position, kind, detail: `${event.type}: ${detail}` });
+  }
+}

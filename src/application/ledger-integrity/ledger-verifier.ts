@@ -1,0 +1,139 @@
+import { LedgerDigest, ledgerDigestOf } from '../../domain/ledger/ledger-digest';
+import { LEDGER_DIGEST_STREAM } from '../../domain/streams/stream-names';
+import { EventStore, StoredEvent, comparePositions } from '../ports/event-store.port';
+import { LedgerBreak, LedgerScan } from './ledger-scan';
+
+export interface VerifyOptions {
+  /** Called every `progressEvery` events with the count so far (a CLI's progress bar). */
+  onProgress?: (events: number) => void;
+  progressEvery?: number;
+}
+
+export interface LedgerReport {
+  streams: number;
+  events: number;
+  /** Events written before chaining existed: hashed, but nothing recorded to check them against except digests. */
+  unchainedPrefixEvents: number;
+  /** Digests recomputed (0 when only chains were verified). */
+  digests: number;
+  /** Position of the last event read (null: empty log). */
+  position: string | null;
+  breaks: LedgerBreak[];
+}
+
+export interface DigestProof {
+  root: string;
+  /** The position the digest covers; null when it is not in the ledger and none was given. */
+  position: string | null;
+  /** Root of the log as it stands now up to `position`. */
+  recomputedRoot: string | null;
+  events: number;
+  streams: number;
+  held: boolean;
+  detail: string;
+}
+
+const DEFAULT_PROGRESS_EVERY = 10_000;
+
+/** Recomputes every stream's chain: edited, deleted, inserted and reordered events each break one. */
+export function verifyChains(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
+  return scanAll(store, [], options);
+}
+
+/**
+ * Chains and, in the same pass over the log, every digest of the
+ * ledger-digest stream: the heads are taken at each digest's position and
+ * their root compared — which also catches a stream rewritten with a
+ * consistent chain, as long as a digest saw it before.
+ */
+export async function verifyLedger(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
+  const digests: RecordedDigest[] = [];
+  const malformed: LedgerBreak[] = [];
+  for await (const event of store.readStream(LEDGER_DIGEST_STREAM)) {
+    const digest = ledgerDigestOf(event);
+    if (digest) digests.push({ ...digest, revision: event.revision, eventPosition: event.position });
+    else malformed.push({ stream: event.stream, revision: event.revision, position: event.position, kind: 'malformed_digest', detail: `${event.type} is not a digest` });
+  }
+  const report = await scanAll(store, digests, options);
+  return { ...report, breaks: [...malformed, ...report.breaks] };
+}
+
+/**
+ * Proves that the log still holds the state a digest saw: the heads up to
+ * its position hash to its root. The position is the one the ledger-digest
+ * stream recorded with that root, or `position` (from the auditor's own copy)
+ * — needed when the store was rewritten whole, digests included.
+ */
+export async function proveDigest(store: EventStore, root: string, position?: string | null): Promise<DigestProof> {
+  let at = position;
+  if (at === undefined) {
+    for await (const event of store.readStream(LEDGER_DIGEST_STREAM)) {
+      const digest = ledgerDigestOf(event);
+      if (digest?.root === root) at = digest.position;
+    }
+  }
+  if (at === undefined) {
+    return { root, position: null, recomputedRoot: null, events: 0, streams: 0, held: false, detail: 'no digest with this root in the ledger-digest stream; give the position from your copy' };
+  }
+  const scan = new LedgerScan(false);
+  if (at !== null) {
+    for await (const event of store.readAll()) {
+      if (comparePositions(event.position, at) > 0) break;
+      scan.add(event);
+    }
+  }
+  const recomputedRoot = scan.root();
+  const held = recomputedRoot === root;
+  const detail = held
+    ? `the log up to position ${at ?? '(empty)'} still hashes to the digest`
+    : `the log up to position ${at ?? '(empty)'} hashes to ${recomputedRoot}, not to the digest: it was changed`;
+  return { root, position: at, recomputedRoot, events: scan.events, streams: scan.streams, held, detail };
+}
+
+interface RecordedDigest extends LedgerDigest {
+  revision: number;
+  eventPosition: string;
+}
+
+async function scanAll(store: EventStore, recorded: RecordedDigest[], options: VerifyOptions): Promise<LedgerReport> {
+  const scan = new LedgerScan(true);
+  const digests = recorded.filter((digest) => digest.position !== null).sort((a, b) => comparePositions(a.position!, b.position!));
+  const digestBreaks: LedgerBreak[] = [];
+  // A digest of the empty log covers nothing: it holds as long as it hashes nothing.
+  for (const digest of recorded.filter((d) => d.position === null)) checkDigest(digest, new LedgerScan(false), digestBreaks);
+  let next = 0;
+  const every = options.progressEvery ?? DEFAULT_PROGRESS_EVERY;
+  for await (const event of store.readAll()) {
+    while (next < digests.length && isAfter(event, digests[next].position!)) checkDigest(digests[next++], scan, digestBreaks);
+    scan.add(event);
+    if (options.onProgress && scan.events % every === 0) options.onProgress(scan.events);
+  }
+  while (next < digests.length) checkDigest(digests[next++], scan, digestBreaks);
+  options.onProgress?.(scan.events);
+  return {
+    streams: scan.streams,
+    events: scan.events,
+    unchainedPrefixEvents: scan.unchainedPrefixEvents,
+    digests: recorded.length,
+    position: scan.position,
+    breaks: [...scan.breaks, ...digestBreaks],
+  };
+}
+
+function isAfter(event: StoredEvent, position: string): boolean {
+  return comparePositions(event.position, position) > 0;
+}
+
+function checkDigest(digest: RecordedDigest, scan: LedgerScan, breaks: LedgerBreak[]): void {
+  const root = scan.root();
+  if (root === digest.root && scan.events === digest.events && scan.streams === digest.streams) return;
+  breaks.push({
+    stream: 'ledger-digest',
+    revision: digest.revision,
+    position: digest.eventPosition,
+    kind: 'digest_mismatch',
+    detail:
+      `digest of position ${digest.position ?? '(empty)'} recorded root ${digest.root} over ${digest.events} events in ${digest.streams} streams; ` +
+      `the log now gives ${root} over ${scan.events} events in ${scan.streams} streams`,
+  });
+}
