@@ -139,7 +139,8 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
 
   it('an untouched copy verifies: exit 0, every digest recomputed', async () => {
     const run = await runVerify(tamperedCopy(() => undefined));
-    expect(run.stdout).toMatch(/^ledger verified: \d+ events in \d+ streams .* 1 digest\(s\) recomputed\n$/);
+    expect(run.stdout).toMatch(/^ledger verified: \d+ events in \d+ streams .* 1 digest\(s\) recomputed$/m);
+    expect(run.stdout).toContain('all invariants held');
     expect(run.code).toBe(0);
     const proof = await runVerify(tamperedCopy(() => undefined), '--digest', digest.root);
     expect(proof.stdout).toContain('HELD');
@@ -203,7 +204,7 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     const run = await runVerify(dir, '--json');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
-    expect(report.breaks[0]).toMatchObject({ stream, revision: 1, kind: 'prev_mismatch' });
+    expect(report.chains.breaks[0]).toMatchObject({ stream, revision: 1, kind: 'prev_mismatch' });
   });
 
   it('a stream rewritten with a consistent chain: every chain holds, the earlier digest catches it', async () => {
@@ -216,7 +217,7 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     const run = await runVerify(dir, '--json');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
-    expect(report.breaks).toEqual([expect.objectContaining({ stream: LEDGER_DIGEST_STREAM, revision: 0, kind: 'digest_mismatch' })]);
+    expect(report.chains.breaks).toEqual([expect.objectContaining({ stream: LEDGER_DIGEST_STREAM, revision: 0, kind: 'digest_mismatch' })]);
     const proof = await runVerify(dir, '--digest', digest.root);
     expect(proof.stdout).toContain('NOT HELD');
     expect(proof.code).toBe(1);
@@ -230,8 +231,10 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
       rechain(db, stream);
       db.prepare('DELETE FROM events WHERE stream = ?').run(LEDGER_DIGEST_STREAM);
     });
+    // Every chain holds (only the read models, rebuilt from the rewritten log, can still differ).
     const run = await runVerify(dir);
-    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('BREAK');
+    expect(run.stdout).toMatch(/^ledger verified: /m);
     const byRoot = await runVerify(dir, '--digest', digest.root);
     expect(byRoot.stdout).toContain('no digest with this root');
     expect(byRoot.code).toBe(1);
@@ -242,11 +245,11 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
 
   it('bad usage or configuration: exit 2, and no store is created', async () => {
     const usage = await runVerify(original, '--digest', 'not-a-root');
-    expect(usage.stderr).toContain('usage: ledger verify');
+    expect(usage.stderr).toContain('--digest must be a root');
     expect(usage.code).toBe(2);
     const missing = join(temp.path, 'nowhere');
     const config = await runVerify(missing);
-    expect(config.stderr).toContain('no event store at');
+    expect(config.stderr).toContain('no store at');
     expect(config.code).toBe(2);
     expect(existsSync(missing)).toBe(false);
   });
