@@ -7,6 +7,7 @@ import { AuditModule } from './infrastructure/modules/audit.module';
 import { PayoutProcessModule } from './infrastructure/modules/payout-process.module';
 import { CoreModule, CoreOptions } from './infrastructure/modules/core.module';
 import { HealthModule } from './infrastructure/modules/health.module';
+import { MetricsModule } from './infrastructure/metrics/metrics.module';
 import { PayoutsModule } from './infrastructure/modules/payouts.module';
 import { ProjectionsModule } from './infrastructure/projections/projections.module';
 import { WebhookModule } from './infrastructure/webhook/webhook.module';
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         WebhookModule,
         HttpModule,
+        MetricsModule,
       ],
     };
   }

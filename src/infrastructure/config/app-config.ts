@@ -1,6 +1,6 @@
 import { LightningNetwork } from '../../domain/destination/lightning-network';
 
-export type Role = 'bot' | 'admin' | 'auditor';
+export type Role = 'bot' | 'admin' | 'auditor' | 'metrics';
 
 /** The validated configuration the rest of the service reads; secrets stay in here, never in logs. */
 export interface AppConfig {
@@ -30,6 +30,8 @@ export interface AppConfig {
   apiKeys: Record<Role, string[]>;
   /** True when sandbox mode runs with the well-known sandbox keys (no *_API_KEYS given). */
   sandboxApiKeys: boolean;
+  /** METRICS_ENABLED: Prometheus collectors on /metrics. */
+  metricsEnabled: boolean;
   /** Period of the Voltz monitor's wallet probe. */
   voltzProbeIntervalMs: number;
   /** Consecutive unknown payment answers that open the circuit breaker. */
