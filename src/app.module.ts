@@ -6,6 +6,7 @@ import { AdminModule } from './infrastructure/modules/admin.module';
 import { AuditModule } from './infrastructure/modules/audit.module';
 import { PayoutProcessModule } from './infrastructure/modules/payout-process.module';
 import { CoreModule, CoreOptions } from './infrastructure/modules/core.module';
+import { AdminPageModule } from './infrastructure/modules/admin-page.module';
 import { HealthModule } from './infrastructure/modules/health.module';
 import { MetricsModule } from './infrastructure/metrics/metrics.module';
 import { PayoutsModule } from './infrastructure/modules/payouts.module';
@@ -30,6 +31,7 @@ export class AppModule {
         WebhookModule,
         HttpModule,
         MetricsModule,
+        AdminPageModule,
       ],
     };
   }
