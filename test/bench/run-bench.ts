@@ -1,5 +1,6 @@
 import { printTable, type BenchRow } from './bench-table';
 import { benchEventStore } from './event-store.bench';
+import { benchObservabilityOverhead } from './observability-overhead.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
 import { benchSweepCost } from './sweep-cost.bench';
 
@@ -8,6 +9,7 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'event-store', run: benchEventStore },
   { name: 'payout-throughput', run: benchPayoutThroughput },
   { name: 'sweep-cost', run: benchSweepCost },
+  { name: 'observability-overhead', run: benchObservabilityOverhead },
 ];
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */
