@@ -35,7 +35,12 @@ const fmtInt = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : '–'
 function fmtTime(iso) {
   if (!iso) return '–';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(date.getTime())
+    ? String(iso)
+    : date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }
 
 function fmtAgo(iso) {
@@ -43,13 +48,33 @@ function fmtAgo(iso) {
   const ms = Date.now() - Date.parse(iso);
   if (Number.isNaN(ms)) return '';
   const abs = Math.abs(ms);
-  const text = abs < 60_000 ? `${Math.round(abs / 1000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 172_800_000 ? `${(abs / 3_600_000).toFixed(1)} h` : `${Math.round(abs / 86_400_000)} d`;
+  const text =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 172_800_000
+          ? `${(abs / 3_600_000).toFixed(1)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
   return ms >= 0 ? `${text} ago` : `in ${text}`;
 }
 
 function table(headers, rows, empty) {
   if (rows.length === 0) return el('p', { class: 'muted' }, empty);
-  return el('table', {}, el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))), el('tbody', {}, rows));
+  return el(
+    'table',
+    {},
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headers.map((h) => el('th', {}, h)),
+      ),
+    ),
+    el('tbody', {}, rows),
+  );
 }
 
 function replace(id, ...nodes) {
@@ -58,7 +83,9 @@ function replace(id, ...nodes) {
 
 class ApiError extends Error {
   constructor(status, body) {
-    super(`${status}${body && body.code ? ` ${body.code}` : ''}: ${body && body.message ? [].concat(body.message).join('; ') : 'request failed'}`);
+    super(
+      `${status}${body && body.code ? ` ${body.code}` : ''}: ${body && body.message ? [].concat(body.message).join('; ') : 'request failed'}`,
+    );
     this.status = status;
     this.body = body;
   }
@@ -124,7 +151,8 @@ function showLoginError(message) {
 }
 
 function describeLoginFailure(error) {
-  if (error instanceof ApiError && error.status === 401) return `That key was not accepted (${error.body?.code ?? 'unauthorized'}). Check it and try again.`;
+  if (error instanceof ApiError && error.status === 401)
+    return `That key was not accepted (${error.body?.code ?? 'unauthorized'}). Check it and try again.`;
   if (error instanceof ApiError && error.status === 403) return 'That key is valid but is not an admin key.';
   return `Could not reach the service: ${error.message}`;
 }
@@ -169,18 +197,50 @@ function walletOf(voltz) {
 function renderBanners(stats, voltz, queue) {
   const banners = [];
   if (voltz.ok) {
-    if (voltz.body.breaker === 'open') banners.push(el('div', { class: 'banner bad', id: 'banner-breaker' }, `Voltz circuit breaker OPEN since ${fmtTime(voltz.body.since)}: no payment is being sent. Status checks continue; recovery triggers a sweep.`));
-    if (voltz.body.breaker === 'half_open') banners.push(el('div', { class: 'banner warn', id: 'banner-breaker' }, 'Voltz circuit breaker half-open: one trial payment decides.'));
+    if (voltz.body.breaker === 'open')
+      banners.push(
+        el(
+          'div',
+          { class: 'banner bad', id: 'banner-breaker' },
+          `Voltz circuit breaker OPEN since ${fmtTime(voltz.body.since)}: no payment is being sent. Status checks continue; recovery triggers a sweep.`,
+        ),
+      );
+    if (voltz.body.breaker === 'half_open')
+      banners.push(
+        el('div', { class: 'banner warn', id: 'banner-breaker' }, 'Voltz circuit breaker half-open: one trial payment decides.'),
+      );
     const wallet = walletOf(voltz.body);
-    if (wallet.low) banners.push(el('div', { class: 'banner bad', id: 'banner-wallet' }, `Wallet balance too low: ${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats available, ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats needed. Payouts wait until a top-up.`));
+    if (wallet.low)
+      banners.push(
+        el(
+          'div',
+          { class: 'banner bad', id: 'banner-wallet' },
+          `Wallet balance too low: ${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats available, ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats needed. Payouts wait until a top-up.`,
+        ),
+      );
   }
   if (queue.ok) {
     const attention = queue.body.items.filter((item) => item.status === 'NEEDS_ATTENTION').length;
-    if (attention > 0) banners.push(el('div', { class: 'banner bad', id: 'banner-attention' }, `${attention} payout(s) NEED ATTENTION: a person must decide (see the queue below).`));
+    if (attention > 0)
+      banners.push(
+        el(
+          'div',
+          { class: 'banner bad', id: 'banner-attention' },
+          `${attention} payout(s) NEED ATTENTION: a person must decide (see the queue below).`,
+        ),
+      );
     const overdue = queue.body.items.filter((item) => Date.now() - Date.parse(item.nextAttemptAt) > OVERDUE_MS).length;
-    if (overdue > 0) banners.push(el('div', { class: 'banner warn' }, `${overdue} queued payout(s) are more than 10 min past due: is the sweep running?`));
+    if (overdue > 0)
+      banners.push(el('div', { class: 'banner warn' }, `${overdue} queued payout(s) are more than 10 min past due: is the sweep running?`));
   }
-  if (stats.ok && stats.body.projectionLagMs > 10_000) banners.push(el('div', { class: 'banner warn' }, `Read models trail the ledger by ${Math.round(stats.body.projectionLagMs / 1000)} s: lists may be stale.`));
+  if (stats.ok && stats.body.projectionLagMs > 10_000)
+    banners.push(
+      el(
+        'div',
+        { class: 'banner warn' },
+        `Read models trail the ledger by ${Math.round(stats.body.projectionLagMs / 1000)} s: lists may be stale.`,
+      ),
+    );
   replace('banners', banners);
 }
 
@@ -196,11 +256,20 @@ function renderStats(stats) {
     el(
       'dl',
       { class: 'figures' },
-      el('dt', {}, 'Settled, last 24 h'), el('dd', {}, `${fmtInt(last.count)} payouts · ${fmtInt(last.sats)} sats · fees ${fmtInt(last.feeMsat)} msat`),
-      el('dt', {}, 'Settled, total'), el('dd', {}, `${fmtInt(total.count)} payouts · ${fmtInt(total.sats)} sats · fees ${fmtInt(total.feeMsat)} msat`),
-      el('dt', {}, 'Fallback queue'), el('dd', {}, `${fmtInt(s.fallbackQueue?.depth)} · oldest ${s.fallbackQueue?.oldestQueuedAt ? fmtAgo(s.fallbackQueue.oldestQueuedAt) : '–'}`),
-      el('dt', {}, 'Voltz 520s, 24 h'), el('dd', {}, `LNbits ${fmtInt(s.voltz520Last24h?.lnbits)} · Cloudflare ${fmtInt(s.voltz520Last24h?.cloudflare)}`),
-      el('dt', {}, 'Projection lag'), el('dd', {}, `${fmtInt(s.projectionLagMs)} ms`),
+      el('dt', {}, 'Settled, last 24 h'),
+      el('dd', {}, `${fmtInt(last.count)} payouts · ${fmtInt(last.sats)} sats · fees ${fmtInt(last.feeMsat)} msat`),
+      el('dt', {}, 'Settled, total'),
+      el('dd', {}, `${fmtInt(total.count)} payouts · ${fmtInt(total.sats)} sats · fees ${fmtInt(total.feeMsat)} msat`),
+      el('dt', {}, 'Fallback queue'),
+      el(
+        'dd',
+        {},
+        `${fmtInt(s.fallbackQueue?.depth)} · oldest ${s.fallbackQueue?.oldestQueuedAt ? fmtAgo(s.fallbackQueue.oldestQueuedAt) : '–'}`,
+      ),
+      el('dt', {}, 'Voltz 520s, 24 h'),
+      el('dd', {}, `LNbits ${fmtInt(s.voltz520Last24h?.lnbits)} · Cloudflare ${fmtInt(s.voltz520Last24h?.cloudflare)}`),
+      el('dt', {}, 'Projection lag'),
+      el('dd', {}, `${fmtInt(s.projectionLagMs)} ms`),
     ),
   );
 }
@@ -215,32 +284,62 @@ function renderVoltz(voltz) {
     el(
       'dl',
       { class: 'figures' },
-      el('dt', {}, 'Breaker'), el('dd', {}, badge(v.breaker ?? '?'), ` since ${fmtTime(v.since)}`),
-      el('dt', {}, 'Unknown POSTs in a row'), el('dd', {}, fmtInt(v.consecutiveUnknownPosts)),
-      el('dt', {}, 'Availability, 1 h'), el('dd', {}, typeof v.availabilityLastHour === 'number' ? `${(v.availabilityLastHour * 100).toFixed(1)} %` : '–'),
+      el('dt', {}, 'Breaker'),
+      el('dd', {}, badge(v.breaker ?? '?'), ` since ${fmtTime(v.since)}`),
+      el('dt', {}, 'Unknown POSTs in a row'),
+      el('dd', {}, fmtInt(v.consecutiveUnknownPosts)),
+      el('dt', {}, 'Availability, 1 h'),
+      el('dd', {}, typeof v.availabilityLastHour === 'number' ? `${(v.availabilityLastHour * 100).toFixed(1)} %` : '–'),
       el('dt', {}, 'Balance'),
-      el('dd', { id: 'wallet-balance' }, typeof wallet.balanceMsat === 'number' ? `${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats` : el('span', { class: 'unavailable' }, 'not available'), typeof wallet.neededMsat === 'number' ? ` · open payouts need ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats` : '', wallet.low ? [' ', badge('LOW', 'bad')] : ''),
+      el(
+        'dd',
+        { id: 'wallet-balance' },
+        typeof wallet.balanceMsat === 'number'
+          ? `${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats`
+          : el('span', { class: 'unavailable' }, 'not available'),
+        typeof wallet.neededMsat === 'number' ? ` · open payouts need ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats` : '',
+        wallet.low ? [' ', badge('LOW', 'bad')] : '',
+      ),
     ),
     table(
       ['When', 'Call', 'Result', 'ms', 'Detail'],
-      recent.map((r) => el('tr', {}, el('td', {}, fmtTime(r.at)), el('td', {}, r.kind), el('td', {}, badge(r.ok ? 'ok' : 'failed', r.ok ? 'ok' : 'bad')), el('td', {}, fmtInt(r.latencyMs)), el('td', { class: r.ok ? undefined : 'why' }, r.detail ?? ''))),
+      recent.map((r) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, fmtTime(r.at)),
+          el('td', {}, r.kind),
+          el('td', {}, badge(r.ok ? 'ok' : 'failed', r.ok ? 'ok' : 'bad')),
+          el('td', {}, fmtInt(r.latencyMs)),
+          el('td', { class: r.ok ? undefined : 'why' }, r.detail ?? ''),
+        ),
+      ),
       'No wallet calls yet.',
     ),
   );
 }
 
+/** Which actions an order in each status offers (the server still decides: a refused action shows its 409). */
+const BUTTONS = [
+  { action: 'timeline', label: 'Timeline', class: 'secondary small', when: () => true },
+  { action: 'retry', label: 'Retry', class: 'small', when: (s) => ['RETRY_QUEUED', 'NEEDS_ATTENTION', 'PAYING', 'RESOLVING'].includes(s) },
+  { action: 'cancel', label: 'Cancel', class: 'small danger', when: (s) => !['SETTLED', 'CANCELLED'].includes(s) },
+  { action: 'acknowledge', label: 'Acknowledge', class: 'small secondary', when: (s) => s === 'NEEDS_ATTENTION' },
+];
+
 function actionButtons(item) {
-  const buttons = [el('button', { type: 'button', class: 'secondary small', dataset: { action: 'timeline', order: item.orderId }, onclick: () => void openTimeline(item.orderId) }, 'Timeline')];
-  if (['RETRY_QUEUED', 'NEEDS_ATTENTION', 'PAYING', 'RESOLVING'].includes(item.status)) {
-    buttons.push(el('button', { type: 'button', class: 'small', dataset: { action: 'retry', order: item.orderId }, onclick: () => confirmAction('retry', item.orderId) }, 'Retry'));
-  }
-  if (!['SETTLED', 'CANCELLED'].includes(item.status)) {
-    buttons.push(el('button', { type: 'button', class: 'small danger', dataset: { action: 'cancel', order: item.orderId }, onclick: () => confirmAction('cancel', item.orderId) }, 'Cancel'));
-  }
-  if (item.status === 'NEEDS_ATTENTION') {
-    buttons.push(el('button', { type: 'button', class: 'small secondary', dataset: { action: 'acknowledge', order: item.orderId }, onclick: () => confirmAction('acknowledge', item.orderId) }, 'Acknowledge'));
-  }
-  return el('td', { class: 'actions' }, buttons);
+  const run = (action) => (action === 'timeline' ? void openTimeline(item.orderId) : confirmAction(action, item.orderId));
+  return el(
+    'td',
+    { class: 'actions' },
+    BUTTONS.filter((b) => b.when(item.status)).map((b) =>
+      el(
+        'button',
+        { type: 'button', class: b.class, dataset: { action: b.action, order: item.orderId }, onclick: () => run(b.action) },
+        b.label,
+      ),
+    ),
+  );
 }
 
 function renderQueue(queue) {
@@ -310,7 +409,10 @@ async function renderPayouts() {
 function renderReconciliation(recon) {
   if (!recon.ok) {
     // Before the first run the endpoint answers 404 too: both read the same to the operator.
-    return replace('reconciliation', recon.missing ? el('p', { class: 'unavailable' }, 'No reconciliation report is available yet.') : errorLine(recon.error.message));
+    return replace(
+      'reconciliation',
+      recon.missing ? el('p', { class: 'unavailable' }, 'No reconciliation report is available yet.') : errorLine(recon.error.message),
+    );
   }
   const r = recon.body;
   const discrepancies = r.discrepancies ?? [];
@@ -319,17 +421,31 @@ function renderReconciliation(recon) {
     el(
       'dl',
       { class: 'figures' },
-      el('dt', {}, 'Ran'), el('dd', {}, `${fmtTime(r.finishedAt ?? r.startedAt)} (${fmtAgo(r.finishedAt ?? r.startedAt)})`),
-      el('dt', {}, 'Wallet payments'), el('dd', {}, fmtInt(r.walletPayments)),
-      el('dt', {}, 'Ledger settled'), el('dd', {}, fmtInt(r.ledgerSettled)),
-      el('dt', {}, 'Matched'), el('dd', {}, fmtInt(r.matched)),
-      el('dt', {}, 'Discrepancies'), el('dd', {}, discrepancies.length === 0 ? badge('none', 'ok') : badge(String(discrepancies.length), 'bad')),
+      el('dt', {}, 'Ran'),
+      el('dd', {}, `${fmtTime(r.finishedAt ?? r.startedAt)} (${fmtAgo(r.finishedAt ?? r.startedAt)})`),
+      el('dt', {}, 'Wallet payments'),
+      el('dd', {}, fmtInt(r.walletPayments)),
+      el('dt', {}, 'Ledger settled'),
+      el('dd', {}, fmtInt(r.ledgerSettled)),
+      el('dt', {}, 'Matched'),
+      el('dd', {}, fmtInt(r.matched)),
+      el('dt', {}, 'Discrepancies'),
+      el('dd', {}, discrepancies.length === 0 ? badge('none', 'ok') : badge(String(discrepancies.length), 'bad')),
     ),
     discrepancies.length === 0
       ? null
       : table(
           ['Kind', 'Order', 'Payment hash', 'Detail'],
-          discrepancies.map((d) => el('tr', {}, el('td', {}, badge(d.kind, 'bad')), el('td', { class: 'mono' }, d.orderId ?? '–'), el('td', { class: 'mono' }, d.paymentHash ?? '–'), el('td', { class: 'why' }, d.detail ?? ''))),
+          discrepancies.map((d) =>
+            el(
+              'tr',
+              {},
+              el('td', {}, badge(d.kind, 'bad')),
+              el('td', { class: 'mono' }, d.orderId ?? '–'),
+              el('td', { class: 'mono' }, d.paymentHash ?? '–'),
+              el('td', { class: 'why' }, d.detail ?? ''),
+            ),
+          ),
           '',
         ),
   );
@@ -361,13 +477,20 @@ async function renderTimeline(orderId) {
   const summary = el(
     'dl',
     { class: 'figures' },
-    el('dt', {}, 'Status'), el('dd', { id: 'timeline-status', dataset: { status: payout.status } }, badge(payout.status)),
-    el('dt', {}, 'Amount'), el('dd', {}, `${fmtInt(payout.amountSats)} sats (PIX ${fmtInt(payout.amountCents)} cents, ${payout.endToEndId ?? '–'})`),
-    el('dt', {}, 'Destination'), el('dd', { class: 'mono' }, payout.destination ?? '–'),
-    el('dt', {}, 'Attempts'), el('dd', {}, fmtInt(payout.attempts)),
-    el('dt', {}, 'Last error'), el('dd', { class: 'why' }, payout.lastError ?? '–'),
-    el('dt', {}, 'Payment hash'), el('dd', { class: 'mono' }, payout.paymentHash ?? '–'),
-    el('dt', {}, 'Created / settled'), el('dd', {}, `${fmtTime(payout.createdAt)} / ${fmtTime(payout.settledAt)}`),
+    el('dt', {}, 'Status'),
+    el('dd', { id: 'timeline-status', dataset: { status: payout.status } }, badge(payout.status)),
+    el('dt', {}, 'Amount'),
+    el('dd', {}, `${fmtInt(payout.amountSats)} sats (PIX ${fmtInt(payout.amountCents)} cents, ${payout.endToEndId ?? '–'})`),
+    el('dt', {}, 'Destination'),
+    el('dd', { class: 'mono' }, payout.destination ?? '–'),
+    el('dt', {}, 'Attempts'),
+    el('dd', {}, fmtInt(payout.attempts)),
+    el('dt', {}, 'Last error'),
+    el('dd', { class: 'why' }, payout.lastError ?? '–'),
+    el('dt', {}, 'Payment hash'),
+    el('dd', { class: 'mono' }, payout.paymentHash ?? '–'),
+    el('dt', {}, 'Created / settled'),
+    el('dd', {}, `${fmtTime(payout.createdAt)} / ${fmtTime(payout.settledAt)}`),
   );
   const actions = el('div', { class: 'actions-row' }, [...actionButtons(payout).childNodes]);
   let events;
@@ -376,14 +499,25 @@ async function renderTimeline(orderId) {
       'ol',
       { class: 'timeline', id: 'timeline-events' },
       (await api('GET', `/v1/audit/payouts/${encodeURIComponent(orderId)}/events`)).events.map((e) =>
-        el('li', { dataset: { type: e.type } }, el('span', { class: 'type' }, e.type), ' ', el('span', { class: 'muted' }, `#${e.revision} · ${fmtTime(e.createdAt)} · ${e.metadata?.actor ?? ''}`), el('pre', {}, summarizeData(e.data))),
+        el(
+          'li',
+          { dataset: { type: e.type } },
+          el('span', { class: 'type' }, e.type),
+          ' ',
+          el('span', { class: 'muted' }, `#${e.revision} · ${fmtTime(e.createdAt)} · ${e.metadata?.actor ?? ''}`),
+          el('pre', {}, summarizeData(e.data)),
+        ),
       ),
     );
   } catch (error) {
     // The audit log is for auditor keys; an admin-only key sees the payout's current state and no history.
     events =
       error instanceof ApiError && error.status === 403
-        ? el('p', { class: 'unavailable', id: 'timeline-events' }, 'The event history needs a key that is also an auditor key; this admin key shows the current state only.')
+        ? el(
+            'p',
+            { class: 'unavailable', id: 'timeline-events' },
+            'The event history needs a key that is also an auditor key; this admin key shows the current state only.',
+          )
         : errorLine(error.message);
   }
   if (state.openOrderId === orderId) replace('timeline', summary, actions, el('h3', {}, 'Ledger events'), events);
@@ -392,9 +526,24 @@ async function renderTimeline(orderId) {
 // ---------- actions ----------
 
 const ACTIONS = {
-  retry: { title: 'Retry this payout now?', text: 'The service revisits the order at once: checks what the wallet knows and pays if nothing is in flight. It never pays twice.', reason: false, path: 'retry' },
-  cancel: { title: 'Cancel this payout?', text: 'The customer will not be paid through this order. Refused while a payment may still be in flight or once settled.', reason: true, path: 'cancel' },
-  acknowledge: { title: 'Acknowledge the double payment?', text: 'Closes the escalation; the decision and your reason are recorded in the ledger.', reason: true, path: 'acknowledge' },
+  retry: {
+    title: 'Retry this payout now?',
+    text: 'The service revisits the order at once: checks what the wallet knows and pays if nothing is in flight. It never pays twice.',
+    reason: false,
+    path: 'retry',
+  },
+  cancel: {
+    title: 'Cancel this payout?',
+    text: 'The customer will not be paid through this order. Refused while a payment may still be in flight or once settled.',
+    reason: true,
+    path: 'cancel',
+  },
+  acknowledge: {
+    title: 'Acknowledge the double payment?',
+    text: 'Closes the escalation; the decision and your reason are recorded in the ledger.',
+    reason: true,
+    path: 'acknowledge',
+  },
 };
 
 function confirmAction(action, orderId) {

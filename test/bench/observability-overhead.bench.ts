@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { startSandbox, type Sandbox } from '../../src/infrastructure/sandbox/sandbox';
 import type { BenchRow } from './bench-table';
-import { PreparedRequest, SettlementWatcher, httpClient, runLoad, startServiceProcess } from './payout-throughput.bench';
+import { PreparedRequest, SettlementWatcher, httpClient, positiveInt, runLoad, startServiceProcess } from './payout-throughput.bench';
 
 /**
  * What observability costs: settled payouts/s (raw BOLT11, closed loop) of a
@@ -33,18 +33,12 @@ const MODES = {
   off: envOf('BENCH_OBS_OFF_ENV', { METRICS_ENABLED: 'false' }),
 };
 
-function positiveInt(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`expected a positive integer, got "${raw}"`);
-  return value;
-}
-
 function envOf(name: string, fallback: Record<string, string>): Record<string, string> {
   const raw = process.env[name];
   if (!raw) return fallback;
   const parsed = JSON.parse(raw) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string')) throw new Error(`${name} must be a JSON object of strings`);
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string'))
+    throw new Error(`${name} must be a JSON object of strings`);
   return parsed as Record<string, string>;
 }
 
@@ -62,7 +56,11 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
     path: '/v1/payouts',
     body: {
       orderId,
-      pix: { endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`, amountCents: 5_000, paidAt: '2025-07-09T12:00:00Z' },
+      pix: {
+        endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`,
+        amountCents: 5_000,
+        paidAt: '2025-07-09T12:00:00Z',
+      },
       amountSats: AMOUNT_SATS,
       destination: mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11,
     },
@@ -117,7 +115,9 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
           }
           const perSecond = await measure(PAYOUTS);
           results[mode].push(perSecond);
-          log(`round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ${perSecond.toFixed(0)}/s${mode === 'on' ? `, ${scrapes} scrapes` : ''}`);
+          log(
+            `round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ${perSecond.toFixed(0)}/s${mode === 'on' ? `, ${scrapes} scrapes` : ''}`,
+          );
         } finally {
           if (scraper) clearInterval(scraper);
           client.close();

@@ -80,7 +80,7 @@ const START_NODE_FLAGS: string[] = (() => {
   return match[1].split(/\s+/).filter(Boolean);
 })();
 
-function positiveInt(raw: string | undefined, fallback: number): number {
+export function positiveInt(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`expected a positive integer, got "${raw}"`);

@@ -18,8 +18,7 @@ const SCREENSHOTS = resolve(__dirname, '../output/admin-page');
 const DONE: PayoutStatus[] = ['SETTLED', 'FAILED', 'NEEDS_ATTENTION', 'CANCELLED'];
 
 /** Waits until the element's text contains `text` (the page re-renders on its own refresh). */
-const textIn = (page: Page, selector: string, text: string) =>
-  page.locator(selector, { hasText: text }).waitFor();
+const textIn = (page: Page, selector: string, text: string) => page.locator(selector, { hasText: text }).waitFor();
 
 describe('Admin page (real headless Chromium, real app, sandbox wallet)', () => {
   let h: PayoutHarness;
@@ -49,7 +48,16 @@ describe('Admin page (real headless Chromium, real app, sandbox wallet)', () => 
     h = await startPayoutHarness();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {

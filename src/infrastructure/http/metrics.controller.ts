@@ -13,7 +13,8 @@ export class MetricsController {
   @Get()
   @Roles('admin', 'metrics')
   async scrape(@Res() response: Response): Promise<void> {
-    if (!(this.metrics instanceof PrometheusMetrics)) throw httpError(HttpStatus.NOT_FOUND, 'Metrics are off (METRICS_ENABLED=false)', 'metrics_disabled');
+    if (!(this.metrics instanceof PrometheusMetrics))
+      throw httpError(HttpStatus.NOT_FOUND, 'Metrics are off (METRICS_ENABLED=false)', 'metrics_disabled');
     response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -23,7 +23,8 @@ export interface ReadModelSources {
  */
 export function registerReadModelCollectors(registry: Registry, sources: ReadModelSources): void {
   const { db, store, followers, clock } = sources;
-  const hasTable = (name: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  const hasTable = (name: string): boolean =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
   new Gauge({
     name: 'pll_payouts',
@@ -41,7 +42,11 @@ export function registerReadModelCollectors(registry: Registry, sources: ReadMod
   });
 
   // prom-client reads metrics in registration order: each query runs in the first gauge's collect, which also sets the second.
-  const fallbackOldest = new Gauge({ name: 'pll_fallback_queue_oldest_age_seconds', help: 'Age of the order longest in the fallback view (0 when empty)', registers: [] });
+  const fallbackOldest = new Gauge({
+    name: 'pll_fallback_queue_oldest_age_seconds',
+    help: 'Age of the order longest in the fallback view (0 when empty)',
+    registers: [],
+  });
   new Gauge({
     name: 'pll_fallback_queue_depth',
     help: 'Orders in the fallback view',
@@ -68,7 +73,11 @@ export function registerReadModelCollectors(registry: Registry, sources: ReadMod
     },
   });
 
-  const webhookFailing = new Gauge({ name: 'pll_webhook_deliveries_failing', help: 'Pending webhook deliveries whose last attempt failed', registers: [] });
+  const webhookFailing = new Gauge({
+    name: 'pll_webhook_deliveries_failing',
+    help: 'Pending webhook deliveries whose last attempt failed',
+    registers: [],
+  });
   new Gauge({
     name: 'pll_webhook_deliveries',
     help: 'Webhook outbox rows by state (pending = backlog; abandoned = gave up after 24 h)',
@@ -79,10 +88,14 @@ export function registerReadModelCollectors(registry: Registry, sources: ReadMod
       for (const state of ['pending', 'delivered', 'abandoned']) this.set({ state }, 0);
       webhookFailing.set(0);
       if (!hasTable('webhook_outbox')) return;
-      for (const row of db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state').all()) {
+      for (const row of db
+        .prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state')
+        .all()) {
         this.set({ state: row.state }, row.n);
       }
-      const failing = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM webhook_outbox WHERE state = 'pending' AND last_error IS NOT NULL").get();
+      const failing = db
+        .prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM webhook_outbox WHERE state = 'pending' AND last_error IS NOT NULL")
+        .get();
       webhookFailing.set(failing?.n ?? 0);
     },
   });
@@ -98,7 +111,9 @@ export function registerReadModelCollectors(registry: Registry, sources: ReadMod
     collect() {
       if (!hasTable('payouts')) return;
       const rows = db
-        .prepare<[string], { updated_at: string; view: string }>("SELECT updated_at, view FROM payouts WHERE status = 'SETTLED' AND updated_at > ? ORDER BY updated_at")
+        .prepare<[string], { updated_at: string; view: string }>(
+          "SELECT updated_at, view FROM payouts WHERE status = 'SETTLED' AND updated_at > ? ORDER BY updated_at",
+        )
         .all(observedUpTo);
       for (const row of rows) {
         const view = JSON.parse(row.view) as { createdAt: string; settledAt: string | null };
