@@ -6,7 +6,9 @@ import { AdminModule } from './infrastructure/modules/admin.module';
 import { AuditModule } from './infrastructure/modules/audit.module';
 import { PayoutProcessModule } from './infrastructure/modules/payout-process.module';
 import { CoreModule, CoreOptions } from './infrastructure/modules/core.module';
+import { AdminPageModule } from './infrastructure/modules/admin-page.module';
 import { HealthModule } from './infrastructure/modules/health.module';
+import { MetricsModule } from './infrastructure/metrics/metrics.module';
 import { PayoutsModule } from './infrastructure/modules/payouts.module';
 import { ProjectionsModule } from './infrastructure/projections/projections.module';
 import { WebhookModule } from './infrastructure/webhook/webhook.module';
@@ -28,6 +30,8 @@ export class AppModule {
         HealthModule,
         WebhookModule,
         HttpModule,
+        MetricsModule,
+        AdminPageModule,
       ],
     };
   }

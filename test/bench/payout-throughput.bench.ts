@@ -80,7 +80,7 @@ const START_NODE_FLAGS: string[] = (() => {
   return match[1].split(/\s+/).filter(Boolean);
 })();
 
-function positiveInt(raw: string | undefined, fallback: number): number {
+export function positiveInt(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`expected a positive integer, got "${raw}"`);
@@ -261,9 +261,9 @@ export function httpClient(baseUrl: string, maxSockets: number): HttpClient {
   };
 }
 
-type PreparedRequest = { method: string; path: string; body?: unknown; expect: number[] };
+export type PreparedRequest = { method: string; path: string; body?: unknown; expect: number[] };
 
-interface LoadResult {
+export interface LoadResult {
   startedAt: bigint;
   latenciesMs: Float64Array;
   /** Requests per second actually sent. */
@@ -276,7 +276,7 @@ interface LoadResult {
  * customer's work, not the service's); latency is from the request's start
  * to the end of its response.
  */
-async function runLoad(client: HttpClient, count: number, concurrency: number, prepare: (index: number) => PreparedRequest): Promise<LoadResult> {
+export async function runLoad(client: HttpClient, count: number, concurrency: number, prepare: (index: number) => PreparedRequest): Promise<LoadResult> {
   const latenciesMs = new Float64Array(count);
   let next = 0;
   let failure: Error | null = null;
@@ -357,7 +357,7 @@ const UNHAPPY = new Set(['Payment520', 'PaymentFailed', 'PaymentPending', 'Payme
  * cross-process polling, every 2 ms here) and resolves when every order of a
  * phase has its PaymentSettled.
  */
-class SettlementWatcher {
+export class SettlementWatcher {
   private readonly store: SqliteEventStore;
   private subscription: Subscription | null = null;
   private readonly waits = new Map<string, { remaining: number; resolve: (at: bigint) => void; cancel: () => void }>();

@@ -2,6 +2,7 @@ import { benchAudit } from './audit.bench';
 import { printTable, type BenchRow } from './bench-table';
 import { benchEventStore } from './event-store.bench';
 import { benchLedgerChain } from './ledger-chain.bench';
+import { benchObservabilityOverhead } from './observability-overhead.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
 import { benchSweepCost } from './sweep-cost.bench';
 
@@ -12,6 +13,7 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'payout-throughput', run: benchPayoutThroughput },
   { name: 'sweep-cost', run: benchSweepCost },
   { name: 'audit', run: benchAudit },
+  { name: 'observability-overhead', run: benchObservabilityOverhead },
 ];
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */

@@ -5,13 +5,7 @@ import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from '../../src/infr
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
-/**
- * Variables of the external contract whose code is on its way in other
- * changes: .env.example lists them already. Once the code reads one, it is in
- * ENVIRONMENT_VARIABLE_NAMES and this list no longer matters for it.
- */
-const CONTRACT_VARIABLES_NOT_YET_READ = ['METRICS_API_KEYS', 'DIGEST_CRON'];
-
+/** .env.example's variables with their values (every line NAME=value or a comment). */
 function envExample(): Map<string, string> {
   const entries = read('.env.example')
     .split('\n')
@@ -43,10 +37,8 @@ describe('Deployment kit and configuration docs', () => {
   const defaults = new EnvironmentVariables() as unknown as Record<string, unknown>;
 
   it('.env.example, the README table and the code list the same variables', () => {
-    const example = [...envExample().keys()].filter((name) => code.has(name) || !CONTRACT_VARIABLES_NOT_YET_READ.includes(name));
-    expect(example.sort()).toEqual([...code].sort());
+    expect([...envExample().keys()].sort()).toEqual([...code].sort());
     expect([...readmeTable().keys()].sort()).toEqual([...code].sort());
-    for (const name of CONTRACT_VARIABLES_NOT_YET_READ) expect([name, envExample().has(name)]).toEqual([name, true]);
   });
 
   it('.env.example and the README give the defaults the code has', () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { FALLBACK_QUEUE, FallbackQueueReadModel } from '../ports/fallback-queue.port';
+import { NO_METRICS, PAYOUT_METRICS, PayoutMetrics } from '../ports/payout-metrics.port';
 import { AdvancePayoutCommand } from './advance-payout.command';
 import { ProcessOutcome } from './payout-processor';
 
@@ -33,9 +34,11 @@ export class FallbackSweeper {
     private readonly commands: CommandBus,
     @Inject(FALLBACK_QUEUE) private readonly queue: FallbackQueueReadModel,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PAYOUT_METRICS) private readonly metrics: PayoutMetrics = NO_METRICS,
   ) {}
 
   async sweep(): Promise<SweepSummary> {
+    const started = this.clock.now().getTime();
     const due = this.queue.due(this.clock.now(), SWEEP_BATCH);
     const outcomes: ProcessOutcome[] = [];
     let next = 0;
@@ -53,6 +56,7 @@ export class FallbackSweeper {
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, due.length) }, worker));
     const summary = summarize(outcomes);
+    this.metrics.sweepFinished(Math.max(0, this.clock.now().getTime() - started) / 1000, summary);
     if (summary.examined > 0) this.logger.log({ msg: 'fallback sweep', ...summary });
     return summary;
   }

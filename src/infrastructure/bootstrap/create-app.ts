@@ -9,6 +9,9 @@ import { setUpOpenApi } from '../http/openapi/open-api';
 import { JsonLogger } from '../logging/json-logger.service';
 import { requestLogging } from '../logging/request-logging.middleware';
 import { CoreOptions } from '../modules/core.module';
+import { PAYOUT_METRICS } from '../../application/ports/payout-metrics.port';
+import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 
 /** Bodies larger than this are refused with 413: no legitimate request comes close. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,6 +30,8 @@ export async function createApp(options: CoreOptions & { logger?: false | JsonLo
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.use(checkJsonBody);
   setUpOpenApi(app);
+  const metrics = app.get(PAYOUT_METRICS);
+  if (metrics instanceof PrometheusMetrics) app.use(httpMetricsMiddleware(metrics));
   // Stores and read models close cleanly on SIGTERM/SIGINT: an acknowledged append is never cut in half.
   app.enableShutdownHooks();
   return app;

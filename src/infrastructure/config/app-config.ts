@@ -1,7 +1,7 @@
 import { LightningNetwork } from '../../domain/destination/lightning-network';
 import { LogLevel } from '../logging/log-level';
 
-export type Role = 'bot' | 'admin' | 'auditor';
+export type Role = 'bot' | 'admin' | 'auditor' | 'metrics';
 
 /** The validated configuration the rest of the service reads; secrets stay in here, never in logs. */
 export interface AppConfig {
@@ -35,6 +35,8 @@ export interface AppConfig {
   apiKeys: Record<Role, string[]>;
   /** True when sandbox mode runs with the well-known sandbox keys (no *_API_KEYS given). */
   sandboxApiKeys: boolean;
+  /** METRICS_ENABLED: Prometheus collectors on /metrics. */
+  metricsEnabled: boolean;
   /** Period of the Voltz monitor's wallet probe. */
   voltzProbeIntervalMs: number;
   /** Consecutive unknown payment answers that open the circuit breaker. */

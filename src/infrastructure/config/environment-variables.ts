@@ -165,6 +165,14 @@ export class EnvironmentVariables {
   @Matches(API_KEY_LIST, { message: 'AUDITOR_API_KEYS must be a comma-separated list of keys without spaces' })
   AUDITOR_API_KEYS?: string;
 
+  @IsOptional()
+  @Matches(API_KEY_LIST, { message: 'METRICS_API_KEYS must be a comma-separated list of keys without spaces' })
+  METRICS_API_KEYS?: string;
+
+  /** `false` turns off the Prometheus collectors (the bench compares both). */
+  @IsIn(['true', 'false'])
+  METRICS_ENABLED: 'true' | 'false' = 'true';
+
   @IsInt() @Min(100) @Max(3_600_000)
   VOLTZ_PROBE_INTERVAL_MS = 30000;
 
@@ -218,4 +226,6 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'ADMIN_API_KEYS',
   'AUDITOR_API_KEYS',
   'LOG_LEVEL',
+  'METRICS_API_KEYS',
+  'METRICS_ENABLED',
 ];

@@ -51,8 +51,12 @@ describe('loadConfig', () => {
   });
 
   it('gives sandbox mode well-known keys only when no key list is set', () => {
-    expect(loadConfig({}).apiKeys).toEqual({ bot: [SANDBOX_API_KEYS.bot], admin: [SANDBOX_API_KEYS.admin], auditor: [SANDBOX_API_KEYS.auditor] });
-    expect(loadConfig({ BOT_API_KEYS: 'a,b' }).apiKeys).toEqual({ bot: ['a', 'b'], admin: [], auditor: [] });
+    expect(loadConfig({}).apiKeys).toEqual({ bot: [SANDBOX_API_KEYS.bot], admin: [SANDBOX_API_KEYS.admin], auditor: [SANDBOX_API_KEYS.auditor], metrics: [] });
+    expect(loadConfig({ BOT_API_KEYS: 'a,b' }).apiKeys).toEqual({ bot: ['a', 'b'], admin: [], auditor: [], metrics: [] });
+    expect(loadConfig({ METRICS_API_KEYS: 'm1,m2' }).apiKeys.metrics).toEqual(['m1', 'm2']);
+    expect(loadConfig({}).metricsEnabled).toBe(true);
+    expect(loadConfig({ METRICS_ENABLED: 'false' }).metricsEnabled).toBe(false);
+    expect(problemsOf({ METRICS_ENABLED: 'no' }).join('\n')).toMatch(/METRICS_ENABLED/);
   });
 
   it('reads every variable of the table', () => {
@@ -78,6 +82,7 @@ describe('loadConfig', () => {
       BOT_API_KEYS: 'b1',
       ADMIN_API_KEYS: 'a1,shared',
       AUDITOR_API_KEYS: 'shared',
+      METRICS_API_KEYS: 'm1',
       MIN_INVOICE_VALIDITY_S: '300',
     });
     expect(config).toMatchObject({
@@ -88,7 +93,7 @@ describe('loadConfig', () => {
       network: 'signet',
       fallbackCron: '*/30 * * * * *',
       webhook: { url: 'https://bot.example/hooks', secret: 'a-secret-of-enough-length' },
-      apiKeys: { bot: ['b1'], admin: ['a1', 'shared'], auditor: ['shared'] },
+      apiKeys: { bot: ['b1'], admin: ['a1', 'shared'], auditor: ['shared'], metrics: ['m1'] },
     });
     expect([...config.lnurlHostOverrides]).toEqual([['sandbox.test', 'http://127.0.0.1:8080']]);
   });

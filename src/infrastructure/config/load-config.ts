@@ -85,7 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       bot: list(vars.BOT_API_KEYS, SANDBOX_API_KEYS.bot),
       admin: list(vars.ADMIN_API_KEYS, SANDBOX_API_KEYS.admin),
       auditor: list(vars.AUDITOR_API_KEYS, SANDBOX_API_KEYS.auditor),
+      // No sandbox default: scrapers get a key of their own, or scrape with an admin key.
+      metrics: vars.METRICS_API_KEYS ? vars.METRICS_API_KEYS.split(',') : [],
     },
+    metricsEnabled: vars.METRICS_ENABLED === 'true',
     sandboxApiKeys: sandboxKeys,
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,

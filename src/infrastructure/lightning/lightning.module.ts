@@ -4,6 +4,8 @@ import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../application/ports
 import { LIGHTNING_ADDRESS_RESOLVER } from '../../application/ports/lightning-address-resolver.port';
 import { PAYMENT_GATE } from '../../application/ports/payment-gate.port';
 import { WALLET, WalletPort } from '../../application/ports/wallet.port';
+import { PAYOUT_METRICS, PayoutMetrics } from '../../application/ports/payout-metrics.port';
+import { MeteredWallet } from '../../application/wallet-monitor/metered-wallet';
 import { MonitoredWallet } from '../../application/wallet-monitor/monitored-wallet';
 import { PROBED_WALLET, VOLTZ_MONITOR_OPTIONS, VoltzMonitor, VoltzMonitorOptions } from '../../application/wallet-monitor/voltz-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -40,8 +42,9 @@ const TRIAL_SLACK_MS = 5_000;
     VoltzProbeScheduler,
     {
       provide: WALLET,
-      useFactory: (wallet: WalletPort, monitor: VoltzMonitor, clock: Clock) => new MonitoredWallet(wallet, monitor, clock),
-      inject: [PROBED_WALLET, VoltzMonitor, CLOCK],
+      useFactory: (wallet: WalletPort, monitor: VoltzMonitor, clock: Clock, metrics: PayoutMetrics) =>
+        new MeteredWallet(new MonitoredWallet(wallet, monitor, clock), metrics, clock),
+      inject: [PROBED_WALLET, VoltzMonitor, CLOCK, PAYOUT_METRICS],
     },
     { provide: PAYMENT_GATE, useExisting: VoltzMonitor },
     {

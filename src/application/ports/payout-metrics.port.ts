@@ -1,0 +1,18 @@
+import { SweepSummary } from '../payout-process/fallback-sweeper';
+
+/** Which wallet call answered: a payment POST or a status check. */
+export type WalletCall = 'pay' | 'status';
+
+/** What the application reports as it works; the read models' figures are read at scrape time instead. */
+export interface PayoutMetrics {
+  walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void;
+  sweepFinished(seconds: number, summary: SweepSummary): void;
+}
+
+export const PAYOUT_METRICS = Symbol('PAYOUT_METRICS');
+
+/** METRICS_ENABLED=false, and unit tests that do not look at metrics. */
+export const NO_METRICS: PayoutMetrics = {
+  walletAnswer: () => undefined,
+  sweepFinished: () => undefined,
+};

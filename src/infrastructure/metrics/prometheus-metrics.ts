@@ -1,0 +1,75 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PayoutMetrics, WalletCall } from '../../application/ports/payout-metrics.port';
+import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+
+/** Latency buckets (seconds) for wallet calls, HTTP requests and sweeps: a few ms up to the Voltz timeout. */
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * One registry per app instance (tests run several apps in one process). The
+ * counters here are pushed by the code that does the work; the read models'
+ * figures are added by ReadModelCollectors at scrape time.
+ */
+export class PrometheusMetrics implements PayoutMetrics {
+  readonly registry = new Registry();
+
+  private readonly walletAnswers = new Counter({
+    name: 'pll_voltz_answers_total',
+    help: 'Voltz answers by call (pay = payment POST, status = status check), classified outcome and, for HTTP 520, its source',
+    labelNames: ['call', 'outcome', 'source_520'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly walletSeconds = new Histogram({
+    name: 'pll_voltz_call_duration_seconds',
+    help: 'Voltz call latency by call',
+    labelNames: ['call'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly sweepSeconds = new Histogram({
+    name: 'pll_fallback_sweep_duration_seconds',
+    help: 'Duration of one fallback sweep',
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly sweepOrders = new Counter({
+    name: 'pll_fallback_sweep_orders_total',
+    help: 'Orders examined by fallback sweeps, by what became of them',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'pll_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpSeconds = new Histogram({
+    name: 'pll_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void {
+    this.walletAnswers.inc({ call, outcome, source_520: http520Source ?? 'none' });
+    this.walletSeconds.observe({ call }, seconds);
+  }
+
+  sweepFinished(seconds: number, summary: SweepSummary): void {
+    this.sweepSeconds.observe(seconds);
+    for (const result of ['settled', 'retried', 'stillPending', 'escalated', 'failed'] as const) {
+      if (summary[result] > 0) this.sweepOrders.inc({ result }, summary[result]);
+    }
+  }
+}
