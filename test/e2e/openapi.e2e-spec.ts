@@ -10,7 +10,8 @@ function registeredRoutes(h: PayoutHarness): string[] {
   const express = h.app.app.getHttpAdapter().getInstance();
   const routes: string[] = [];
   for (const layer of express.router.stack) {
-    if (!layer.route || /^\/docs/.test(layer.route.path)) continue;
+    // /docs is the spec itself; /admin is the admin page (a web page for browsers, not part of the API).
+    if (!layer.route || /^\/(docs|admin)(\/|$)/.test(layer.route.path)) continue;
     for (const method of Object.keys(layer.route.methods)) routes.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
   }
   return routes;
@@ -39,9 +40,11 @@ describe('OpenAPI (/docs-json) against the running app', () => {
       const operation = spec.document.paths[path][method];
       const statuses = Object.keys(operation.responses);
       expect(statuses.some((status) => status.startsWith('2'))).toBe(true);
-      for (const status of statuses) expect([route, status, operation.responses[status].content?.['application/json']?.schema]).toEqual([route, status, expect.anything()]);
-      if (path.startsWith('/v1/')) {
-        expect([route, operation.description]).toEqual([route, expect.stringMatching(/^Roles: (bot|admin|auditor)(, (bot|admin|auditor))*\./)]);
+      // JSON for the API; /metrics answers Prometheus text.
+      const schemaOf = (status: string) => Object.values((operation.responses[status].content ?? {}) as Record<string, { schema?: unknown }>)[0]?.schema;
+      for (const status of statuses) expect([route, status, schemaOf(status)]).toEqual([route, status, expect.anything()]);
+      if (path.startsWith('/v1/') || path === '/metrics') {
+        expect([route, operation.description]).toEqual([route, expect.stringMatching(/^Roles: (bot|admin|auditor|metrics)(, (bot|admin|auditor|metrics))*\./)]);
         expect(operation.security).toEqual([{ bearer: [] }]);
         expect(statuses).toEqual(expect.arrayContaining(['401', '403', '429']));
       }

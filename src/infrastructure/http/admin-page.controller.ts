@@ -1,4 +1,5 @@
 import { Controller, Get, HttpStatus, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
@@ -15,6 +16,8 @@ const ASSETS: Record<string, string> = { 'admin-page.css': 'text/css', 'admin-pa
  * talk to this origin only and run no inline script, so a hostile orderId or
  * lastError that slipped past escaping still could not execute.
  */
+// A web page, not an API: it is served to browsers and documented in the README, not in the OpenAPI contract.
+@ApiExcludeController()
 @Controller('admin')
 export class AdminPageController {
   private readonly files = new Map<string, Buffer>(
