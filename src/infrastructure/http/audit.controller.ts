@@ -8,7 +8,7 @@ import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { Roles } from './auth/roles.decorator';
 import { GlobalEventsQueryDto } from './dto/global-events-query.dto';
 import { ApiErrors } from './openapi/api-errors.decorator';
-import { GlobalEventsSchema, PayoutEventsSchema } from './openapi/audit.schemas';
+import { GlobalEventsSchema, LedgerDigestsSchema, PayoutEventsSchema } from './openapi/audit.schemas';
 import { LimitQueryDto } from './dto/limit-query.dto';
 import { OrderIdPipe } from './order-id.pipe';
 
@@ -36,6 +36,9 @@ export class AuditController {
 
   /** Ledger digests, newest first: auditors copy them out of band (tamper evidence). */
   @Get('digests')
+  @ApiOperation({ summary: 'Ledger digests (Merkle roots over every stream head), newest first: copy them out of band' })
+  @ApiOkResponse({ type: LedgerDigestsSchema })
+  @ApiErrors({ 400: '`invalid_limit`, `unknown_query_parameter`' })
   digests(@Query() query: LimitQueryDto): Promise<{ digests: LedgerDigest[] }> {
     return this.queries.execute(new ListLedgerDigestsQuery(query.limit));
   }
