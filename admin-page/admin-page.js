@@ -99,7 +99,7 @@ async function api(method, path, body, key = state.key) {
     cache: 'no-store',
   });
   const text = await response.text();
-  let parsed = null;
+  let parsed;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {

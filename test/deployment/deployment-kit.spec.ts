@@ -64,7 +64,7 @@ describe('Deployment kit and configuration docs', () => {
 
   it('docker-compose sets only variables the service knows', () => {
     const compose = read('docker-compose.yml');
-    const service = compose.split(/^  service:$/m)[1];
+    const service = compose.split(/^ {2}service:$/m)[1];
     const set = [...service.matchAll(/^ {6}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
     expect(set.sort()).toEqual(['DATA_DIR', 'EVENTSTORE_CONNECTION_STRING', 'EVENT_STORE']);
     for (const name of set) expect(code.has(name)).toBe(true);

@@ -159,7 +159,7 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
 function countContention(output: string): { lostClaims: number; conflicts: number } {
   let lostClaims = 0;
   for (const line of output.split('\n')) {
-    let entry: any = null;
+    let entry: any;
     try {
       entry = JSON.parse(line);
     } catch {

@@ -587,6 +587,12 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
       await drainBackground();
       const service = await supervisor.ready();
       const settledAfterMs = Date.now() - testStart;
+      // Rule 9: the reconciliation against the wallet's payment list catches what status checks cannot — a wallet
+      // that still answers 404 for a payment it made, on an order that gave up (FAILED) and is no longer watched.
+      const reconciled = await service.request('POST', '/v1/admin/reconciliation', { key: SERVICE_KEYS.admin, timeoutMs: 60_000 });
+      if (reconciled.status !== 200) throw new Error(`reconciliation: HTTP ${reconciled.status} ${JSON.stringify(reconciled.body)}`);
+      const discrepancies: Record<string, number> = {};
+      for (const found of reconciled.body.discrepancies as { kind: string }[]) discrepancies[found.kind] = (discrepancies[found.kind] ?? 0) + 1;
 
       // ---- the verdict, from the stream (GET /v1/payouts/:id folds it) and the wallet's ledger ----
       const fallback = new Set((await service.fallbackQueue()).map((item) => item.orderId));
@@ -656,6 +662,7 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
         stillInFallbackView: orders.filter((o) => fallback.has(o.orderId)).length,
         judgedByTheInvariant: orders.filter((o) => !sharesInvoice(o)).length,
         doublePayments: doubles,
+        reconciliationFound: discrepancies,
         faultsInjected: Object.fromEntries(Object.entries(injected).sort(([a], [b]) => a.localeCompare(b))),
         faultRulesLeftUnused: sandbox.lnbits.pendingFaults().length,
         walletPosts: posts,

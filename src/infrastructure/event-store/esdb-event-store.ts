@@ -174,6 +174,7 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       this.outage.report(`EventStoreDB readiness probe failed (${describeEsdbError(error)}); /health/ready answers 503 until it succeeds`);
       // The readiness report is public: the kind of failure only, no host or port.
+      // eslint-disable-next-line preserve-caught-error -- the cause may name the host; the report is public (logged above instead)
       throw new Error(`EventStoreDB readiness probe failed: ${esdbErrorKind(error)}`);
     } finally {
       clearTimeout(timer);
