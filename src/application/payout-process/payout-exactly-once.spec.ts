@@ -14,7 +14,7 @@
  *
  * PAYOUT_PROPERTY_SEED=<n> replays one seed; PAYOUT_PROPERTY_SCHEDULES sets
  * how many schedules run in all (default 10,000), PAYOUT_PROPERTY_ROUNDS the
- * sweeps of each before the wallet turns honest (default 10).
+ * sweeps of each before the wallet turns honest (default 7).
  */
 import { Logger } from '@nestjs/common';
 import { Invoice } from '../../domain/destination/invoice';
@@ -42,7 +42,7 @@ const AMOUNT_SATS = 21_000;
 const fixedSeed = process.env.PAYOUT_PROPERTY_SEED ? [Number(process.env.PAYOUT_PROPERTY_SEED)] : null;
 const SEEDS = fixedSeed ?? [1, 42, 20250709, 0xdecaf, 987654321];
 const SCHEDULES = Number(process.env.PAYOUT_PROPERTY_SCHEDULES ?? 10_000);
-const ROUNDS = Number(process.env.PAYOUT_PROPERTY_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.PAYOUT_PROPERTY_ROUNDS ?? 7);
 
 type Rng = ReturnType<typeof prng>;
 
