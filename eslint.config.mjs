@@ -3,14 +3,43 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
-  ['console', 'process', 'Buffer', 'URL', 'URLSearchParams', 'fetch', 'Headers', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'structuredClone', 'queueMicrotask', 'performance']
+  [
+    'console',
+    'process',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'fetch',
+    'Headers',
+    'AbortController',
+    'AbortSignal',
+    'TextEncoder',
+    'TextDecoder',
+    'structuredClone',
+    'queueMicrotask',
+    'performance',
+  ]
     .concat(['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'])
     .map((name) => [name, 'readonly']),
 );
 const browserGlobals = Object.fromEntries(
-  ['window', 'document', 'Node', 'HTMLElement', 'sessionStorage', 'fetch', 'URLSearchParams', 'URL', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'confirm', 'location'].map(
-    (name) => [name, 'readonly'],
-  ),
+  [
+    'window',
+    'document',
+    'Node',
+    'HTMLElement',
+    'sessionStorage',
+    'fetch',
+    'URLSearchParams',
+    'URL',
+    'console',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'confirm',
+    'location',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(
@@ -32,7 +61,17 @@ export default tseslint.config(
     // Jest's transformer and the TypeScript loader are CommonJS scripts Node and Jest load before any TypeScript exists.
     files: ['**/*.js'],
     ignores: ['admin-page/**'],
-    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        ...nodeGlobals,
+        require: 'readonly',
+        module: 'writable',
+        exports: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -44,13 +44,28 @@ function seed(filename: string): number {
       const orderId = `bench-${i}`;
       const e2e = `E${String(i).padStart(31, '0')}`;
       const hash = hashOf(i);
-      const invoice = { bolt11: `lnbcrt210u1bench${i}`, paymentHash: hash, amountMsat: AMOUNT_SATS * 1000, expiresAt: '2025-07-09T13:00:00.000Z' };
+      const invoice = {
+        bolt11: `lnbcrt210u1bench${i}`,
+        paymentHash: hash,
+        amountMsat: AMOUNT_SATS * 1000,
+        expiresAt: '2025-07-09T13:00:00.000Z',
+      };
       const rows: [string, number, string, Record<string, unknown>][] = [
         [endToEndIdStreamName(e2e), 0, 'EndToEndIdReserved', { endToEndId: e2e, orderId, reservedAt: at }],
-        [payoutStreamName(orderId), 0, 'PixConfirmed', { orderId, endToEndId: e2e, amountCents: 5000, amountSats: AMOUNT_SATS, paidAt: at, confirmedAt: at }],
+        [
+          payoutStreamName(orderId),
+          0,
+          'PixConfirmed',
+          { orderId, endToEndId: e2e, amountCents: 5000, amountSats: AMOUNT_SATS, paidAt: at, confirmedAt: at },
+        ],
         [paymentHashStreamName(hash), 0, 'PaymentHashReserved', { paymentHash: hash, orderId, reservedAt: at }],
         [payoutStreamName(orderId), 1, 'DestinationSubmitted', { destination: invoice.bolt11, kind: 'bolt11', invoice, submittedAt: at }],
-        [payoutStreamName(orderId), 2, 'PaymentAttempted', { attempt: 1, paymentHash: hash, bolt11: invoice.bolt11, amountMsat: invoice.amountMsat, attemptedAt: at }],
+        [
+          payoutStreamName(orderId),
+          2,
+          'PaymentAttempted',
+          { attempt: 1, paymentHash: hash, bolt11: invoice.bolt11, amountMsat: invoice.amountMsat, attemptedAt: at },
+        ],
         [payoutStreamName(orderId), 3, 'PaymentSettled', { paymentHash: hash, preimage: hash, feeMsat: 1000, settledAt: at }],
       ];
       for (const [stream, revision, type, data] of rows) {
@@ -67,7 +82,11 @@ function rawRead(filename: string): number {
   const db = new Database(filename, { readonly: true });
   const startedAt = process.hrtime.bigint();
   let count = 0;
-  for (const row of db.prepare<[], { data: string; metadata: string }>('SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position').iterate()) {
+  for (const row of db
+    .prepare<[], { data: string; metadata: string }>(
+      'SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position',
+    )
+    .iterate()) {
     JSON.parse(row.data);
     JSON.parse(row.metadata);
     count++;
@@ -84,7 +103,11 @@ async function withPeakHeap<T>(work: () => Promise<T>): Promise<{ result: T; pea
   const startedAt = process.hrtime.bigint();
   try {
     const result = await work();
-    return { result, peakHeapMb: Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20, seconds: Number(process.hrtime.bigint() - startedAt) / 1e9 };
+    return {
+      result,
+      peakHeapMb: Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20,
+      seconds: Number(process.hrtime.bigint() - startedAt) / 1e9,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -98,12 +121,23 @@ async function walletServer(): Promise<{ url: string; close: () => Promise<void>
     const offset = Number(url.searchParams.get('offset'));
     const page = [];
     for (let i = PAYOUTS - 1 - offset; i >= 0 && page.length < limit; i--) {
-      page.push({ payment_hash: hashOf(i), checking_id: hashOf(i), amount: -AMOUNT_SATS * 1000, fee: -1000, status: 'success', preimage: hashOf(i), time: '2025-07-09T12:00:00Z' });
+      page.push({
+        payment_hash: hashOf(i),
+        checking_id: hashOf(i),
+        amount: -AMOUNT_SATS * 1000,
+        fee: -1000,
+        status: 'success',
+        preimage: hashOf(i),
+        time: '2025-07-09T12:00:00Z',
+      });
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 export async function benchAudit(): Promise<BenchRow[]> {
@@ -121,22 +155,34 @@ export async function benchAudit(): Promise<BenchRow[]> {
 
     const raw = Math.max(rawRead(filename), rawRead(filename));
     const verify = await withPeakHeap(() => verifyLedger(config, store, live));
-    if (verify.result.violations.length > 0 || verify.result.orders !== PAYOUTS) throw new Error(`verify: ${JSON.stringify(verify.result).slice(0, 500)}`);
+    if (verify.result.violations.length > 0 || verify.result.orders !== PAYOUTS)
+      throw new Error(`verify: ${JSON.stringify(verify.result).slice(0, 500)}`);
 
     const wallet = await walletServer();
     const reconciler = offlineReconciler(store, new VoltzClient({ baseUrl: wallet.url, adminKey: 'bench', timeoutMs: 30_000 }));
     const reconcile = await withPeakHeap(() => reconciler.reconcile({ record: false, actor: 'auditor', pageSize: 1000 }));
     await wallet.close();
-    if (reconcile.result.matched !== PAYOUTS || reconcile.result.discrepancies.length > 0) throw new Error(`reconcile: ${JSON.stringify({ ...reconcile.result, discrepancies: reconcile.result.discrepancies.slice(0, 3) })}`);
+    if (reconcile.result.matched !== PAYOUTS || reconcile.result.discrepancies.length > 0)
+      throw new Error(`reconcile: ${JSON.stringify({ ...reconcile.result, discrepancies: reconcile.result.discrepancies.slice(0, 3) })}`);
     live.close();
     await store.close();
 
     const verifyRate = events / verify.seconds;
     return [
-      { name: `ledger verify, ${PAYOUTS} payouts / ${events} events, read models rebuilt and compared (raw read = baseline)`, value: verifyRate, unit: 'events/s', baseline: raw, ratio: verifyRate / raw },
+      {
+        name: `ledger verify, ${PAYOUTS} payouts / ${events} events, read models rebuilt and compared (raw read = baseline)`,
+        value: verifyRate,
+        unit: 'events/s',
+        baseline: raw,
+        ratio: verifyRate / raw,
+      },
       { name: 'ledger verify: seconds', value: verify.seconds, unit: 's' },
       { name: 'ledger verify: peak heap', value: verify.peakHeapMb, unit: 'MB' },
-      { name: `ledger reconcile, ${PAYOUTS} wallet payments over HTTP (pages of 1000) + the ledger's ${events} events`, value: reconcile.seconds, unit: 's' },
+      {
+        name: `ledger reconcile, ${PAYOUTS} wallet payments over HTTP (pages of 1000) + the ledger's ${events} events`,
+        value: reconcile.seconds,
+        unit: 's',
+      },
       { name: 'ledger reconcile: peak heap', value: reconcile.peakHeapMb, unit: 'MB' },
     ];
   } finally {

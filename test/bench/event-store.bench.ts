@@ -93,9 +93,7 @@ function rawAppends(count: number): Promise<number> {
   return inTempDir(async (filename) => {
     const db = await openRaw(filename);
     const currentRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck();
-    const insert = db.prepare(
-      'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const append = db.transaction((stream: string, expected: number, appended: EventToAppend) => {
       const current = currentRevision.get(stream) ?? -1;
       if (current !== expected) {
@@ -128,9 +126,7 @@ function rawAppends(count: number): Promise<number> {
 
 async function seedReplayFile(filename: string): Promise<void> {
   const db = await openRaw(filename);
-  const insert = db.prepare(
-    'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const createdAt = clock.now().toISOString();
   db.transaction(() => {
     for (let index = 0; index < REPLAY_EVENTS; index += 1) {
@@ -166,9 +162,10 @@ async function adapterReplay(filename: string): Promise<number> {
 
 async function rawReplay(filename: string): Promise<number> {
   const db = await openRaw(filename);
-  const rows = db.prepare<[], { position: number; stream: string; revision: number; id: string; type: string; data: string; metadata: string; created_at: string }>(
-    'SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position',
-  );
+  const rows = db.prepare<
+    [],
+    { position: number; stream: string; revision: number; id: string; type: string; data: string; metadata: string; created_at: string }
+  >('SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position');
   let checksum = 0;
   let count = 0;
   const startedAt = process.hrtime.bigint();

@@ -91,7 +91,8 @@ async function verifyRate(filename: string): Promise<number> {
   const report = await verifyChains(store);
   const rate = perSecond(report.events, startedAt);
   await store.close();
-  if (report.events !== LOG_EVENTS || report.breaks.length > 0) throw new Error(`verify read ${report.events} events with ${report.breaks.length} breaks`);
+  if (report.events !== LOG_EVENTS || report.breaks.length > 0)
+    throw new Error(`verify read ${report.events} events with ${report.breaks.length} breaks`);
   return rate;
 }
 
@@ -113,12 +114,15 @@ async function adapterReadRate(filename: string): Promise<number> {
 
 function rawReadRate(filename: string): number {
   const db = new Database(filename, { readonly: true });
-  const rows = db.prepare<[], { data: string; metadata: string }>('SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position');
+  const rows = db.prepare<[], { data: string; metadata: string }>(
+    'SELECT position, stream, revision, id, type, data, metadata, created_at FROM events ORDER BY position',
+  );
   let count = 0;
   let checksum = 0;
   const startedAt = process.hrtime.bigint();
   for (const row of rows.iterate()) {
-    checksum += (JSON.parse(row.data) as { amountSats: number }).amountSats + (JSON.parse(row.metadata) as { schemaVersion: number }).schemaVersion;
+    checksum +=
+      (JSON.parse(row.data) as { amountSats: number }).amountSats + (JSON.parse(row.metadata) as { schemaVersion: number }).schemaVersion;
     count += 1;
   }
   const rate = perSecond(count, startedAt);

@@ -30,7 +30,13 @@ async function main(): Promise<void> {
 
   const sampleMemory = () => {
     const usage = process.memoryUsage();
-    process.send?.({ kind: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers });
+    process.send?.({
+      kind: 'memory',
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+      arrayBuffers: usage.arrayBuffers,
+    });
   };
   const sampler = setInterval(sampleMemory, MEMORY_SAMPLE_MS);
 

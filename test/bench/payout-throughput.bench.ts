@@ -121,7 +121,12 @@ export function loopUtilization(before: EventLoopTimes, after: EventLoopTimes): 
 }
 
 /** `script`: the child to run (default: the service; the bench's bare node:http floor speaks the same messages). */
-export async function startServiceProcess(options: { dataDir: string; env: Record<string, string>; cpuProfDir?: string; script?: string }): Promise<ServiceProcess> {
+export async function startServiceProcess(options: {
+  dataDir: string;
+  env: Record<string, string>;
+  cpuProfDir?: string;
+  script?: string;
+}): Promise<ServiceProcess> {
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, 'service.log');
   const log = openSync(logFile, 'a');
@@ -276,7 +281,12 @@ export interface LoadResult {
  * customer's work, not the service's); latency is from the request's start
  * to the end of its response.
  */
-export async function runLoad(client: HttpClient, count: number, concurrency: number, prepare: (index: number) => PreparedRequest): Promise<LoadResult> {
+export async function runLoad(
+  client: HttpClient,
+  count: number,
+  concurrency: number,
+  prepare: (index: number) => PreparedRequest,
+): Promise<LoadResult> {
   const latenciesMs = new Float64Array(count);
   let next = 0;
   let failure: Error | null = null;
@@ -305,7 +315,13 @@ export async function runLoad(client: HttpClient, count: number, concurrency: nu
  * service that falls behind shows its queueing instead of hiding it
  * (no coordinated omission).
  */
-async function runOpenLoop(client: HttpClient, count: number, rate: number, maxInFlight: number, prepare: (index: number) => PreparedRequest): Promise<LoadResult> {
+async function runOpenLoop(
+  client: HttpClient,
+  count: number,
+  rate: number,
+  maxInFlight: number,
+  prepare: (index: number) => PreparedRequest,
+): Promise<LoadResult> {
   const latenciesMs = new Float64Array(count);
   const startedAt = process.hrtime.bigint();
   const intervalNs = 1e9 / rate;
@@ -321,19 +337,23 @@ async function runOpenLoop(client: HttpClient, count: number, rate: number, maxI
     const request = prepare(index);
     inFlight += 1;
     outstanding.push(
-      client.request(request.method, request.path, request.body).then(
-        (response) => {
-          latenciesMs[index] = Number(process.hrtime.bigint() - due) / 1e6;
-          if (!request.expect.includes(response.status)) failure ??= new Error(`${request.method} ${request.path} answered ${response.status}: ${response.body.slice(0, 300)}`);
-        },
-        (error: Error) => {
-          failure ??= error;
-        },
-      ).finally(() => {
-        inFlight -= 1;
-        slotFreed?.();
-        slotFreed = null;
-      }),
+      client
+        .request(request.method, request.path, request.body)
+        .then(
+          (response) => {
+            latenciesMs[index] = Number(process.hrtime.bigint() - due) / 1e6;
+            if (!request.expect.includes(response.status))
+              failure ??= new Error(`${request.method} ${request.path} answered ${response.status}: ${response.body.slice(0, 300)}`);
+          },
+          (error: Error) => {
+            failure ??= error;
+          },
+        )
+        .finally(() => {
+          inFlight -= 1;
+          slotFreed?.();
+          slotFreed = null;
+        }),
     );
   }
   const sentPerSecond = count / (Number(process.hrtime.bigint() - startedAt) / 1e9);
@@ -350,7 +370,16 @@ export function percentile(values: Float64Array | number[], p: number): number {
 
 // ---------------------------------------------------------------- settlement watcher
 
-const UNHAPPY = new Set(['Payment520', 'PaymentFailed', 'PaymentPending', 'PaymentOutcomeUnknown', 'PaymentRejected', 'RetryQueued', 'PayoutEscalated', 'DestinationRejected']);
+const UNHAPPY = new Set([
+  'Payment520',
+  'PaymentFailed',
+  'PaymentPending',
+  'PaymentOutcomeUnknown',
+  'PaymentRejected',
+  'RetryQueued',
+  'PayoutEscalated',
+  'DestinationRejected',
+]);
 
 /**
  * Follows the service's event log from another connection (the store's
@@ -379,7 +408,11 @@ export class SettlementWatcher {
       const timer = setTimeout(() => {
         const wait = this.waits.get(payoutStreamName(prefix));
         this.waits.delete(payoutStreamName(prefix));
-        reject(new Error(`${wait?.remaining ?? '?'} of ${count} payouts of ${prefix} not settled after ${timeoutMs} ms (unhappy events: ${JSON.stringify(Object.fromEntries(this.unhappy))})`));
+        reject(
+          new Error(
+            `${wait?.remaining ?? '?'} of ${count} payouts of ${prefix} not settled after ${timeoutMs} ms (unhappy events: ${JSON.stringify(Object.fromEntries(this.unhappy))})`,
+          ),
+        );
       }, timeoutMs);
       this.waits.set(payoutStreamName(prefix), {
         remaining: count,
@@ -548,7 +581,9 @@ async function startRig(dataDir: string, sandbox: Sandbox, webhookUrl: string | 
       ADMIN_API_KEYS: KEYS.admin,
       ...(webhookUrl ? { BOT_WEBHOOK_URL: webhookUrl, BOT_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
       // Runs with access lines off (LOG_LEVEL=warn) or another rate limit compare against the defaults.
-      ...Object.fromEntries(['LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+      ...Object.fromEntries(
+        ['LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+      ),
     },
   });
   const watcher = new SettlementWatcher(join(dataDir, 'events.sqlite'));
@@ -589,13 +624,18 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       path: '/v1/payouts',
       body: {
         orderId,
-        pix: { endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`, amountCents: 5_000, paidAt: '2025-07-09T12:00:00Z' },
+        pix: {
+          endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`,
+          amountCents: 5_000,
+          paidAt: '2025-07-09T12:00:00Z',
+        },
         amountSats: AMOUNT_SATS,
         destination,
       },
       expect: [201],
     });
-    const bolt11 = (prefix: string) => (index: number) => confirm(`${prefix}${index}`, mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11);
+    const bolt11 = (prefix: string) => (index: number) =>
+      confirm(`${prefix}${index}`, mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11);
     const address = (prefix: string) => (index: number) => confirm(`${prefix}${index}`, `user${index % 100}@${addressDomain}`);
 
     let phaseNumber = 0;
@@ -647,7 +687,8 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       );
       return result;
     };
-    const closed = (count: number) => (client: HttpClient, prepare: (index: number) => PreparedRequest) => runLoad(client, count, CONCURRENCY, prepare);
+    const closed = (count: number) => (client: HttpClient, prepare: (index: number) => PreparedRequest) =>
+      runLoad(client, count, CONCURRENCY, prepare);
     const open = (count: number, rate: number) => (client: HttpClient, prepare: (index: number) => PreparedRequest) =>
       runOpenLoop(client, count, rate, CONCURRENCY, prepare);
 
@@ -670,7 +711,9 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       openP99: percentile(floorOpen.latenciesMs, 99),
       openLoopBusy: floorLoopBusy,
     };
-    log(`GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} % (bare node:http server: ${(100 * bareLoopBusy).toFixed(0)} %)`);
+    log(
+      `GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} % (bare node:http server: ${(100 * bareLoopBusy).toFixed(0)} %)`,
+    );
 
     const raw = await phase(rig, `BOLT11, ${CONCURRENCY} in flight`, phases.closedBolt11, closed(phases.closedBolt11), 'bolt11');
     const atTarget = await phase(rig, `BOLT11 at ${TARGET_RATE}/s`, phases.openLoop, open(phases.openLoop, TARGET_RATE), 'bolt11');
@@ -692,7 +735,9 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     }
     const hwm = rig.service.vmHwm();
     const peakRss = hwm ?? rig.service.peakReportedRss();
-    log(`pipeline service peak RSS ${mib(peakRss)} MiB (${hwm === null ? 'sampled' : 'VmHWM'}); unhappy events ${JSON.stringify(Object.fromEntries(rig.watcher.unhappy))}`);
+    log(
+      `pipeline service peak RSS ${mib(peakRss)} MiB (${hwm === null ? 'sampled' : 'VmHWM'}); unhappy events ${JSON.stringify(Object.fromEntries(rig.watcher.unhappy))}`,
+    );
     await rig.close();
     rig = null;
 
@@ -722,38 +767,122 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     const ceilingAddress = fsyncPerSecond / 5;
     const ratio = (value: number, baseline: number) => ({ value, baseline, ratio: value / baseline });
     const rows: BenchRow[] = [
-      { name: `payouts settled/s, BOLT11, ${raw.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`, unit: 'payouts/s', ...ratio(raw.perSecond, ceilingBolt11) },
+      {
+        name: `payouts settled/s, BOLT11, ${raw.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`,
+        unit: 'payouts/s',
+        ...ratio(raw.perSecond, ceilingBolt11),
+      },
       { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(raw.serviceCpuMs, raw.driverCpuMs) },
-      { name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`, unit: 'ms', ...ratio(raw.p50, floor.closedP50) },
-      { name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`, unit: 'ms', ...ratio(raw.p99, floor.closedP99) },
-      { name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE}/s, ${atTarget.count} orders (offered = baseline)`, unit: 'payouts/s', ...ratio(atTarget.perSecond, TARGET_RATE) },
-      { name: `  POST /v1/payouts p50 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p50, floor.openP50) },
-      { name: `  POST /v1/payouts p99 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atTarget.p99, floor.openP99) },
-      { name: `  service event loop busy at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * atTarget.serviceLoopBusy, 100 * floor.openLoopBusy) },
-      { name: `  GET /health/live at ${TARGET_RATE}/s: service event loop busy (bare node:http server at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * floor.openLoopBusy, 100 * bareLoopBusy) },
-      { name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE / 2}/s, ${atHalf.count} orders (offered = baseline)`, unit: 'payouts/s', ...ratio(atHalf.perSecond, TARGET_RATE / 2) },
-      { name: `  POST /v1/payouts p50 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p50, floor.openP50) },
-      { name: `  POST /v1/payouts p99 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: 'ms', ...ratio(atHalf.p99, floor.openP99) },
-      { name: `  service event loop busy at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`, unit: '%', ...ratio(100 * atHalf.serviceLoopBusy, 100 * floor.openLoopBusy) },
-      { name: `payouts settled/s, Lightning Address, ${addr.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`, unit: 'payouts/s', ...ratio(addr.perSecond, ceilingAddress) },
+      {
+        name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
+        unit: 'ms',
+        ...ratio(raw.p50, floor.closedP50),
+      },
+      {
+        name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
+        unit: 'ms',
+        ...ratio(raw.p99, floor.closedP99),
+      },
+      {
+        name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE}/s, ${atTarget.count} orders (offered = baseline)`,
+        unit: 'payouts/s',
+        ...ratio(atTarget.perSecond, TARGET_RATE),
+      },
+      {
+        name: `  POST /v1/payouts p50 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: 'ms',
+        ...ratio(atTarget.p50, floor.openP50),
+      },
+      {
+        name: `  POST /v1/payouts p99 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: 'ms',
+        ...ratio(atTarget.p99, floor.openP99),
+      },
+      {
+        name: `  service event loop busy at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: '%',
+        ...ratio(100 * atTarget.serviceLoopBusy, 100 * floor.openLoopBusy),
+      },
+      {
+        name: `  GET /health/live at ${TARGET_RATE}/s: service event loop busy (bare node:http server at ${TARGET_RATE}/s = baseline)`,
+        unit: '%',
+        ...ratio(100 * floor.openLoopBusy, 100 * bareLoopBusy),
+      },
+      {
+        name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE / 2}/s, ${atHalf.count} orders (offered = baseline)`,
+        unit: 'payouts/s',
+        ...ratio(atHalf.perSecond, TARGET_RATE / 2),
+      },
+      {
+        name: `  POST /v1/payouts p50 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: 'ms',
+        ...ratio(atHalf.p50, floor.openP50),
+      },
+      {
+        name: `  POST /v1/payouts p99 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: 'ms',
+        ...ratio(atHalf.p99, floor.openP99),
+      },
+      {
+        name: `  service event loop busy at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        unit: '%',
+        ...ratio(100 * atHalf.serviceLoopBusy, 100 * floor.openLoopBusy),
+      },
+      {
+        name: `payouts settled/s, Lightning Address, ${addr.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`,
+        unit: 'payouts/s',
+        ...ratio(addr.perSecond, ceilingAddress),
+      },
       { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(addr.serviceCpuMs, addr.driverCpuMs) },
-      { name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`, unit: 'ms', ...ratio(addr.p50, floor.closedP50) },
-      { name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`, unit: 'ms', ...ratio(addr.p99, floor.closedP99) },
+      {
+        name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
+        unit: 'ms',
+        ...ratio(addr.p50, floor.closedP50),
+      },
+      {
+        name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
+        unit: 'ms',
+        ...ratio(addr.p99, floor.closedP99),
+      },
     ];
     if (fill) {
       rows.push(
-        { name: `payouts settled/s, BOLT11, last ${fill.count} of ${TOTAL_PAYOUTS} (first BOLT11 phase = baseline)`, unit: 'payouts/s', ...ratio(fill.perSecond, raw.perSecond) },
+        {
+          name: `payouts settled/s, BOLT11, last ${fill.count} of ${TOTAL_PAYOUTS} (first BOLT11 phase = baseline)`,
+          unit: 'payouts/s',
+          ...ratio(fill.perSecond, raw.perSecond),
+        },
         { name: `  service CPU per payout (first BOLT11 phase = baseline)`, unit: 'ms', ...ratio(fill.serviceCpuMs, raw.serviceCpuMs) },
-        { name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (first BOLT11 phase = baseline)`, unit: 'ms', ...ratio(fill.p99, raw.p99) },
+        {
+          name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (first BOLT11 phase = baseline)`,
+          unit: 'ms',
+          ...ratio(fill.p99, raw.p99),
+        },
       );
     }
     rows.push(
       { name: `service peak RSS (VmHWM) after ${TOTAL_PAYOUTS} payouts`, value: peakRss / 2 ** 20, unit: 'MiB' },
-      { name: `with bot webhooks: payouts settled/s, BOLT11, ${hooks.count} orders (without webhooks = baseline)`, unit: 'payouts/s', ...ratio(hooks.perSecond, raw.perSecond) },
+      {
+        name: `with bot webhooks: payouts settled/s, BOLT11, ${hooks.count} orders (without webhooks = baseline)`,
+        unit: 'payouts/s',
+        ...ratio(hooks.perSecond, raw.perSecond),
+      },
       { name: `  service CPU per payout (without webhooks = baseline)`, unit: 'ms', ...ratio(hooks.serviceCpuMs, raw.serviceCpuMs) },
-      { name: `  webhooks delivered/s meanwhile (payouts settled/s = baseline)`, unit: 'webhooks/s', ...ratio(deliveredDuring / duringSeconds, hooks.perSecond) },
-      { name: `  webhooks delivered/s once the load stopped (payouts settled/s = baseline)`, unit: 'webhooks/s', ...ratio(drainRate, hooks.perSecond) },
-      { name: `  webhooks still undelivered ${Math.round(duringSeconds + drainSeconds)} s after the first POST (owed = baseline)`, unit: 'webhooks', ...ratio(owed - sink.received(), owed) },
+      {
+        name: `  webhooks delivered/s meanwhile (payouts settled/s = baseline)`,
+        unit: 'webhooks/s',
+        ...ratio(deliveredDuring / duringSeconds, hooks.perSecond),
+      },
+      {
+        name: `  webhooks delivered/s once the load stopped (payouts settled/s = baseline)`,
+        unit: 'webhooks/s',
+        ...ratio(drainRate, hooks.perSecond),
+      },
+      {
+        name: `  webhooks still undelivered ${Math.round(duringSeconds + drainSeconds)} s after the first POST (owed = baseline)`,
+        unit: 'webhooks',
+        ...ratio(owed - sink.received(), owed),
+      },
       { name: `  service peak RSS (VmHWM) after ${owed} payouts`, value: webhookHwm / 2 ** 20, unit: 'MiB' },
     );
     return rows;

@@ -18,10 +18,13 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */
 function selected(): typeof benches {
-  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (!only || only.length === 0) return benches;
   const unknown = only.filter((name) => !benches.some((bench) => bench.name === name));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown bench ${unknown.join(', ')} (known: ${benches.map((b) => b.name).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown bench ${unknown.join(', ')} (known: ${benches.map((b) => b.name).join(', ')})`);
   return benches.filter((bench) => only.includes(bench.name));
 }
 

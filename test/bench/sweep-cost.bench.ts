@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { EVENT_STORE, NO_STREAM, type EventMetadata, type EventStore, type EventToAppend, type ReadStreamOptions } from '../../src/application/ports/event-store.port';
+import {
+  EVENT_STORE,
+  NO_STREAM,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type ReadStreamOptions,
+} from '../../src/application/ports/event-store.port';
 import type { SweepSummary } from '../../src/application/payout-process/fallback-sweeper';
 import { PAYOUT_SCHEMA_VERSION } from '../../src/domain/payout/payout-events';
 import { payoutStreamName } from '../../src/domain/streams/stream-names';
@@ -74,7 +81,12 @@ function settledHistory(index: number, bolt11: string, at: Date): EventToAppend[
   const orderId = `hist-${index}`;
   const paymentHash = randomBytes(32).toString('hex');
   const t = (ms: number) => new Date(at.getTime() + ms).toISOString();
-  const metadata = (actor: 'bot' | 'system', correlationId: string): EventMetadata => ({ correlationId, causationId: null, actor, schemaVersion: PAYOUT_SCHEMA_VERSION });
+  const metadata = (actor: 'bot' | 'system', correlationId: string): EventMetadata => ({
+    correlationId,
+    causationId: null,
+    actor,
+    schemaVersion: PAYOUT_SCHEMA_VERSION,
+  });
   const bot = randomUUID();
   const system = randomUUID();
   const invoice = { bolt11, paymentHash, amountMsat: AMOUNT_SATS * 1000, expiresAt: t(3_600_000) };
@@ -82,12 +94,34 @@ function settledHistory(index: number, bolt11: string, at: Date): EventToAppend[
     {
       id: randomUUID(),
       type: 'PixConfirmed',
-      data: { orderId, endToEndId: `E${String(index).padStart(31, '0')}`, amountCents: 5_000, amountSats: AMOUNT_SATS, paidAt: t(-60_000), confirmedAt: t(0) },
+      data: {
+        orderId,
+        endToEndId: `E${String(index).padStart(31, '0')}`,
+        amountCents: 5_000,
+        amountSats: AMOUNT_SATS,
+        paidAt: t(-60_000),
+        confirmedAt: t(0),
+      },
       metadata: metadata('bot', bot),
     },
-    { id: randomUUID(), type: 'DestinationSubmitted', data: { destination: bolt11, kind: 'bolt11', invoice, submittedAt: t(0) }, metadata: metadata('bot', bot) },
-    { id: randomUUID(), type: 'PaymentAttempted', data: { attempt: 1, paymentHash, bolt11, amountMsat: AMOUNT_SATS * 1000, attemptedAt: t(5) }, metadata: metadata('system', system) },
-    { id: randomUUID(), type: 'PaymentSettled', data: { paymentHash, preimage: randomBytes(32).toString('hex'), feeMsat: 1_000, settledAt: t(60) }, metadata: metadata('system', system) },
+    {
+      id: randomUUID(),
+      type: 'DestinationSubmitted',
+      data: { destination: bolt11, kind: 'bolt11', invoice, submittedAt: t(0) },
+      metadata: metadata('bot', bot),
+    },
+    {
+      id: randomUUID(),
+      type: 'PaymentAttempted',
+      data: { attempt: 1, paymentHash, bolt11, amountMsat: AMOUNT_SATS * 1000, attemptedAt: t(5) },
+      metadata: metadata('system', system),
+    },
+    {
+      id: randomUUID(),
+      type: 'PaymentSettled',
+      data: { paymentHash, preimage: randomBytes(32).toString('hex'), feeMsat: 1_000, settledAt: t(60) },
+      metadata: metadata('system', system),
+    },
   ];
 }
 
@@ -101,7 +135,13 @@ async function seedSettled(filename: string, count: number): Promise<void> {
     for (let first = 0; first < count; first += SEED_GROUP) {
       const appends: Promise<unknown>[] = [];
       for (let index = first; index < Math.min(count, first + SEED_GROUP); index++) {
-        appends.push(store.append(payoutStreamName(`hist-${index}`), settledHistory(index, invoices[index % invoices.length], new Date(start + index * 1_000)), NO_STREAM));
+        appends.push(
+          store.append(
+            payoutStreamName(`hist-${index}`),
+            settledHistory(index, invoices[index % invoices.length], new Date(start + index * 1_000)),
+            NO_STREAM,
+          ),
+        );
       }
       await Promise.all(appends);
     }
@@ -143,7 +183,9 @@ async function sweepRun(settled: number): Promise<SweepRun> {
     const head = await store.headPosition();
     if (head !== null) await runner.waitFor(head);
     const catchUpEventsPerSecond = (settled * 4) / ((Date.now() - t0) / 1000);
-    log(`${settled} settled orders seeded in ${seedSeconds.toFixed(1)} s; app up and projections caught up at ${Math.round(catchUpEventsPerSecond)} events/s`);
+    log(
+      `${settled} settled orders seeded in ${seedSeconds.toFixed(1)} s; app up and projections caught up at ${Math.round(catchUpEventsPerSecond)} events/s`,
+    );
 
     const { port } = app.getHttpServer().address() as AddressInfo;
     client = httpClient(`http://127.0.0.1:${port}`, 32);
@@ -151,7 +193,9 @@ async function sweepRun(settled: number): Promise<SweepRun> {
     for (let round = 0; round < ROUNDS; round++) {
       await queueUnknownOutcomes(app, sandbox, client, `r${round}`);
       const swept = await sweepCounted(store, client);
-      log(`sweep ${round + 1}/${ROUNDS} over ${settled} settled + ${QUEUED} queued: ${swept.sweepMs.toFixed(0)} ms, ${JSON.stringify(swept.summary)}, readStream calls ${swept.readStreamCalls} over ${swept.distinctStreams} streams, ${swept.eventsRead} events read`);
+      log(
+        `sweep ${round + 1}/${ROUNDS} over ${settled} settled + ${QUEUED} queued: ${swept.sweepMs.toFixed(0)} ms, ${JSON.stringify(swept.summary)}, readStream calls ${swept.readStreamCalls} over ${swept.distinctStreams} streams, ${swept.eventsRead} events read`,
+      );
       if (swept.summary.settled !== QUEUED) throw new Error(`the sweep settled ${swept.summary.settled} of ${QUEUED} queued orders`);
       if (best === null || swept.sweepMs < best.sweepMs) best = swept;
     }
@@ -194,7 +238,11 @@ async function queueUnknownOutcomes(app: INestApplication, sandbox: Sandbox, cli
           '/v1/payouts',
           {
             orderId: `queued-${tag}-${index}`,
-            pix: { endToEndId: `E9${tag}${String(index).padStart(30 - tag.length, '0')}`, amountCents: 5_000, paidAt: '2025-07-09T12:00:00Z' },
+            pix: {
+              endToEndId: `E9${tag}${String(index).padStart(30 - tag.length, '0')}`,
+              amountCents: 5_000,
+              paidAt: '2025-07-09T12:00:00Z',
+            },
             amountSats: AMOUNT_SATS,
             destination: mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11,
           },
@@ -211,7 +259,10 @@ async function queueUnknownOutcomes(app: INestApplication, sandbox: Sandbox, cli
 }
 
 /** One POST /v1/admin/fallback/sweep with the store's readStream counted. */
-async function sweepCounted(store: EventStore, client: HttpClient): Promise<Omit<SweepRun, 'settled' | 'seedSeconds' | 'catchUpEventsPerSecond'>> {
+async function sweepCounted(
+  store: EventStore,
+  client: HttpClient,
+): Promise<Omit<SweepRun, 'settled' | 'seedSeconds' | 'catchUpEventsPerSecond'>> {
   const counted = { calls: 0, events: 0, streams: new Set<string>() };
   const readStream = store.readStream.bind(store);
   store.readStream = (stream: string, options?: ReadStreamOptions) => {
@@ -230,7 +281,13 @@ async function sweepCounted(store: EventStore, client: HttpClient): Promise<Omit
     const response = await client.request('POST', '/v1/admin/fallback/sweep', undefined, KEYS.admin);
     const sweepMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
     if (response.status !== 200) throw new Error(`sweep answered ${response.status}: ${response.body}`);
-    return { summary: JSON.parse(response.body) as SweepSummary, sweepMs, readStreamCalls: counted.calls, distinctStreams: counted.streams.size, eventsRead: counted.events };
+    return {
+      summary: JSON.parse(response.body) as SweepSummary,
+      sweepMs,
+      readStreamCalls: counted.calls,
+      distinctStreams: counted.streams.size,
+      eventsRead: counted.events,
+    };
   } finally {
     store.readStream = readStream;
   }
@@ -243,9 +300,25 @@ export async function benchSweepCost(): Promise<BenchRow[]> {
   const label = (run: SweepRun) => `${run.settled / 1000}k settled + ${QUEUED / 1000}k queued`;
   return [
     { name: `sweep duration, ${label(large)} (${label(small)} = baseline)`, unit: 'ms', ...ratio(large.sweepMs, small.sweepMs) },
-    { name: `sweep readStream calls, ${label(large)} (${label(small)} = baseline)`, unit: 'calls', ...ratio(large.readStreamCalls, small.readStreamCalls) },
-    { name: `sweep distinct streams read, ${label(large)} (${label(small)} = baseline)`, unit: 'streams', ...ratio(large.distinctStreams, small.distinctStreams) },
-    { name: `sweep events read, ${label(large)} (${label(small)} = baseline)`, unit: 'events', ...ratio(large.eventsRead, small.eventsRead) },
-    { name: `app start + projection catch-up from 0, ${large.settled * 4} seeded events (${small.settled * 4} = baseline)`, unit: 'events/s', ...ratio(large.catchUpEventsPerSecond, small.catchUpEventsPerSecond) },
+    {
+      name: `sweep readStream calls, ${label(large)} (${label(small)} = baseline)`,
+      unit: 'calls',
+      ...ratio(large.readStreamCalls, small.readStreamCalls),
+    },
+    {
+      name: `sweep distinct streams read, ${label(large)} (${label(small)} = baseline)`,
+      unit: 'streams',
+      ...ratio(large.distinctStreams, small.distinctStreams),
+    },
+    {
+      name: `sweep events read, ${label(large)} (${label(small)} = baseline)`,
+      unit: 'events',
+      ...ratio(large.eventsRead, small.eventsRead),
+    },
+    {
+      name: `app start + projection catch-up from 0, ${large.settled * 4} seeded events (${small.settled * 4} = baseline)`,
+      unit: 'events/s',
+      ...ratio(large.catchUpEventsPerSecond, small.catchUpEventsPerSecond),
+    },
   ];
 }

@@ -12,7 +12,7 @@ import { Condition, collect, newEvent, uniqueStream } from './event-store.contra
  * reads and subscriptions. They are written with the raw client.
  */
 export function runEsdbOnlyContract(connectionString: string): void {
-  describe('EsdbEventStore with other tools\' events on the server', () => {
+  describe("EsdbEventStore with other tools' events on the server", () => {
     let store: EsdbEventStore;
     let raw: EventStoreDBClient;
     let warnings: string[];
@@ -47,7 +47,8 @@ export function runEsdbOnlyContract(connectionString: string): void {
 
     it('readAll skips them, reporting each once per event id', async () => {
       const { ours, foreignIds } = await interleave();
-      const read = async () => (await collect(store.readAll({ after: ours[0].position }))).filter((event) => event.stream === ours[0].stream);
+      const read = async () =>
+        (await collect(store.readAll({ after: ours[0].position }))).filter((event) => event.stream === ours[0].stream);
       expect((await read()).map((event) => event.id)).toEqual([ours[1].id]);
       expect((await read()).map((event) => event.id)).toEqual([ours[1].id]);
       for (const id of foreignIds) {

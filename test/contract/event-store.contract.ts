@@ -53,10 +53,7 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-export async function expectConflict(
-  attempt: Promise<unknown>,
-  actual: number | typeof NO_STREAM,
-): Promise<ConcurrencyError> {
+export async function expectConflict(attempt: Promise<unknown>, actual: number | typeof NO_STREAM): Promise<ConcurrencyError> {
   const error = await attempt.then(
     () => {
       throw new Error(`expected a ConcurrencyError (actual ${String(actual)}), but the append succeeded`);
@@ -254,13 +251,9 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
 
       await store.append(stream, [cause, effect], NO_STREAM);
 
-      const expected = [cause, effect].map((event, revision) =>
-        expect.objectContaining({ ...event, stream, revision }),
-      );
+      const expected = [cause, effect].map((event, revision) => expect.objectContaining({ ...event, stream, revision }));
       expect(await collect(store.readStream(stream))).toEqual(expected);
-      const fromLog = (await collect(store.readAll({ after: marker.position }))).filter(
-        (event) => event.stream === stream,
-      );
+      const fromLog = (await collect(store.readAll({ after: marker.position }))).filter((event) => event.stream === stream);
       expect(fromLog).toEqual(expected);
     });
 
@@ -305,9 +298,7 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
         }
       }
 
-      const log = (await collect(store.readAll({ after: marker.position }))).filter((event) =>
-        streams.includes(event.stream),
-      );
+      const log = (await collect(store.readAll({ after: marker.position }))).filter((event) => streams.includes(event.stream));
 
       expect(log.map(({ id, position }) => ({ id, position }))).toEqual(appended);
       for (let index = 1; index < log.length; index += 1) {
@@ -386,14 +377,23 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
     it('round-trips chain metadata: every event read back recomputes to its recorded chain, from the stream as stored', async () => {
       const stream = uniqueStream('chained');
       const data = { z: 1, a: { y: [0.1, -0, 1e21, 'é⚡\n'], x: null }, amountSats: 21_000, absent: undefined };
-      const first = await appendChained(store, stream, EMPTY_STREAM, [newEvent('PixConfirmed', data), newEvent('DestinationSubmitted', { b: 2, a: 1 })]);
+      const first = await appendChained(store, stream, EMPTY_STREAM, [
+        newEvent('PixConfirmed', data),
+        newEvent('DestinationSubmitted', { b: 2, a: 1 }),
+      ]);
       expect(await readHead(store, stream)).toEqual(first.head);
       await appendChained(store, stream, await readHead(store, stream), [newEvent('PaymentSettled', { preimage: 'ab'.repeat(32) })]);
 
       const stored = await collect(store.readStream(stream));
-      expect(stored.map((event) => chainOf(event.metadata)?.prev)).toEqual([null, chainOf(stored[0].metadata)!.hash, chainOf(stored[1].metadata)!.hash]);
+      expect(stored.map((event) => chainOf(event.metadata)?.prev)).toEqual([
+        null,
+        chainOf(stored[0].metadata)!.hash,
+        chainOf(stored[1].metadata)!.hash,
+      ]);
       for (const event of stored) {
-        expect(chainOf(event.metadata)!.hash).toBe(chainHash(chainOf(event.metadata)!.prev, stream, event.revision, event.type, event.data));
+        expect(chainOf(event.metadata)!.hash).toBe(
+          chainHash(chainOf(event.metadata)!.prev, stream, event.revision, event.type, event.data),
+        );
       }
       const scan = new LedgerScan(true);
       for (const event of stored) scan.add(event);
@@ -437,4 +437,3 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
     });
   });
 }
-

@@ -118,15 +118,22 @@ async function main(): Promise<void> {
       amountSats: AMOUNT_SATS,
       destination: `alice@${sandbox.addressDomain}`,
     });
-    say(`POST /v1/payouts -> ${created.status} ${created.body.status}  order ${ORDER_ID}, ${AMOUNT_SATS} sats to alice@${sandbox.addressDomain}`);
+    say(
+      `POST /v1/payouts -> ${created.status} ${created.body.status}  order ${ORDER_ID}, ${AMOUNT_SATS} sats to alice@${sandbox.addressDomain}`,
+    );
     await queued;
     await runner.waitFor((await store.headPosition())!);
     const afterFault = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
-    say(`GET /v1/payouts/${ORDER_ID} -> ${afterFault.body.status}, attempts ${afterFault.body.attempts}, lastError "${afterFault.body.lastError}"`);
+    say(
+      `GET /v1/payouts/${ORDER_ID} -> ${afterFault.body.status}, attempts ${afterFault.body.attempts}, lastError "${afterFault.body.lastError}"`,
+    );
     const view = await api('GET', '/v1/admin/fallback-queue', SANDBOX_API_KEYS.admin);
-    for (const item of view.body.items) say(`fallback view: ${item.orderId} ${item.status}, ${item.attempts} attempt(s), next attempt ${item.nextAttemptAt}`);
+    for (const item of view.body.items)
+      say(`fallback view: ${item.orderId} ${item.status}, ${item.attempts} attempt(s), next attempt ${item.nextAttemptAt}`);
     const retryHook = await receiver.next(ORDER_ID, 'payout.retry_queued');
-    say(`webhook received: ${retryHook.body.type}, signature ${retryHook.signatureValid ? 'VALID' : 'INVALID'} (${String(retryHook.headers['x-signature']).slice(0, 28)}…)`);
+    say(
+      `webhook received: ${retryHook.body.type}, signature ${retryHook.signatureValid ? 'VALID' : 'INVALID'} (${String(retryHook.headers['x-signature']).slice(0, 28)}…)`,
+    );
 
     step(4, 'An admin runs the fallback sweep once the order is due');
     const due = Math.max(...view.body.items.map((item: { nextAttemptAt: string }) => Date.parse(item.nextAttemptAt)));
@@ -136,7 +143,9 @@ async function main(): Promise<void> {
     const sweep = await api('POST', '/v1/admin/fallback/sweep', SANDBOX_API_KEYS.admin);
     say(`POST /v1/admin/fallback/sweep -> ${JSON.stringify(sweep.body)}`);
     const settledHook = await receiver.next(ORDER_ID, 'payout.settled');
-    say(`webhook received: ${settledHook.body.type}, signature ${settledHook.signatureValid ? 'VALID' : 'INVALID'}, t=${settledHook.timestamp}`);
+    say(
+      `webhook received: ${settledHook.body.type}, signature ${settledHook.signatureValid ? 'VALID' : 'INVALID'}, t=${settledHook.timestamp}`,
+    );
     say(dim(`  body: ${settledHook.raw.length > 220 ? `${settledHook.raw.slice(0, 220)}…` : settledHook.raw}`));
     const final = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
     say(`GET /v1/payouts/${ORDER_ID} -> ${final.body.status}, preimage ${shortHash(final.body.preimage)}, fee ${final.body.feeMsat} msat`);
@@ -156,8 +165,14 @@ async function main(): Promise<void> {
     const received = receiver.requests((w: ReceivedWebhook) => w.body.orderId === ORDER_ID);
     say(`bot received ${received.length} webhook(s), all signatures valid: ${received.every((w) => w.signatureValid)}`);
 
-    const ok = final.body.status === 'SETTLED' && payments.length === 1 && payments[0].status === 'success' && received.every((w) => w.signatureValid);
-    console.log(`\n${bold(ok ? 'Paid exactly once, through the fallback view.' : 'UNEXPECTED OUTCOME')} ${dim(`(${((Date.now() - startedAt) / 1000).toFixed(1)} s)`)}`);
+    const ok =
+      final.body.status === 'SETTLED' &&
+      payments.length === 1 &&
+      payments[0].status === 'success' &&
+      received.every((w) => w.signatureValid);
+    console.log(
+      `\n${bold(ok ? 'Paid exactly once, through the fallback view.' : 'UNEXPECTED OUTCOME')} ${dim(`(${((Date.now() - startedAt) / 1000).toFixed(1)} s)`)}`,
+    );
     if (!ok) process.exitCode = 1;
   } finally {
     await app?.close();

@@ -22,7 +22,9 @@ function envExample(): Map<string, string> {
 
 /** README's "Configuration" table: name cells (a row may name two) and their default cell. */
 function readmeTable(): Map<string, string> {
-  const section = read('README.md').split(/^## Configuration$/m)[1].split(/^## /m)[0];
+  const section = read('README.md')
+    .split(/^## Configuration$/m)[1]
+    .split(/^## /m)[0];
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());

@@ -59,7 +59,13 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       clock.set(new Date());
       bot = await WebhookReceiver.start(SECRET);
       h = await startPayoutHarness(
-        { PAYMENT_NOT_FOUND_GRACE_MS: String(GRACE_MS), PAYMENT_RETRY_ATTEMPTS: '4', ESCALATE_AFTER_ATTEMPTS: '3', BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET },
+        {
+          PAYMENT_NOT_FOUND_GRACE_MS: String(GRACE_MS),
+          PAYMENT_RETRY_ATTEMPTS: '4',
+          ESCALATE_AFTER_ATTEMPTS: '3',
+          BOT_WEBHOOK_URL: bot.url,
+          BOT_WEBHOOK_SECRET: SECRET,
+        },
         undefined,
         { clock },
       );
@@ -112,7 +118,9 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       const items = await queue();
       expect(items).toHaveLength(1);
       const [item] = items;
-      expect(Object.keys(item)).toEqual(expect.arrayContaining(['orderId', 'status', 'attempts', 'lastError', 'queuedAt', 'nextAttemptAt']));
+      expect(Object.keys(item)).toEqual(
+        expect.arrayContaining(['orderId', 'status', 'attempts', 'lastError', 'queuedAt', 'nextAttemptAt']),
+      );
       expect(item).toMatchObject({ orderId, status: 'RETRY_QUEUED', attempts: 1, lastError: 'payment pending' });
       expect(item.queuedAt).toMatch(ISO);
       expect(item.nextAttemptAt).toMatch(ISO);
@@ -186,7 +194,12 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       const orderId = newOrderId('resend');
       const invoice = mint(5000);
       // Two POSTs lost before reaching the wallet (Cloudflare page, nothing paid).
-      h.sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: invoice.paymentHash, fault: { kind: 'cloudflare', paid: false }, times: 2 });
+      h.sandbox.lnbits.injectFault({
+        endpoint: 'pay',
+        paymentHash: invoice.paymentHash,
+        fault: { kind: 'cloudflare', paid: false },
+        times: 2,
+      });
       await h.confirm(orderId, 5000, invoice.bolt11);
       expect((await h.waitForStatus(orderId, ['RETRY_QUEUED', ...DONE])).status).toBe('RETRY_QUEUED');
 
@@ -258,7 +271,10 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
         const seen: PayoutView[] = [];
         let cursor: string | null = null;
         for (let pages = 0; pages < 100; pages++) {
-          const res = await h.admin('GET', `/v1/admin/payouts?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+          const res = await h.admin(
+            'GET',
+            `/v1/admin/payouts?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
           expect(res.status).toBe(200);
           expect(res.body.items.length).toBeLessThanOrEqual(limit);
           seen.push(...res.body.items);
@@ -305,7 +321,8 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect(res.body.verdict).toBe('ok');
       expect(res.body.target).toBe(h.sandbox.lnbitsUrl);
       const checks = Object.fromEntries(res.body.checks.map((c: { name: string }) => [c.name, c]));
-      for (const name of ['dns', 'tcp', 'wallet']) expect(checks[name]).toMatchObject({ ok: true, ms: expect.any(Number), detail: expect.any(String) });
+      for (const name of ['dns', 'tcp', 'wallet'])
+        expect(checks[name]).toMatchObject({ ok: true, ms: expect.any(Number), detail: expect.any(String) });
       expect(res.body.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
       expect(checks.wallet.detail).toContain(String(h.sandbox.lnbits.balanceMsat));
       expect(JSON.stringify(res.body)).not.toContain(h.sandbox.adminKey);
@@ -316,7 +333,11 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       // More outcomes for the rebuild to reproduce: a FAILED raw BOLT11 and an order left in the fallback view.
       const failedId = newOrderId('failed');
       const dead = mint(3000);
-      h.sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: dead.paymentHash, fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' } });
+      h.sandbox.lnbits.injectFault({
+        endpoint: 'pay',
+        paymentHash: dead.paymentHash,
+        fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' },
+      });
       await h.confirm(failedId, 3000, dead.bolt11);
       expect((await h.waitForStatus(failedId, DONE)).status).toBe('FAILED');
       const queuedId = newOrderId('queued');
@@ -380,10 +401,16 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
      * (they must settle by status check, never be paid again).
      */
     async function queueTen(tag: string) {
-      const orders = Array.from({ length: 10 }, (_, i) => ({ orderId: newOrderId(`${tag}${i}`), sats: 1000 + i, invoice: mint(1000 + i), paid: i % 2 === 1 }));
+      const orders = Array.from({ length: 10 }, (_, i) => ({
+        orderId: newOrderId(`${tag}${i}`),
+        sats: 1000 + i,
+        invoice: mint(1000 + i),
+        paid: i % 2 === 1,
+      }));
       for (const o of orders) {
         a.sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: o.invoice.paymentHash, fault: { kind: 'cloudflare', paid: o.paid } });
-        if (o.paid) a.sandbox.lnbits.injectFault({ endpoint: 'status', paymentHash: o.invoice.paymentHash, fault: { kind: 'cloudflare' }, times: 3 });
+        if (o.paid)
+          a.sandbox.lnbits.injectFault({ endpoint: 'status', paymentHash: o.invoice.paymentHash, fault: { kind: 'cloudflare' }, times: 3 });
       }
       await Promise.all(orders.map((o) => a.confirm(o.orderId, o.sats, o.invoice.bolt11)));
       for (const o of orders) expect((await a.waitForStatus(o.orderId, ['RETRY_QUEUED', ...DONE])).status).toBe('RETRY_QUEUED');
@@ -421,14 +448,20 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       const orders = await queueTen('one');
       const results = await Promise.all([a.admin('POST', '/v1/admin/fallback/sweep'), a.admin('POST', '/v1/admin/fallback/sweep')]);
       expect(results.map((r) => r.status)).toEqual([200, 200]);
-      await expectEachPaidOnce(orders, results.map((r) => r.body));
+      await expectEachPaidOnce(
+        orders,
+        results.map((r) => r.body),
+      );
     });
 
     it('two instances sharing the store sweep at once: the claim lets only one of them pay each order', async () => {
       const orders = await queueTen('two');
       const results = await Promise.all([a.admin('POST', '/v1/admin/fallback/sweep'), b.admin('POST', '/v1/admin/fallback/sweep')]);
       expect(results.map((r) => r.status)).toEqual([200, 200]);
-      await expectEachPaidOnce(orders, results.map((r) => r.body));
+      await expectEachPaidOnce(
+        orders,
+        results.map((r) => r.body),
+      );
     });
   });
 });

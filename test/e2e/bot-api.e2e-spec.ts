@@ -30,7 +30,11 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
   });
   afterAll(async () => t.close());
 
-  const post = (body: unknown, key = KEYS.bot) => request(t.url).post('/v1/payouts').set(bearer(key)).send(body as object);
+  const post = (body: unknown, key = KEYS.bot) =>
+    request(t.url)
+      .post('/v1/payouts')
+      .set(bearer(key))
+      .send(body as object);
 
   describe('POST /v1/payouts', () => {
     it('201 creates a payout awaiting a destination', async () => {
@@ -117,12 +121,16 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       expect(res.body.message).toMatch(/another order/);
       const waiting = payoutBody();
       await post(waiting).expect(201);
-      await request(t.url).put(`/v1/payouts/${waiting.orderId}/destination`).set(bearer(KEYS.bot)).send({ destination: bolt11 }).expect(409);
+      await request(t.url)
+        .put(`/v1/payouts/${waiting.orderId}/destination`)
+        .set(bearer(KEYS.bot))
+        .send({ destination: bolt11 })
+        .expect(409);
       // The same invoice again for the same order is a replay, not a conflict.
       await post({ ...other, destination: invoice() }).expect(201);
     });
 
-    it('a 409 reserves nothing: the refused order\'s endToEndId and invoice stay free for other orders', async () => {
+    it("a 409 reserves nothing: the refused order's endToEndId and invoice stay free for other orders", async () => {
       const bolt11 = invoice();
       await post(payoutBody({ destination: bolt11 })).expect(201);
       const refused = payoutBody({ destination: bolt11 });
@@ -136,13 +144,20 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     });
 
     it('400 names each bad field and records nothing', async () => {
-      const res = await post({ orderId: 'bad id!', pix: { endToEndId: 'X1', amountCents: 1.5, paidAt: 'yesterday' }, amountSats: -3 }).expect(400);
+      const res = await post({
+        orderId: 'bad id!',
+        pix: { endToEndId: 'X1', amountCents: 1.5, paidAt: 'yesterday' },
+        amountSats: -3,
+      }).expect(400);
       const messages: string[] = res.body.message;
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });
       for (const field of ['orderId', 'pix.endToEndId', 'pix.amountCents', 'pix.paidAt', 'amountSats']) {
         expect(messages.some((m) => m.startsWith(field))).toBe(true);
       }
-      await request(t.url).get('/v1/audit/events?limit=1000').set(bearer(KEYS.auditor)).expect(200)
+      await request(t.url)
+        .get('/v1/audit/events?limit=1000')
+        .set(bearer(KEYS.auditor))
+        .expect(200)
         .then((r) => expect(r.body.events.some((e: { stream: string }) => e.stream.includes('bad id'))).toBe(false));
     });
 
@@ -185,8 +200,16 @@ describe('Bot API (real app, real SQLite, HTTP on 127.0.0.1)', () => {
         ['sub-satoshi amount', () => invoice({ amountMsat: 21_000_001 }), /amount/i],
         ['expired', () => invoice({ timestamp: nowSeconds() - 7200, expirySeconds: 3600 }), /expire/i],
         ['about to expire', () => invoice({ expirySeconds: 60 }), /expire/i],
-        ['wrong network', () => mintInvoice({ network: 'bitcoin', amountMsat: 21_000_000, timestamp: nowSeconds() }).bolt11, /pays on regtest/],
-        ['signet invoice on regtest', () => mintInvoice({ network: 'signet', amountMsat: 21_000_000, timestamp: nowSeconds() }).bolt11, /pays on regtest/],
+        [
+          'wrong network',
+          () => mintInvoice({ network: 'bitcoin', amountMsat: 21_000_000, timestamp: nowSeconds() }).bolt11,
+          /pays on regtest/,
+        ],
+        [
+          'signet invoice on regtest',
+          () => mintInvoice({ network: 'signet', amountMsat: 21_000_000, timestamp: nowSeconds() }).bolt11,
+          /pays on regtest/,
+        ],
         ['amountless', () => invoice({ amountMsat: null }), /amount/i],
         ['bad signature', () => forgeBadSignature(invoice({ includePayeeNodeKey: true }), 'tampered_payload'), /signature/i],
       ];

@@ -16,7 +16,16 @@ describe('/docs in Chromium (Swagger UI served from this process, nothing from t
     app = await startTestApp();
     browser = await chromium.launchPersistentContext(profile.path, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 1600 },
     });
   }, 60_000);

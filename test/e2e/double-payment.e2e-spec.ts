@@ -85,12 +85,20 @@ describe('A wallet that pays twice behind its own answers is caught (rule 8)', (
     expect(retried).toMatchObject({ status: 409, body: { code: 'double_payment' } });
     expect(await h.events(orderId)).toHaveLength(before);
 
-    const acknowledged = await h.admin('POST', `/v1/admin/payouts/${orderId}/acknowledge`, { reason: 'payee asked to refund the second payment' });
+    const acknowledged = await h.admin('POST', `/v1/admin/payouts/${orderId}/acknowledge`, {
+      reason: 'payee asked to refund the second payment',
+    });
     expect(acknowledged.status).toBe(200);
-    expect(acknowledged.body).toMatchObject({ status: 'SETTLED', doublePayment: { paymentHashes: [second, first], acknowledgeReason: 'payee asked to refund the second payment' } });
+    expect(acknowledged.body).toMatchObject({
+      status: 'SETTLED',
+      doublePayment: { paymentHashes: [second, first], acknowledgeReason: 'payee asked to refund the second payment' },
+    });
     const recorded = (await h.events(orderId)).at(-1)!;
     expect(recorded).toMatchObject({ type: 'DoublePaymentAcknowledged', metadata: { actor: 'admin' } });
-    expect(await h.admin('POST', `/v1/admin/payouts/${orderId}/acknowledge`, { reason: 'again' })).toMatchObject({ status: 409, body: { code: 'no_double_payment' } });
+    expect(await h.admin('POST', `/v1/admin/payouts/${orderId}/acknowledge`, { reason: 'again' })).toMatchObject({
+      status: 409,
+      body: { code: 'no_double_payment' },
+    });
   }
 
   it('a payment the wallet called failed is paid after the order moved on: DoublePaymentDetected, then acknowledged', async () => {
@@ -141,7 +149,9 @@ describe('A wallet that pays twice behind its own answers is caught (rule 8)', (
 
   it('an address server that keeps handing back an invoice that already failed: recorded and counted, then NEEDS_ATTENTION', async () => {
     const orderId = 'reissued_dead_invoice';
-    onNextPost((hash) => sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: hash, fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' } }));
+    onNextPost((hash) =>
+      sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: hash, fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' } }),
+    );
     expect((await h.confirm(orderId, 8_000, h.address('reissue+dead1'))).status).toBe(201);
     const payout = await sweepUntil(orderId, (p) => p.status === 'NEEDS_ATTENTION');
     const events = await h.events(orderId);

@@ -61,7 +61,11 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     return res;
   }
 
-  const post = (body: unknown) => request(t.url).post('/v1/payouts').set(bearer(KEYS.bot)).send(body as object);
+  const post = (body: unknown) =>
+    request(t.url)
+      .post('/v1/payouts')
+      .set(bearer(KEYS.bot))
+      .send(body as object);
   const postRaw = (raw: string, contentType = 'application/json') =>
     request(t.url).post('/v1/payouts').set(bearer(KEYS.bot)).set('Content-Type', contentType).send(raw);
 
@@ -94,7 +98,10 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       ['2^53 + 2', 2 ** 53 + 2],
       ['1e300', 1e300],
     ])('amounts of %s are 400s, not stored', async (_name, huge) => {
-      const cents = await refused(() => post(payoutBody({ pix: { endToEndId: e2eId(), amountCents: huge, paidAt: '2025-07-09T12:00:00Z' } })), 400);
+      const cents = await refused(
+        () => post(payoutBody({ pix: { endToEndId: e2eId(), amountCents: huge, paidAt: '2025-07-09T12:00:00Z' } })),
+        400,
+      );
       expect(cents.body.message.join(' ')).toMatch(/pix\.amountCents/);
       const sats = await refused(() => post(payoutBody({ amountSats: huge })), 400);
       expect(sats.body.message.join(' ')).toMatch(/amountSats/);
@@ -105,13 +112,17 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       expect(res.body.message).toMatch(/MAX_PAYOUT_SATS/);
     });
 
-    it.each(['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2025-02-30T12:00:00Z', '2025-07-09T25:00:00Z'])(
-      'paidAt %s is a 400 naming pix.paidAt',
-      async (paidAt) => {
-        const res = await refused(() => post(payoutBody({ pix: { endToEndId: e2eId(), amountCents: 5000, paidAt } })), 400);
-        expect(res.body.message.join(' ')).toMatch(/pix\.paidAt/);
-      },
-    );
+    it.each([
+      '0000-01-01T00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      '1970-01-01T00:00:00Z',
+      '9999-12-31T23:59:59Z',
+      '2025-02-30T12:00:00Z',
+      '2025-07-09T25:00:00Z',
+    ])('paidAt %s is a 400 naming pix.paidAt', async (paidAt) => {
+      const res = await refused(() => post(payoutBody({ pix: { endToEndId: e2eId(), amountCents: 5000, paidAt } })), 400);
+      expect(res.body.message.join(' ')).toMatch(/pix\.paidAt/);
+    });
 
     it.each<[string, unknown]>([
       ['a number', 42],
@@ -125,7 +136,10 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
 
     it('unicode look-alikes in orderId and endToEndId are 400s', async () => {
       await refused(() => post(payoutBody({ orderId: 'ord_１２３' })), 400);
-      await refused(() => post(payoutBody({ pix: { endToEndId: 'Е' + '1'.repeat(31), amountCents: 5000, paidAt: '2025-07-09T12:00:00Z' } })), 400);
+      await refused(
+        () => post(payoutBody({ pix: { endToEndId: 'Е' + '1'.repeat(31), amountCents: 5000, paidAt: '2025-07-09T12:00:00Z' } })),
+        400,
+      );
     });
   });
 
@@ -133,7 +147,16 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
     it('a body nested 5000 levels deep is a 400 with a code, wherever the nesting sits', async () => {
       await refused(() => postRaw(`{"orderId":"deep_1","pix":${nested(5000)}}`), 400, 'body_too_deep');
       await refused(() => postRaw(nested(5000)), 400, 'body_too_deep');
-      await refused(() => request(t.url).put(`/v1/payouts/${existing.orderId}/destination`).set(bearer(KEYS.bot)).set('Content-Type', 'application/json').send(`{"destination":${nested(100)}}`), 400, 'body_too_deep');
+      await refused(
+        () =>
+          request(t.url)
+            .put(`/v1/payouts/${existing.orderId}/destination`)
+            .set(bearer(KEYS.bot))
+            .set('Content-Type', 'application/json')
+            .send(`{"destination":${nested(100)}}`),
+        400,
+        'body_too_deep',
+      );
     });
 
     it('nesting up to the bound is judged by validation, not refused as too deep', async () => {
@@ -178,7 +201,15 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       ['a destination object', '{"destination":{"toString":"x"}}'],
       ['null', 'null'],
     ])('PUT destination with %s is a 400', async (_name, raw) => {
-      await refused(() => request(t.url).put(`/v1/payouts/${existing.orderId}/destination`).set(bearer(KEYS.bot)).set('Content-Type', 'application/json').send(raw), 400);
+      await refused(
+        () =>
+          request(t.url)
+            .put(`/v1/payouts/${existing.orderId}/destination`)
+            .set(bearer(KEYS.bot))
+            .set('Content-Type', 'application/json')
+            .send(raw),
+        400,
+      );
     });
 
     it.each<[string, string]>([
@@ -187,19 +218,34 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       ['an empty reason', '{"reason":""}'],
       ['a 501-character reason', JSON.stringify({ reason: 'x'.repeat(501) })],
     ])('cancel with %s is a 400', async (_name, raw) => {
-      await refused(() => request(t.url).post(`/v1/admin/payouts/${existing.orderId}/cancel`).set(bearer(KEYS.admin)).set('Content-Type', 'application/json').send(raw), 400);
+      await refused(
+        () =>
+          request(t.url)
+            .post(`/v1/admin/payouts/${existing.orderId}/cancel`)
+            .set(bearer(KEYS.admin))
+            .set('Content-Type', 'application/json')
+            .send(raw),
+        400,
+      );
     });
   });
 
   describe('query strings', () => {
     const audit = (query: string) => () => request(t.url).get(`/v1/audit/events?${query}`).set(bearer(KEYS.auditor));
 
-    it.each(['after=1/2', 'after=99999999999999999999', 'after[]=1', 'after=1&after=2', 'after=-1', 'after=abc', 'after=', 'after=01', `after=${'9'.repeat(70)}`])(
-      'GET /v1/audit/events?%s is a 400 invalid_position',
-      async (query) => {
-        await refused(audit(query), 400, 'invalid_position');
-      },
-    );
+    it.each([
+      'after=1/2',
+      'after=99999999999999999999',
+      'after[]=1',
+      'after=1&after=2',
+      'after=-1',
+      'after=abc',
+      'after=',
+      'after=01',
+      `after=${'9'.repeat(70)}`,
+    ])('GET /v1/audit/events?%s is a 400 invalid_position', async (query) => {
+      await refused(audit(query), 400, 'invalid_position');
+    });
 
     it('a well-formed position beyond the head of the log is a 400 unknown_position', async () => {
       const events = await allEvents();
@@ -210,12 +256,22 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
       expect(atHead.body).toEqual({ events: [], next: null });
     });
 
-    it.each(['limit=1e3', 'limit=1.5', 'limit=1.0', 'limit=-1', 'limit=0', 'limit=1001', 'limit=99999999999999999999', 'limit[]=5', 'limit=5&limit=6', 'limit=0x10', 'limit= 5', 'limit='])(
-      'GET /v1/audit/events?%s is a 400',
-      async (query) => {
-        await refused(audit(query), 400, 'invalid_limit');
-      },
-    );
+    it.each([
+      'limit=1e3',
+      'limit=1.5',
+      'limit=1.0',
+      'limit=-1',
+      'limit=0',
+      'limit=1001',
+      'limit=99999999999999999999',
+      'limit[]=5',
+      'limit=5&limit=6',
+      'limit=0x10',
+      'limit= 5',
+      'limit=',
+    ])('GET /v1/audit/events?%s is a 400', async (query) => {
+      await refused(audit(query), 400, 'invalid_limit');
+    });
 
     const admin = (query: string) => () => request(t.url).get(`/v1/admin/payouts?${query}`).set(bearer(KEYS.admin));
 
@@ -256,7 +312,11 @@ describe('Hostile input (real app, real SQLite, HTTP on 127.0.0.1)', () => {
   describe('path parameters', () => {
     const routes = (orderId: string) => [
       () => request(t.url).get(`/v1/payouts/${orderId}`).set(bearer(KEYS.bot)),
-      () => request(t.url).put(`/v1/payouts/${orderId}/destination`).set(bearer(KEYS.bot)).send({ destination: 'alice@sandbox.pix-lightning.test' }),
+      () =>
+        request(t.url)
+          .put(`/v1/payouts/${orderId}/destination`)
+          .set(bearer(KEYS.bot))
+          .send({ destination: 'alice@sandbox.pix-lightning.test' }),
       () => request(t.url).get(`/v1/audit/payouts/${orderId}/events`).set(bearer(KEYS.auditor)),
       () => request(t.url).post(`/v1/admin/payouts/${orderId}/retry`).set(bearer(KEYS.admin)),
       () => request(t.url).post(`/v1/admin/payouts/${orderId}/cancel`).set(bearer(KEYS.admin)).send({ reason: 'x' }),

@@ -25,7 +25,12 @@ describe('ledger CLI', () => {
 
   beforeAll(async () => {
     h = await startPayoutHarness({}, temp.path);
-    for (const [orderId, sats] of [['cli-a', 1000], ['cli-b', 2500], ['cli-c', 700]] as const) await h.confirm(orderId, sats, h.address('alice'));
+    for (const [orderId, sats] of [
+      ['cli-a', 1000],
+      ['cli-b', 2500],
+      ['cli-c', 700],
+    ] as const)
+      await h.confirm(orderId, sats, h.address('alice'));
     for (const orderId of ['cli-a', 'cli-b', 'cli-c']) await h.waitForStatus(orderId, ['SETTLED']);
     await h.confirm('cli-waiting', 300);
     await h.projectionsCaughtUp();
@@ -56,7 +61,10 @@ describe('ledger CLI', () => {
     expect(lines[1]).toMatch(/^ {3}\d{4}-\d\d-\d\dT[\d:.]+Z {2}#0 {3}PixConfirmed .*amountSats=1000 .*\[bot [0-9a-f-]+\]$/);
     expect(timeline.stdout).toMatch(/#\d+ +PaymentSettled .*paymentHash=\w{10}…\w{6} .*\[system /);
     const json = await runLedger(['replay', 'cli-a', '--json'], env());
-    const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['PixConfirmed', 'PaymentAttempted', 'PaymentSettled']));
     expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
     const unknown = await runLedger(['replay', 'no-such-order'], env());
@@ -72,7 +80,13 @@ describe('ledger CLI', () => {
     expect(rows.map((row) => row.split(',')[0]).sort()).toEqual(['cli-a', 'cli-b', 'cli-c']);
     expect(rows.find((row) => row.startsWith('cli-b,'))).toMatch(/^cli-b,E\w+,5000,2500,\d+,[0-9a-f]{64},[0-9a-f]{64},\d{4}-/);
     const jsonl = await runLedger(['export', '--from', '2000-01-01', '--to', '2100-01-01', '--format', 'jsonl'], env());
-    expect(jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line).amountSats).sort()).toEqual([1000, 2500, 700]);
+    expect(
+      jsonl.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).amountSats)
+        .sort(),
+    ).toEqual([1000, 2500, 700]);
     const none = await runLedger(['export', '--from', '2000-01-01', '--to', '2000-01-02'], env());
     expect(none.stdout.trim().split('\n')).toHaveLength(1);
   });
@@ -90,7 +104,11 @@ describe('ledger CLI', () => {
     const [help, badConfig, ...runs] = await inBatches([
       () => runLedger(['verify', '--help'], env()),
       () => runLedger(['verify'], { ...env(), EVENT_STORE: 'postgres' }),
-      ...cases.map(([args]) => () => runLedger(args, env())),
+      ...cases.map(
+        ([args]) =>
+          () =>
+            runLedger(args, env()),
+      ),
     ]);
     cases.forEach(([args, message], i) => {
       expect({ args, stderr: runs[i].stderr }).toEqual({ args, stderr: expect.stringMatching(message) });
@@ -108,7 +126,10 @@ describe('ledger CLI', () => {
       const commands = [['verify'], ['replay', 'cli-a'], ['rebuild'], ['export', '--from', '2000-01-01', '--to', '2001-01-01']];
       const runs = await inBatches(commands.map((command) => () => runLedger(command, ledgerEnv(empty.path))));
       commands.forEach((command, i) => {
-        expect({ command, stderr: runs[i].stderr }).toEqual({ command, stderr: expect.stringContaining(`no store at ${join(empty.path, 'events.sqlite')}`) });
+        expect({ command, stderr: runs[i].stderr }).toEqual({
+          command,
+          stderr: expect.stringContaining(`no store at ${join(empty.path, 'events.sqlite')}`),
+        });
         expect(runs[i].code).toBe(2);
       });
       expect(existsSync(join(empty.path, 'events.sqlite'))).toBe(false);
@@ -145,7 +166,14 @@ describe('ledger CLI', () => {
       const planted = 'ab'.repeat(32);
       await store.append(
         stream,
-        [{ id: '0190aaaa-0000-7000-8000-000000000001', type: 'PaymentSettled', data: { paymentHash: planted, preimage: null, feeMsat: 0, settledAt: new Date().toISOString() }, metadata: { correlationId: 'test', causationId: null, actor: 'system', schemaVersion: 1 } }],
+        [
+          {
+            id: '0190aaaa-0000-7000-8000-000000000001',
+            type: 'PaymentSettled',
+            data: { paymentHash: planted, preimage: null, feeMsat: 0, settledAt: new Date().toISOString() },
+            metadata: { correlationId: 'test', causationId: null, actor: 'system', schemaVersion: 1 },
+          },
+        ],
         revision,
       );
       await store.close();

@@ -73,7 +73,9 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
   }
 
   const rowsOf = (db: Database.Database, stream: string): Row[] =>
-    db.prepare('SELECT position, stream, revision, type, data, metadata FROM events WHERE stream = ? ORDER BY revision').all(stream) as Row[];
+    db
+      .prepare('SELECT position, stream, revision, type, data, metadata FROM events WHERE stream = ? ORDER BY revision')
+      .all(stream) as Row[];
 
   /** Rewrites a stream's chain so every event's own links are consistent again: what an attacker who knows the algorithm does. */
   function rechain(db: Database.Database, stream: string): void {
@@ -93,7 +95,9 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     try {
       h = await startPayoutHarness({ BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, original);
       const harness = h;
-      const delivered = ORDERS.map((orderId) => waitForEvent(harness.store, webhookStreamName(orderId), (e) => e.type === 'WebhookDelivered'));
+      const delivered = ORDERS.map((orderId) =>
+        waitForEvent(harness.store, webhookStreamName(orderId), (e) => e.type === 'WebhookDelivered'),
+      );
       for (const orderId of ORDERS) expect((await h.confirm(orderId, 21000, h.address('alice'))).status).toBe(201);
       for (const orderId of ORDERS) expect((await h.waitForStatus(orderId, ['SETTLED'])).status).toBe('SETTLED');
       await Promise.all(delivered);
@@ -128,7 +132,11 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     try {
       const [recorded] = rowsOf(db, LEDGER_DIGEST_STREAM);
       expect(JSON.parse(recorded.data)).toEqual(digest);
-      expect(JSON.parse(recorded.metadata)).toMatchObject({ actor: 'admin', schemaVersion: 1, chain: { prev: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(JSON.parse(recorded.metadata)).toMatchObject({
+        actor: 'admin',
+        schemaVersion: 1,
+        chain: { prev: null, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
       expect(Number(digest.position)).toBeLessThan(recorded.position);
       const unchained = db.prepare("SELECT count(*) FROM events WHERE json_extract(metadata, '$.chain.hash') IS NULL").pluck().get();
       expect(unchained).toBe(0);
@@ -142,17 +150,24 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     expect(run.stdout).toMatch(/^ledger verified: \d+ events in \d+ streams .* 1 digest\(s\) recomputed$/m);
     expect(run.stdout).toContain('all invariants held');
     expect(run.code).toBe(0);
-    const proof = await runVerify(tamperedCopy(() => undefined), '--digest', digest.root);
+    const proof = await runVerify(
+      tamperedCopy(() => undefined),
+      '--digest',
+      digest.root,
+    );
     expect(proof.stdout).toContain('HELD');
     expect(proof.code).toBe(0);
   });
 
-  it('one byte of an event\'s data edited: exit 1 naming the stream and revision', async () => {
+  it("one byte of an event's data edited: exit 1 naming the stream and revision", async () => {
     const stream = payoutStreamName(ORDERS[0]);
     const dir = tamperedCopy((db) => {
       const [first] = rowsOf(db, stream);
       expect(first.data).toContain('"amountSats":21000');
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(first.data.replace('"amountSats":21000', '"amountSats":91000'), first.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        first.data.replace('"amountSats":21000', '"amountSats":91000'),
+        first.position,
+      );
     });
     const run = await runVerify(dir);
     expect(run.code).toBe(1);
@@ -211,7 +226,10 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     const stream = payoutStreamName(ORDERS[0]);
     const dir = tamperedCopy((db) => {
       const [first] = rowsOf(db, stream);
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(first.data.replace('"amountSats":21000', '"amountSats":91000'), first.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        first.data.replace('"amountSats":21000', '"amountSats":91000'),
+        first.position,
+      );
       rechain(db, stream);
     });
     const run = await runVerify(dir, '--json');
@@ -223,11 +241,14 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     expect(proof.code).toBe(1);
   });
 
-  it('the whole file rewritten, digests included: only the auditor\'s out-of-band copy of the digest tells', async () => {
+  it("the whole file rewritten, digests included: only the auditor's out-of-band copy of the digest tells", async () => {
     const stream = payoutStreamName(ORDERS[0]);
     const dir = tamperedCopy((db) => {
       const [first] = rowsOf(db, stream);
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(first.data.replace('"amountSats":21000', '"amountSats":91000'), first.position);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        first.data.replace('"amountSats":21000', '"amountSats":91000'),
+        first.position,
+      );
       rechain(db, stream);
       db.prepare('DELETE FROM events WHERE stream = ?').run(LEDGER_DIGEST_STREAM);
     });

@@ -54,12 +54,21 @@ describe('Projections survive a locked read-model database (real app, real SQLit
 
     let report = (await ready()).body;
     for (let polls = 0; report.projections.retries === 0 && polls < 100; polls++) report = (await ready()).body;
-    expect(report.projections).toMatchObject({ position: null, head, retries: expect.any(Number), error: expect.stringContaining('locked') });
+    expect(report.projections).toMatchObject({
+      position: null,
+      head,
+      retries: expect.any(Number),
+      error: expect.stringContaining('locked'),
+    });
     expect(report.projections.retries).toBeGreaterThan(0);
 
     clock.advance(PROJECTION_LAG_BOUND_MS + 1_000);
     const stale = await ready().expect(503);
-    expect(stale.body).toMatchObject({ ready: false, eventStore: { reachable: true }, projections: { head, error: expect.stringContaining('locked') } });
+    expect(stale.body).toMatchObject({
+      ready: false,
+      eventStore: { reachable: true },
+      projections: { head, error: expect.stringContaining('locked') },
+    });
     expect(stale.body.projections.behindForMs).toBeGreaterThan(PROJECTION_LAG_BOUND_MS);
     expect(stale.body.followers[0]).toMatchObject({ name: 'projections', head, error: expect.stringContaining('locked') });
 
@@ -69,6 +78,8 @@ describe('Projections survive a locked read-model database (real app, real SQLit
     const recovered = await ready().expect(200);
     expect(recovered.body.projections).toEqual({ position: head, head, behindForMs: 0, retries: 0 });
     expect((await admin('/v1/admin/payouts').expect(200)).body.items.map((p: { orderId: string }) => p.orderId)).toEqual([ORDER_ID]);
-    expect((await admin('/v1/admin/fallback-queue').expect(200)).body.items).toEqual([expect.objectContaining({ orderId: ORDER_ID, status: 'RETRY_QUEUED' })]);
+    expect((await admin('/v1/admin/fallback-queue').expect(200)).body.items).toEqual([
+      expect.objectContaining({ orderId: ORDER_ID, status: 'RETRY_QUEUED' }),
+    ]);
   }, 60_000);
 });

@@ -41,10 +41,14 @@ describe('OpenAPI (/docs-json) against the running app', () => {
       const statuses = Object.keys(operation.responses);
       expect(statuses.some((status) => status.startsWith('2'))).toBe(true);
       // JSON for the API; /metrics answers Prometheus text.
-      const schemaOf = (status: string) => Object.values((operation.responses[status].content ?? {}) as Record<string, { schema?: unknown }>)[0]?.schema;
+      const schemaOf = (status: string) =>
+        Object.values((operation.responses[status].content ?? {}) as Record<string, { schema?: unknown }>)[0]?.schema;
       for (const status of statuses) expect([route, status, schemaOf(status)]).toEqual([route, status, expect.anything()]);
       if (path.startsWith('/v1/') || path === '/metrics') {
-        expect([route, operation.description]).toEqual([route, expect.stringMatching(/^Roles: (bot|admin|auditor|metrics)(, (bot|admin|auditor|metrics))*\./)]);
+        expect([route, operation.description]).toEqual([
+          route,
+          expect.stringMatching(/^Roles: (bot|admin|auditor|metrics)(, (bot|admin|auditor|metrics))*\./),
+        ]);
         expect(operation.security).toEqual([{ bearer: [] }]);
         expect(statuses).toEqual(expect.arrayContaining(['401', '403', '429']));
       }
@@ -54,16 +58,21 @@ describe('OpenAPI (/docs-json) against the running app', () => {
   it('describes request bodies and query parameters from the DTOs, and the bearer scheme', () => {
     const schemas = spec.document.components.schemas;
     expect(spec.document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(spec.document.paths['/v1/payouts'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreatePayoutDto' });
+    expect(spec.document.paths['/v1/payouts'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreatePayoutDto',
+    });
     expect(schemas.CreatePayoutDto.required.sort()).toEqual(['amountSats', 'orderId', 'pix']);
     expect(schemas.PixDto.required.sort()).toEqual(['amountCents', 'endToEndId', 'paidAt']);
     expect(schemas.Error.required.sort()).toEqual(['code', 'error', 'message', 'statusCode']);
-    const listParameters = spec.document.paths['/v1/admin/payouts'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    const listParameters = spec.document.paths['/v1/admin/payouts'].get.parameters.map(
+      (p: { name: string; in: string }) => `${p.in}:${p.name}`,
+    );
     expect(listParameters.sort()).toEqual(['query:cursor', 'query:limit', 'query:status']);
   });
 
   it("validates the main routes' real answers against the documented schemas", async () => {
-    const check = (path: string, method: string, answer: { status: number; body: unknown }) => expect(spec.errors(path, method, answer.status, answer.body)).toBeNull();
+    const check = (path: string, method: string, answer: { status: number; body: unknown }) =>
+      expect(spec.errors(path, method, answer.status, answer.body)).toBeNull();
     const invoice = mintInvoice({ network: 'regtest', amountMsat: 3_000_000 });
     const created = await h.confirm('spec_raw', 3000, invoice.bolt11);
     expect(created.status).toBe(201);
@@ -73,7 +82,11 @@ describe('OpenAPI (/docs-json) against the running app', () => {
     check('/v1/payouts/{orderId}', 'get', await h.bot('GET', '/v1/payouts/spec_raw'));
     const awaiting = await h.confirm('spec_later', 1000);
     check('/v1/payouts', 'post', awaiting);
-    check('/v1/payouts/{orderId}/destination', 'put', await h.bot('PUT', '/v1/payouts/spec_later/destination', { destination: h.address('bob') }));
+    check(
+      '/v1/payouts/{orderId}/destination',
+      'put',
+      await h.bot('PUT', '/v1/payouts/spec_later/destination', { destination: h.address('bob') }),
+    );
     await h.waitForStatus('spec_later', ['SETTLED']);
     await h.projectionsCaughtUp();
     const list = await h.request('GET', '/v1/admin/payouts?limit=1', KEYS.admin);
@@ -92,7 +105,8 @@ describe('OpenAPI (/docs-json) against the running app', () => {
   });
 
   it('validates error answers against the error schema, and a wrong body fails validation', async () => {
-    const check = (path: string, method: string, answer: { status: number; body: unknown }) => expect(spec.errors(path, method, answer.status, answer.body)).toBeNull();
+    const check = (path: string, method: string, answer: { status: number; body: unknown }) =>
+      expect(spec.errors(path, method, answer.status, answer.body)).toBeNull();
     check('/v1/payouts', 'post', await h.request('POST', '/v1/payouts', KEYS.bot, { orderId: 'bad id' }));
     check('/v1/payouts/{orderId}', 'get', await h.bot('GET', '/v1/payouts/nobody'));
     check('/v1/payouts/{orderId}', 'get', await h.request('GET', '/v1/payouts/nobody', null));

@@ -53,8 +53,15 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     const trail = await h.auditor('GET', `/v1/audit/payouts/${orderId}/events`);
     expect(trail.status).toBe(200);
     expect(trail.body.stream).toBe(`payout-${orderId}`);
-    const events: { revision: number; position: string; id: string; type: string; data: Record<string, any>; metadata: Record<string, any>; createdAt: string }[] =
-      trail.body.events;
+    const events: {
+      revision: number;
+      position: string;
+      id: string;
+      type: string;
+      data: Record<string, any>;
+      metadata: Record<string, any>;
+      createdAt: string;
+    }[] = trail.body.events;
     expect(events.map((e) => e.type)).toEqual([
       'PixConfirmed',
       'DestinationSubmitted',
@@ -86,7 +93,14 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     expect(attempted).toMatchObject({ attempt: 1, amountMsat: 21_000_000, paymentHash: byType('AddressResolved').invoice.paymentHash });
     // The 520 is kept as Cloudflare's (HTML page), with its ray id, for the same attempt and hash.
     const cf = byType('Payment520');
-    expect(cf).toMatchObject({ attempt: 1, paymentHash: attempted.paymentHash, source: 'cloudflare', httpStatus: 520, detail: null, lnbitsStatus: null });
+    expect(cf).toMatchObject({
+      attempt: 1,
+      paymentHash: attempted.paymentHash,
+      source: 'cloudflare',
+      httpStatus: 520,
+      detail: null,
+      lnbitsStatus: null,
+    });
     expect(cf.cfRay).toMatch(/^[0-9a-f]{16}-GRU$/);
     expect(byType('PaymentOutcomeUnknown').reason).toContain(cf.cfRay);
     const settled = byType('PaymentSettled');
@@ -96,7 +110,9 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     // The global log holds the same events in the same order.
     const globalLog = await h.auditor('GET', `/v1/audit/events?limit=1000`);
     expect(globalLog.status).toBe(200);
-    expect(globalLog.body.events.filter((e: { stream: string }) => e.stream === `payout-${orderId}`).map((e: { id: string }) => e.id)).toEqual(events.map((e) => e.id));
+    expect(
+      globalLog.body.events.filter((e: { stream: string }) => e.stream === `payout-${orderId}`).map((e: { id: string }) => e.id),
+    ).toEqual(events.map((e) => e.id));
 
     // --- ground truth: one POST, one payment of exactly 21000 sat ---
     expect(h.sandbox.lnbits.postCount(attempted.paymentHash)).toBe(1);
@@ -106,7 +122,11 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     await bot.next(orderId, 'payout.settled');
     const settledEventId = events[events.length - 1].id;
     // The delivery is audited once it is acknowledged; by then nothing else for this order is on its way.
-    await waitForEvent(h.store, webhookStreamName(orderId), (e) => e.type === 'WebhookDelivered' && (e.data as { deliveryId?: string }).deliveryId === settledEventId);
+    await waitForEvent(
+      h.store,
+      webhookStreamName(orderId),
+      (e) => e.type === 'WebhookDelivered' && (e.data as { deliveryId?: string }).deliveryId === settledEventId,
+    );
     const mine = bot.requests((w) => w.body.orderId === orderId);
     expect(mine.every((w) => w.signatureValid)).toBe(true);
     const distinct = new Map(mine.map((w) => [w.body.id, w]));
@@ -115,7 +135,13 @@ describe('Audit trail of a Cloudflare-520 payout (real app, sandbox wallet, real
     expect(hook.body.id).toBe(settledEventId);
     expect(Object.keys(hook.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
     expect(hook.body).toMatchObject({ type: 'payout.settled', orderId });
-    expect(hook.body.payout).toMatchObject({ orderId, status: 'SETTLED', amountSats: 21000, paymentHash: attempted.paymentHash, preimage: settled.preimage });
+    expect(hook.body.payout).toMatchObject({
+      orderId,
+      status: 'SETTLED',
+      amountSats: 21000,
+      paymentHash: attempted.paymentHash,
+      preimage: settled.preimage,
+    });
 
     // The signature, checked here independently of the receiver: HMAC-SHA256(secret, "<t>.<raw body>").
     const header = String(hook.headers['x-signature']);

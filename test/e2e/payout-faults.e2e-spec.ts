@@ -84,7 +84,13 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       ]);
       const [first, second] = ofType(events, 'PaymentAttempted').map((e) => data(e).paymentHash as string);
       expect(first).not.toBe(second);
-      expect(data(ofType(events, 'Payment520')[0])).toMatchObject({ source: 'lnbits', httpStatus: 520, lnbitsStatus: 'failed', paymentHash: first, cfRay: null });
+      expect(data(ofType(events, 'Payment520')[0])).toMatchObject({
+        source: 'lnbits',
+        httpStatus: 520,
+        lnbitsStatus: 'failed',
+        paymentHash: first,
+        cfRay: null,
+      });
       expect(data(ofType(events, 'PaymentFailed')[0])).toMatchObject({ paymentHash: first, newInvoiceMayHelp: true });
 
       // Ground truth: the first hash failed at the wallet and was POSTed once; the new one carried the money.
@@ -113,9 +119,18 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
         expect(attempts).toHaveLength(1);
         const hash = data(attempts[0]).paymentHash as string;
         const tail = typesOf(events).slice(typesOf(events).indexOf('PaymentAttempted'));
-        expect(tail).toEqual(is520 ? ['PaymentAttempted', 'Payment520', 'PaymentOutcomeUnknown', 'PaymentSettled'] : ['PaymentAttempted', 'PaymentOutcomeUnknown', 'PaymentSettled']);
+        expect(tail).toEqual(
+          is520
+            ? ['PaymentAttempted', 'Payment520', 'PaymentOutcomeUnknown', 'PaymentSettled']
+            : ['PaymentAttempted', 'PaymentOutcomeUnknown', 'PaymentSettled'],
+        );
         if (is520) {
-          expect(data(ofType(events, 'Payment520')[0])).toMatchObject({ source: 'cloudflare', httpStatus: fault.kind === 'cloudflare' ? (fault.httpStatus ?? 520) : 0, lnbitsStatus: null, detail: null });
+          expect(data(ofType(events, 'Payment520')[0])).toMatchObject({
+            source: 'cloudflare',
+            httpStatus: fault.kind === 'cloudflare' ? (fault.httpStatus ?? 520) : 0,
+            lnbitsStatus: null,
+            detail: null,
+          });
           expect(data(ofType(events, 'Payment520')[0]).cfRay).toMatch(/^[0-9a-f]{16}-GRU$/);
         }
         expect(h.sandbox.lnbits.postCount(hash)).toBe(1);
@@ -140,7 +155,14 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       const hashes = await h.paymentHashes(orderId);
       expect(hashes).toHaveLength(1);
       const [hash] = hashes;
-      expect(types.slice(0, 6)).toEqual(['PixConfirmed', 'DestinationSubmitted', 'AddressResolved', 'PaymentAttempted', 'Payment520', 'PaymentOutcomeUnknown']);
+      expect(types.slice(0, 6)).toEqual([
+        'PixConfirmed',
+        'DestinationSubmitted',
+        'AddressResolved',
+        'PaymentAttempted',
+        'Payment520',
+        'PaymentOutcomeUnknown',
+      ]);
       expect(types.slice(-3)).toEqual(['PaymentNotFound', 'PaymentAttempted', 'PaymentSettled']);
 
       // Every 404 before the grace period was only noted, and so was a first one after it; the one that killed the
@@ -216,7 +238,11 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
     it('raw BOLT11 failing definitely -> FAILED with lastError; the dead invoice is refused (422); a new BOLT11 settles', async () => {
       const orderId = newOrderId('rawfail');
       const dead = mint(11000);
-      h.sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash: dead.paymentHash, fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' } });
+      h.sandbox.lnbits.injectFault({
+        endpoint: 'pay',
+        paymentHash: dead.paymentHash,
+        fault: { kind: 'lnbits_520', lnbitsStatus: 'failed' },
+      });
       await h.confirm(orderId, 11000, dead.bolt11);
       expect((await h.waitForStatus(orderId, DONE)).status).toBe('FAILED');
 
@@ -276,7 +302,10 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
         'PaymentStatusChecked',
         'PaymentSettled',
       ]);
-      expect(ofType(events, 'PaymentStatusChecked').map((e) => data(e).result)).toEqual(['not_found_within_grace', 'not_found_within_grace']);
+      expect(ofType(events, 'PaymentStatusChecked').map((e) => data(e).result)).toEqual([
+        'not_found_within_grace',
+        'not_found_within_grace',
+      ]);
       expect(ofType(events, 'PaymentNotFound')).toEqual([]);
       expect(ofType(events, 'AddressResolved')).toHaveLength(1);
       const hash = data(ofType(events, 'PaymentAttempted')[0]).paymentHash;
@@ -296,7 +325,11 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       // Within the grace period the 404s were only noted: nothing paid, nothing re-sent, the hash still live.
       let events = await h.events(orderId);
       expect(ofType(events, 'PaymentNotFound')).toEqual([]);
-      expect(ofType(events, 'PaymentStatusChecked').map((e) => data(e).result)).toEqual(['not_found_within_grace', 'not_found_within_grace', 'not_found_within_grace']);
+      expect(ofType(events, 'PaymentStatusChecked').map((e) => data(e).result)).toEqual([
+        'not_found_within_grace',
+        'not_found_within_grace',
+        'not_found_within_grace',
+      ]);
       expect(h.sandbox.lnbits.postCount(invoice.paymentHash)).toBe(1);
       expect(await h.paidMsat(orderId)).toBe(0);
 
@@ -333,9 +366,19 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
 
         const events = await h.events(orderId);
         // "Payment already paid." is not trusted as is: it is recorded as pending and a status check settles the order.
-        expect(typesOf(events).slice(-5)).toEqual(['PaymentNotFound', 'PaymentAttempted', 'Payment520', 'PaymentPending', 'PaymentSettled']);
+        expect(typesOf(events).slice(-5)).toEqual([
+          'PaymentNotFound',
+          'PaymentAttempted',
+          'Payment520',
+          'PaymentPending',
+          'PaymentSettled',
+        ]);
         expect(ofType(events, 'Payment520').map((e) => data(e).source)).toEqual(['cloudflare', 'lnbits']);
-        expect(data(ofType(events, 'Payment520')[1])).toMatchObject({ attempt: 2, detail: 'Payment already paid.', lnbitsStatus: 'success' });
+        expect(data(ofType(events, 'Payment520')[1])).toMatchObject({
+          attempt: 2,
+          detail: 'Payment already paid.',
+          lnbitsStatus: 'success',
+        });
         // Re-sending the same hash (never a new invoice) is what made the wrong 404 harmless.
         expect(await h.paymentHashes(orderId)).toEqual([invoice.paymentHash]);
         expect(h.sandbox.lnbits.postCount(invoice.paymentHash)).toBe(2);
@@ -364,7 +407,14 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       expect((await h.admin('POST', '/v1/admin/fallback/sweep')).body).toMatchObject({ examined: 1, settled: 1 });
 
       const events = await h.events(orderId);
-      expect(typesOf(events).slice(-6)).toEqual(['PaymentNotFound', 'InvoiceExpired', 'PaymentRechecked', 'AddressResolved', 'PaymentAttempted', 'PaymentSettled']);
+      expect(typesOf(events).slice(-6)).toEqual([
+        'PaymentNotFound',
+        'InvoiceExpired',
+        'PaymentRechecked',
+        'AddressResolved',
+        'PaymentAttempted',
+        'PaymentSettled',
+      ]);
       const hashes = await h.paymentHashes(orderId);
       expect(hashes).toHaveLength(2);
       expect(h.sandbox.lnbits.postCount(first)).toBe(1);
@@ -381,7 +431,12 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
     beforeAll(async () => {
       bot = await WebhookReceiver.start(SECRET);
       // The refusal marks the wallet short until a probe sees the top-up (issue 15): probe as often as the cron ticks.
-      h = await startPayoutHarness({ FALLBACK_CRON: '* * * * * *', VOLTZ_PROBE_INTERVAL_MS: '1000', BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET });
+      h = await startPayoutHarness({
+        FALLBACK_CRON: '* * * * * *',
+        VOLTZ_PROBE_INTERVAL_MS: '1000',
+        BOT_WEBHOOK_URL: bot.url,
+        BOT_WEBHOOK_SECRET: SECRET,
+      });
     });
     afterAll(async () => {
       expect(await h.invariantViolations()).toEqual([]);
@@ -416,7 +471,9 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       expect(settled.status).toBe('SETTLED');
 
       // The paying step ran in a sweep (the processor logs its trigger), and this test never asked for one: the cron did.
-      expect(steps).toHaveBeenCalledWith(expect.objectContaining({ msg: 'payout step', orderId, trigger: 'sweep', step: 'pay', result: 'stop', reason: 'settled' }));
+      expect(steps).toHaveBeenCalledWith(
+        expect.objectContaining({ msg: 'payout step', orderId, trigger: 'sweep', step: 'pay', result: 'stop', reason: 'settled' }),
+      );
       steps.mockRestore();
 
       const events = await h.events(orderId);
@@ -476,7 +533,10 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       expect(retry.body.orderId).toBe(orderId);
       expect(retry.body.status).not.toBe('NEEDS_ATTENTION');
       // waitFor folds the stream from its start: ask for a state the first escalation never was in.
-      const resumed = await h.waitFor(orderId, (s) => s.status === 'SETTLED' || s.status === 'FAILED' || (s.escalated && s.escalationBaseline.attempts > 0));
+      const resumed = await h.waitFor(
+        orderId,
+        (s) => s.status === 'SETTLED' || s.status === 'FAILED' || (s.escalated && s.escalationBaseline.attempts > 0),
+      );
       expect(resumed.status).toBe('SETTLED');
 
       const after = await h.events(orderId);

@@ -56,99 +56,119 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
     temp.remove();
   });
 
-  it('settles every order exactly once while both processes sweep concurrently', () =>
-    dumpOnFailure(() => [a, b].filter(Boolean), async () => {
-      const orders: Order[] = Array.from({ length: ORDERS }, (_, i) => {
-        const amountSats = 1_000 + 137 * i;
-        if (i % 2 === 0) {
-          const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000 });
-          return { orderId: `multi_${i}`, amountSats, destination: invoice.bolt11, paymentHash: invoice.paymentHash };
-        }
-        const user = `multi${i}`;
-        return { orderId: `multi_${i}`, amountSats, destination: `${user}@${sandbox.addressDomain}`, user };
-      });
-
-      // Every first POST of a hash gets a Cloudflare 520 before anything is paid: the outcome is unknown.
-      // The wallet holds each POST just long enough to scope that fault to its hash (Lightning Address
-      // hashes are only known once the LNURL server minted them).
-      const faulted = new Set<string>();
-      let lastFaultAt = 0;
-      const intercept = (hold: PaymentHold) =>
-        void hold.arrived.then(({ paymentHash }) => {
-          if (!faulted.has(paymentHash)) {
-            faulted.add(paymentHash);
-            sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: false } });
-            lastFaultAt = Date.now();
-          }
-          hold.release({ process: true });
-        });
-      for (let i = 0; i < ORDERS; i++) intercept(sandbox.lnbits.holdNextPayment());
-
-      const created = await Promise.all(orders.map((o) => a.confirm({ orderId: o.orderId, endToEndId: endToEndIdFor(o.orderId), amountSats: o.amountSats, destination: o.destination })));
-      expect(created.map((r) => r.status)).toEqual(orders.map(() => 201));
-
-      // In-process retries run out inside the grace period: every order waits in the fallback view, outcome unknown.
-      await pollUntil(
-        `all ${ORDERS} orders RETRY_QUEUED`,
+  it(
+    'settles every order exactly once while both processes sweep concurrently',
+    () =>
+      dumpOnFailure(
+        () => [a, b].filter(Boolean),
         async () => {
-          const items = await a.fallbackQueue();
-          return items.length === ORDERS && items.every((item) => item.status === 'RETRY_QUEUED') ? items : undefined;
+          const orders: Order[] = Array.from({ length: ORDERS }, (_, i) => {
+            const amountSats = 1_000 + 137 * i;
+            if (i % 2 === 0) {
+              const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000 });
+              return { orderId: `multi_${i}`, amountSats, destination: invoice.bolt11, paymentHash: invoice.paymentHash };
+            }
+            const user = `multi${i}`;
+            return { orderId: `multi_${i}`, amountSats, destination: `${user}@${sandbox.addressDomain}`, user };
+          });
+
+          // Every first POST of a hash gets a Cloudflare 520 before anything is paid: the outcome is unknown.
+          // The wallet holds each POST just long enough to scope that fault to its hash (Lightning Address
+          // hashes are only known once the LNURL server minted them).
+          const faulted = new Set<string>();
+          let lastFaultAt = 0;
+          const intercept = (hold: PaymentHold) =>
+            void hold.arrived.then(({ paymentHash }) => {
+              if (!faulted.has(paymentHash)) {
+                faulted.add(paymentHash);
+                sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: false } });
+                lastFaultAt = Date.now();
+              }
+              hold.release({ process: true });
+            });
+          for (let i = 0; i < ORDERS; i++) intercept(sandbox.lnbits.holdNextPayment());
+
+          const created = await Promise.all(
+            orders.map((o) =>
+              a.confirm({ orderId: o.orderId, endToEndId: endToEndIdFor(o.orderId), amountSats: o.amountSats, destination: o.destination }),
+            ),
+          );
+          expect(created.map((r) => r.status)).toEqual(orders.map(() => 201));
+
+          // In-process retries run out inside the grace period: every order waits in the fallback view, outcome unknown.
+          await pollUntil(
+            `all ${ORDERS} orders RETRY_QUEUED`,
+            async () => {
+              const items = await a.fallbackQueue();
+              return items.length === ORDERS && items.every((item) => item.status === 'RETRY_QUEUED') ? items : undefined;
+            },
+            15_000,
+          );
+          expect(faulted.size).toBe(ORDERS);
+          // Both processes read the same fallback view (same file).
+          const seenByB = await b.fallbackQueue();
+          expect(seenByB.map((i) => i.orderId).sort()).toEqual(orders.map((o) => o.orderId).sort());
+          for (const o of orders) expect(truthOf(sandbox, hashesOf(sandbox, o)).payments).toEqual([]);
+
+          // Past the grace period a 404 means "never happened": the sweeps may now re-send, and they race for it.
+          await sleep(Math.max(0, lastFaultAt + GRACE_MS + 200 - Date.now()));
+          const rounds: [SweepSummary, SweepSummary][] = [];
+          const deadline = Date.now() + 30_000;
+          let statuses: string[] = [];
+          while (Date.now() < deadline) {
+            rounds.push(await Promise.all([a.sweep(), b.sweep()]));
+            statuses = await Promise.all(orders.map(async (o) => (await a.getPayout(o.orderId)).body.status as string));
+            if (statuses.every((s) => s === 'SETTLED')) break;
+            await sleep(100);
+          }
+          const contention = { A: countContention(a.output()), B: countContention(b.output()) };
+          console.log(
+            `multi-process: ${rounds.length} sweep round(s) on both processes at once; summaries [A, B] per round: ${JSON.stringify(rounds)}; contention seen in the logs: ${JSON.stringify(contention)}`,
+          );
+          expect(statuses).toEqual(orders.map(() => 'SETTLED'));
+          // The first round really was concurrent: both processes picked (some of) the same due orders.
+          expect(rounds[0][0].examined + rounds[0][1].examined).toBeGreaterThan(ORDERS);
+
+          // More concurrent sweeps change nothing: the fallback view is empty and no POST reaches the wallet.
+          const postsBefore = sandbox.lnbits.postCount();
+          for (let i = 0; i < 2; i++) {
+            const idle = await Promise.all([a.sweep(), b.sweep()]);
+            expect(idle.map((summary) => summary.examined)).toEqual([0, 0]);
+          }
+          expect(sandbox.lnbits.postCount()).toBe(postsBefore);
+
+          for (const o of orders) {
+            const truth = truthOf(sandbox, hashesOf(sandbox, o));
+            // The money: exactly one payment of exactly amountSats.
+            expect({ order: o.orderId, succeeded: truth.succeeded.length, paidMsat: truth.paidMsat }).toEqual({
+              order: o.orderId,
+              succeeded: 1,
+              paidMsat: o.amountSats * 1000,
+            });
+            // One invoice per order (the hash died by 404, so it was re-sent as is), POSTed exactly twice:
+            // the Cloudflare 520, then ONE re-send — never one per process.
+            expect({ order: o.orderId, hashes: truth.hashes.length, posts: truth.posts }).toEqual({
+              order: o.orderId,
+              hashes: 1,
+              posts: 2,
+            });
+
+            const events = await b.auditEvents(o.orderId);
+            const claims = events.filter((e) => e.type === 'PaymentAttempted');
+            expect(claims.map((e) => e.data.attempt)).toEqual([1, 2]);
+            expect(new Set(claims.map((e) => e.data.paymentHash))).toEqual(new Set(truth.hashes));
+            expect(events.filter((e) => e.type === 'PaymentNotFound')).toHaveLength(1);
+            expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
+            expect(events.filter((e) => e.type === 'Payment520').map((e) => e.data.source)).toEqual(['cloudflare']);
+          }
+          expect(await a.fallbackQueue()).toEqual([]);
+          // Both processes are still healthy after the contention.
+          expect((await a.request('GET', '/health/ready')).status).toBe(200);
+          expect((await b.request('GET', '/health/ready')).status).toBe(200);
         },
-        15_000,
-      );
-      expect(faulted.size).toBe(ORDERS);
-      // Both processes read the same fallback view (same file).
-      const seenByB = await b.fallbackQueue();
-      expect(seenByB.map((i) => i.orderId).sort()).toEqual(orders.map((o) => o.orderId).sort());
-      for (const o of orders) expect(truthOf(sandbox, hashesOf(sandbox, o)).payments).toEqual([]);
-
-      // Past the grace period a 404 means "never happened": the sweeps may now re-send, and they race for it.
-      await sleep(Math.max(0, lastFaultAt + GRACE_MS + 200 - Date.now()));
-      const rounds: [SweepSummary, SweepSummary][] = [];
-      const deadline = Date.now() + 30_000;
-      let statuses: string[] = [];
-      while (Date.now() < deadline) {
-        rounds.push(await Promise.all([a.sweep(), b.sweep()]));
-        statuses = await Promise.all(orders.map(async (o) => (await a.getPayout(o.orderId)).body.status as string));
-        if (statuses.every((s) => s === 'SETTLED')) break;
-        await sleep(100);
-      }
-      const contention = { A: countContention(a.output()), B: countContention(b.output()) };
-      console.log(`multi-process: ${rounds.length} sweep round(s) on both processes at once; summaries [A, B] per round: ${JSON.stringify(rounds)}; contention seen in the logs: ${JSON.stringify(contention)}`);
-      expect(statuses).toEqual(orders.map(() => 'SETTLED'));
-      // The first round really was concurrent: both processes picked (some of) the same due orders.
-      expect(rounds[0][0].examined + rounds[0][1].examined).toBeGreaterThan(ORDERS);
-
-      // More concurrent sweeps change nothing: the fallback view is empty and no POST reaches the wallet.
-      const postsBefore = sandbox.lnbits.postCount();
-      for (let i = 0; i < 2; i++) {
-        const idle = await Promise.all([a.sweep(), b.sweep()]);
-        expect(idle.map((summary) => summary.examined)).toEqual([0, 0]);
-      }
-      expect(sandbox.lnbits.postCount()).toBe(postsBefore);
-
-      for (const o of orders) {
-        const truth = truthOf(sandbox, hashesOf(sandbox, o));
-        // The money: exactly one payment of exactly amountSats.
-        expect({ order: o.orderId, succeeded: truth.succeeded.length, paidMsat: truth.paidMsat }).toEqual({ order: o.orderId, succeeded: 1, paidMsat: o.amountSats * 1000 });
-        // One invoice per order (the hash died by 404, so it was re-sent as is), POSTed exactly twice:
-        // the Cloudflare 520, then ONE re-send — never one per process.
-        expect({ order: o.orderId, hashes: truth.hashes.length, posts: truth.posts }).toEqual({ order: o.orderId, hashes: 1, posts: 2 });
-
-        const events = await b.auditEvents(o.orderId);
-        const claims = events.filter((e) => e.type === 'PaymentAttempted');
-        expect(claims.map((e) => e.data.attempt)).toEqual([1, 2]);
-        expect(new Set(claims.map((e) => e.data.paymentHash))).toEqual(new Set(truth.hashes));
-        expect(events.filter((e) => e.type === 'PaymentNotFound')).toHaveLength(1);
-        expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
-        expect(events.filter((e) => e.type === 'Payment520').map((e) => e.data.source)).toEqual(['cloudflare']);
-      }
-      expect(await a.fallbackQueue()).toEqual([]);
-      // Both processes are still healthy after the contention.
-      expect((await a.request('GET', '/health/ready')).status).toBe(200);
-      expect((await b.request('GET', '/health/ready')).status).toBe(200);
-    }),
-  90_000);
+      ),
+    90_000,
+  );
 });
 
 /**
@@ -165,7 +185,8 @@ function countContention(output: string): { lostClaims: number; conflicts: numbe
     } catch {
       continue;
     }
-    if (entry?.step === 'pay' && entry.result === 'stop' && /could still settle|already settled|current invoice/.test(String(entry.reason))) lostClaims++;
+    if (entry?.step === 'pay' && entry.result === 'stop' && /could still settle|already settled|current invoice/.test(String(entry.reason)))
+      lostClaims++;
   }
   const conflicts = (output.match(/Concurrency conflict on /g) ?? []).length;
   return { lostClaims, conflicts };

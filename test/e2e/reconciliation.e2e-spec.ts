@@ -29,7 +29,8 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     await h?.close();
   });
 
-  const cli = (...args: string[]): Promise<LedgerRun> => runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, adminKey: h.sandbox.adminKey }));
+  const cli = (...args: string[]): Promise<LedgerRun> =>
+    runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, adminKey: h.sandbox.adminKey }));
   const kinds = (report: { discrepancies: { kind: string; orderId: string | null; paymentHash: string }[] }, orderId?: string) =>
     report.discrepancies.filter((d) => orderId === undefined || d.orderId === orderId).map((d) => d.kind);
 
@@ -65,7 +66,9 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     h.sandbox.lnbits.clearFaults();
     expect(settled.settlement).toMatchObject({ paymentHash: paidHash });
     const latest = (await h.admin('GET', '/v1/admin/reconciliation')).body;
-    expect(latest.discrepancies).toContainEqual(expect.objectContaining({ kind: 'paid_not_settled', orderId: 'rec-behind', paymentHash: paidHash }));
+    expect(latest.discrepancies).toContainEqual(
+      expect.objectContaining({ kind: 'paid_not_settled', orderId: 'rec-behind', paymentHash: paidHash }),
+    );
     expect(h.sandbox.lnbits.paidTotalMsatFor(paidHash)).toBe(2_000_000);
     expect((await cli()).code).toBe(0);
   });
@@ -87,7 +90,13 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     expect(attention.doublePayment?.paymentHashes).toEqual([settled.settlement!.paymentHash, failedHash]);
     expect((await h.bot('GET', '/v1/payouts/rec-twice')).body.status).toBe('NEEDS_ATTENTION');
     const again = (await h.admin('POST', '/v1/admin/reconciliation')).body;
-    expect(again.discrepancies).toContainEqual(expect.objectContaining({ kind: 'paid_twice', orderId: 'rec-twice', detail: expect.stringContaining('(recorded: DoublePaymentDetected)') }));
+    expect(again.discrepancies).toContainEqual(
+      expect.objectContaining({
+        kind: 'paid_twice',
+        orderId: 'rec-twice',
+        detail: expect.stringContaining('(recorded: DoublePaymentDetected)'),
+      }),
+    );
     expect((await h.events('rec-twice')).filter((event) => event.type === 'DoublePaymentDetected')).toHaveLength(1);
     await h.admin('POST', '/v1/admin/payouts/rec-twice/acknowledge', { reason: 'recovered from the payee' });
   });
@@ -105,7 +114,10 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     expect(cliRun.code).toBe(1);
     expect(cliRun.stdout).toContain(`DISCREPANCY unknown_wallet_payment order - payment ${strayHash}`);
     const [first, second] = await Promise.all([h.admin('POST', '/v1/admin/reconciliation'), h.admin('POST', '/v1/admin/reconciliation')]);
-    for (const run of [first, second]) expect(run.body.discrepancies).toContainEqual(expect.objectContaining({ kind: 'unknown_wallet_payment', orderId: null, paymentHash: strayHash }));
+    for (const run of [first, second])
+      expect(run.body.discrepancies).toContainEqual(
+        expect.objectContaining({ kind: 'unknown_wallet_payment', orderId: null, paymentHash: strayHash }),
+      );
     const recorded = await cli('--record');
     expect(recorded.code).toBe(1);
     const findings = [];
@@ -120,7 +132,9 @@ describe('Reconciliation against the wallet (design rule 9)', () => {
     expect((await h.bot('GET', '/v1/admin/stats')).status).toBe(403);
     const { status, body } = await h.admin('GET', '/v1/admin/stats');
     expect(status).toBe(200);
-    const fees = await Promise.all(['rec-clean', 'rec-behind', 'rec-twice'].map(async (id) => (await h.bot('GET', `/v1/payouts/${id}`)).body.feeMsat as number));
+    const fees = await Promise.all(
+      ['rec-clean', 'rec-behind', 'rec-twice'].map(async (id) => (await h.bot('GET', `/v1/payouts/${id}`)).body.feeMsat as number),
+    );
     const settled = { count: 3, sats: 6000, feeMsat: fees.reduce((a, b) => a + b, 0) };
     const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { queuedAt: string }[];
     expect(body).toEqual({

@@ -54,14 +54,23 @@ describe('Request logs and correlation ids (real app, logger capturing its lines
     const created = await fetch(`${app.url}/v1/payouts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEYS.bot}`, 'content-type': 'application/json', 'X-Correlation-Id': 'chat-42' },
-      body: JSON.stringify({ orderId: 'logs_1', pix: { endToEndId: `E${'1'.repeat(31)}`, amountCents: 100, paidAt: '2025-07-09T12:00:00Z' }, amountSats: 2000, destination: invoice.bolt11 }),
+      body: JSON.stringify({
+        orderId: 'logs_1',
+        pix: { endToEndId: `E${'1'.repeat(31)}`, amountCents: 100, paidAt: '2025-07-09T12:00:00Z' },
+        amountSats: 2000,
+        destination: invoice.bolt11,
+      }),
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('x-request-id')).toBe('chat-42');
     const settled = await logs.waitFor((l) => l.msg === 'payout step' && l.orderId === 'logs_1' && l.reason === 'settled');
     expect(settled).toMatchObject({ correlationId: 'chat-42', paymentHash: invoice.paymentHash, time: expect.stringMatching(ISO_TIME) });
-    const events = (await (await get(app, '/v1/audit/payouts/logs_1/events', KEYS.auditor)).json()) as { events: { metadata: { correlationId: string } }[] };
-    expect(events.events.map((e: { metadata: { correlationId: string } }) => e.metadata.correlationId)).toEqual(events.events.map(() => 'chat-42'));
+    const events = (await (await get(app, '/v1/audit/payouts/logs_1/events', KEYS.auditor)).json()) as {
+      events: { metadata: { correlationId: string } }[];
+    };
+    expect(events.events.map((e: { metadata: { correlationId: string } }) => e.metadata.correlationId)).toEqual(
+      events.events.map(() => 'chat-42'),
+    );
   });
 
   it('sends helmet headers and no X-Powered-By', async () => {

@@ -41,7 +41,9 @@ async function globalLog(service: ServiceProcess): Promise<StoredEvent[]> {
   let after: string | null = null;
   for (;;) {
     const query: string = after === null ? 'limit=1000' : `after=${after}&limit=1000`;
-    const res: HttpResult<{ events: StoredEvent[]; next: string | null }> = await service.request('GET', `/v1/audit/events?${query}`, { key: SERVICE_KEYS.auditor });
+    const res: HttpResult<{ events: StoredEvent[]; next: string | null }> = await service.request('GET', `/v1/audit/events?${query}`, {
+      key: SERVICE_KEYS.auditor,
+    });
     if (res.status !== 200) throw new Error(`audit log: HTTP ${res.status}`);
     events.push(...res.body.events);
     if (res.body.next === null) return events;
@@ -88,7 +90,9 @@ describe.each([
   beforeAll(async () => {
     sandbox = await startSandbox({ network: 'regtest' });
     services = await Promise.all(
-      Array.from({ length: processes }, (_, i) => ServiceProcess.start({ dataDir: temp.path, sandbox, env: ENV, name: `races-${processes}-${i}` })),
+      Array.from({ length: processes }, (_, i) =>
+        ServiceProcess.start({ dataDir: temp.path, sandbox, env: ENV, name: `races-${processes}-${i}` }),
+      ),
     );
   }, 60_000);
 
@@ -98,29 +102,43 @@ describe.each([
     temp.remove();
   });
 
-  it(`${ROUNDS} rounds: one 201, one 409, and the loser's endToEndId and invoice stay free`, () =>
-    dumpOnFailure(() => services, async () => {
-      const [first, second] = [services[0], services[processes - 1]];
-      const problems: string[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        const orderId = `race_${processes}_${round}`;
-        const racers = [racer(`${orderId}_a`), racer(`${orderId}_b`)];
-        const answers = await Promise.all(
-          racers.map((r, i) => (i === 0 ? first : second).confirm({ orderId, endToEndId: r.endToEndId, amountSats: AMOUNT_SATS, destination: r.bolt11 })),
-        );
-        const statuses = answers.map((a) => a.status).sort();
-        if (statuses.join() !== '201,409') {
-          problems.push(`round ${round}: ${answers.map((a) => `${a.status} ${JSON.stringify(a.body).slice(0, 120)}`).join(' | ')}`);
-          continue;
-        }
-        const loser = racers[answers.findIndex((a) => a.status === 409)];
-        expect(answers.find((a) => a.status === 409)!.body).toMatchObject({ statusCode: 409, code: 'order_conflict' });
-        // A genuine order with the loser's PIX and invoice: nothing of the refused request may stand in its way.
-        const genuine = await second.confirm({ orderId: `${orderId}_genuine`, endToEndId: loser.endToEndId, amountSats: AMOUNT_SATS, destination: loser.bolt11 });
-        if (genuine.status !== 201) problems.push(`round ${round}: the loser's values were still held: ${genuine.status} ${JSON.stringify(genuine.body)}`);
-      }
-      expect(problems).toEqual([]);
-      expect(leakedReservations(await globalLog(first))).toEqual([]);
-    }),
-  120_000);
+  it(
+    `${ROUNDS} rounds: one 201, one 409, and the loser's endToEndId and invoice stay free`,
+    () =>
+      dumpOnFailure(
+        () => services,
+        async () => {
+          const [first, second] = [services[0], services[processes - 1]];
+          const problems: string[] = [];
+          for (let round = 0; round < ROUNDS; round++) {
+            const orderId = `race_${processes}_${round}`;
+            const racers = [racer(`${orderId}_a`), racer(`${orderId}_b`)];
+            const answers = await Promise.all(
+              racers.map((r, i) =>
+                (i === 0 ? first : second).confirm({ orderId, endToEndId: r.endToEndId, amountSats: AMOUNT_SATS, destination: r.bolt11 }),
+              ),
+            );
+            const statuses = answers.map((a) => a.status).sort();
+            if (statuses.join() !== '201,409') {
+              problems.push(`round ${round}: ${answers.map((a) => `${a.status} ${JSON.stringify(a.body).slice(0, 120)}`).join(' | ')}`);
+              continue;
+            }
+            const loser = racers[answers.findIndex((a) => a.status === 409)];
+            expect(answers.find((a) => a.status === 409)!.body).toMatchObject({ statusCode: 409, code: 'order_conflict' });
+            // A genuine order with the loser's PIX and invoice: nothing of the refused request may stand in its way.
+            const genuine = await second.confirm({
+              orderId: `${orderId}_genuine`,
+              endToEndId: loser.endToEndId,
+              amountSats: AMOUNT_SATS,
+              destination: loser.bolt11,
+            });
+            if (genuine.status !== 201)
+              problems.push(`round ${round}: the loser's values were still held: ${genuine.status} ${JSON.stringify(genuine.body)}`);
+          }
+          expect(problems).toEqual([]);
+          expect(leakedReservations(await globalLog(first))).toEqual([]);
+        },
+      ),
+    120_000,
+  );
 });

@@ -20,7 +20,9 @@ describe('A short-lived BOLT11 from the bot', () => {
   beforeAll(async () => {
     clock.set(new Date());
     bot = await WebhookReceiver.start(SECRET, { now: () => clock.now().getTime() });
-    h = await startPayoutHarness({ PAYMENT_RETRY_ATTEMPTS: '2', BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, undefined, { clock });
+    h = await startPayoutHarness({ PAYMENT_RETRY_ATTEMPTS: '2', BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, undefined, {
+      clock,
+    });
   });
   afterAll(async () => {
     expect(await h.invariantViolations()).toEqual([]);
@@ -29,14 +31,24 @@ describe('A short-lived BOLT11 from the bot', () => {
   });
 
   it('with 120 s left is accepted and paid', async () => {
-    const invoice = mintInvoice({ network: 'regtest', amountMsat: 5_000_000, timestamp: Math.floor(clock.now().getTime() / 1000), expirySeconds: 120 });
+    const invoice = mintInvoice({
+      network: 'regtest',
+      amountMsat: 5_000_000,
+      timestamp: Math.floor(clock.now().getTime() / 1000),
+      expirySeconds: 120,
+    });
     expect((await h.confirm('short_paid', 5_000, invoice.bolt11)).status).toBe(201);
     expect((await h.waitForStatus('short_paid', ['SETTLED', 'FAILED', 'NEEDS_ATTENTION'])).status).toBe('SETTLED');
   });
 
   it('that expires before it could be paid ends FAILED with lastError, and the bot hears payout.failed', async () => {
     const orderId = 'short_expired';
-    const invoice = mintInvoice({ network: 'regtest', amountMsat: 6_000_000, timestamp: Math.floor(clock.now().getTime() / 1000), expirySeconds: 120 });
+    const invoice = mintInvoice({
+      network: 'regtest',
+      amountMsat: 6_000_000,
+      timestamp: Math.floor(clock.now().getTime() / 1000),
+      expirySeconds: 120,
+    });
     const balance = h.sandbox.lnbits.balanceMsat;
     h.sandbox.lnbits.setBalance(0);
     expect((await h.confirm(orderId, 6_000, invoice.bolt11)).status).toBe(201);

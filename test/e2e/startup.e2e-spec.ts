@@ -45,7 +45,9 @@ describe('start-up', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^Invalid configuration: EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: expected port number/),
+      expect.stringMatching(
+        /^Invalid configuration: EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: expected port number/,
+      ),
     ]);
     expect(result.stdout + result.stderr).not.toContain('hunter2-password');
   });
@@ -54,7 +56,9 @@ describe('start-up', () => {
     let service: TestApp;
 
     beforeAll(async () => {
-      service = await startTestApp({ env: { EVENT_STORE: 'esdb', EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${await closedPort()}?tls=false` } });
+      service = await startTestApp({
+        env: { EVENT_STORE: 'esdb', EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${await closedPort()}?tls=false` },
+      });
     });
 
     afterAll(async () => {
@@ -67,7 +71,10 @@ describe('start-up', () => {
       const ready = await fetch(`${service.url}/health/ready`);
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ ready: false, eventStore: { reachable: false, error: 'EventStoreDB readiness probe failed: unavailable' } });
+      expect(await ready.json()).toMatchObject({
+        ready: false,
+        eventStore: { reachable: false, error: 'EventStoreDB readiness probe failed: unavailable' },
+      });
     });
   });
 });

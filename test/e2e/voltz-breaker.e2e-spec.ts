@@ -50,8 +50,19 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
     await until('a probe', async () => (await status()).recent.length > 0);
     const answer = await h.admin('GET', '/v1/admin/voltz/status');
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ breaker: 'closed', since: expect.any(String), consecutiveUnknownPosts: 0, availabilityLastHour: 1 });
-    expect(answer.body.recent[0]).toMatchObject({ at: expect.any(String), kind: 'probe', ok: true, latencyMs: expect.any(Number), detail: expect.any(String) });
+    expect(answer.body).toMatchObject({
+      breaker: 'closed',
+      since: expect.any(String),
+      consecutiveUnknownPosts: 0,
+      availabilityLastHour: 1,
+    });
+    expect(answer.body.recent[0]).toMatchObject({
+      at: expect.any(String),
+      kind: 'probe',
+      ok: true,
+      latencyMs: expect.any(Number),
+      detail: expect.any(String),
+    });
   });
 
   it('five Cloudflare 520s open it; 20 orders meanwhile make no POST; clearing the faults closes it and all settle, each once, without the cron', async () => {
@@ -66,7 +77,9 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
     const confirm = async (tag: string, sats: number) => {
       const orderId = newOrderId(tag);
       orders.set(orderId, sats);
-      expect((await h.confirm(orderId, sats, mintInvoice({ network: 'regtest', amountMsat: sats * 1000, expirySeconds: 3600 }).bolt11)).status).toBe(201);
+      expect(
+        (await h.confirm(orderId, sats, mintInvoice({ network: 'regtest', amountMsat: sats * 1000, expirySeconds: 3600 }).bolt11)).status,
+      ).toBe(201);
       return orderId;
     };
     const first: string[] = [];
@@ -74,12 +87,18 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
     await until('the breaker to open', async () => (await status()).breaker === 'open');
     const opened = await status();
     expect(opened.consecutiveUnknownPosts).toBe(5);
-    expect(opened.recent.filter((s: { kind: string; ok: boolean; detail: string }) => s.kind === 'pay' && !s.ok && s.detail.includes('(Cloudflare 520)'))).toHaveLength(5);
+    expect(
+      opened.recent.filter(
+        (s: { kind: string; ok: boolean; detail: string }) => s.kind === 'pay' && !s.ok && s.detail.includes('(Cloudflare 520)'),
+      ),
+    ).toHaveLength(5);
     expect(lnbits.postCount()).toBe(postsBefore + 5);
 
     const held: string[] = [];
     for (let i = 0; i < 20; i++) held.push(await confirm('held', 20_000 + i));
-    await Promise.all(held.map((orderId) => h.waitFor(orderId, (s) => s.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(s.lastError ?? ''))));
+    await Promise.all(
+      held.map((orderId) => h.waitFor(orderId, (s) => s.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(s.lastError ?? ''))),
+    );
     // Sweeps during the incident: status checks resolve the first orders' unknown hashes (404 past the grace period),
     // after which they are held back too; the held orders write nothing new, sweep after sweep.
     const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
@@ -113,11 +132,17 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
 
     const transitions = await monitorEvents();
     expect(transitions.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
-    expect(transitions[0].data).toMatchObject({ from: 'closed', to: 'open', consecutiveUnknownPosts: 5, threshold: 5, instanceId: expect.any(String) });
+    expect(transitions[0].data).toMatchObject({
+      from: 'closed',
+      to: 'open',
+      consecutiveUnknownPosts: 5,
+      threshold: 5,
+      instanceId: expect.any(String),
+    });
     expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
     const audit = await h.auditor('GET', '/v1/audit/events?limit=1000');
-    expect(audit.body.events.filter((e: { stream: string }) => e.stream === VOLTZ_MONITOR_STREAM).map((e: { type: string }) => e.type)).toEqual(
-      transitions.map((e) => e.type),
-    );
+    expect(
+      audit.body.events.filter((e: { stream: string }) => e.stream === VOLTZ_MONITOR_STREAM).map((e: { type: string }) => e.type),
+    ).toEqual(transitions.map((e) => e.type));
   });
 });

@@ -33,12 +33,17 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     for await (const event of h.store.readStream(VOLTZ_MONITOR_STREAM)) events.push(event);
     return events;
   };
-  const lowBalanceAlerts = () => errors.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low'));
+  const lowBalanceAlerts = () =>
+    errors.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low'));
 
   beforeAll(async () => {
     errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     sandbox = await startSandbox({ network: 'regtest', balanceMsat: START_BALANCE_MSAT });
-    h = await startPayoutHarness({ VOLTZ_PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS), WALLET_LOW_BALANCE_SATS: String(LOW_BALANCE_SATS) }, undefined, { sandbox });
+    h = await startPayoutHarness(
+      { VOLTZ_PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS), WALLET_LOW_BALANCE_SATS: String(LOW_BALANCE_SATS) },
+      undefined,
+      { sandbox },
+    );
   });
   afterAll(async () => {
     expect(await h.invariantViolations()).toEqual([]);
@@ -62,7 +67,8 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
       }),
     );
     const settled = (state: { status: string }) => state.status === 'SETTLED';
-    const waiting = (state: { status: string; lastError: string | null }) => state.status === 'RETRY_QUEUED' && SHORT.test(state.lastError ?? '');
+    const waiting = (state: { status: string; lastError: string | null }) =>
+      state.status === 'RETRY_QUEUED' && SHORT.test(state.lastError ?? '');
     const finals = await Promise.all(orders.map((orderId) => h.waitFor(orderId, (s) => settled(s) || waiting(s))));
     expect(finals.filter(settled)).toHaveLength(PAYABLE);
     const held = orders.filter((_, i) => waiting(finals[i]));
@@ -74,7 +80,10 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     // Probes and sweeps while the wallet stays short write nothing and POST nothing.
     const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
     const probesSeen = (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length;
-    await until('a few more probes', async () => (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length >= probesSeen + 3);
+    await until(
+      'a few more probes',
+      async () => (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length >= probesSeen + 3,
+    );
     expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
     expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
     expect(await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length))).toEqual(eventCounts);
@@ -125,7 +134,12 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
 
     const transitions = await monitorEvents();
     expect(transitions.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
-    expect(transitions[0].data).toMatchObject({ to: 'low', balanceMsat: START_BALANCE_MSAT, lowBalanceSats: LOW_BALANCE_SATS, instanceId: expect.any(String) });
+    expect(transitions[0].data).toMatchObject({
+      to: 'low',
+      balanceMsat: START_BALANCE_MSAT,
+      lowBalanceSats: LOW_BALANCE_SATS,
+      instanceId: expect.any(String),
+    });
     expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
     expect(transitions[1].data).toMatchObject({ to: 'restored', shortSince: null });
   });

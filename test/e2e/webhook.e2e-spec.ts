@@ -21,7 +21,13 @@ const nowIso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
 
 function newInvoice(): Invoice & { preimage: string } {
   const minted = mintInvoice({ network: 'regtest', amountMsat: 21_000_000, timestamp: Math.floor(Date.now() / 1000), expirySeconds: 3600 });
-  return { bolt11: minted.bolt11, paymentHash: minted.paymentHash, amountMsat: 21_000_000, expiresAt: nowIso(3_600_000), preimage: minted.preimage };
+  return {
+    bolt11: minted.bolt11,
+    paymentHash: minted.paymentHash,
+    amountMsat: 21_000_000,
+    expiresAt: nowIso(3_600_000),
+    preimage: minted.preimage,
+  };
 }
 
 /** Realistic payout events, appended through the real EventStore with optimistic concurrency like the app does. */
@@ -59,7 +65,14 @@ class Payout {
   pixConfirmed(): PayoutEvent {
     return {
       type: 'PixConfirmed',
-      data: { orderId: this.orderId, endToEndId: e2eId(), amountCents: 5000, amountSats: 21000, paidAt: nowIso(-60_000), confirmedAt: nowIso() },
+      data: {
+        orderId: this.orderId,
+        endToEndId: e2eId(),
+        amountCents: 5000,
+        amountSats: 21000,
+        paidAt: nowIso(-60_000),
+        confirmedAt: nowIso(),
+      },
     };
   }
 }
@@ -67,7 +80,12 @@ class Payout {
 const ev = {
   bolt11Submitted: (invoice: Invoice): PayoutEvent => ({
     type: 'DestinationSubmitted',
-    data: { destination: invoice.bolt11, kind: 'bolt11', invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt }, submittedAt: nowIso() },
+    data: {
+      destination: invoice.bolt11,
+      kind: 'bolt11',
+      invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt },
+      submittedAt: nowIso(),
+    },
   }),
   addressSubmitted: (address = 'alice@example.com'): PayoutEvent => ({
     type: 'DestinationSubmitted',
@@ -75,7 +93,11 @@ const ev = {
   }),
   addressResolved: (invoice: Invoice, address = 'alice@example.com'): PayoutEvent => ({
     type: 'AddressResolved',
-    data: { address, invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt }, resolvedAt: nowIso() },
+    data: {
+      address,
+      invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt },
+      resolvedAt: nowIso(),
+    },
   }),
   destinationRejected: (permanent: boolean, reason: string, address = 'alice@example.com'): PayoutEvent => ({
     type: 'DestinationRejected',
@@ -87,14 +109,38 @@ const ev = {
   }),
   lnbits520: (invoice: Invoice, attempt: number): PayoutEvent => ({
     type: 'Payment520',
-    data: { attempt, paymentHash: invoice.paymentHash, source: 'lnbits', httpStatus: 520, detail: 'Payment is pending', lnbitsStatus: 'pending', cfRay: null, receivedAt: nowIso() },
+    data: {
+      attempt,
+      paymentHash: invoice.paymentHash,
+      source: 'lnbits',
+      httpStatus: 520,
+      detail: 'Payment is pending',
+      lnbitsStatus: 'pending',
+      cfRay: null,
+      receivedAt: nowIso(),
+    },
   }),
   cloudflare520: (invoice: Invoice, attempt: number): PayoutEvent => ({
     type: 'Payment520',
-    data: { attempt, paymentHash: invoice.paymentHash, source: 'cloudflare', httpStatus: 520, detail: null, lnbitsStatus: null, cfRay: '8a1b2c3d4e5f6789-GRU', receivedAt: nowIso() },
+    data: {
+      attempt,
+      paymentHash: invoice.paymentHash,
+      source: 'cloudflare',
+      httpStatus: 520,
+      detail: null,
+      lnbitsStatus: null,
+      cfRay: '8a1b2c3d4e5f6789-GRU',
+      receivedAt: nowIso(),
+    },
   }),
-  pending: (invoice: Invoice): PayoutEvent => ({ type: 'PaymentPending', data: { paymentHash: invoice.paymentHash, reason: 'Payment is pending', observedAt: nowIso() } }),
-  unknown: (invoice: Invoice): PayoutEvent => ({ type: 'PaymentOutcomeUnknown', data: { paymentHash: invoice.paymentHash, reason: 'Cloudflare 520', observedAt: nowIso() } }),
+  pending: (invoice: Invoice): PayoutEvent => ({
+    type: 'PaymentPending',
+    data: { paymentHash: invoice.paymentHash, reason: 'Payment is pending', observedAt: nowIso() },
+  }),
+  unknown: (invoice: Invoice): PayoutEvent => ({
+    type: 'PaymentOutcomeUnknown',
+    data: { paymentHash: invoice.paymentHash, reason: 'Cloudflare 520', observedAt: nowIso() },
+  }),
   statusChecked: (invoice: Invoice): PayoutEvent => ({
     type: 'PaymentStatusChecked',
     data: { paymentHash: invoice.paymentHash, result: 'pending', detail: null, checkedAt: nowIso() },
@@ -113,7 +159,10 @@ const ev = {
     data: { reason, nextAttemptAt: nowIso(24 * 3_600_000), queuedAt: nowIso() },
   }),
   cancelled: (reason = 'refunded by PIX'): PayoutEvent => ({ type: 'PayoutCancelled', data: { reason, cancelledAt: nowIso() } }),
-  escalated: (reason = 'contradictory answers from the wallet'): PayoutEvent => ({ type: 'PayoutEscalated', data: { reason, escalatedAt: nowIso() } }),
+  escalated: (reason = 'contradictory answers from the wallet'): PayoutEvent => ({
+    type: 'PayoutEscalated',
+    data: { reason, escalatedAt: nowIso() },
+  }),
   escalationCleared: (): PayoutEvent => ({ type: 'EscalationCleared', data: { clearedAt: nowIso() } }),
 };
 
@@ -154,9 +203,24 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(received.headers['content-type']).toBe('application/json');
       expect(received.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
       expect(Object.keys(received.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
-      const api = await request(t.url).get(`/v1/payouts/${payout.orderId}`).set({ Authorization: `Bearer ${KEYS.bot}` }).expect(200);
-      expect(received.body).toEqual({ id: settled.id, type: 'payout.settled', orderId: payout.orderId, occurredAt: settled.createdAt, payout: api.body });
-      expect(received.body.payout).toMatchObject({ status: 'SETTLED', paymentHash: invoice.paymentHash, preimage: invoice.preimage, feeMsat: 1000, attempts: 1 });
+      const api = await request(t.url)
+        .get(`/v1/payouts/${payout.orderId}`)
+        .set({ Authorization: `Bearer ${KEYS.bot}` })
+        .expect(200);
+      expect(received.body).toEqual({
+        id: settled.id,
+        type: 'payout.settled',
+        orderId: payout.orderId,
+        occurredAt: settled.createdAt,
+        payout: api.body,
+      });
+      expect(received.body.payout).toMatchObject({
+        status: 'SETTLED',
+        paymentHash: invoice.paymentHash,
+        preimage: invoice.preimage,
+        feeMsat: 1000,
+        attempts: 1,
+      });
 
       expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
       expect(audit).toMatchObject({
@@ -180,7 +244,12 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       const received = await bot.next(payout.orderId, 'payout.retry_queued');
       await outcomeOf(t.store, payout.orderId, queued.id);
       expect(received.body).toMatchObject({ id: queued.id, occurredAt: queued.createdAt });
-      expect(received.body.payout).toMatchObject({ orderId: payout.orderId, status: 'RETRY_QUEUED', lastError: 'in-process retries exhausted: no route found', attempts: 1 });
+      expect(received.body.payout).toMatchObject({
+        orderId: payout.orderId,
+        status: 'RETRY_QUEUED',
+        lastError: 'in-process retries exhausted: no route found',
+        attempts: 1,
+      });
       expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
     });
 
@@ -191,7 +260,10 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
 
       const received = await bot.next(payout.orderId, 'payout.cancelled');
       await outcomeOf(t.store, payout.orderId, cancelled.id);
-      expect(received.body).toMatchObject({ id: cancelled.id, payout: { status: 'CANCELLED', lastError: 'refunded by PIX', destination: null } });
+      expect(received.body).toMatchObject({
+        id: cancelled.id,
+        payout: { status: 'CANCELLED', lastError: 'refunded by PIX', destination: null },
+      });
       expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
     });
 
@@ -206,7 +278,10 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
 
       const failed = await bot.next(rejected.orderId, 'payout.failed');
       const attention = await bot.next(escalated.orderId, 'payout.needs_attention');
-      expect(failed.body).toMatchObject({ id: rejection.id, payout: { status: 'FAILED', lastError: 'LNURL: unknown user', destination: 'nobody@example.com' } });
+      expect(failed.body).toMatchObject({
+        id: rejection.id,
+        payout: { status: 'FAILED', lastError: 'LNURL: unknown user', destination: 'nobody@example.com' },
+      });
       expect(attention.body).toMatchObject({ id: escalation.id, payout: { status: 'NEEDS_ATTENTION', paymentHash: invoice.paymentHash } });
     });
 
@@ -264,7 +339,9 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       const audit = await outcomeOf(t.store, payout.orderId, cancelled.id);
       expect(bot.for(cancelled.id).map((w) => w.answer)).toEqual(['hang', 200]);
       expect(audit.data).toMatchObject({ attempts: 2, httpStatus: 200 });
-      expect(await t.logger.waitFor(new RegExp(`${cancelled.id}.*attempt 1 failed \\(no complete answer within ${FAST.timeoutMs} ms\\)`))).toBeTruthy();
+      expect(
+        await t.logger.waitFor(new RegExp(`${cancelled.id}.*attempt 1 failed \\(no complete answer within ${FAST.timeoutMs} ms\\)`)),
+      ).toBeTruthy();
     });
   });
 
@@ -293,7 +370,10 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
   it('gives up after the retry window, with an alert in the log and WebhookDeliveryAbandoned in the audit trail', async () => {
     const bot = await WebhookReceiver.start(SECRET);
     bot.policy = () => 503;
-    const t = await startWebhookTestApp({ env: { BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, webhook: { ...FAST, giveUpAfterMs: 250 } });
+    const t = await startWebhookTestApp({
+      env: { BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET },
+      webhook: { ...FAST, giveUpAfterMs: 250 },
+    });
     try {
       const payout = new Payout(t.store);
       await payout.one(payout.pixConfirmed());
@@ -385,7 +465,11 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       await payout.append(payout.pixConfirmed(), ev.retryQueued());
       await off.close();
 
-      const on = await startWebhookTestApp({ env: { BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, dataDir: data.path, webhook: FAST });
+      const on = await startWebhookTestApp({
+        env: { BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET },
+        dataDir: data.path,
+        webhook: FAST,
+      });
       try {
         const resumed = new Payout(on.store, payout.orderId);
         resumed.revision = payout.revision;

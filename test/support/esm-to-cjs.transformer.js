@@ -27,6 +27,14 @@ module.exports = {
     return { code: ts.transpileModule(code, { fileName: filename, compilerOptions }).outputText };
   },
   getCacheKey(source, filename) {
-    return crypto.createHash('sha1').update(ts.version).update(SELF).update('\0').update(filename).update('\0').update(source).digest('hex');
+    return crypto
+      .createHash('sha1')
+      .update(ts.version)
+      .update(SELF)
+      .update('\0')
+      .update(filename)
+      .update('\0')
+      .update(source)
+      .digest('hex');
   },
 };

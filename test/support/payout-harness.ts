@@ -77,7 +77,11 @@ let sequence = 0;
  * Lightning Address server over HTTP on 127.0.0.1 (the sandbox servers, whose
  * ledger is the ground truth of what was paid).
  */
-export async function startPayoutHarness(env: Record<string, string> = {}, dataDir?: string, options: PayoutHarnessOptions = {}): Promise<PayoutHarness> {
+export async function startPayoutHarness(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  options: PayoutHarnessOptions = {},
+): Promise<PayoutHarness> {
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? (await startSandbox({ network: 'regtest', clock: options.clock }));
   const app = await startTestApp({
@@ -100,7 +104,13 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
     },
   });
   const store = app.app.get<EventStore>(EVENT_STORE);
-  const request = async (method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> => {
+  const request = async (
+    method: string,
+    path: string,
+    key: string | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> => {
     const res = await fetch(`${app.url}${path}`, {
       method,
       headers: { ...(key === null ? {} : { Authorization: `Bearer ${key}` }), 'Content-Type': 'application/json', ...headers },
@@ -124,7 +134,14 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
     confirm: (orderId, amountSats, destination) =>
       request('POST', '/v1/payouts', KEYS.bot, {
         orderId,
-        pix: { endToEndId: `E${String(++sequence).padStart(12, '0')}${orderId.replace(/[^A-Za-z0-9]/g, '').padEnd(19, '0').slice(0, 19)}`, amountCents: 5000, paidAt: '2025-07-09T12:00:00Z' },
+        pix: {
+          endToEndId: `E${String(++sequence).padStart(12, '0')}${orderId
+            .replace(/[^A-Za-z0-9]/g, '')
+            .padEnd(19, '0')
+            .slice(0, 19)}`,
+          amountCents: 5000,
+          paidAt: '2025-07-09T12:00:00Z',
+        },
         amountSats,
         ...(destination ? { destination } : {}),
       }),
@@ -207,8 +224,10 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
         const paid = paidHashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);
         // the invariant of docs/architecture.md allows more only where the wallet misreported and the double payment was caught (rule 8).
         const caught = paidHashes.length > 1 && paidHashes.every((hash) => state.doublePayment?.paymentHashes.includes(hash));
-        if (paid !== 0 && paid !== expected && !caught) violations.push(`${orderId}: wallet paid ${paid} msat over ${paidHashes.length} hash(es), expected 0 or ${expected}`);
-        if (state.status === 'SETTLED' && paid !== expected && !caught) violations.push(`${orderId}: SETTLED but the wallet paid ${paid} msat, expected ${expected}`);
+        if (paid !== 0 && paid !== expected && !caught)
+          violations.push(`${orderId}: wallet paid ${paid} msat over ${paidHashes.length} hash(es), expected 0 or ${expected}`);
+        if (state.status === 'SETTLED' && paid !== expected && !caught)
+          violations.push(`${orderId}: SETTLED but the wallet paid ${paid} msat, expected ${expected}`);
         if (state.settlement && sandbox.lnbits.paidTotalMsatFor(state.settlement.paymentHash) !== expected) {
           violations.push(`${orderId}: settled by ${state.settlement.paymentHash}, which the wallet did not pay ${expected} msat`);
         }
@@ -219,7 +238,8 @@ export async function startPayoutHarness(env: Record<string, string> = {}, dataD
         }
       }
       for (const payment of sandbox.lnbits.payments()) {
-        if (payment.status === 'success' && !owner.has(payment.paymentHash)) violations.push(`wallet paid ${payment.paymentHash} (${payment.amountMsat} msat), which belongs to no order`);
+        if (payment.status === 'success' && !owner.has(payment.paymentHash))
+          violations.push(`wallet paid ${payment.paymentHash} (${payment.amountMsat} msat), which belongs to no order`);
       }
       return violations;
     },

@@ -60,12 +60,7 @@ function loadCompilerOptions() {
 }
 
 const compilerOptions = loadCompilerOptions();
-const optionsHash = crypto
-  .createHash('sha256')
-  .update(ts.version)
-  .update(JSON.stringify(compilerOptions))
-  .digest('hex')
-  .slice(0, 16);
+const optionsHash = crypto.createHash('sha256').update(ts.version).update(JSON.stringify(compilerOptions)).digest('hex').slice(0, 16);
 
 function resolveCacheDir() {
   if (process.env.REGISTER_TS_CACHE === '0') {

@@ -48,7 +48,12 @@ export function truthOf(sandbox: Sandbox, hashes: string[]): OrderTruth {
  * Only for state held by ANOTHER process (the service child), where no
  * in-process event can be awaited.
  */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, intervalMs = 100): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {
@@ -59,7 +64,9 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }
@@ -80,7 +87,10 @@ export async function settleTurns(turns = 3): Promise<void> {
 }
 
 /** Runs a test body; if it throws, prints the tail of each child's output (what the service did) before rethrowing. */
-export async function dumpOnFailure<T>(services: () => Iterable<{ name: string; tail(chars?: number): string }>, body: () => Promise<T>): Promise<T> {
+export async function dumpOnFailure<T>(
+  services: () => Iterable<{ name: string; tail(chars?: number): string }>,
+  body: () => Promise<T>,
+): Promise<T> {
   try {
     return await body();
   } catch (error) {

@@ -28,11 +28,39 @@ export const SERVICE_KEYS = {
 
 /** Variables of README's configuration table: never inherited from the parent, always set here or left to their defaults. */
 const SERVICE_VARIABLES = [
-  'PORT', 'DATA_DIR', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'VOLTZ_URL', 'VOLTZ_ADMIN_KEY', 'VOLTZ_TIMEOUT_MS',
-  'LIGHTNING_NETWORK', 'MAX_PAYOUT_SATS', 'PAYMENT_RETRY_ATTEMPTS', 'PAYMENT_RETRY_BASE_MS', 'PAYMENT_NOT_FOUND_GRACE_MS',
-  'FALLBACK_CRON', 'RECONCILE_CRON', 'DIGEST_CRON', 'ESCALATE_AFTER_ATTEMPTS', 'BOT_WEBHOOK_URL', 'BOT_WEBHOOK_SECRET', 'LNURL_TIMEOUT_MS',
-  'LNURL_HOST_OVERRIDES', 'SENT_INVOICE_EXPIRY_SLACK_MS', 'BOT_API_KEYS', 'ADMIN_API_KEYS', 'AUDITOR_API_KEYS', 'METRICS_API_KEYS', 'METRICS_ENABLED', 'MIN_INVOICE_VALIDITY_S', 'NODE_OPTIONS',
-  'VOLTZ_PROBE_INTERVAL_MS', 'VOLTZ_BREAKER_THRESHOLD', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'WALLET_LOW_BALANCE_SATS',
+  'PORT',
+  'DATA_DIR',
+  'EVENT_STORE',
+  'EVENTSTORE_CONNECTION_STRING',
+  'VOLTZ_URL',
+  'VOLTZ_ADMIN_KEY',
+  'VOLTZ_TIMEOUT_MS',
+  'LIGHTNING_NETWORK',
+  'MAX_PAYOUT_SATS',
+  'PAYMENT_RETRY_ATTEMPTS',
+  'PAYMENT_RETRY_BASE_MS',
+  'PAYMENT_NOT_FOUND_GRACE_MS',
+  'FALLBACK_CRON',
+  'RECONCILE_CRON',
+  'DIGEST_CRON',
+  'ESCALATE_AFTER_ATTEMPTS',
+  'BOT_WEBHOOK_URL',
+  'BOT_WEBHOOK_SECRET',
+  'LNURL_TIMEOUT_MS',
+  'LNURL_HOST_OVERRIDES',
+  'SENT_INVOICE_EXPIRY_SLACK_MS',
+  'BOT_API_KEYS',
+  'ADMIN_API_KEYS',
+  'AUDITOR_API_KEYS',
+  'METRICS_API_KEYS',
+  'METRICS_ENABLED',
+  'MIN_INVOICE_VALIDITY_S',
+  'NODE_OPTIONS',
+  'VOLTZ_PROBE_INTERVAL_MS',
+  'VOLTZ_BREAKER_THRESHOLD',
+  'RATE_LIMIT_PER_MINUTE',
+  'LOG_LEVEL',
+  'WALLET_LOW_BALANCE_SATS',
 ];
 
 /** What the child needs to know about the sandbox servers running in the test process. */
@@ -230,12 +258,23 @@ export class ServiceProcess {
 
   // ---- HTTP -------------------------------------------------------------
 
-  request<T = any>(method: string, urlPath: string, options: { key?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult<T>> {
+  request<T = any>(
+    method: string,
+    urlPath: string,
+    options: { key?: string; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<HttpResult<T>> {
     return httpJson<T>(`${this.url}${urlPath}`, method, options.key, options.body, options.timeoutMs ?? 30_000);
   }
 
   /** POST /v1/payouts as the bot. */
-  confirm(input: { orderId: string; endToEndId: string; amountSats: number; amountCents?: number; paidAt?: string; destination?: string }): Promise<HttpResult> {
+  confirm(input: {
+    orderId: string;
+    endToEndId: string;
+    amountSats: number;
+    amountCents?: number;
+    paidAt?: string;
+    destination?: string;
+  }): Promise<HttpResult> {
     return this.request('POST', '/v1/payouts', {
       key: SERVICE_KEYS.bot,
       body: {
@@ -278,7 +317,9 @@ export class ServiceProcess {
     let cursor: string | null = null;
     do {
       const query = new URLSearchParams({ limit: '500', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-      const res: HttpResult<{ items: any[]; nextCursor: string | null }> = await this.request('GET', `/v1/admin/payouts?${query}`, { key: SERVICE_KEYS.admin });
+      const res: HttpResult<{ items: any[]; nextCursor: string | null }> = await this.request('GET', `/v1/admin/payouts?${query}`, {
+        key: SERVICE_KEYS.admin,
+      });
       if (res.status !== 200) throw new Error(`list payouts: HTTP ${res.status}`);
       items.push(...res.body.items);
       cursor = res.body.nextCursor;
@@ -356,7 +397,13 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** One JSON exchange on a fresh connection (no pooled socket survives a killed child), bounded in time. */
-export function httpJson<T = any>(url: string, method: string, key: string | undefined, body: unknown, timeoutMs: number): Promise<HttpResult<T>> {
+export function httpJson<T = any>(
+  url: string,
+  method: string,
+  key: string | undefined,
+  body: unknown,
+  timeoutMs: number,
+): Promise<HttpResult<T>> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -373,7 +420,9 @@ export function httpJson<T = any>(url: string, method: string, key: string | und
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => reject(new ServiceUnreachableError(`${method} ${url}: ${error.message}`, (error as NodeJS.ErrnoException).code ?? null)));
+        res.on('error', (error) =>
+          reject(new ServiceUnreachableError(`${method} ${url}: ${error.message}`, (error as NodeJS.ErrnoException).code ?? null)),
+        );
         res.on('end', () => {
           clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
@@ -387,7 +436,10 @@ export function httpJson<T = any>(url: string, method: string, key: string | und
         });
       },
     );
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(new ServiceUnreachableError(`${method} ${url}: ${error.message}`, error.code ?? null));

@@ -18,7 +18,10 @@ export function openStoreWithReadModel(clock: Clock, prefix: string): StoreWithR
   const dir = makeTempDir(prefix);
   const store = new SqliteEventStore({ filename: join(dir.path, 'events.sqlite'), clock, pollIntervalMs: 20 });
   const db = openReadModelDatabase(dir.path, 'sqlite');
-  const spies = [jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined), jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined)];
+  const spies = [
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+  ];
   return {
     store,
     db,

@@ -7,7 +7,12 @@ import { loadConfig } from '../../src/infrastructure/config/load-config';
 import { JsonLogger } from '../../src/infrastructure/logging/json-logger.service';
 import { makeTempDir } from './temp-dir';
 
-export const KEYS = { bot: 'bot-key-0123456789', admin: 'admin-key-0123456789', auditor: 'auditor-key-0123456789', both: 'admin-and-auditor-key' };
+export const KEYS = {
+  bot: 'bot-key-0123456789',
+  admin: 'admin-key-0123456789',
+  auditor: 'auditor-key-0123456789',
+  both: 'admin-and-auditor-key',
+};
 
 export interface TestApp {
   app: INestApplication;
@@ -32,7 +37,9 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): A
 }
 
 /** The real Nest app over real HTTP on 127.0.0.1, with a fresh SQLite store in a temp dir. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; dataDir?: string; logger?: JsonLogger } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clock?: Clock; dataDir?: string; logger?: JsonLogger } = {},
+): Promise<TestApp> {
   const temp = options.dataDir ? null : makeTempDir('pll-e2e');
   const dataDir = options.dataDir ?? temp!.path;
   const config = testConfig(dataDir, options.env);

@@ -123,7 +123,14 @@ export class WebhookReceiver {
       } catch {
         body = { id: '', type: '', orderId: '', occurredAt: '', payout: {} };
       }
-      const webhook: ReceivedWebhook = { body, raw: raw.toString('utf8'), headers: req.headers, timestamp, signatureValid: valid, answer: 401 };
+      const webhook: ReceivedWebhook = {
+        body,
+        raw: raw.toString('utf8'),
+        headers: req.headers,
+        timestamp,
+        signatureValid: valid,
+        answer: 401,
+      };
       if (valid) {
         webhook.answer = this.policy(webhook, this.for(body.id).length + 1);
       }
@@ -159,7 +166,9 @@ export class WebhookReceiver {
     const v1 = parts.get('v1') ?? '';
     const timestamp = /^\d+$/.test(t) ? Number(t) : NaN;
     if (!Number.isSafeInteger(timestamp) || !/^[0-9a-f]{64}$/.test(v1)) return { valid: false, timestamp };
-    const expected = createHmac('sha256', this.secret).update(Buffer.concat([Buffer.from(`${t}.`, 'utf8'), raw])).digest();
+    const expected = createHmac('sha256', this.secret)
+      .update(Buffer.concat([Buffer.from(`${t}.`, 'utf8'), raw]))
+      .digest();
     const fresh = Math.abs(this.now() / 1000 - timestamp) <= TOLERANCE_SECONDS;
     return { valid: fresh && timingSafeEqual(expected, Buffer.from(v1, 'hex')), timestamp };
   }

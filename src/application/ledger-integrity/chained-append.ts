@@ -23,7 +23,12 @@ export function headAfterEvent(head: StreamHead, event: Parameters<typeof headAf
  * and the head it answers is only right if the batch was chained on the same
  * head as before; writers that replay ids read the head again before reuse.
  */
-export async function appendChained(store: EventStore, stream: string, head: StreamHead, events: EventToAppend[]): Promise<{ result: AppendResult; head: StreamHead }> {
+export async function appendChained(
+  store: EventStore,
+  stream: string,
+  head: StreamHead,
+  events: EventToAppend[],
+): Promise<{ result: AppendResult; head: StreamHead }> {
   const firstRevision = head.revision === NO_STREAM ? 0 : head.revision + 1;
   const chained = chainEvents(stream, head.hash, firstRevision, events);
   const result = await store.append(stream, chained, head.revision);
@@ -54,7 +59,12 @@ const CONFLICT_ATTEMPTS = 5;
  * so the head is read again and the same events chained on top of it.
  * `known` is a head held in memory, used first.
  */
-export async function appendChainedOnLatest(store: EventStore, stream: string, events: EventToAppend[], known?: StreamHead): Promise<StreamHead> {
+export async function appendChainedOnLatest(
+  store: EventStore,
+  stream: string,
+  events: EventToAppend[],
+  known?: StreamHead,
+): Promise<StreamHead> {
   let head = known;
   for (let attempt = 1; ; attempt++) {
     head ??= await readHead(store, stream);

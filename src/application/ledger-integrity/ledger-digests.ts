@@ -31,7 +31,13 @@ export class LedgerDigests {
         scan.add(event);
       }
     }
-    const digest: LedgerDigest = { root: scan.root(), position, events: scan.events, streams: scan.streams, createdAt: this.clock.now().toISOString() };
+    const digest: LedgerDigest = {
+      root: scan.root(),
+      position,
+      events: scan.events,
+      streams: scan.streams,
+      createdAt: this.clock.now().toISOString(),
+    };
     await appendChainedOnLatest(this.store, LEDGER_DIGEST_STREAM, [
       {
         id: this.ids.next(),
@@ -40,7 +46,9 @@ export class LedgerDigests {
         metadata: { ...context, schemaVersion: LEDGER_DIGEST_SCHEMA_VERSION },
       },
     ]);
-    this.logger.log(`Ledger digest ${digest.root}: ${digest.events} events in ${digest.streams} streams up to position ${position ?? '(empty log)'}`);
+    this.logger.log(
+      `Ledger digest ${digest.root}: ${digest.events} events in ${digest.streams} streams up to position ${position ?? '(empty log)'}`,
+    );
     return digest;
   }
 

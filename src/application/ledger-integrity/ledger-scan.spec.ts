@@ -4,8 +4,23 @@ import { StoredEvent } from '../ports/event-store.port';
 import { LedgerScan } from './ledger-scan';
 
 let position = 0;
-function stored(stream: string, revision: number, type: string, data: Record<string, unknown>, metadata: Record<string, unknown> = {}): StoredEvent {
-  return { id: `e${++position}`, stream, revision, position: String(position), type, data, metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1, ...metadata }, createdAt: '' };
+function stored(
+  stream: string,
+  revision: number,
+  type: string,
+  data: Record<string, unknown>,
+  metadata: Record<string, unknown> = {},
+): StoredEvent {
+  return {
+    id: `e${++position}`,
+    stream,
+    revision,
+    position: String(position),
+    type,
+    data,
+    metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1, ...metadata },
+    createdAt: '',
+  };
 }
 
 function chained(stream: string, prev: string | null, revision: number, type: string, data: Record<string, unknown>): StoredEvent {

@@ -76,21 +76,37 @@ export class LedgerScan {
   private check(event: StoredEvent, before: Head | undefined, chain: ReturnType<typeof chainOf>): void {
     const expectedRevision = before ? before.revision + 1 : 0;
     if (event.revision !== expectedRevision) {
-      this.report(event, 'revision_gap', `revision ${event.revision} follows ${before ? `revision ${before.revision}` : 'nothing'} (expected ${expectedRevision})`);
+      this.report(
+        event,
+        'revision_gap',
+        `revision ${event.revision} follows ${before ? `revision ${before.revision}` : 'nothing'} (expected ${expectedRevision})`,
+      );
     }
     const prev = before?.hash ?? null;
     if (!chain) {
       if (hasChain(event.metadata)) this.report(event, 'malformed_chain', 'metadata.chain is not { prev: string | null, hash: string }');
-      else if (this.chainingFrom !== null) this.report(event, 'unchained_after_chaining', `no chain, though chaining began at position ${this.chainingFrom}`);
+      else if (this.chainingFrom !== null)
+        this.report(event, 'unchained_after_chaining', `no chain, though chaining began at position ${this.chainingFrom}`);
       else this.unchainedPrefixEvents++;
       return;
     }
-    if (chain.prev !== prev) this.report(event, 'prev_mismatch', `chain.prev ${chain.prev ?? 'null'} but the stream's previous hash is ${prev ?? 'null (no previous event)'}`);
+    if (chain.prev !== prev)
+      this.report(
+        event,
+        'prev_mismatch',
+        `chain.prev ${chain.prev ?? 'null'} but the stream's previous hash is ${prev ?? 'null (no previous event)'}`,
+      );
     const recomputed = chainHash(chain.prev, event.stream, event.revision, event.type, event.data);
     if (recomputed !== chain.hash) this.report(event, 'hash_mismatch', `chain.hash ${chain.hash} but the event hashes to ${recomputed}`);
   }
 
   private report(event: StoredEvent, kind: LedgerBreakKind, detail: string): void {
-    this.breaks.push({ stream: event.stream, revision: event.revision, position: event.position, kind, detail: `${event.type}: ${detail}` });
+    this.breaks.push({
+      stream: event.stream,
+      revision: event.revision,
+      position: event.position,
+      kind,
+      detail: `${event.type}: ${detail}`,
+    });
   }
 }

@@ -52,7 +52,14 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions = {
   for await (const event of store.readStream(LEDGER_DIGEST_STREAM)) {
     const digest = ledgerDigestOf(event);
     if (digest) digests.push({ ...digest, revision: event.revision, eventPosition: event.position });
-    else malformed.push({ stream: event.stream, revision: event.revision, position: event.position, kind: 'malformed_digest', detail: `${event.type} is not a digest` });
+    else
+      malformed.push({
+        stream: event.stream,
+        revision: event.revision,
+        position: event.position,
+        kind: 'malformed_digest',
+        detail: `${event.type} is not a digest`,
+      });
   }
   const report = await scanAll(store, digests, options);
   return { ...report, breaks: [...malformed, ...report.breaks] };
@@ -73,7 +80,15 @@ export async function proveDigest(store: EventStore, root: string, position?: st
     }
   }
   if (at === undefined) {
-    return { root, position: null, recomputedRoot: null, events: 0, streams: 0, held: false, detail: 'no digest with this root in the ledger-digest stream; give the position from your copy' };
+    return {
+      root,
+      position: null,
+      recomputedRoot: null,
+      events: 0,
+      streams: 0,
+      held: false,
+      detail: 'no digest with this root in the ledger-digest stream; give the position from your copy',
+    };
   }
   const scan = new LedgerScan(false);
   if (at !== null) {

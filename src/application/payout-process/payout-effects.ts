@@ -48,33 +48,46 @@ export class PayoutEffects {
   }
 
   private async effect(orderId: string, current: LoadedPayout, action: EffectAction, context: CommandContext): Promise<PerformedEffect> {
-    const record = (command: Parameters<PayoutCommandExecutor['execute']>[1], from: LoadedPayout | undefined = current): Promise<ExecutedCommand> =>
-      this.executor.execute(orderId, command, context, { from });
+    const record = (
+      command: Parameters<PayoutCommandExecutor['execute']>[1],
+      from: LoadedPayout | undefined = current,
+    ): Promise<ExecutedCommand> => this.executor.execute(orderId, command, context, { from });
     switch (action.kind) {
       case 'expire_invoice': {
-        const { loaded } = await record({ type: 'ExpireInvoice', data: { paymentHash: action.paymentHash, sentInvoiceSlackMs: this.settings.sentInvoiceSlackMs } });
+        const { loaded } = await record({
+          type: 'ExpireInvoice',
+          data: { paymentHash: action.paymentHash, sentInvoiceSlackMs: this.settings.sentInvoiceSlackMs },
+        });
         return progress(loaded);
       }
       case 'resolve':
         return this.resolve(orderId, current, action.address, action.amountSats, context);
       case 'check_status': {
         const status = await this.wallet.checkPayment(action.paymentHash);
-        const { loaded } = await record({ type: 'RecordStatusCheck', data: { paymentHash: action.paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs } });
+        const { loaded } = await record({
+          type: 'RecordStatusCheck',
+          data: { paymentHash: action.paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs },
+        });
         const hash = loaded.state?.hashes[action.paymentHash];
-        if (loaded.state?.settlement || (hash && hash.outcome !== 'in_flight' && hash.outcome !== 'pending' && hash.outcome !== 'unknown')) return progress(loaded);
+        if (loaded.state?.settlement || (hash && hash.outcome !== 'in_flight' && hash.outcome !== 'pending' && hash.outcome !== 'unknown'))
+          return progress(loaded);
         return wait(loaded, status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`);
       }
       case 'recheck': {
         // Rule 8: one more look at a hash declared dead; the wallet's latest word is recorded, whatever it is.
         const status = await this.wallet.checkPayment(action.paymentHash);
         const { loaded } = await record({ type: 'RecordRecheck', data: { paymentHash: action.paymentHash, status } });
-        if (status.kind === 'unknown' || status.kind === 'rejected') return wait(loaded, `re-check of ${action.paymentHash}: ${status.reason}`);
+        if (status.kind === 'unknown' || status.kind === 'rejected')
+          return wait(loaded, `re-check of ${action.paymentHash}: ${status.reason}`);
         return progress(loaded);
       }
       case 'pay':
         return this.pay(orderId, current, action.invoice, context);
       case 'queue_retry': {
-        const { loaded } = await record({ type: 'QueueRetry', data: { reason: action.reason, nextAttemptAt: action.nextAttemptAt } }, undefined);
+        const { loaded } = await record(
+          { type: 'QueueRetry', data: { reason: action.reason, nextAttemptAt: action.nextAttemptAt } },
+          undefined,
+        );
         return progress(loaded);
       }
       case 'escalate': {
@@ -89,7 +102,13 @@ export class PayoutEffects {
     }
   }
 
-  private async resolve(orderId: string, current: LoadedPayout, address: string, amountSats: number, context: CommandContext): Promise<PerformedEffect> {
+  private async resolve(
+    orderId: string,
+    current: LoadedPayout,
+    address: string,
+    amountSats: number,
+    context: CommandContext,
+  ): Promise<PerformedEffect> {
     let result = await this.resolver.resolve(address, amountSats);
     let recorded: ExecutedCommand;
     try {
@@ -107,7 +126,12 @@ export class PayoutEffects {
     return permanent ? { outcome: { kind: 'stop', reason }, loaded: recorded.loaded } : wait(recorded.loaded, reason);
   }
 
-  private async pay(orderId: string, current: LoadedPayout, invoice: Extract<WorkflowAction, { kind: 'pay' }>['invoice'], context: CommandContext): Promise<PerformedEffect> {
+  private async pay(
+    orderId: string,
+    current: LoadedPayout,
+    invoice: Extract<WorkflowAction, { kind: 'pay' }>['invoice'],
+    context: CommandContext,
+  ): Promise<PerformedEffect> {
     const permit = this.gate.permit(invoice.amountMsat);
     if (!permit.allowed) return { outcome: { kind: 'held', reason: permit.reason }, loaded: current };
     // The claim is durable before any money can move; a concurrent claimer makes this throw.
@@ -116,9 +140,14 @@ export class PayoutEffects {
     if (outcome.kind === 'rejected' && outcome.category === 'configuration') {
       this.logger.error(`ALERT Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`);
     }
-    const { loaded } = await this.executor.execute(orderId, { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } }, context, {
-      from: claimed.loaded,
-    });
+    const { loaded } = await this.executor.execute(
+      orderId,
+      { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } },
+      context,
+      {
+        from: claimed.loaded,
+      },
+    );
     if (outcome.kind === 'settled') return { outcome: { kind: 'stop', reason: 'settled' }, loaded };
     return wait(loaded, outcome.reason);
   }

@@ -104,7 +104,10 @@ class LyingWallet implements WalletPort {
     const lost = (): PayOutcome => ({ kind: 'unknown', reason: 'timeout' });
     const known = this.payments.get(invoice.paymentHash);
     if (known) {
-      if (known.status === 'success') return rng.chance(0.5) ? { kind: 'failed', reason: 'Insufficient balance.', newInvoiceMayHelp: true } : { kind: 'pending', reason: 'Payment already paid.' };
+      if (known.status === 'success')
+        return rng.chance(0.5)
+          ? { kind: 'failed', reason: 'Insufficient balance.', newInvoiceMayHelp: true }
+          : { kind: 'pending', reason: 'Payment already paid.' };
       if (known.status === 'failed') return { kind: 'failed', reason: 'retrying is not possible', newInvoiceMayHelp: true };
       return { kind: 'pending', reason: 'Payment is still pending.' };
     }
@@ -170,7 +173,12 @@ class AddressServer implements LightningAddressResolver {
     this.counter++;
     const paymentHash = this.counter.toString(16).padStart(64, '0');
     this.orderOf.set(paymentHash, orderId);
-    return { bolt11: `lnbcrt${this.counter}`, paymentHash, amountMsat: AMOUNT_SATS * 1000, expiresAt: new Date(this.clock.now().getTime() + lifetimeMs).toISOString() };
+    return {
+      bolt11: `lnbcrt${this.counter}`,
+      paymentHash,
+      amountMsat: AMOUNT_SATS * 1000,
+      expiresAt: new Date(this.clock.now().getTime() + lifetimeMs).toISOString(),
+    };
   }
 
   async resolve(address: string): Promise<ResolveResult> {
@@ -196,95 +204,115 @@ describe(`exactly-once property: the production payout process over a faulty, ly
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
 
-  it.each(SEEDS)('seed %i: every order is paid 0 or exactly once, or its double payment is caught; every order comes to rest', async (seed) => {
-    const rng = prng(seed);
-    const clock = new TestClock(new Date('2025-07-09T12:00:00Z'));
-    const store = new SqliteEventStore({ filename: ':memory:', clock });
-    const ids = new TimeOrderedIdGenerator(clock);
-    const repository = new PayoutRepository(store, ids);
-    const executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), { publish: () => undefined } as never, clock);
-    const orderOf = new Map<string, string>();
-    const ownerOfAddress = new Map<string, string>();
-    const wallet = new LyingWallet(rng, clock, orderOf);
-    const server = new AddressServer(rng, clock, orderOf, ownerOfAddress);
-    const effects = new PayoutEffects(executor, wallet, server, { permit: () => ({ allowed: true }) }, SETTINGS);
-    const processor = new PayoutProcessor(repository, effects, SETTINGS, clock, { next: rng.next }, ids);
-    const context: CommandContext = { correlationId: `seed-${seed}`, causationId: null, actor: 'bot' };
-    const seen = { settled: 0, cancelled: 0, doublePaymentsCaught: 0, crashes: 0, escalations: 0 };
-    const problems: string[] = [];
+  it.each(SEEDS)(
+    'seed %i: every order is paid 0 or exactly once, or its double payment is caught; every order comes to rest',
+    async (seed) => {
+      const rng = prng(seed);
+      const clock = new TestClock(new Date('2025-07-09T12:00:00Z'));
+      const store = new SqliteEventStore({ filename: ':memory:', clock });
+      const ids = new TimeOrderedIdGenerator(clock);
+      const repository = new PayoutRepository(store, ids);
+      const executor = new PayoutCommandExecutor(
+        repository,
+        new Reservations(store, repository, ids, clock),
+        { publish: () => undefined } as never,
+        clock,
+      );
+      const orderOf = new Map<string, string>();
+      const ownerOfAddress = new Map<string, string>();
+      const wallet = new LyingWallet(rng, clock, orderOf);
+      const server = new AddressServer(rng, clock, orderOf, ownerOfAddress);
+      const effects = new PayoutEffects(executor, wallet, server, { permit: () => ({ allowed: true }) }, SETTINGS);
+      const processor = new PayoutProcessor(repository, effects, SETTINGS, clock, { next: rng.next }, ids);
+      const context: CommandContext = { correlationId: `seed-${seed}`, causationId: null, actor: 'bot' };
+      const seen = { settled: 0, cancelled: 0, doublePaymentsCaught: 0, crashes: 0, escalations: 0 };
+      const problems: string[] = [];
 
-    const advance = async (orderId: string): Promise<PayoutState> => {
-      try {
-        await processor.process(orderId, 'sweep');
-      } catch (error) {
-        if (!(error instanceof Crash)) throw error;
-        seen.crashes++;
-      }
-      const { state } = await repository.load(orderId);
-      const live = Object.values(state!.hashes).filter(isLive);
-      if (live.length > 1 && !state!.settlement) problems.push(`${orderId}: ${live.length} live hashes`);
-      return state!;
-    };
-    const destination = (orderId: string) => {
-      if (rng.chance(0.7)) {
-        const value = `${orderId}@example.com`;
-        ownerOfAddress.set(value, orderId);
-        return { kind: 'lightning_address' as const, value };
-      }
-      const invoice = server.mint(orderId, (5 + rng.int(40)) * MIN);
-      return { kind: 'bolt11' as const, value: invoice.bolt11, invoice };
-    };
-
-    const perSeed = Math.ceil(SCHEDULES / SEEDS.length);
-    for (let i = 0; i < perSeed; i++) {
-      const orderId = `o${seed}_${i}`;
-      wallet.honest = false;
-      const pix = { orderId, endToEndId: `E${seed}x${i}`.padEnd(32, '0'), amountCents: 5000, amountSats: AMOUNT_SATS, paidAt: '2025-07-09T11:59:00Z' };
-      await executor.execute(orderId, { type: 'ConfirmPix', data: { ...pix, destination: destination(orderId) } }, context);
-      let state = await advance(orderId);
-      for (let round = 0; round < ROUNDS; round++) {
-        clock.advance(rng.int(2 * GRACE_MS));
-        if (rng.chance(0.02)) await executor.execute(orderId, { type: 'CancelPayout', data: { reason: 'admin' } }, context).catch(() => undefined);
-        state = await advance(orderId);
-      }
-      // The wallet turns honest, the customer answers, admins act: the order must come to rest.
-      wallet.turnHonest();
-      for (let round = 0; round < 60; round++) {
-        const due = fallbackDueAt(state, fallbackTimings(SETTINGS));
-        const waitsForPeople = ['AWAITING_DESTINATION', 'FAILED', 'NEEDS_ATTENTION'].includes(state.status);
-        if (!due && !waitsForPeople) break;
-        clock.advance(GRACE_MS + rng.int(GRACE_MS));
-        if (state.status === 'AWAITING_DESTINATION' || state.status === 'FAILED') {
-          await executor.execute(orderId, { type: 'SubmitDestination', data: { destination: destination(orderId) } }, context).catch(() => undefined);
+      const advance = async (orderId: string): Promise<PayoutState> => {
+        try {
+          await processor.process(orderId, 'sweep');
+        } catch (error) {
+          if (!(error instanceof Crash)) throw error;
+          seen.crashes++;
         }
-        if (state.doublePayment && !state.doublePayment.acknowledgedAt) {
-          await executor.execute(orderId, { type: 'AcknowledgeDoublePayment', data: { reason: 'property test' } }, context);
-        } else if (state.escalated) {
-          seen.escalations++;
-          await executor.execute(orderId, { type: 'ClearEscalation', data: {} }, context);
+        const { state } = await repository.load(orderId);
+        const live = Object.values(state!.hashes).filter(isLive);
+        if (live.length > 1 && !state!.settlement) problems.push(`${orderId}: ${live.length} live hashes`);
+        return state!;
+      };
+      const destination = (orderId: string) => {
+        if (rng.chance(0.7)) {
+          const value = `${orderId}@example.com`;
+          ownerOfAddress.set(value, orderId);
+          return { kind: 'lightning_address' as const, value };
         }
-        state = await advance(orderId);
-      }
+        const invoice = server.mint(orderId, (5 + rng.int(40)) * MIN);
+        return { kind: 'bolt11' as const, value: invoice.bolt11, invoice };
+      };
 
-      const paid = wallet.paidHashesOf(orderId);
-      if (paid.length > 1) {
-        const shown = state.doublePayment?.paymentHashes ?? [];
-        if (paid.every((hash) => shown.includes(hash))) seen.doublePaymentsCaught++;
-        else problems.push(`${orderId}: the wallet paid ${paid.join(', ')} but the payout shows ${JSON.stringify(state.doublePayment)}`);
-      } else if (state.settlement && paid[0] !== state.settlement.paymentHash) {
-        problems.push(`${orderId}: SETTLED on ${state.settlement.paymentHash}, the wallet paid [${paid.join(', ')}]`);
+      const perSeed = Math.ceil(SCHEDULES / SEEDS.length);
+      for (let i = 0; i < perSeed; i++) {
+        const orderId = `o${seed}_${i}`;
+        wallet.honest = false;
+        const pix = {
+          orderId,
+          endToEndId: `E${seed}x${i}`.padEnd(32, '0'),
+          amountCents: 5000,
+          amountSats: AMOUNT_SATS,
+          paidAt: '2025-07-09T11:59:00Z',
+        };
+        await executor.execute(orderId, { type: 'ConfirmPix', data: { ...pix, destination: destination(orderId) } }, context);
+        let state = await advance(orderId);
+        for (let round = 0; round < ROUNDS; round++) {
+          clock.advance(rng.int(2 * GRACE_MS));
+          if (rng.chance(0.02))
+            await executor.execute(orderId, { type: 'CancelPayout', data: { reason: 'admin' } }, context).catch(() => undefined);
+          state = await advance(orderId);
+        }
+        // The wallet turns honest, the customer answers, admins act: the order must come to rest.
+        wallet.turnHonest();
+        for (let round = 0; round < 60; round++) {
+          const due = fallbackDueAt(state, fallbackTimings(SETTINGS));
+          const waitsForPeople = ['AWAITING_DESTINATION', 'FAILED', 'NEEDS_ATTENTION'].includes(state.status);
+          if (!due && !waitsForPeople) break;
+          clock.advance(GRACE_MS + rng.int(GRACE_MS));
+          if (state.status === 'AWAITING_DESTINATION' || state.status === 'FAILED') {
+            await executor
+              .execute(orderId, { type: 'SubmitDestination', data: { destination: destination(orderId) } }, context)
+              .catch(() => undefined);
+          }
+          if (state.doublePayment && !state.doublePayment.acknowledgedAt) {
+            await executor.execute(orderId, { type: 'AcknowledgeDoublePayment', data: { reason: 'property test' } }, context);
+          } else if (state.escalated) {
+            seen.escalations++;
+            await executor.execute(orderId, { type: 'ClearEscalation', data: {} }, context);
+          }
+          state = await advance(orderId);
+        }
+
+        const paid = wallet.paidHashesOf(orderId);
+        if (paid.length > 1) {
+          const shown = state.doublePayment?.paymentHashes ?? [];
+          if (paid.every((hash) => shown.includes(hash))) seen.doublePaymentsCaught++;
+          else problems.push(`${orderId}: the wallet paid ${paid.join(', ')} but the payout shows ${JSON.stringify(state.doublePayment)}`);
+        } else if (state.settlement && paid[0] !== state.settlement.paymentHash) {
+          problems.push(`${orderId}: SETTLED on ${state.settlement.paymentHash}, the wallet paid [${paid.join(', ')}]`);
+        }
+        if (state.status === 'CANCELLED' && paid.length > 0)
+          problems.push(`${orderId}: CANCELLED although the wallet paid ${paid.join(', ')}`);
+        if (state.status !== 'SETTLED' && state.status !== 'CANCELLED')
+          problems.push(`${orderId}: did not come to rest (${state.status}, ${state.lastError})`);
+        if (state.status === 'SETTLED') seen.settled++;
+        if (state.status === 'CANCELLED') seen.cancelled++;
+        if (problems.length > 0) break;
       }
-      if (state.status === 'CANCELLED' && paid.length > 0) problems.push(`${orderId}: CANCELLED although the wallet paid ${paid.join(', ')}`);
-      if (state.status !== 'SETTLED' && state.status !== 'CANCELLED') problems.push(`${orderId}: did not come to rest (${state.status}, ${state.lastError})`);
-      if (state.status === 'SETTLED') seen.settled++;
-      if (state.status === 'CANCELLED') seen.cancelled++;
-      if (problems.length > 0) break;
-    }
-    await store.close();
-    if (problems.length > 0) throw new Error(`seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}):\n${problems.slice(0, 10).join('\n')}`);
-    // The run reached the paths that matter.
-    expect(seen.settled).toBeGreaterThan(perSeed / 2);
-    expect(seen.crashes).toBeGreaterThan(0);
-    if (perSeed >= 500) expect(seen.doublePaymentsCaught).toBeGreaterThan(0);
-  }, 120_000);
+      await store.close();
+      if (problems.length > 0) throw new Error(`seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}):\n${problems.slice(0, 10).join('\n')}`);
+      // The run reached the paths that matter.
+      expect(seen.settled).toBeGreaterThan(perSeed / 2);
+      expect(seen.crashes).toBeGreaterThan(0);
+      if (perSeed >= 500) expect(seen.doublePaymentsCaught).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });

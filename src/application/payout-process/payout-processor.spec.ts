@@ -68,7 +68,12 @@ describe('PayoutProcessor: the loop', () => {
     store = new SqliteEventStore({ filename: ':memory:', clock });
     const ids = new TimeOrderedIdGenerator(clock);
     repository = new PayoutRepository(store, ids);
-    executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), { publish: () => undefined } as never, clock);
+    executor = new PayoutCommandExecutor(
+      repository,
+      new Reservations(store, repository, ids, clock),
+      { publish: () => undefined } as never,
+      clock,
+    );
     await executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(inv)), context);
   });
   afterEach(async () => {
@@ -78,7 +83,13 @@ describe('PayoutProcessor: the loop', () => {
 
   const processorWith = (wallet: WalletPort): PayoutProcessor => {
     const clock = new TestClock(NOW);
-    const effects = new PayoutEffects(executor, wallet, { resolve: async () => ({ ok: false, permanent: true, reason: 'unused' }) }, { permit: () => ({ allowed: true }) }, SETTINGS);
+    const effects = new PayoutEffects(
+      executor,
+      wallet,
+      { resolve: async () => ({ ok: false, permanent: true, reason: 'unused' }) },
+      { permit: () => ({ allowed: true }) },
+      SETTINGS,
+    );
     return new PayoutProcessor(repository, effects, SETTINGS, clock, { next: () => 0.5 }, new TimeOrderedIdGenerator(clock));
   };
   const types = async (): Promise<string[]> => {

@@ -104,8 +104,20 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
     });
   }
 
-  private log(orderId: string, trigger: ProcessTrigger, action: WorkflowAction, outcome: EffectOutcome, context: CommandContext, attemptsBefore: number): void {
-    const paymentHash = action.kind === 'pay' ? action.invoice.paymentHash : action.kind === 'check_status' || action.kind === 'recheck' ? action.paymentHash : undefined;
+  private log(
+    orderId: string,
+    trigger: ProcessTrigger,
+    action: WorkflowAction,
+    outcome: EffectOutcome,
+    context: CommandContext,
+    attemptsBefore: number,
+  ): void {
+    const paymentHash =
+      action.kind === 'pay'
+        ? action.invoice.paymentHash
+        : action.kind === 'check_status' || action.kind === 'recheck'
+          ? action.paymentHash
+          : undefined;
     this.logger.log({
       msg: 'payout step',
       orderId,

@@ -31,7 +31,10 @@ export class DestinationValidator {
     if (!result.ok) {
       const kind = result.code === 'undecodable' ? 'invalid' : 'unprocessable';
       // The bot's operators tune this requirement, so the refusal names the variable.
-      const requirement = result.code === 'expired' ? `; an invoice must have at least MIN_INVOICE_VALIDITY_S (${this.settings.minInvoiceValiditySeconds} s) left` : '';
+      const requirement =
+        result.code === 'expired'
+          ? `; an invoice must have at least MIN_INVOICE_VALIDITY_S (${this.settings.minInvoiceValiditySeconds} s) left`
+          : '';
       throw new ApplicationError(kind, `destination: ${result.message}${requirement}`, `invoice_${result.code}`);
     }
     return { kind: 'bolt11', value: result.invoice.bolt11, invoice: result.invoice };

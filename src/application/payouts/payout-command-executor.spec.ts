@@ -87,7 +87,9 @@ describe('PayoutCommandExecutor with a payout the caller already holds (real Sql
     jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
     // Decided again on the stream as it is: the claim is there, so a second one is refused — the caller pays
     // nothing, and the unanswered claim is resolved later by a status check (docs: crash-safe, rule 6).
-    await expect(executor.execute(ORDER_ID, cmd.claim(inv), context, { from: loaded })).rejects.toMatchObject({ code: 'payment_in_flight' });
+    await expect(executor.execute(ORDER_ID, cmd.claim(inv), context, { from: loaded })).rejects.toMatchObject({
+      code: 'payment_in_flight',
+    });
     expect((await repository.load(ORDER_ID)).state?.hashes[inv.paymentHash].outcome).toBe('in_flight');
     expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
   });

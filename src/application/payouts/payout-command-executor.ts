@@ -88,14 +88,22 @@ export class PayoutCommandExecutor {
         let appended: LoadedPayout;
         try {
           // One call: every value is checked, then the free ones are appended together (one commit).
-          made.push(...(await this.reservations.reserve(orderId, [...(options.reserve?.(loaded) ?? []), ...invoiceReservations(result.events)], context)));
+          made.push(
+            ...(await this.reservations.reserve(
+              orderId,
+              [...(options.reserve?.(loaded) ?? []), ...invoiceReservations(result.events)],
+              context,
+            )),
+          );
           // A decision of the service itself is caused by the last event it read; a request has no cause in the log.
           const causationId = context.causationId ?? (context.actor === 'system' ? loaded.lastEventId : null);
           appended = await this.repository.append(orderId, result.events, loaded, { ...context, causationId });
         } catch (error) {
           // Someone else appended first, or the store cannot say whether this append landed: read again, decide again.
           if ((error instanceof ConcurrencyError || error instanceof AppendOutcomeUnknownError) && attempt < MAX_CONFLICT_RETRIES) {
-            this.logger.debug(`${error instanceof ConcurrencyError ? 'Concurrency conflict' : 'Append outcome unknown'} on ${orderId} (${command.type}), deciding again`);
+            this.logger.debug(
+              `${error instanceof ConcurrencyError ? 'Concurrency conflict' : 'Append outcome unknown'} on ${orderId} (${command.type}), deciding again`,
+            );
             continue;
           }
           throw error;
@@ -105,7 +113,8 @@ export class PayoutCommandExecutor {
       }
     } catch (error) {
       // A refused request records nothing: whatever it reserved on the way is given back.
-      if (error instanceof ApplicationError) await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest ?? null);
+      if (error instanceof ApplicationError)
+        await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest ?? null);
       throw error;
     }
   }

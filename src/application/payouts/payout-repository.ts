@@ -55,8 +55,18 @@ export class PayoutRepository {
       data: event.data as unknown as Record<string, unknown>,
       metadata: { ...context, schemaVersion: PAYOUT_SCHEMA_VERSION },
     }));
-    const { head } = await appendChained(this.store, payoutStreamName(orderId), { revision: base.revision, hash: base.headHash }, envelopes);
-    return { state: events.reduce(evolve, base.state), revision: head.revision, lastEventId: envelopes[envelopes.length - 1].id, headHash: head.hash };
+    const { head } = await appendChained(
+      this.store,
+      payoutStreamName(orderId),
+      { revision: base.revision, hash: base.headHash },
+      envelopes,
+    );
+    return {
+      state: events.reduce(evolve, base.state),
+      revision: head.revision,
+      lastEventId: envelopes[envelopes.length - 1].id,
+      headHash: head.hash,
+    };
   }
 }
 

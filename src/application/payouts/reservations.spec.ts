@@ -75,7 +75,9 @@ describe('Reservations (real SqliteEventStore)', () => {
 
   it('a 422 for a new order reserves nothing', async () => {
     const wrongAmount = invoice('wrong', { amountMsat: 1 });
-    await expect(executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(wrongAmount)), context, { reserve: () => [e2e] })).rejects.toMatchObject({ code: 'invoice_mismatch' });
+    await expect(
+      executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(wrongAmount)), context, { reserve: () => [e2e] }),
+    ).rejects.toMatchObject({ code: 'invoice_mismatch' });
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual([]);
   });
 });

@@ -75,7 +75,13 @@ export class Reservations {
    * all. Best effort: a release that is lost leaves a stale reservation, which
    * the next order to want the value takes over.
    */
-  async release(orderId: string, made: MadeReservation[], reason: string, context: CommandContext, order?: PayoutState | null): Promise<void> {
+  async release(
+    orderId: string,
+    made: MadeReservation[],
+    reason: string,
+    context: CommandContext,
+    order?: PayoutState | null,
+  ): Promise<void> {
     const releasedAt = this.clock.now().toISOString();
     await Promise.all(
       made
@@ -86,7 +92,8 @@ export class Reservations {
             await this.append(reservation.stream, released, reservation.head, context);
           } catch (error) {
             // Taken over meanwhile (it was stale), or the store is down: either way nothing is held wrongly.
-            if (!(error instanceof ConcurrencyError)) this.logger.warn(`Could not release ${reservation.stream} for ${orderId}: ${(error as Error).message}`);
+            if (!(error instanceof ConcurrencyError))
+              this.logger.warn(`Could not release ${reservation.stream} for ${orderId}: ${(error as Error).message}`);
           }
         }),
     );
@@ -108,7 +115,12 @@ export class Reservations {
 
   private async append(stream: string, reservation: Reservation, base: StreamHead, context: CommandContext): Promise<StreamHead> {
     const { head } = await appendChained(this.store, stream, base, [
-      { id: this.ids.next(), type: reservation.type, data: reservation.data, metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION } },
+      {
+        id: this.ids.next(),
+        type: reservation.type,
+        data: reservation.data,
+        metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION },
+      },
     ]);
     return head;
   }
@@ -121,7 +133,11 @@ export class Reservations {
     if (value.kind === 'endToEndId') {
       throw new ApplicationError('conflict', `pix.endToEndId ${value.endToEndId} was already used by another order`, 'end_to_end_id_used');
     }
-    throw new ApplicationError('conflict', `This invoice (payment hash ${value.paymentHash}) already belongs to another order`, 'invoice_in_use');
+    throw new ApplicationError(
+      'conflict',
+      `This invoice (payment hash ${value.paymentHash}) already belongs to another order`,
+      'invoice_in_use',
+    );
   }
 
   /** The last word of a reservation stream: who holds it, if anyone, and its head (what the next append chains from). */
@@ -139,7 +155,8 @@ export class Reservations {
 /** An invoice becomes an order's only once its payment hash is reserved for it: the hashes of the invoices these events give the order. */
 export function invoiceReservations(events: PayoutEvent[]): ReservedValue[] {
   return events.flatMap((event): ReservedValue[] => {
-    const invoice = event.type === 'DestinationSubmitted' ? event.data.invoice : event.type === 'AddressResolved' ? event.data.invoice : null;
+    const invoice =
+      event.type === 'DestinationSubmitted' ? event.data.invoice : event.type === 'AddressResolved' ? event.data.invoice : null;
     return invoice ? [{ kind: 'paymentHash', paymentHash: invoice.paymentHash }] : [];
   });
 }

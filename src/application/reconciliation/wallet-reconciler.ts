@@ -57,8 +57,13 @@ export class WalletReconciler {
     const found = async (discrepancy: Discrepancy, answer?: () => Promise<void>, alreadyRecorded = false) => {
       discrepancies.push(discrepancy);
       if (!options.record || alreadyRecorded) return;
-      this.logger.warn(`ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ${discrepancy.paymentHash}: ${discrepancy.detail}`);
-      if (answer) await answer().catch((error: Error) => this.logger.error(`Reconciliation could not record ${discrepancy.kind} of ${discrepancy.orderId}: ${error.message}`));
+      this.logger.warn(
+        `ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ${discrepancy.paymentHash}: ${discrepancy.detail}`,
+      );
+      if (answer)
+        await answer().catch((error: Error) =>
+          this.logger.error(`Reconciliation could not record ${discrepancy.kind} of ${discrepancy.orderId}: ${error.message}`),
+        );
       if (!ANSWERED_BY_THE_ORDER.has(discrepancy.kind)) await this.recordFinding(discrepancy, context);
     };
 
@@ -80,7 +85,13 @@ export class WalletReconciler {
       if (page.length < pageSize) break;
     }
     for (const [orderId, paymentHash] of ledger.settlements()) {
-      if (!paid.has(paymentHash)) await found({ kind: 'settled_not_paid', orderId, paymentHash, detail: 'the ledger settled this hash; the wallet lists no successful payment of it' });
+      if (!paid.has(paymentHash))
+        await found({
+          kind: 'settled_not_paid',
+          orderId,
+          paymentHash,
+          detail: 'the ledger settled this hash; the wallet lists no successful payment of it',
+        });
     }
     const report: ReconciliationReport = {
       id,
@@ -91,7 +102,12 @@ export class WalletReconciler {
       matched,
       discrepancies,
     };
-    if (options.record) await this.append({ type: 'ReconciliationCompleted', data: { ...report, discrepancies: discrepancies.slice(0, REPORTED_DISCREPANCIES) } }, this.ids.next(), context);
+    if (options.record)
+      await this.append(
+        { type: 'ReconciliationCompleted', data: { ...report, discrepancies: discrepancies.slice(0, REPORTED_DISCREPANCIES) } },
+        this.ids.next(),
+        context,
+      );
     return report;
   }
 
@@ -112,10 +128,21 @@ export class WalletReconciler {
     const { paymentHash } = payment;
     const claim = ledger.claim(paymentHash);
     const paidMsat = Math.abs(payment.amountMsat);
-    if (!claim) return found({ kind: 'unknown_wallet_payment', orderId: null, paymentHash, detail: `the wallet paid ${paidMsat} msat; no order claimed this hash` }).then(() => false);
+    if (!claim)
+      return found({
+        kind: 'unknown_wallet_payment',
+        orderId: null,
+        paymentHash,
+        detail: `the wallet paid ${paidMsat} msat; no order claimed this hash`,
+      }).then(() => false);
     const { orderId } = claim;
     if (paidMsat !== claim.amountMsat) {
-      await found({ kind: 'amount_mismatch', orderId, paymentHash, detail: `the wallet paid ${paidMsat} msat; the order claimed ${claim.amountMsat} msat` });
+      await found({
+        kind: 'amount_mismatch',
+        orderId,
+        paymentHash,
+        detail: `the wallet paid ${paidMsat} msat; the order claimed ${claim.amountMsat} msat`,
+      });
     }
     const settledHash = ledger.settledHash(orderId);
     if (settledHash === paymentHash) return true;
@@ -127,12 +154,26 @@ export class WalletReconciler {
     };
     if (settledHash === undefined) {
       ledger.markSettled(orderId, paymentHash);
-      await found({ kind: 'paid_not_settled', orderId, paymentHash, detail: `the wallet paid ${paidMsat} msat; the ledger had not settled the order` }, answer);
+      await found(
+        {
+          kind: 'paid_not_settled',
+          orderId,
+          paymentHash,
+          detail: `the wallet paid ${paidMsat} msat; the ledger had not settled the order`,
+        },
+        answer,
+      );
       return true;
     }
-    const paidTwice: Discrepancy = { kind: 'paid_twice', orderId, paymentHash, detail: `the wallet paid this hash as well as ${settledHash}, which settled the order` };
+    const paidTwice: Discrepancy = {
+      kind: 'paid_twice',
+      orderId,
+      paymentHash,
+      detail: `the wallet paid this hash as well as ${settledHash}, which settled the order`,
+    };
     // Already escalated in the order's stream: still listed (the money moved twice), not alerted or recorded again.
-    if (ledger.isKnownDoublePayment(paymentHash)) return found({ ...paidTwice, detail: `${paidTwice.detail} (recorded: DoublePaymentDetected)` }, undefined, true).then(() => false);
+    if (ledger.isKnownDoublePayment(paymentHash))
+      return found({ ...paidTwice, detail: `${paidTwice.detail} (recorded: DoublePaymentDetected)` }, undefined, true).then(() => false);
     await found(paidTwice, answer);
     return false;
   }
@@ -147,7 +188,14 @@ export class WalletReconciler {
   private async append(event: ReconciliationEvent, id: string, context: CommandContext): Promise<void> {
     await this.store.append(
       RECONCILIATION_STREAM,
-      [{ id, type: event.type, data: event.data as unknown as Record<string, unknown>, metadata: { ...context, schemaVersion: RECONCILIATION_SCHEMA_VERSION } }],
+      [
+        {
+          id,
+          type: event.type,
+          data: event.data as unknown as Record<string, unknown>,
+          metadata: { ...context, schemaVersion: RECONCILIATION_SCHEMA_VERSION },
+        },
+      ],
       ANY,
     );
   }

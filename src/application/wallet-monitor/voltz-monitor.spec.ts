@@ -15,7 +15,11 @@ import { verifyChains } from '../ledger-integrity/ledger-verifier';
 
 const START = new Date('2026-03-01T10:00:00.000Z');
 const INVOICE: Invoice = { bolt11: 'lnbcrt1', paymentHash: 'a'.repeat(64), amountMsat: 1000, expiresAt: '2026-03-01T11:00:00.000Z' };
-const CLOUDFLARE_520: PayOutcome = { kind: 'unknown', reason: 'HTTP 520 Cloudflare page', http520: { source: 'cloudflare', httpStatus: 520, cfRay: null } };
+const CLOUDFLARE_520: PayOutcome = {
+  kind: 'unknown',
+  reason: 'HTTP 520 Cloudflare page',
+  http520: { source: 'cloudflare', httpStatus: 520, cfRay: null },
+};
 const SETTLED: PayOutcome = { kind: 'settled', preimage: null, feeMsat: 1000 };
 
 /** A wallet whose answers the test scripts; each call takes `latencyMs` on the test clock. */
@@ -65,7 +69,13 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     clock = new TestClock(START);
     store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
     raw = new ScriptedWallet(clock);
-    monitor = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    monitor = new VoltzMonitor(
+      { threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 },
+      raw,
+      store,
+      clock,
+      new TimeOrderedIdGenerator(clock),
+    );
     wallet = new MonitoredWallet(raw, monitor, clock);
     recoveries = 0;
     monitor.onRecovery(() => recoveries++);
@@ -85,7 +95,13 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
   }
 
   it('two instances sharing the stream keep one hash chain: a stale head in memory is re-read after the conflict', async () => {
-    const other = new VoltzMonitor({ threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-2', lowBalanceSats: 0 }, raw, store, clock, new TimeOrderedIdGenerator(clock));
+    const other = new VoltzMonitor(
+      { threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-2', lowBalanceSats: 0 },
+      raw,
+      store,
+      clock,
+      new TimeOrderedIdGenerator(clock),
+    );
     const otherWallet = new MonitoredWallet(raw, other, clock);
     raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
     await wallet.pay(INVOICE);
@@ -124,7 +140,13 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     const status = monitor.status();
     expect(status.recent).toEqual([
       { at: '2026-03-01T10:00:31.160Z', kind: 'status', ok: true, latencyMs: 40, detail: 'pending' },
-      { at: '2026-03-01T10:00:31.120Z', kind: 'pay', ok: false, latencyMs: 30_000, detail: 'unknown: HTTP 520 Cloudflare page (Cloudflare 520)' },
+      {
+        at: '2026-03-01T10:00:31.120Z',
+        kind: 'pay',
+        ok: false,
+        latencyMs: 30_000,
+        detail: 'unknown: HTTP 520 Cloudflare page (Cloudflare 520)',
+      },
       { at: '2026-03-01T10:00:00.120Z', kind: 'probe', ok: true, latencyMs: 120, detail: 'wallet "Voltz" answered' },
     ]);
     expect(status).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 1, availabilityLastHour: 2 / 3 });
@@ -197,7 +219,8 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       at: openedAt,
     });
     expect(events[2].data).toMatchObject({ from: 'half_open', to: 'closed', reason: 'trial payment answered: settled' });
-    for (const event of events) expect(event.metadata).toMatchObject({ causationId: null, actor: 'system', schemaVersion: 1, correlationId: expect.any(String) });
+    for (const event of events)
+      expect(event.metadata).toMatchObject({ causationId: null, actor: 'system', schemaVersion: 1, correlationId: expect.any(String) });
   });
 
   it('an unknown trial answer opens it again, logged as an ALERT', async () => {
@@ -210,7 +233,9 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(true);
     await wallet.pay(INVOICE);
     expect(monitor.status().breaker).toBe('open');
-    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(2);
+    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(
+      2,
+    );
     expect((await monitorEvents()).map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerOpened']);
   });
   it('an "Insufficient balance" refusal stops every POST until a probe shows enough again, which sweeps; one ALERT, one event each way', async () => {
@@ -218,10 +243,17 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
     await monitor.probe();
     expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
-    raw.payAnswers.push({ kind: 'rejected', reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later', category: 'limit' });
+    raw.payAnswers.push({
+      kind: 'rejected',
+      reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later',
+      category: 'limit',
+    });
     await wallet.pay(INVOICE);
     const refused = monitor.permit(INVOICE.amountMsat);
-    expect(refused).toEqual({ allowed: false, reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)) });
+    expect(refused).toEqual({
+      allowed: false,
+      reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)),
+    });
     expect(monitor.walletBalance()).toMatchObject({ balanceMsat: 1_000_000_000, low: true, shortSince: expect.any(String) });
     expect(monitor.status().breaker).toBe('closed');
     raw.walletAnswers.push({ name: 'w', balanceMsat: 2_999 }, { name: 'w', balanceMsat: 3_000 });
@@ -230,7 +262,9 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     await monitor.probe();
     expect(recoveries).toBe(1);
     expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
-    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low'))).toHaveLength(1);
+    expect(
+      alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low')),
+    ).toHaveLength(1);
     const events = await monitorEvents();
     expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
     expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });

@@ -75,7 +75,9 @@ function describePay(outcome: PayOutcome): string {
 }
 
 function describeStatus(status: PaymentStatus): string {
-  return status.kind === 'unknown' || status.kind === 'rejected' || status.kind === 'failed' ? `${status.kind}: ${status.reason}` : status.kind;
+  return status.kind === 'unknown' || status.kind === 'rejected' || status.kind === 'failed'
+    ? `${status.kind}: ${status.reason}`
+    : status.kind;
 }
 
 /**
@@ -189,7 +191,8 @@ export class VoltzMonitor implements PaymentGate {
     const now = this.clock.now();
     this.history.record({ at: now.toISOString(), kind, ok, latencyMs: now.getTime() - started.getTime(), detail });
     if (kind === 'status') return;
-    const step: BreakerStep = kind === 'probe' ? recordProbe(this.breaker, ok, detail, now) : recordPaymentAnswer(this.breaker, !ok, detail, now, this.options);
+    const step: BreakerStep =
+      kind === 'probe' ? recordProbe(this.breaker, ok, detail, now) : recordPaymentAnswer(this.breaker, !ok, detail, now, this.options);
     this.breaker = step.breaker;
     if (step.transition) this.transitioned(step.transition);
   }
@@ -213,10 +216,17 @@ export class VoltzMonitor implements PaymentGate {
   }
 
   private balanceTransitioned(transition: BalanceTransition): void {
-    if (transition.to === 'low') this.logger.error(`ALERT Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`);
+    if (transition.to === 'low')
+      this.logger.error(`ALERT Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`);
     else this.logger.warn(`Voltz wallet balance restored: ${transition.reason}`);
     const { shortSince, shortOfMsat } = this.balance;
-    this.record(BALANCE_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, shortSince, shortOfMsat, lowBalanceSats: this.options.lowBalanceSats });
+    this.record(BALANCE_EVENT[transition.to], {
+      instanceId: this.options.instanceId,
+      ...transition,
+      shortSince,
+      shortOfMsat,
+      lowBalanceSats: this.options.lowBalanceSats,
+    });
   }
 
   private recovered(): void {
@@ -228,7 +238,12 @@ export class VoltzMonitor implements PaymentGate {
       id: this.ids.next(),
       type,
       data,
-      metadata: { correlationId: this.ids.next(), causationId: null, actor: 'system' as const, schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION },
+      metadata: {
+        correlationId: this.ids.next(),
+        causationId: null,
+        actor: 'system' as const,
+        schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION,
+      },
     };
     this.writes = this.writes
       .then(() => appendChainedOnLatest(this.store, VOLTZ_MONITOR_STREAM, [event], this.head))

@@ -20,11 +20,21 @@ describe('PayoutAudit (ledger verify, per order)', () => {
 
   it('finds a second settlement, and a settlement of a hash never claimed', () => {
     const found = audit([ev.pixConfirmed(), ev.bolt11Submitted(a), ev.attempted(a, 1), ev.settled(a), ev.settled(b)]);
-    expect(found).toEqual([`settled_twice: #4 settled again on ${b.paymentHash} (first on ${a.paymentHash})`, `settled_unclaimed: #4 PaymentSettled on ${b.paymentHash}, never claimed`]);
+    expect(found).toEqual([
+      `settled_twice: #4 settled again on ${b.paymentHash} (first on ${a.paymentHash})`,
+      `settled_unclaimed: #4 PaymentSettled on ${b.paymentHash}, never claimed`,
+    ]);
   });
 
   it('finds a claim of a new hash while an earlier one could still settle', () => {
-    const found = audit([ev.pixConfirmed(), ev.bolt11Submitted(a), ev.attempted(a, 1), ev.unknown(a), ev.addressResolved(b), ev.attempted(b, 2)]);
+    const found = audit([
+      ev.pixConfirmed(),
+      ev.bolt11Submitted(a),
+      ev.attempted(a, 1),
+      ev.unknown(a),
+      ev.addressResolved(b),
+      ev.attempted(b, 2),
+    ]);
     expect(found).toContain(`claim_while_live: #5 claimed ${b.paymentHash} while ${a.paymentHash} could still settle`);
   });
 
@@ -43,6 +53,9 @@ describe('PayoutAudit (ledger verify, per order)', () => {
     const mine: ReservationHolders = { endToEndId: () => ORDER_ID, paymentHash: () => ORDER_ID };
     expect(audit(events, mine)).toEqual([]);
     const stolen: ReservationHolders = { endToEndId: () => 'ord_other', paymentHash: () => null };
-    expect(audit(events, stolen)).toEqual([`reservation: end-to-end id ${E2E_ID} is held by ord_other`, `reservation: payment hash ${a.paymentHash} is held by nobody`]);
+    expect(audit(events, stolen)).toEqual([
+      `reservation: end-to-end id ${E2E_ID} is held by ord_other`,
+      `reservation: payment hash ${a.paymentHash} is held by nobody`,
+    ]);
   });
 });

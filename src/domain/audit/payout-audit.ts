@@ -5,7 +5,15 @@ import { PayoutState, evolve, liveHash } from '../payout/payout-state';
 /** One broken invariant of the ledger, named after the order it was found in. */
 export interface LedgerViolation {
   orderId: string;
-  rule: 'stream_start' | 'read_model' | 'settled_twice' | 'settled_unclaimed' | 'amount_mismatch' | 'claim_while_live' | 'claim_without_outcome' | 'reservation';
+  rule:
+    | 'stream_start'
+    | 'read_model'
+    | 'settled_twice'
+    | 'settled_unclaimed'
+    | 'amount_mismatch'
+    | 'claim_while_live'
+    | 'claim_without_outcome'
+    | 'reservation';
   detail: string;
 }
 
@@ -46,7 +54,10 @@ export class PayoutAudit {
     if (!state) return this.violations;
     const unanswered = Object.values(state.hashes).filter((record) => record.outcome === 'in_flight');
     if (unanswered.length > 0 && fallbackDueAt(state, this.timings) === null) {
-      this.violate('claim_without_outcome', `claim of ${unanswered.map((r) => r.paymentHash).join(', ')} has no outcome and the order is not in the fallback view`);
+      this.violate(
+        'claim_without_outcome',
+        `claim of ${unanswered.map((r) => r.paymentHash).join(', ')} has no outcome and the order is not in the fallback view`,
+      );
     }
     if (holders) {
       const e2eHolder = holders.endToEndId(state.endToEndId);
@@ -67,17 +78,22 @@ export class PayoutAudit {
         if (live && live.paymentHash !== event.data.paymentHash) {
           this.violate('claim_while_live', `#${revision} claimed ${event.data.paymentHash} while ${live.paymentHash} could still settle`);
         }
-        if (event.data.amountMsat !== expectedMsat) this.violate('amount_mismatch', `#${revision} claimed ${event.data.amountMsat} msat for an order of ${expectedMsat} msat`);
+        if (event.data.amountMsat !== expectedMsat)
+          this.violate('amount_mismatch', `#${revision} claimed ${event.data.amountMsat} msat for an order of ${expectedMsat} msat`);
         this.claimedMsat.set(event.data.paymentHash, event.data.amountMsat);
         return;
       }
       case 'PaymentSettled':
       case 'DoublePaymentDetected': {
         if (event.type === 'PaymentSettled' && ++this.settlements > 1) {
-          this.violate('settled_twice', `#${revision} settled again on ${event.data.paymentHash} (first on ${state.settlement?.paymentHash ?? '?'})`);
+          this.violate(
+            'settled_twice',
+            `#${revision} settled again on ${event.data.paymentHash} (first on ${state.settlement?.paymentHash ?? '?'})`,
+          );
         }
         const claimed = this.claimedMsat.get(event.data.paymentHash);
-        if (claimed === undefined) this.violate('settled_unclaimed', `#${revision} ${event.type} on ${event.data.paymentHash}, never claimed`);
+        if (claimed === undefined)
+          this.violate('settled_unclaimed', `#${revision} ${event.type} on ${event.data.paymentHash}, never claimed`);
         return;
       }
       default:

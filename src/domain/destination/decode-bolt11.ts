@@ -24,12 +24,14 @@ export interface DecodedBolt11 {
 }
 
 export type DecodeBolt11Result =
-  | { ok: true; decoded: DecodedBolt11 }
-  | { ok: false; code: 'undecodable' | 'bad_signature'; message: string };
+  { ok: true; decoded: DecodedBolt11 } | { ok: false; code: 'undecodable' | 'bad_signature'; message: string };
 
 /** Accepts a `lightning:` URI prefix (any case) and any letter case, as wallets and QR codes produce. */
 export function normalizeBolt11(raw: string): string {
-  return raw.trim().replace(/^lightning:/i, '').toLowerCase();
+  return raw
+    .trim()
+    .replace(/^lightning:/i, '')
+    .toLowerCase();
 }
 
 /**

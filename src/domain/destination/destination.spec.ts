@@ -9,7 +9,10 @@ describe('parseDestination', () => {
       ['  bob.smith-1_x@pay.example.co.uk ', 'bob.smith-1_x@pay.example.co.uk'],
       ['carol+tips@example.com', 'carol+tips@example.com'],
       ['dave@xn--bcher-kva.example', 'dave@xn--bcher-kva.example'],
-      ['erin@2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion', 'erin@2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion'],
+      [
+        'erin@2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion',
+        'erin@2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion',
+      ],
       ['lightning:frank@example.com', 'frank@example.com'],
       ['0@sub-1.example.io', '0@sub-1.example.io'],
     ])('accepts %p', (raw, address) => {

@@ -70,14 +70,21 @@ describe('validateInvoice', () => {
 
     it('reports an invoice expiring within the margin as expired', () => {
       const minted = mint(network, { timestamp: NOW_S - 3600 + 30, expirySeconds: 3600 });
-      expect(check(minted.bolt11, network, 60)).toMatchObject({ ok: false, code: 'expired', message: expect.stringContaining('less than 60 s') });
+      expect(check(minted.bolt11, network, 60)).toMatchObject({
+        ok: false,
+        code: 'expired',
+        message: expect.stringContaining('less than 60 s'),
+      });
       expect(check(minted.bolt11, network, 10).ok).toBe(true);
     });
 
     it('takes timestamp + 3600 s as the expiry when the invoice has no expiry tag', () => {
       const fresh = mint(network, { timestamp: NOW_S - 3000, expirySeconds: null });
       const stale = mint(network, { timestamp: NOW_S - 3601, expirySeconds: null });
-      expect(check(fresh.bolt11, network)).toMatchObject({ ok: true, invoice: { expiresAt: new Date((NOW_S + 600) * 1000).toISOString() } });
+      expect(check(fresh.bolt11, network)).toMatchObject({
+        ok: true,
+        invoice: { expiresAt: new Date((NOW_S + 600) * 1000).toISOString() },
+      });
       expect(check(stale.bolt11, network)).toMatchObject({ ok: false, code: 'expired' });
     });
   });
@@ -99,8 +106,14 @@ describe('validateInvoice', () => {
     ['an empty string', ''],
     ['a broken checksum', breakChecksum(mintInvoice({ network: 'bitcoin', amountMsat: 1000 }).bolt11)],
     ['a truncated invoice', 'lnbc210u1pqqqqqqqqqq'],
-    ['an unknown currency', 'lnxy210u1p4shv7zpp57svwhy633txhup426gve58767l42hcg9g5mylvcr66n7a99h7jzssp5r6xcg3a37z2gkstpww908k0q7qtg0g7wa7tv7afjusyy7e3vdp3s9qypqsqcqpj'],
-    ['an LNURL', 'lnurl1dp68gurn8ghj7um9wfmxjcm99e3k7mf0v9cxj0m385ekvcenxc6r2c35xvukxefcv5mkvv34x5ekzd3ev56nyd3hxqurzepexejxxepnxscrvwfnv9nxzcn9xq6xyefhvgcxxcmyxymnserxfq5fns'],
+    [
+      'an unknown currency',
+      'lnxy210u1p4shv7zpp57svwhy633txhup426gve58767l42hcg9g5mylvcr66n7a99h7jzssp5r6xcg3a37z2gkstpww908k0q7qtg0g7wa7tv7afjusyy7e3vdp3s9qypqsqcqpj',
+    ],
+    [
+      'an LNURL',
+      'lnurl1dp68gurn8ghj7um9wfmxjcm99e3k7mf0v9cxj0m385ekvcenxc6r2c35xvukxefcv5mkvv34x5ekzd3ev56nyd3hxqurzepexejxxepnxscrvwfnv9nxzcn9xq6xyefhvgcxxcmyxymnserxfq5fns',
+    ],
   ])('reports %s as undecodable', (_label, raw) => {
     expect(check(raw, 'bitcoin')).toMatchObject({ ok: false, code: 'undecodable' });
   });
@@ -112,7 +125,10 @@ describe('validateInvoice', () => {
   });
 
   it.each([0, -5, 1.5, Number.NaN])('never matches a payout amount of %p sats', (amountSats) => {
-    expect(check(mint('bitcoin', { amountMsat: 1000 }).bolt11, 'bitcoin', 60, amountSats)).toMatchObject({ ok: false, code: 'amount_mismatch' });
+    expect(check(mint('bitcoin', { amountMsat: 1000 }).bolt11, 'bitcoin', 60, amountSats)).toMatchObject({
+      ok: false,
+      code: 'amount_mismatch',
+    });
   });
 
   it('checks in order: network before amount, amount before expiry', () => {

@@ -46,7 +46,8 @@ export function validateInvoice(bolt11: string | DecodeBolt11Result, requirement
   const remainingMs = decoded.expiresAt * 1000 - now.getTime();
   if (remainingMs <= minRemainingSeconds * 1000) {
     const expiresAt = new Date(decoded.expiresAt * 1000).toISOString();
-    const message = remainingMs <= 0 ? `invoice expired at ${expiresAt}` : `invoice expires at ${expiresAt}, less than ${minRemainingSeconds} s from now`;
+    const message =
+      remainingMs <= 0 ? `invoice expired at ${expiresAt}` : `invoice expires at ${expiresAt}, less than ${minRemainingSeconds} s from now`;
     return { ok: false, code: 'expired', message };
   }
   return {

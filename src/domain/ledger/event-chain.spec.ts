@@ -38,11 +38,23 @@ describe('event chain', () => {
   });
 
   it('takes the recorded hash of a chained event and computes that of an unchained one', () => {
-    const event = { stream: 'payout-ord_1', revision: 0, type: 'PixConfirmed', data: { orderId: 'ord_1', amountSats: 21000 }, metadata: {} };
+    const event = {
+      stream: 'payout-ord_1',
+      revision: 0,
+      type: 'PixConfirmed',
+      data: { orderId: 'ord_1', amountSats: 21000 },
+      metadata: {},
+    };
     expect(headAfter(null, event)).toBe(FIRST_HASH);
     const recorded = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
     expect(headAfter(null, { ...event, metadata: { chain: { prev: null, hash: recorded } } })).toBe(recorded);
   });
 });
 
-const base = { prev: null as string | null, stream: 'payout-ord_1', revision: 0, type: 'PixConfirmed', data: { orderId: 'ord_1', amountSats: 21000 } as Record<string, unknown> };
+const base = {
+  prev: null as string | null,
+  stream: 'payout-ord_1',
+  revision: 0,
+  type: 'PixConfirmed',
+  data: { orderId: 'ord_1', amountSats: 21000 } as Record<string, unknown>,
+};

@@ -26,7 +26,6 @@ export interface LedgerEvent extends ChainableEvent {
   revision: number;
 }
 
-
 export function chainHash(prev: string | null, stream: string, revision: number, type: string, data: unknown): string {
   // One-shot crypto.hash (Node >= 20.12): a quarter of createHash's cost on inputs this small, and verify hashes every event.
   return digest('sha256', canonicalJson([prev, stream, revision, type, data]), 'hex');

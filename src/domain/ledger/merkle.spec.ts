@@ -31,9 +31,22 @@ describe('merkleRoot', () => {
   });
 
   it('changes when any head, or which stream holds it, changes', () => {
-    const root = merkleRoot([{ stream: 'a', hash: A }, { stream: 'b', hash: B }]);
-    expect(merkleRoot([{ stream: 'a', hash: B }, { stream: 'b', hash: B }])).not.toBe(root);
-    expect(merkleRoot([{ stream: 'a', hash: B }, { stream: 'b', hash: A }])).not.toBe(root);
+    const root = merkleRoot([
+      { stream: 'a', hash: A },
+      { stream: 'b', hash: B },
+    ]);
+    expect(
+      merkleRoot([
+        { stream: 'a', hash: B },
+        { stream: 'b', hash: B },
+      ]),
+    ).not.toBe(root);
+    expect(
+      merkleRoot([
+        { stream: 'a', hash: B },
+        { stream: 'b', hash: A },
+      ]),
+    ).not.toBe(root);
     expect(merkleRoot([{ stream: 'a', hash: A }])).not.toBe(root);
   });
 });

@@ -5,8 +5,7 @@
 
 /** Where an HTTP 520 came from: LNbits' own JSON error, or a Cloudflare HTML page. */
 export type Http520Info =
-  | { source: 'lnbits'; detail: string; lnbitsStatus: string | null }
-  | { source: 'cloudflare'; httpStatus: number; cfRay: string | null };
+  { source: 'lnbits'; detail: string; lnbitsStatus: string | null } | { source: 'cloudflare'; httpStatus: number; cfRay: string | null };
 
 /**
  * Every answer to "pay this invoice" is exactly one of these:

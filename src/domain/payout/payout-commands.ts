@@ -2,13 +2,9 @@ import { Invoice } from '../destination/invoice';
 import { PayOutcome, PaymentStatus } from '../payment/wallet-answers';
 
 /** A destination that already passed validation (a raw BOLT11 carries its decoded invoice). */
-export type ValidDestination =
-  | { kind: 'lightning_address'; value: string }
-  | { kind: 'bolt11'; value: string; invoice: Invoice };
+export type ValidDestination = { kind: 'lightning_address'; value: string } | { kind: 'bolt11'; value: string; invoice: Invoice };
 
-export type AddressResolution =
-  | { ok: true; invoice: Invoice }
-  | { ok: false; permanent: boolean; reason: string };
+export type AddressResolution = { ok: true; invoice: Invoice } | { ok: false; permanent: boolean; reason: string };
 
 export type PayoutCommand =
   | {

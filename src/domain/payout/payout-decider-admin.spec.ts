@@ -26,7 +26,6 @@ const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
 
-
 describe('decide', () => {
   // ------------------------------------------------------------------ QueueRetry
   describe('QueueRetry', () => {
@@ -47,14 +46,22 @@ describe('decide', () => {
 
       it('one RetryQueued per shortage: a later sweep finding the wallet still short records nothing', () => {
         const waiting = [...history.addressResolved(A), ev.retryQueued(SHORT, 0)];
-        given(waiting).when(cmd.queueRetry(SHORT.replace('balance 0', 'balance 5'), 0)).thenNothing();
+        given(waiting)
+          .when(cmd.queueRetry(SHORT.replace('balance 0', 'balance 5'), 0))
+          .thenNothing();
         // A new shortage after the order tried again (the wallet refused it) is recorded.
         given(waiting, ev.attempted(A, 1), ev.rejected(A)).when(cmd.queueRetry(SHORT, 0)).thenStatus('RETRY_QUEUED');
       });
 
       it('an attempt LNbits refused for want of sats does not count toward escalation; other refusals do', () => {
-        const refused = (reason: string): PayoutEvent => ({ type: 'PaymentRejected', data: { paymentHash: A.paymentHash, reason, category: 'limit', rejectedAt: iso(0) } });
-        const short = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later')]);
+        const refused = (reason: string): PayoutEvent => ({
+          type: 'PaymentRejected',
+          data: { paymentHash: A.paymentHash, reason, category: 'limit', rejectedAt: iso(0) },
+        });
+        const short = stateOf([
+          ...history.addressClaimed(A),
+          refused('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later'),
+        ]);
         expect(short.attempts - short.escalationBaseline.attempts).toBe(0);
         const daily = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Daily withdrawal limit reached"')]);
         expect(daily.attempts - daily.escalationBaseline.attempts).toBe(1);
@@ -186,7 +193,10 @@ describe('decide', () => {
       const later = at(3 * HOUR);
       const c = invoice('C', { expiresAt: iso(4 * HOUR) });
       const result = decide(cmd.claim(c), stateOf(history.addressResolved(c)), later);
-      expect(result).toEqual({ ok: true, events: [expect.objectContaining({ data: expect.objectContaining({ attemptedAt: later.toISOString() }) })] });
+      expect(result).toEqual({
+        ok: true,
+        events: [expect.objectContaining({ data: expect.objectContaining({ attemptedAt: later.toISOString() }) })],
+      });
       expect(spy).not.toHaveBeenCalled();
       spy.mockRestore();
     });

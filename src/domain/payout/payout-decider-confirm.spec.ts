@@ -29,8 +29,15 @@ const RAW = invoice('RAW');
 const RAW2 = invoice('RAW2');
 
 /** Errors the HTTP layer answers with 409 (docs/api.md). */
-const CONFLICT_CODES: PayoutErrorCode[] = ['order_conflict', 'destination_locked', 'destination_conflict', 'payment_in_flight', 'already_settled', 'cancelled', 'escalated'];
-
+const CONFLICT_CODES: PayoutErrorCode[] = [
+  'order_conflict',
+  'destination_locked',
+  'destination_conflict',
+  'payment_in_flight',
+  'already_settled',
+  'cancelled',
+  'escalated',
+];
 
 describe('decide', () => {
   describe('on an unknown order', () => {
@@ -60,7 +67,14 @@ describe('decide', () => {
   describe('ConfirmPix', () => {
     const pixConfirmedNow: PayoutEvent = {
       type: 'PixConfirmed',
-      data: { orderId: ORDER_ID, endToEndId: E2E_ID, amountCents: AMOUNT_CENTS, amountSats: AMOUNT_SATS, paidAt: PAID_AT, confirmedAt: NOW_ISO },
+      data: {
+        orderId: ORDER_ID,
+        endToEndId: E2E_ID,
+        amountCents: AMOUNT_CENTS,
+        amountSats: AMOUNT_SATS,
+        paidAt: PAID_AT,
+        confirmedAt: NOW_ISO,
+      },
     };
 
     describe('a new order', () => {
@@ -71,7 +85,13 @@ describe('decide', () => {
       it('with a Lightning Address -> PixConfirmed + DestinationSubmitted, RESOLVING', () => {
         given()
           .when(cmd.confirmPix(addressDestination()))
-          .then([pixConfirmedNow, { type: 'DestinationSubmitted', data: { destination: ADDRESS, kind: 'lightning_address', invoice: null, submittedAt: NOW_ISO } }])
+          .then([
+            pixConfirmedNow,
+            {
+              type: 'DestinationSubmitted',
+              data: { destination: ADDRESS, kind: 'lightning_address', invoice: null, submittedAt: NOW_ISO },
+            },
+          ])
           .thenState((s) => {
             expect(s.status).toBe('RESOLVING');
             expect(s.destination).toEqual({ value: ADDRESS, kind: 'lightning_address' });
@@ -82,7 +102,10 @@ describe('decide', () => {
       it('with a raw BOLT11 -> PixConfirmed + DestinationSubmitted carrying the invoice, PAYING', () => {
         given()
           .when(cmd.confirmPix(bolt11Destination(RAW)))
-          .then([pixConfirmedNow, { type: 'DestinationSubmitted', data: { destination: RAW.bolt11, kind: 'bolt11', invoice: RAW, submittedAt: NOW_ISO } }])
+          .then([
+            pixConfirmedNow,
+            { type: 'DestinationSubmitted', data: { destination: RAW.bolt11, kind: 'bolt11', invoice: RAW, submittedAt: NOW_ISO } },
+          ])
           .thenState((s) => {
             expect(s.status).toBe('PAYING');
             expect(s.currentInvoice).toEqual(RAW);
@@ -112,7 +135,9 @@ describe('decide', () => {
       });
 
       it('with the same values and the same BOLT11 -> nothing', () => {
-        given(history.bolt11Submitted(RAW)).when(cmd.confirmPix(bolt11Destination(RAW))).thenNothing();
+        given(history.bolt11Submitted(RAW))
+          .when(cmd.confirmPix(bolt11Destination(RAW)))
+          .thenNothing();
       });
 
       it('without the destination it was first sent with -> nothing', () => {
@@ -126,7 +151,12 @@ describe('decide', () => {
       it('adding an address to an AWAITING_DESTINATION order -> DestinationSubmitted only', () => {
         given(history.confirmed())
           .when(cmd.confirmPix(addressDestination()))
-          .then([{ type: 'DestinationSubmitted', data: { destination: ADDRESS, kind: 'lightning_address', invoice: null, submittedAt: NOW_ISO } }])
+          .then([
+            {
+              type: 'DestinationSubmitted',
+              data: { destination: ADDRESS, kind: 'lightning_address', invoice: null, submittedAt: NOW_ISO },
+            },
+          ])
           .thenStatus('RESOLVING');
       });
 
@@ -153,11 +183,15 @@ describe('decide', () => {
       });
 
       it('with different values and no destination -> order_conflict', () => {
-        given(history.confirmed()).when(cmd.confirmPix(null, { amountSats: 1 })).thenError('order_conflict');
+        given(history.confirmed())
+          .when(cmd.confirmPix(null, { amountSats: 1 }))
+          .thenError('order_conflict');
       });
 
       it('with different values and a new destination -> order_conflict, not a destination change', () => {
-        given(history.confirmed()).when(cmd.confirmPix(addressDestination(), { amountCents: 1 })).thenError('order_conflict');
+        given(history.confirmed())
+          .when(cmd.confirmPix(addressDestination(), { amountCents: 1 }))
+          .thenError('order_conflict');
       });
 
       it.each([
@@ -172,7 +206,9 @@ describe('decide', () => {
       });
 
       it('with a paidAt one millisecond apart -> order_conflict', () => {
-        given(history.confirmed()).when(cmd.confirmPix(null, { paidAt: '2025-07-09T11:59:00.001Z' })).thenError('order_conflict');
+        given(history.confirmed())
+          .when(cmd.confirmPix(null, { paidAt: '2025-07-09T11:59:00.001Z' }))
+          .thenError('order_conflict');
       });
 
       it.each([
@@ -185,7 +221,9 @@ describe('decide', () => {
       });
 
       it('with another destination while FAILED -> destination_conflict (the bot must PUT it)', () => {
-        given(history.addressSubmitted(), ev.destinationRejected(true)).when(cmd.confirmPix(addressDestination('bob@example.com'))).thenError('destination_conflict');
+        given(history.addressSubmitted(), ev.destinationRejected(true))
+          .when(cmd.confirmPix(addressDestination('bob@example.com')))
+          .thenError('destination_conflict');
       });
 
       it('adding a destination to a cancelled order that never had one -> destination_conflict', () => {
@@ -211,11 +249,16 @@ describe('decide', () => {
       });
 
       it('a BOLT11 -> PAYING', () => {
-        given(history.confirmed()).when(cmd.submit(bolt11Destination(RAW))).then([bolt11SubmittedNow()]).thenStatus('PAYING');
+        given(history.confirmed())
+          .when(cmd.submit(bolt11Destination(RAW)))
+          .then([bolt11SubmittedNow()])
+          .thenStatus('PAYING');
       });
 
       it('a BOLT11 for another amount -> invoice_mismatch', () => {
-        given(history.confirmed()).when(cmd.submit(bolt11Destination(invoice('RAW', { amountMsat: 1 })))).thenError('invoice_mismatch');
+        given(history.confirmed())
+          .when(cmd.submit(bolt11Destination(invoice('RAW', { amountMsat: 1 }))))
+          .thenError('invoice_mismatch');
       });
     });
 
@@ -232,7 +275,10 @@ describe('decide', () => {
       });
 
       it('after a permanent resolution failure: the same address again is accepted (the customer fixed it)', () => {
-        given(history.addressSubmitted(), ev.destinationRejected(true)).when(cmd.submit(addressDestination())).then([submittedNow()]).thenStatus('RESOLVING');
+        given(history.addressSubmitted(), ev.destinationRejected(true))
+          .when(cmd.submit(addressDestination()))
+          .then([submittedNow()])
+          .thenStatus('RESOLVING');
       });
 
       it('after a failure no new invoice cures: a BOLT11 instead -> PAYING', () => {
@@ -243,37 +289,56 @@ describe('decide', () => {
       });
 
       it('after the raw BOLT11 failed: a new BOLT11 -> PAYING', () => {
-        given(history.bolt11Claimed(RAW), ev.failed(RAW, true)).when(cmd.submit(bolt11Destination(RAW2))).then([bolt11SubmittedNow(RAW2)]).thenStatus('PAYING');
+        given(history.bolt11Claimed(RAW), ev.failed(RAW, true))
+          .when(cmd.submit(bolt11Destination(RAW2)))
+          .then([bolt11SubmittedNow(RAW2)])
+          .thenStatus('PAYING');
       });
 
       it('after the raw BOLT11 failed: an address instead -> RESOLVING', () => {
-        given(history.bolt11Claimed(RAW), ev.failed(RAW, true)).when(cmd.submit(addressDestination())).then([submittedNow()]).thenStatus('RESOLVING');
+        given(history.bolt11Claimed(RAW), ev.failed(RAW, true))
+          .when(cmd.submit(addressDestination()))
+          .then([submittedNow()])
+          .thenStatus('RESOLVING');
       });
 
       it('after the raw BOLT11 expired unpaid: a new BOLT11 -> PAYING', () => {
-        given(history.bolt11Submitted(RAW), ev.invoiceExpired(RAW)).when(cmd.submit(bolt11Destination(RAW2))).then([bolt11SubmittedNow(RAW2)]).thenStatus('PAYING');
+        given(history.bolt11Submitted(RAW), ev.invoiceExpired(RAW))
+          .when(cmd.submit(bolt11Destination(RAW2)))
+          .then([bolt11SubmittedNow(RAW2)])
+          .thenStatus('PAYING');
       });
 
       it('re-submitting the raw BOLT11 whose hash failed -> payment_hash_dead', () => {
-        given(history.bolt11Claimed(RAW), ev.failed(RAW, true)).when(cmd.submit(bolt11Destination(RAW))).thenError('payment_hash_dead');
+        given(history.bolt11Claimed(RAW), ev.failed(RAW, true))
+          .when(cmd.submit(bolt11Destination(RAW)))
+          .thenError('payment_hash_dead');
       });
 
       it('re-submitting a BOLT11 whose hash this order already used (404 then expired) -> invoice_mismatch', () => {
-        given(history.bolt11Claimed(RAW), ev.notFound(RAW), ev.invoiceExpired(RAW)).when(cmd.submit(bolt11Destination(RAW))).thenError('invoice_mismatch');
+        given(history.bolt11Claimed(RAW), ev.notFound(RAW), ev.invoiceExpired(RAW))
+          .when(cmd.submit(bolt11Destination(RAW)))
+          .thenError('invoice_mismatch');
       });
 
       it('a BOLT11 carrying the hash of an earlier failed invoice of an address -> payment_hash_dead', () => {
-        given(history.addressClaimed(A), ev.failed(A, false)).when(cmd.submit(bolt11Destination(A))).thenError('payment_hash_dead');
+        given(history.addressClaimed(A), ev.failed(A, false))
+          .when(cmd.submit(bolt11Destination(A)))
+          .thenError('payment_hash_dead');
       });
 
       it('a BOLT11 for another amount -> invoice_mismatch', () => {
-        given(history.bolt11Claimed(RAW), ev.failed(RAW, true)).when(cmd.submit(bolt11Destination(invoice('RAW2', { amountMsat: 5 })))).thenError('invoice_mismatch');
+        given(history.bolt11Claimed(RAW), ev.failed(RAW, true))
+          .when(cmd.submit(bolt11Destination(invoice('RAW2', { amountMsat: 5 }))))
+          .thenError('invoice_mismatch');
       });
     });
 
     describe('refused (409-class) otherwise', () => {
       it('when settled -> already_settled', () => {
-        given(history.addressClaimed(A), ev.settled(A)).when(cmd.submit(addressDestination('bob@example.com'))).thenError('already_settled');
+        given(history.addressClaimed(A), ev.settled(A))
+          .when(cmd.submit(addressDestination('bob@example.com')))
+          .thenError('already_settled');
       });
 
       it('when settled, even with the same destination -> already_settled', () => {
@@ -289,12 +354,16 @@ describe('decide', () => {
         ['raw BOLT11', RAW, history.bolt11Submitted(RAW)],
       ])('for an %s payout', (_kind, inv, base) => {
         it.each(liveHistories(inv, base))('while a hash is %s -> payment_in_flight', (_live, events) => {
-          given(events).when(cmd.submit(bolt11Destination(RAW2))).thenError('payment_in_flight');
+          given(events)
+            .when(cmd.submit(bolt11Destination(RAW2)))
+            .thenError('payment_in_flight');
         });
       });
 
       it('while a hash is live and the payout is escalated -> payment_in_flight', () => {
-        given(history.addressClaimed(A), ev.unknown(A), ev.escalated()).when(cmd.submit(addressDestination('bob@example.com'))).thenError('payment_in_flight');
+        given(history.addressClaimed(A), ev.unknown(A), ev.escalated())
+          .when(cmd.submit(addressDestination('bob@example.com')))
+          .thenError('payment_in_flight');
       });
 
       it.each<[string, PayoutEvent[]]>([
@@ -308,11 +377,14 @@ describe('decide', () => {
         ['NEEDS_ATTENTION', [...history.addressResolved(A), ev.escalated()]],
         ['NEEDS_ATTENTION while awaiting a new destination', [...history.addressSubmitted(), ev.destinationRejected(true), ev.escalated()]],
       ])('while %s -> destination_locked', (_name, events) => {
-        given(events).when(cmd.submit(bolt11Destination(RAW2))).thenError('destination_locked');
+        given(events)
+          .when(cmd.submit(bolt11Destination(RAW2)))
+          .thenError('destination_locked');
       });
 
       it('every refusal above is a 409-class code', () => {
-        for (const code of ['already_settled', 'cancelled', 'payment_in_flight', 'destination_locked'] as const) expect(CONFLICT_CODES).toContain(code);
+        for (const code of ['already_settled', 'cancelled', 'payment_in_flight', 'destination_locked'] as const)
+          expect(CONFLICT_CODES).toContain(code);
       });
     });
   });

@@ -31,7 +31,10 @@ function withSeed(seed: number, trace: Trace, body: () => void): void {
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     const steps = trace.slice(-15).map((line) => (typeof line === 'string' ? line : line()));
-    throw new Error(`Property failed with seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}).\nLast steps:\n  ${steps.join('\n  ')}\n${message}`, { cause: error });
+    throw new Error(
+      `Property failed with seed ${seed} (replay: PAYOUT_PROPERTY_SEED=${seed}).\nLast steps:\n  ${steps.join('\n  ')}\n${message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -77,7 +80,8 @@ class Order {
       if (before?.settlement) check(s.settlement === before.settlement, 'the settlement changed');
       if (before?.cancelled && !s.settlement) check(s.cancelled, 'un-cancelled');
       check(s.status === deriveStatus(s), `stored status ${s.status} is not the derived one`);
-      if (['FAILED', 'RETRY_QUEUED', 'NEEDS_ATTENTION'].includes(s.status) && !s.lastError) throw new Error(`status ${s.status} without lastError`);
+      if (['FAILED', 'RETRY_QUEUED', 'NEEDS_ATTENTION'].includes(s.status) && !s.lastError)
+        throw new Error(`status ${s.status} without lastError`);
     }
   }
 
@@ -85,7 +89,10 @@ class Order {
   exec(command: PayoutCommand, now: Date, trace: Trace): boolean {
     const result = decide(command, this.state, now);
     check(JSON.stringify(decide(command, this.state, now)) === JSON.stringify(result), `${command.type} is not deterministic`);
-    trace.push(() => `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code}`);
+    trace.push(
+      () =>
+        `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code}`,
+    );
     if (result.ok) this.apply(result.events);
     return result.ok;
   }
@@ -128,7 +135,11 @@ describe('exactly-once property: random commands against the decider', () => {
       return { kind: 'bolt11', value: inv.bolt11, invoice: inv };
     };
     const some520 = (): Http520Info | undefined =>
-      rng.chance(0.5) ? undefined : rng.chance(0.5) ? lnbits520('Payment failed', rng.pick(['failed', 'pending', 'success', null])) : cloudflare520(rng.pick([520, 524]), rng.chance(0.5) ? 'ray' : null);
+      rng.chance(0.5)
+        ? undefined
+        : rng.chance(0.5)
+          ? lnbits520('Payment failed', rng.pick(['failed', 'pending', 'success', null]))
+          : cloudflare520(rng.pick([520, 524]), rng.chance(0.5) ? 'ray' : null);
     const someOutcome = (): PayOutcome => {
       switch (rng.int(5)) {
         case 0:
@@ -155,13 +166,16 @@ describe('exactly-once property: random commands against the decider', () => {
       ]);
 
     const randomCommand = (s: PayoutState | null): PayoutCommand => {
-      if (!s || rng.chance(0.01)) return cmd.confirmPix(rng.chance(0.5) ? someDestination() : null, rng.chance(0.1) ? { amountCents: 1 } : {});
+      if (!s || rng.chance(0.01))
+        return cmd.confirmPix(rng.chance(0.5) ? someDestination() : null, rng.chance(0.1) ? { amountCents: 1 } : {});
       // Mostly do what the process would do next, to get deep into the state machine...
       if (rng.chance(0.35)) {
         const step = nextStep(s, new Date(now), TIMINGS);
         switch (step.kind) {
           case 'resolve':
-            return rng.chance(0.8) ? cmd.resolveOk(freshInvoice(), step.address) : cmd.resolveFail(rng.chance(0.3), 'lnurl down', step.address);
+            return rng.chance(0.8)
+              ? cmd.resolveOk(freshInvoice(), step.address)
+              : cmd.resolveFail(rng.chance(0.3), 'lnurl down', step.address);
           case 'pay':
             return cmd.claim(step.invoice);
           case 'check_status':
@@ -207,7 +221,11 @@ describe('exactly-once property: random commands against the decider', () => {
     withSeed(seed, trace, () => {
       for (let step = 0; step < STEPS; step++) {
         // A new order now and then, so that each run also covers many young orders.
-        if (step % 150 === 0 || (order.state?.status === 'SETTLED' && rng.chance(0.2)) || (order.state?.status === 'CANCELLED' && rng.chance(0.3))) {
+        if (
+          step % 150 === 0 ||
+          (order.state?.status === 'SETTLED' && rng.chance(0.2)) ||
+          (order.state?.status === 'CANCELLED' && rng.chance(0.3))
+        ) {
           order = new Order();
           trace.push('--- new order');
         }
@@ -221,6 +239,8 @@ describe('exactly-once property: random commands against the decider', () => {
     });
     // The run went deep enough to mean something.
     expect(accepted).toBeGreaterThan(STEPS / 4);
-    expect(seen).toEqual(new Set(['AWAITING_DESTINATION', 'RESOLVING', 'PAYING', 'RETRY_QUEUED', 'SETTLED', 'FAILED', 'CANCELLED', 'NEEDS_ATTENTION']));
+    expect(seen).toEqual(
+      new Set(['AWAITING_DESTINATION', 'RESOLVING', 'PAYING', 'RETRY_QUEUED', 'SETTLED', 'FAILED', 'CANCELLED', 'NEEDS_ATTENTION']),
+    );
   });
 });

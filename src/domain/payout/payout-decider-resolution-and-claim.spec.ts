@@ -27,7 +27,6 @@ const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
 
-
 describe('decide', () => {
   // ------------------------------------------------------------------ RecordResolution
   describe('RecordResolution', () => {
@@ -44,7 +43,9 @@ describe('decide', () => {
     it('permanent failure -> DestinationRejected(permanent), FAILED with lastError', () => {
       given(history.addressSubmitted())
         .when(cmd.resolveFail(true, 'no such user'))
-        .then([{ type: 'DestinationRejected', data: { destination: ADDRESS, reason: 'no such user', permanent: true, rejectedAt: NOW_ISO } }])
+        .then([
+          { type: 'DestinationRejected', data: { destination: ADDRESS, reason: 'no such user', permanent: true, rejectedAt: NOW_ISO } },
+        ])
         .thenState((s) => {
           expect(s.status).toBe('FAILED');
           expect(s.lastError).toBe('no such user');
@@ -55,7 +56,12 @@ describe('decide', () => {
     it('transient failure -> DestinationRejected(transient), stays RESOLVING with lastError', () => {
       given(history.addressSubmitted())
         .when(cmd.resolveFail(false, 'LNURL server timed out'))
-        .then([{ type: 'DestinationRejected', data: { destination: ADDRESS, reason: 'LNURL server timed out', permanent: false, rejectedAt: NOW_ISO } }])
+        .then([
+          {
+            type: 'DestinationRejected',
+            data: { destination: ADDRESS, reason: 'LNURL server timed out', permanent: false, rejectedAt: NOW_ISO },
+          },
+        ])
         .thenState((s) => {
           expect(s.status).toBe('RESOLVING');
           expect(s.lastError).toBe('LNURL server timed out');
@@ -73,14 +79,18 @@ describe('decide', () => {
           expect(s.retryQueuedUntil).toBe(iso(5 * MIN));
         });
       const queued = run(stream, cmd.queueRetry());
-      given(queued).when(cmd.resolveOk(A), at(5 * MIN)).thenState((s) => {
-        expect(s.status).toBe('PAYING');
-        expect(s.retryQueuedUntil).toBeNull();
-      });
+      given(queued)
+        .when(cmd.resolveOk(A), at(5 * MIN))
+        .thenState((s) => {
+          expect(s.status).toBe('PAYING');
+          expect(s.retryQueuedUntil).toBeNull();
+        });
     });
 
     it('a permanent failure after a transient one -> FAILED', () => {
-      given(history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued()).when(cmd.resolveFail(true, 'gone')).thenStatus('FAILED');
+      given(history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued())
+        .when(cmd.resolveFail(true, 'gone'))
+        .thenStatus('FAILED');
     });
 
     it('for an address that is no longer the destination (stale) -> invalid_transition', () => {
@@ -88,7 +98,9 @@ describe('decide', () => {
     });
 
     it('for the old address after the customer gave a new one -> invalid_transition', () => {
-      given(history.addressSubmitted(), ev.destinationRejected(true), ev.addressSubmitted('bob@example.com')).when(cmd.resolveFail(true, 'x', ADDRESS)).thenError('invalid_transition');
+      given(history.addressSubmitted(), ev.destinationRejected(true), ev.addressSubmitted('bob@example.com'))
+        .when(cmd.resolveFail(true, 'x', ADDRESS))
+        .thenError('invalid_transition');
     });
 
     it('when the destination is a raw BOLT11 -> invalid_transition', () => {
@@ -111,9 +123,12 @@ describe('decide', () => {
       given(history.addressClaimed(A), ev.notFound(A)).when(cmd.resolveOk(B)).thenError('invalid_transition');
     });
 
-    it.each(liveHistories(A, history.addressResolved(A)))('while an earlier hash could still settle (%s) -> payment_in_flight', (_name, events) => {
-      given(events).when(cmd.resolveOk(B)).thenError('payment_in_flight');
-    });
+    it.each(liveHistories(A, history.addressResolved(A)))(
+      'while an earlier hash could still settle (%s) -> payment_in_flight',
+      (_name, events) => {
+        given(events).when(cmd.resolveOk(B)).thenError('payment_in_flight');
+      },
+    );
 
     it('a failed resolution while a hash could still settle -> payment_in_flight', () => {
       given(history.addressClaimed(A), ev.unknown(A)).when(cmd.resolveFail(true)).thenError('payment_in_flight');
@@ -137,7 +152,12 @@ describe('decide', () => {
         .then([
           {
             type: 'DestinationRejected',
-            data: { destination: ADDRESS, reason: `${ADDRESS} handed out invoice ${A.paymentHash} again, which this order already used; a new invoice is needed`, permanent: false, rejectedAt: NOW_ISO },
+            data: {
+              destination: ADDRESS,
+              reason: `${ADDRESS} handed out invoice ${A.paymentHash} again, which this order already used; a new invoice is needed`,
+              permanent: false,
+              rejectedAt: NOW_ISO,
+            },
           },
         ])
         .thenState((s) => {
@@ -147,10 +167,12 @@ describe('decide', () => {
     });
 
     it('an invoice reusing a hash the order already used (404 then expired) -> DestinationRejected (transient)', () => {
-      given(history.addressClaimed(A), ev.notFound(A), ev.invoiceExpired(A)).when(cmd.resolveOk(A)).thenState((s, events) => {
-        expect(events).toMatchObject([{ type: 'DestinationRejected', data: { permanent: false } }]);
-        expect(s.status).toBe('RESOLVING');
-      });
+      given(history.addressClaimed(A), ev.notFound(A), ev.invoiceExpired(A))
+        .when(cmd.resolveOk(A))
+        .thenState((s, events) => {
+          expect(events).toMatchObject([{ type: 'DestinationRejected', data: { permanent: false } }]);
+          expect(s.status).toBe('RESOLVING');
+        });
     });
 
     it('an invoice for another amount -> DestinationRejected (permanent): the customer must give another destination', () => {
@@ -176,7 +198,12 @@ describe('decide', () => {
     it('the current invoice -> PaymentAttempted #1, PAYING with the hash in flight', () => {
       given(history.addressResolved(A))
         .when(cmd.claim(A))
-        .then([{ type: 'PaymentAttempted', data: { attempt: 1, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO } }])
+        .then([
+          {
+            type: 'PaymentAttempted',
+            data: { attempt: 1, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO },
+          },
+        ])
         .thenState((s) => {
           expect(s.status).toBe('PAYING');
           expect(s.attempts).toBe(1);
@@ -185,14 +212,20 @@ describe('decide', () => {
     });
 
     it('a raw BOLT11 -> PaymentAttempted #1', () => {
-      given(history.bolt11Submitted(RAW)).when(cmd.claim(RAW)).thenState((_s, events) => {
-        expect(events).toEqual([{ type: 'PaymentAttempted', data: { attempt: 1, paymentHash: RAW.paymentHash, bolt11: RAW.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO } }]);
-      });
+      given(history.bolt11Submitted(RAW))
+        .when(cmd.claim(RAW))
+        .thenState((_s, events) => {
+          expect(events).toEqual([
+            {
+              type: 'PaymentAttempted',
+              data: { attempt: 1, paymentHash: RAW.paymentHash, bolt11: RAW.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO },
+            },
+          ]);
+        });
     });
 
     it('attempt numbers increase across hashes and re-sends of one hash', () => {
-      const attempts = (events: PayoutEvent[]): number[] =>
-        events.flatMap((e) => (e.type === 'PaymentAttempted' ? [e.data.attempt] : []));
+      const attempts = (events: PayoutEvent[]): number[] => events.flatMap((e) => (e.type === 'PaymentAttempted' ? [e.data.attempt] : []));
       const stream = run(
         history.addressResolved(A),
         cmd.claim(A), // #1
@@ -243,13 +276,19 @@ describe('decide', () => {
     });
 
     it('the current hash with another bolt11 or amount -> invalid_transition (only the stored invoice is paid)', () => {
-      given(history.addressResolved(A)).when(cmd.claim(invoice('A', { amountMsat: AMOUNT_MSAT * 2 }))).thenError('invalid_transition');
-      given(history.addressResolved(A)).when(cmd.claim(invoice('A', { bolt11: 'lnbc-forged' }))).thenError('invalid_transition');
+      given(history.addressResolved(A))
+        .when(cmd.claim(invoice('A', { amountMsat: AMOUNT_MSAT * 2 })))
+        .thenError('invalid_transition');
+      given(history.addressResolved(A))
+        .when(cmd.claim(invoice('A', { bolt11: 'lnbc-forged' })))
+        .thenError('invalid_transition');
     });
 
     it('the current hash with another expiry than stored -> invalid_transition (the stored expiry is the truth)', () => {
       const short = invoice('A', { expiresAt: iso(-1) });
-      given(history.addressResolved(short)).when(cmd.claim({ ...short, expiresAt: iso(HOUR) })).thenError('invalid_transition');
+      given(history.addressResolved(short))
+        .when(cmd.claim({ ...short, expiresAt: iso(HOUR) }))
+        .thenError('invalid_transition');
     });
 
     it('an invoice expiring exactly now -> invoice_expired', () => {
@@ -270,25 +309,38 @@ describe('decide', () => {
     it('after a 404 with the invoice unexpired -> the same hash may be claimed again (attempt + 1)', () => {
       given(history.addressClaimed(A), ev.notFound(A))
         .when(cmd.claim(A))
-        .then([{ type: 'PaymentAttempted', data: { attempt: 2, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO } }]);
+        .then([
+          {
+            type: 'PaymentAttempted',
+            data: { attempt: 2, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: AMOUNT_MSAT, attemptedAt: NOW_ISO },
+          },
+        ]);
     });
 
     it('after a rejected request -> the same hash may be claimed again', () => {
-      given(history.addressClaimed(A), ev.rejected(A)).when(cmd.claim(A)).thenState((s) => expect(s.hashes[A.paymentHash].lastAttempt).toBe(2));
+      given(history.addressClaimed(A), ev.rejected(A))
+        .when(cmd.claim(A))
+        .thenState((s) => expect(s.hashes[A.paymentHash].lastAttempt).toBe(2));
     });
 
     it('while RETRY_QUEUED -> allowed (the sweep re-issues the claim), back to PAYING', () => {
-      given(history.addressResolved(A), ev.retryQueued()).when(cmd.claim(A)).thenState((s) => {
-        expect(s.status).toBe('PAYING');
-        expect(s.retryQueuedUntil).toBeNull();
-      });
+      given(history.addressResolved(A), ev.retryQueued())
+        .when(cmd.claim(A))
+        .thenState((s) => {
+          expect(s.status).toBe('PAYING');
+          expect(s.retryQueuedUntil).toBeNull();
+        });
     });
 
     it.each<[string, PayoutErrorCode, PayoutEvent[]]>([
       ['settled', 'already_settled', [...history.addressClaimed(A), ev.settled(A)]],
       ['cancelled', 'cancelled', [...history.addressResolved(A), ev.cancelled()]],
       ['escalated', 'escalated', [...history.addressResolved(A), ev.escalated()]],
-      ['awaiting a new destination (permanent rejection)', 'invalid_transition', [...history.addressSubmitted(), ev.destinationRejected(true)]],
+      [
+        'awaiting a new destination (permanent rejection)',
+        'invalid_transition',
+        [...history.addressSubmitted(), ev.destinationRejected(true)],
+      ],
       ['awaiting a new destination (failure no invoice cures)', 'payment_hash_dead', [...history.addressClaimed(A), ev.failed(A, false)]],
       ['awaiting a destination', 'invalid_transition', history.confirmed()],
       ['resolving', 'invalid_transition', history.addressSubmitted()],

@@ -7,7 +7,6 @@ const A = invoice('A');
 const B = invoice('B');
 const RAW = invoice('RAW');
 
-
 describe('decide', () => {
   // ------------------------------------------------------------------ RecordStatusCheck
   describe('RecordStatusCheck', () => {
@@ -17,14 +16,18 @@ describe('decide', () => {
     it('settled -> PaymentSettled', () => {
       given(claimed)
         .when(cmd.status(A, st.settled('cd'.repeat(32), 1000)))
-        .then([{ type: 'PaymentSettled', data: { paymentHash: A.paymentHash, preimage: 'cd'.repeat(32), feeMsat: 1000, settledAt: NOW_ISO } }])
+        .then([
+          { type: 'PaymentSettled', data: { paymentHash: A.paymentHash, preimage: 'cd'.repeat(32), feeMsat: 1000, settledAt: NOW_ISO } },
+        ])
         .thenStatus('SETTLED');
     });
 
     it('failed -> PaymentFailed (a new invoice may help), the hash is dead', () => {
       given(claimed)
         .when(cmd.status(A, st.failed('no route')))
-        .then([{ type: 'PaymentFailed', data: { paymentHash: A.paymentHash, reason: 'no route', newInvoiceMayHelp: true, failedAt: NOW_ISO } }])
+        .then([
+          { type: 'PaymentFailed', data: { paymentHash: A.paymentHash, reason: 'no route', newInvoiceMayHelp: true, failedAt: NOW_ISO } },
+        ])
         .thenState((s) => expect(s.hashes[A.paymentHash].outcome).toBe('failed'));
     });
 
@@ -38,14 +41,24 @@ describe('decide', () => {
     it('unknown -> PaymentStatusChecked(unknown) with the reason, the hash stays live', () => {
       given(claimed, ev.unknown(A))
         .when(cmd.status(A, st.unknown('ECONNRESET')))
-        .then([{ type: 'PaymentStatusChecked', data: { paymentHash: A.paymentHash, result: 'unknown', detail: 'ECONNRESET', checkedAt: NOW_ISO } }])
+        .then([
+          {
+            type: 'PaymentStatusChecked',
+            data: { paymentHash: A.paymentHash, result: 'unknown', detail: 'ECONNRESET', checkedAt: NOW_ISO },
+          },
+        ])
         .thenState((s) => expect(s.hashes[A.paymentHash].outcome).toBe('unknown'));
     });
 
     it('rejected (bad key) -> PaymentStatusChecked(unknown): nothing is concluded', () => {
       given(claimed)
         .when(cmd.status(A, st.rejected('Wallet not found.')))
-        .then([{ type: 'PaymentStatusChecked', data: { paymentHash: A.paymentHash, result: 'unknown', detail: 'Wallet not found.', checkedAt: NOW_ISO } }])
+        .then([
+          {
+            type: 'PaymentStatusChecked',
+            data: { paymentHash: A.paymentHash, result: 'unknown', detail: 'Wallet not found.', checkedAt: NOW_ISO },
+          },
+        ])
         .thenState((s) => expect(s.hashes[A.paymentHash].outcome).toBe('in_flight'));
     });
 
@@ -56,12 +69,25 @@ describe('decide', () => {
         const checkAt = at(claimedAt + GRACE_MS - 1);
         given(claimed)
           .when(cmd.status(A, st.notFound(), GRACE_MS), checkAt)
-          .then([{ type: 'PaymentStatusChecked', data: { paymentHash: A.paymentHash, result: 'not_found_within_grace', detail: `404 ${GRACE_MS - 1} ms after the attempt`, checkedAt: checkAt.toISOString() } }])
+          .then([
+            {
+              type: 'PaymentStatusChecked',
+              data: {
+                paymentHash: A.paymentHash,
+                result: 'not_found_within_grace',
+                detail: `404 ${GRACE_MS - 1} ms after the attempt`,
+                checkedAt: checkAt.toISOString(),
+              },
+            },
+          ])
           .thenState((s) => expect(s.hashes[A.paymentHash].outcome).toBe('in_flight'));
       });
 
       // Rule 8: a 404 counts only when seen twice, a quarter of the grace or more apart, the later past the grace.
-      const seenOnce = (offsetMs: number): PayoutEvent[] => [...claimed, ev.statusChecked(A, 'not_found_within_grace', claimedAt + offsetMs)];
+      const seenOnce = (offsetMs: number): PayoutEvent[] => [
+        ...claimed,
+        ev.statusChecked(A, 'not_found_within_grace', claimedAt + offsetMs),
+      ];
 
       it('exactly at the end of the grace period, a quarter of the grace after a first 404 -> PaymentNotFound, the hash is dead', () => {
         const checkAt = at(claimedAt + GRACE_MS);
@@ -80,7 +106,12 @@ describe('decide', () => {
           .then([
             {
               type: 'PaymentStatusChecked',
-              data: { paymentHash: A.paymentHash, result: 'not_found_unconfirmed', detail: `404 ${HOUR - claimedAt} ms after the attempt`, checkedAt: iso(HOUR) },
+              data: {
+                paymentHash: A.paymentHash,
+                result: 'not_found_unconfirmed',
+                detail: `404 ${HOUR - claimedAt} ms after the attempt`,
+                checkedAt: iso(HOUR),
+              },
             },
           ])
           .thenState((s) => {
@@ -92,7 +123,9 @@ describe('decide', () => {
       it('a second 404 less than a quarter of the grace after the first -> still not counted', () => {
         given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
           .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4 - 1))
-          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]));
+          .thenState((_s, events) =>
+            expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]),
+          );
         given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
           .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4))
           .thenState((_s, events) => expect(events.map((e) => e.type)).toEqual(['PaymentNotFound']));
@@ -101,26 +134,41 @@ describe('decide', () => {
       it('two 404s within the grace period never count, however far apart', () => {
         given(seenOnce(0))
           .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS - 1))
-          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_within_grace' } }]));
+          .thenState((_s, events) =>
+            expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_within_grace' } }]),
+          );
       });
 
       it('a pending answer between two 404s starts the count again', () => {
         given(seenOnce(0), ev.statusChecked(A, 'pending', claimedAt + GRACE_MS / 2))
           .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS))
-          .thenState((_s, events) => expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]));
+          .thenState((_s, events) =>
+            expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]),
+          );
       });
 
       it('on a pending or unknown hash too', () => {
-        given(seenOnce(0), ev.unknown(A, claimedAt)).when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS)).thenState((_s, e) => expect(e[0].type).toBe('PaymentNotFound'));
-        given(claimed, ev.unknown(A, claimedAt)).when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS - 1)).thenState((_s, e) => expect(e[0].type).toBe('PaymentStatusChecked'));
+        given(seenOnce(0), ev.unknown(A, claimedAt))
+          .when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS))
+          .thenState((_s, e) => expect(e[0].type).toBe('PaymentNotFound'));
+        given(claimed, ev.unknown(A, claimedAt))
+          .when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS - 1))
+          .thenState((_s, e) => expect(e[0].type).toBe('PaymentStatusChecked'));
       });
 
       it('the grace and the sightings restart with a re-send of the same hash', () => {
         const reSent = [...claimed, ev.notFound(A, claimedAt, 5 * MIN), ev.attempted(A, 2, 10 * MIN)];
-        given(reSent).when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS)).thenState((_s, e) => expect(e).toMatchObject([{ data: { result: 'not_found_unconfirmed' } }]));
+        given(reSent)
+          .when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS))
+          .thenState((_s, e) => expect(e).toMatchObject([{ data: { result: 'not_found_unconfirmed' } }]));
         given(reSent, ev.statusChecked(A, 'not_found_within_grace', 10 * MIN + GRACE_MS / 2))
           .when(cmd.status(A, st.notFound()), at(10 * MIN + GRACE_MS))
-          .then([{ type: 'PaymentNotFound', data: { paymentHash: A.paymentHash, attemptedAt: iso(10 * MIN), checkedAt: iso(10 * MIN + GRACE_MS) } }]);
+          .then([
+            {
+              type: 'PaymentNotFound',
+              data: { paymentHash: A.paymentHash, attemptedAt: iso(10 * MIN), checkedAt: iso(10 * MIN + GRACE_MS) },
+            },
+          ]);
       });
     });
 
@@ -157,10 +205,12 @@ describe('decide', () => {
     });
 
     it('works on an escalated payout (live hashes are still resolved)', () => {
-      given(claimed, ev.unknown(A), ev.escalated()).when(cmd.status(A, st.failed())).thenState((s) => {
-        expect(s.hashes[A.paymentHash].outcome).toBe('failed');
-        expect(s.status).toBe('NEEDS_ATTENTION');
-      });
+      given(claimed, ev.unknown(A), ev.escalated())
+        .when(cmd.status(A, st.failed()))
+        .thenState((s) => {
+          expect(s.hashes[A.paymentHash].outcome).toBe('failed');
+          expect(s.status).toBe('NEEDS_ATTENTION');
+        });
     });
   });
 
@@ -178,20 +228,28 @@ describe('decide', () => {
     });
 
     it('the raw BOLT11 -> InvoiceExpired, FAILED with lastError', () => {
-      given(history.bolt11Submitted(RAW)).when(cmd.expire(RAW)).thenState((s) => {
-        expect(s.status).toBe('FAILED');
-        expect(s.lastError).toContain('expired');
-      });
+      given(history.bolt11Submitted(RAW))
+        .when(cmd.expire(RAW))
+        .thenState((s) => {
+          expect(s.status).toBe('FAILED');
+          expect(s.lastError).toContain('expired');
+        });
     });
 
     it('a sent invoice (dead by 404) -> allowed only 60 s after its expiry (the payee may still accept it)', () => {
       const sent = [...history.addressClaimed(A), ev.notFound(A)];
-      given(sent).when(cmd.expire(A), at(HOUR + MIN - 1)).thenError('invalid_transition');
-      given(sent).when(cmd.expire(A), at(HOUR + MIN)).thenStatus('RESOLVING');
+      given(sent)
+        .when(cmd.expire(A), at(HOUR + MIN - 1))
+        .thenError('invalid_transition');
+      given(sent)
+        .when(cmd.expire(A), at(HOUR + MIN))
+        .thenStatus('RESOLVING');
     });
 
-    it('a fresh invoice (never sent) -> allowed before its expiry (the margin is the process\'s choice)', () => {
-      given(history.addressResolved(A)).when(cmd.expire(A), at(HOUR - MIN)).thenStatus('RESOLVING');
+    it("a fresh invoice (never sent) -> allowed before its expiry (the margin is the process's choice)", () => {
+      given(history.addressResolved(A))
+        .when(cmd.expire(A), at(HOUR - MIN))
+        .thenStatus('RESOLVING');
     });
 
     it('an invoice that is not current -> invalid_transition', () => {

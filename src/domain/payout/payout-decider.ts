@@ -41,7 +41,10 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       // An address server that hands back an invoice this order already used is recorded (and counted) like any
       // transient failure, so a server stuck on a dead invoice ends in NEEDS_ATTENTION instead of a silent loop.
       if (state.invoiceHashes.includes(result.invoice.paymentHash)) {
-        return rejected(`${address} handed out invoice ${result.invoice.paymentHash} again, which this order already used; a new invoice is needed`, false);
+        return rejected(
+          `${address} handed out invoice ${result.invoice.paymentHash} again, which this order already used; a new invoice is needed`,
+          false,
+        );
       }
       const invalid = checkInvoiceFits(state, result.invoice);
       if (invalid) return rejected(`${address}: ${invalid.message}`, true);
@@ -59,7 +62,8 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
       const guard = guardActive(state);
       if (guard) return reject(guard);
       const invoice = state.currentInvoice;
-      if (!invoice || invoice.paymentHash !== command.data.paymentHash) return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
+      if (!invoice || invoice.paymentHash !== command.data.paymentHash)
+        return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
       if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment of this order could still settle'));
       const slackMs = command.data.sentInvoiceSlackMs;
       if (state.hashes[invoice.paymentHash] && now.getTime() < Date.parse(invoice.expiresAt) + slackMs) {
@@ -92,13 +96,22 @@ export function decide(command: PayoutCommand, state: PayoutState | null, now: D
     }
     case 'ClearEscalation':
       if (hasUnacknowledgedDoublePayment(state)) {
-        return reject(payoutError('double_payment', 'This order was paid twice; only an acknowledgement (POST .../acknowledge with a reason) closes it'));
+        return reject(
+          payoutError(
+            'double_payment',
+            'This order was paid twice; only an acknowledgement (POST .../acknowledge with a reason) closes it',
+          ),
+        );
       }
       return state.escalated ? accept({ type: 'EscalationCleared', data: { clearedAt: at } }) : accept();
     case 'AcknowledgeDoublePayment': {
       const double = state.doublePayment;
-      if (!double || double.acknowledgedAt !== null) return reject(payoutError('no_double_payment', 'This order has no unacknowledged double payment'));
-      return accept({ type: 'DoublePaymentAcknowledged', data: { paymentHashes: double.paymentHashes, reason: command.data.reason, acknowledgedAt: at } });
+      if (!double || double.acknowledgedAt !== null)
+        return reject(payoutError('no_double_payment', 'This order has no unacknowledged double payment'));
+      return accept({
+        type: 'DoublePaymentAcknowledged',
+        data: { paymentHashes: double.paymentHashes, reason: command.data.reason, acknowledgedAt: at },
+      });
     }
     default:
       return assertNever(command);
@@ -139,7 +152,9 @@ function confirmPix(data: ConfirmPixData, state: PayoutState | null, at: string)
   const destination = data.destination;
   if (!destination || destination.value === state.destination?.value) return accept();
   if (state.status === 'AWAITING_DESTINATION') return submitDestination(state, destination, at);
-  return reject(payoutError('destination_conflict', 'The order already has another destination; use PUT /v1/payouts/{orderId}/destination'));
+  return reject(
+    payoutError('destination_conflict', 'The order already has another destination; use PUT /v1/payouts/{orderId}/destination'),
+  );
 }
 
 function submitDestination(state: PayoutState, destination: ValidDestination, at: string): DecideResult {
@@ -200,7 +215,8 @@ function checkInvoiceFits(state: PayoutState, invoice: Invoice): PayoutError | n
 function claimPayment(state: PayoutState, invoice: Invoice, now: Date): DecideResult {
   const guard = guardActive(state);
   if (guard) return reject(guard);
-  if (state.hashes[invoice.paymentHash]?.outcome === 'failed') return reject(payoutError('payment_hash_dead', 'This payment hash failed definitively'));
+  if (state.hashes[invoice.paymentHash]?.outcome === 'failed')
+    return reject(payoutError('payment_hash_dead', 'This payment hash failed definitively'));
   if (state.needsNewDestination) return reject(payoutError('invalid_transition', 'The payout waits for a new destination'));
   if (liveHash(state)) return reject(payoutError('payment_in_flight', 'An earlier payment hash could still settle'));
   // Only the stored invoice is ever paid: its amount was checked and its expiry is the truth.
@@ -209,15 +225,27 @@ function claimPayment(state: PayoutState, invoice: Invoice, now: Date): DecideRe
   if (Date.parse(current.expiresAt) <= now.getTime()) return reject(payoutError('invoice_expired', 'The invoice has expired'));
   // Rule 8: a new hash is claimed only once every dead hash of the order was confirmed dead by a second look.
   const unverified = state.hashes[current.paymentHash] ? undefined : deadUnverified(state);
-  if (unverified) return reject(payoutError('invalid_transition', `Dead hash ${unverified.paymentHash} must be re-checked before another hash is claimed`));
+  if (unverified)
+    return reject(
+      payoutError('invalid_transition', `Dead hash ${unverified.paymentHash} must be re-checked before another hash is claimed`),
+    );
   return accept({
     type: 'PaymentAttempted',
-    data: { attempt: state.attempts + 1, paymentHash: current.paymentHash, bolt11: current.bolt11, amountMsat: current.amountMsat, attemptedAt: now.toISOString() },
+    data: {
+      attempt: state.attempts + 1,
+      paymentHash: current.paymentHash,
+      bolt11: current.bolt11,
+      amountMsat: current.amountMsat,
+      attemptedAt: now.toISOString(),
+    },
   });
 }
 
 const sameInvoice = (a: Invoice, b: Invoice): boolean =>
-  a.paymentHash === b.paymentHash && a.bolt11 === b.bolt11 && a.amountMsat === b.amountMsat && Date.parse(a.expiresAt) === Date.parse(b.expiresAt);
+  a.paymentHash === b.paymentHash &&
+  a.bolt11 === b.bolt11 &&
+  a.amountMsat === b.amountMsat &&
+  Date.parse(a.expiresAt) === Date.parse(b.expiresAt);
 
 type OutcomeData = Extract<PayoutCommand, { type: 'RecordPaymentOutcome' }>['data'];
 
@@ -245,7 +273,10 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
         const reason = `failed on a re-send (${outcome.reason}): only a status check can tell`;
         return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });
       }
-      return accept(...prefix, { type: 'PaymentFailed', data: { paymentHash, reason: outcome.reason, newInvoiceMayHelp: outcome.newInvoiceMayHelp, failedAt: at } });
+      return accept(...prefix, {
+        type: 'PaymentFailed',
+        data: { paymentHash, reason: outcome.reason, newInvoiceMayHelp: outcome.newInvoiceMayHelp, failedAt: at },
+      });
     case 'pending':
       return accept(...prefix, { type: 'PaymentPending', data: { paymentHash, reason: outcome.reason, observedAt: at } });
     case 'unknown':
@@ -256,13 +287,21 @@ function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: Outc
         const reason = `refused on a re-send (${outcome.reason}): only a status check can tell`;
         return accept(...prefix, { type: 'PaymentOutcomeUnknown', data: { paymentHash, reason, observedAt: at } });
       }
-      return accept(...prefix, { type: 'PaymentRejected', data: { paymentHash, reason: outcome.reason, category: outcome.category, rejectedAt: at } });
+      return accept(...prefix, {
+        type: 'PaymentRejected',
+        data: { paymentHash, reason: outcome.reason, category: outcome.category, rejectedAt: at },
+      });
     default:
       return assertNever(outcome);
   }
 }
 
-function payment520(attempt: number, paymentHash: string, info: NonNullable<Extract<OutcomeData['outcome'], { kind: 'unknown' }>['http520']>, at: string): Payment520 {
+function payment520(
+  attempt: number,
+  paymentHash: string,
+  info: NonNullable<Extract<OutcomeData['outcome'], { kind: 'unknown' }>['http520']>,
+  at: string,
+): Payment520 {
   return {
     type: 'Payment520',
     data: {
@@ -314,7 +353,8 @@ function recordStatusCheck(state: PayoutState, { paymentHash, status, notFoundGr
       if (age >= notFoundGraceMs && firstSeen !== null && apartMs >= notFoundGraceMs / 4) {
         return accept({ type: 'PaymentNotFound', data: { paymentHash, attemptedAt: record.lastAttemptedAt, checkedAt: at } });
       }
-      const detail = firstSeen === null ? `404 ${age} ms after the attempt` : `404 ${age} ms after the attempt, ${apartMs} ms after the first 404`;
+      const detail =
+        firstSeen === null ? `404 ${age} ms after the attempt` : `404 ${age} ms after the attempt, ${apartMs} ms after the first 404`;
       const result = age < notFoundGraceMs ? 'not_found_within_grace' : 'not_found_unconfirmed';
       return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result, detail, checkedAt: at } });
     }
@@ -343,7 +383,10 @@ function recordRecheck(state: PayoutState, { paymentHash, status }: RecheckData,
     case 'not_found':
       return accept({ type: 'PaymentRechecked', data: { paymentHash, result: 'not_found', detail: null, checkedAt: at } });
     case 'pending':
-      return accept({ type: 'PaymentPending', data: { paymentHash, reason: 'the wallet reports a hash it had declared dead as pending', observedAt: at } });
+      return accept({
+        type: 'PaymentPending',
+        data: { paymentHash, reason: 'the wallet reports a hash it had declared dead as pending', observedAt: at },
+      });
     case 'unknown':
     case 'rejected':
       return accept({ type: 'PaymentStatusChecked', data: { paymentHash, result: 'unknown', detail: status.reason, checkedAt: at } });

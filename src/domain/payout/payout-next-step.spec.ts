@@ -2,7 +2,30 @@ import { Invoice } from '../destination/invoice';
 import { PayoutCommand } from './payout-commands';
 import { PayoutEvent } from './payout-events';
 import { nextStep } from './payout-next-step';
-import { ADDRESS, GRACE_MS, HOUR, MARGIN_MS, MIN, NOW, addressDestination, at, bolt11Destination, cmd, ev, fold, given, history, invoice, iso, out, produce, run, st, stateOf, TIMINGS } from './payout.fixtures';
+import {
+  ADDRESS,
+  GRACE_MS,
+  HOUR,
+  MARGIN_MS,
+  MIN,
+  NOW,
+  addressDestination,
+  at,
+  bolt11Destination,
+  cmd,
+  ev,
+  fold,
+  given,
+  history,
+  invoice,
+  iso,
+  out,
+  produce,
+  run,
+  st,
+  stateOf,
+  TIMINGS,
+} from './payout.fixtures';
 
 const A = invoice('A');
 const B = invoice('B');
@@ -27,8 +50,16 @@ describe('nextStep', () => {
       ['awaiting a destination', history.confirmed(), 'awaiting destination'],
       ['escalated, no live hash', [...history.addressResolved(A), ev.escalated()], 'needs attention'],
       ['permanent resolution failure', [...history.addressSubmitted(), ev.destinationRejected(true)], 'awaiting a new destination'],
-      ['failure no new invoice cures (its hash re-checked since)', [...history.addressClaimed(A), ev.failed(A, false), ev.rechecked(A, 'failed', 0)], 'awaiting a new destination'],
-      ['raw BOLT11 failed (its hash re-checked since)', [...history.bolt11Claimed(RAW), ev.failed(RAW, true), ev.rechecked(RAW, 'failed', 0)], 'awaiting a new invoice'],
+      [
+        'failure no new invoice cures (its hash re-checked since)',
+        [...history.addressClaimed(A), ev.failed(A, false), ev.rechecked(A, 'failed', 0)],
+        'awaiting a new destination',
+      ],
+      [
+        'raw BOLT11 failed (its hash re-checked since)',
+        [...history.bolt11Claimed(RAW), ev.failed(RAW, true), ev.rechecked(RAW, 'failed', 0)],
+        'awaiting a new invoice',
+      ],
       ['raw BOLT11 expired', [...history.bolt11Submitted(RAW), ev.invoiceExpired(RAW)], 'awaiting a new invoice'],
     ])('%s -> none', (_name, events, reason) => {
       expect(next(events)).toEqual({ kind: 'none', reason });
@@ -47,7 +78,8 @@ describe('nextStep', () => {
     ])('%s -> check_status', (_name, events) => {
       const step = next(events);
       expect(step.kind).toBe('check_status');
-      if (step.kind === 'check_status') expect(step.payment.paymentHash).toBe(events.find((e) => e.type === 'PaymentAttempted')?.data.paymentHash);
+      if (step.kind === 'check_status')
+        expect(step.payment.paymentHash).toBe(events.find((e) => e.type === 'PaymentAttempted')?.data.paymentHash);
     });
 
     it('even with an expired invoice, never expire or resolve while a hash is live', () => {
@@ -63,7 +95,10 @@ describe('nextStep', () => {
 
     it('after a transient resolution failure, or RETRY_QUEUED -> resolve again', () => {
       expect(next([...history.addressSubmitted(), ev.destinationRejected(false)])).toEqual({ kind: 'resolve', address: ADDRESS });
-      expect(next([...history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued()])).toEqual({ kind: 'resolve', address: ADDRESS });
+      expect(next([...history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued()])).toEqual({
+        kind: 'resolve',
+        address: ADDRESS,
+      });
     });
 
     it('an unclaimed invoice -> pay it', () => {
@@ -90,7 +125,12 @@ describe('nextStep', () => {
       expect(step).toEqual({ kind: 'pay', invoice: A });
       given(stream)
         .when(cmd.claim(A), at(GRACE_MS))
-        .then([{ type: 'PaymentAttempted', data: { attempt: 2, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: A.amountMsat, attemptedAt: iso(GRACE_MS) } }]);
+        .then([
+          {
+            type: 'PaymentAttempted',
+            data: { attempt: 2, paymentHash: A.paymentHash, bolt11: A.bolt11, amountMsat: A.amountMsat, attemptedAt: iso(GRACE_MS) },
+          },
+        ]);
     });
 
     it('the same for a raw BOLT11 after PaymentNotFound', () => {
@@ -113,7 +153,10 @@ describe('nextStep', () => {
 
       it('an address, once the invoice really expired: expire_invoice, then resolve, then pay the new invoice', () => {
         let stream = run(history.addressClaimed(inv, 1, 0), ...notFoundTwice(inv));
-        expect(next(stream, at(expiry))).toEqual({ kind: 'none', reason: 'the sent invoice expired; it is abandoned once its expiry slack has passed' });
+        expect(next(stream, at(expiry))).toEqual({
+          kind: 'none',
+          reason: 'the sent invoice expired; it is abandoned once its expiry slack has passed',
+        });
         expect(next(stream, at(expiry + MIN - 1)).kind).toBe('none');
         expect(next(stream, expiredAt)).toEqual({ kind: 'expire_invoice', paymentHash: inv.paymentHash });
 
@@ -128,7 +171,16 @@ describe('nextStep', () => {
         stream = run(stream, [cmd.resolveOk(fresh), expiredAt]);
         expect(next(stream, expiredAt)).toEqual({ kind: 'pay', invoice: fresh });
         expect(produce(stream, cmd.claim(fresh), expiredAt)).toEqual([
-          { type: 'PaymentAttempted', data: { attempt: 2, paymentHash: fresh.paymentHash, bolt11: fresh.bolt11, amountMsat: fresh.amountMsat, attemptedAt: expiredAt.toISOString() } },
+          {
+            type: 'PaymentAttempted',
+            data: {
+              attempt: 2,
+              paymentHash: fresh.paymentHash,
+              bolt11: fresh.bolt11,
+              amountMsat: fresh.amountMsat,
+              attemptedAt: expiredAt.toISOString(),
+            },
+          },
         ]);
       });
 
@@ -175,14 +227,24 @@ describe('nextStep', () => {
     });
 
     it('after a status check found the hash failed -> resolve a new invoice', () => {
-      const stream = run(history.addressClaimed(A), cmd.outcome(A, out.unknown()), cmd.status(A, st.failed('no route')), cmd.recheck(A, st.failed('no route')));
+      const stream = run(
+        history.addressClaimed(A),
+        cmd.outcome(A, out.unknown()),
+        cmd.status(A, st.failed('no route')),
+        cmd.recheck(A, st.failed('no route')),
+      );
       expect(next(stream)).toEqual({ kind: 'resolve', address: ADDRESS });
     });
 
     it('after PaymentRejected -> pay the same invoice again', () => {
-      const stream = run(history.addressClaimed(A), cmd.outcome(A, out.rejected('limit', 'The time limit of 10 seconds between payments has been reached.')));
+      const stream = run(
+        history.addressClaimed(A),
+        cmd.outcome(A, out.rejected('limit', 'The time limit of 10 seconds between payments has been reached.')),
+      );
       expect(next(stream)).toEqual({ kind: 'pay', invoice: A });
-      expect(produce(stream, cmd.claim(A))).toEqual([expect.objectContaining({ type: 'PaymentAttempted', data: expect.objectContaining({ attempt: 2, paymentHash: A.paymentHash }) })]);
+      expect(produce(stream, cmd.claim(A))).toEqual([
+        expect.objectContaining({ type: 'PaymentAttempted', data: expect.objectContaining({ attempt: 2, paymentHash: A.paymentHash }) }),
+      ]);
     });
 
     it('a re-send answered "failed" -> check_status, not a new invoice (docs/lightning.md: never conclude from a re-POST)', () => {
@@ -204,8 +266,10 @@ describe('nextStep', () => {
       const step = nextStep(fold(stream), at(now), TIMINGS);
       if (step.kind === 'none') break;
       if (step.kind === 'resolve') stream = run(stream, [cmd.resolveOk(A), at(now)]);
-      if (step.kind === 'pay') stream = run(stream, [cmd.claim(step.invoice), at(now)], [cmd.outcome(step.invoice, answers.shift() ?? out.settled()), at(now)]);
-      if (step.kind === 'check_status') stream = run(stream, [cmd.status(step.payment.paymentHash, i < 4 ? st.pending() : st.settled()), at(now)]);
+      if (step.kind === 'pay')
+        stream = run(stream, [cmd.claim(step.invoice), at(now)], [cmd.outcome(step.invoice, answers.shift() ?? out.settled()), at(now)]);
+      if (step.kind === 'check_status')
+        stream = run(stream, [cmd.status(step.payment.paymentHash, i < 4 ? st.pending() : st.settled()), at(now)]);
       if (step.kind === 'expire_invoice') throw new Error('unexpected expiry');
       now += MIN;
     }

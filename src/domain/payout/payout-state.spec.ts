@@ -1,7 +1,22 @@
 import { PAYOUT_EVENT_TYPES, PayoutEvent, PayoutEventType, isPayoutEvent } from './payout-events';
 import { PayoutState, assertNever, deriveStatus, evolve, foldPayout, isLive, liveHash } from './payout-state';
 import { PAYOUT_STATUSES, PayoutStatus } from './payout-status';
-import { ADDRESS, AMOUNT_CENTS, AMOUNT_SATS, E2E_ID, HOUR, MIN, ORDER_ID, PAID_AT, ev, history, invoice, iso, stateOf, statusOf } from './payout.fixtures';
+import {
+  ADDRESS,
+  AMOUNT_CENTS,
+  AMOUNT_SATS,
+  E2E_ID,
+  HOUR,
+  MIN,
+  ORDER_ID,
+  PAID_AT,
+  ev,
+  history,
+  invoice,
+  iso,
+  stateOf,
+  statusOf,
+} from './payout.fixtures';
 
 const A = invoice('A');
 const B = invoice('B');
@@ -24,7 +39,16 @@ const SAMPLES: Record<PayoutEventType, PayoutEvent> = {
   PaymentAttempted: ev.attempted(A, 1),
   Payment520: {
     type: 'Payment520',
-    data: { attempt: 1, paymentHash: A.paymentHash, source: 'cloudflare', httpStatus: 520, detail: null, lnbitsStatus: null, cfRay: 'x', receivedAt: iso(1) },
+    data: {
+      attempt: 1,
+      paymentHash: A.paymentHash,
+      source: 'cloudflare',
+      httpStatus: 520,
+      detail: null,
+      lnbitsStatus: null,
+      cfRay: 'x',
+      receivedAt: iso(1),
+    },
   },
   PaymentSettled: ev.settled(A),
   PaymentFailed: ev.failed(A),
@@ -62,7 +86,11 @@ const CATALOGUE: [string, PayoutStatus, PayoutEvent[]][] = [
   ['retry queued while resolving', 'RETRY_QUEUED', [...history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued()]],
   ['retry queued while paying', 'RETRY_QUEUED', [...history.addressResolved(A), ev.retryQueued()]],
   ['retry queued with a live hash', 'RETRY_QUEUED', [...history.addressClaimed(A), ev.unknown(A), ev.retryQueued()]],
-  ['retry queued then the address failed for good', 'FAILED', [...history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued(), ev.destinationRejected(true)]],
+  [
+    'retry queued then the address failed for good',
+    'FAILED',
+    [...history.addressSubmitted(), ev.destinationRejected(false), ev.retryQueued(), ev.destinationRejected(true)],
+  ],
   ['settled', 'SETTLED', [...history.addressClaimed(A), ev.settled(A)]],
   ['settled from RETRY_QUEUED', 'SETTLED', [...history.addressClaimed(A), ev.unknown(A), ev.retryQueued(), ev.settled(A)]],
   ['settled then a second hash reported paid', 'NEEDS_ATTENTION', [...history.addressClaimed(A), ev.settled(A), ev.escalated('double')]],
@@ -82,7 +110,11 @@ const CATALOGUE: [string, PayoutStatus, PayoutEvent[]][] = [
   ['escalated while FAILED', 'NEEDS_ATTENTION', [...history.addressSubmitted(), ev.destinationRejected(true), ev.escalated()]],
   ['escalated while RETRY_QUEUED', 'NEEDS_ATTENTION', [...history.addressResolved(A), ev.retryQueued(), ev.escalated()]],
   ['escalation cleared', 'PAYING', [...history.addressResolved(A), ev.escalated(), ev.escalationCleared()]],
-  ['new destination after FAILED', 'RESOLVING', [...history.addressSubmitted(), ev.destinationRejected(true), ev.addressSubmitted('bob@example.com')]],
+  [
+    'new destination after FAILED',
+    'RESOLVING',
+    [...history.addressSubmitted(), ev.destinationRejected(true), ev.addressSubmitted('bob@example.com')],
+  ],
   ['new BOLT11 after the raw one failed', 'PAYING', [...history.bolt11Claimed(RAW), ev.failed(RAW), ev.bolt11Submitted(invoice('RAW2'))]],
   ['re-resolved after a failure', 'PAYING', [...history.addressClaimed(A), ev.failed(A, true), ev.addressResolved(B)]],
 ];
@@ -145,7 +177,13 @@ describe('evolve', () => {
   });
 
   it('updatedAt follows the time of every event; createdAt stays the confirmation time', () => {
-    const stream = [ev.pixConfirmed({ confirmedAt: iso(0) }), ev.addressSubmitted(ADDRESS, MIN), ev.addressResolved(A, ADDRESS, 2 * MIN), ev.attempted(A, 1, 3 * MIN), ev.settled(A, 4 * MIN)];
+    const stream = [
+      ev.pixConfirmed({ confirmedAt: iso(0) }),
+      ev.addressSubmitted(ADDRESS, MIN),
+      ev.addressResolved(A, ADDRESS, 2 * MIN),
+      ev.attempted(A, 1, 3 * MIN),
+      ev.settled(A, 4 * MIN),
+    ];
     let state: PayoutState | null = null;
     for (const event of stream) {
       state = evolve(state, event);
@@ -156,11 +194,17 @@ describe('evolve', () => {
 
   describe('DestinationSubmitted', () => {
     it('an address: destination set, no invoice yet', () => {
-      expect(stateOf(history.addressSubmitted())).toMatchObject({ destination: { value: ADDRESS, kind: 'lightning_address' }, currentInvoice: null });
+      expect(stateOf(history.addressSubmitted())).toMatchObject({
+        destination: { value: ADDRESS, kind: 'lightning_address' },
+        currentInvoice: null,
+      });
     });
 
     it('a BOLT11: its invoice is the current one', () => {
-      expect(stateOf(history.bolt11Submitted(RAW))).toMatchObject({ destination: { value: RAW.bolt11, kind: 'bolt11' }, currentInvoice: RAW });
+      expect(stateOf(history.bolt11Submitted(RAW))).toMatchObject({
+        destination: { value: RAW.bolt11, kind: 'bolt11' },
+        currentInvoice: RAW,
+      });
     });
 
     it('clears lastError, needsNewDestination and the retry queue; keeps the hashes', () => {
@@ -179,24 +223,45 @@ describe('evolve', () => {
 
   describe('DestinationRejected', () => {
     it('permanent: needs a new destination, lastError', () => {
-      expect(stateOf([...history.addressSubmitted(), ev.destinationRejected(true, 'no such user')])).toMatchObject({ needsNewDestination: true, lastError: 'no such user' });
+      expect(stateOf([...history.addressSubmitted(), ev.destinationRejected(true, 'no such user')])).toMatchObject({
+        needsNewDestination: true,
+        lastError: 'no such user',
+      });
     });
 
     it('transient: lastError only', () => {
-      expect(stateOf([...history.addressSubmitted(), ev.destinationRejected(false, 'timeout')])).toMatchObject({ needsNewDestination: false, lastError: 'timeout' });
+      expect(stateOf([...history.addressSubmitted(), ev.destinationRejected(false, 'timeout')])).toMatchObject({
+        needsNewDestination: false,
+        lastError: 'timeout',
+      });
     });
   });
 
   describe('PaymentAttempted', () => {
     it('records the hash in flight with its invoice, attempt number and time', () => {
       const s = stateOf(history.addressClaimed(A, 1, 5 * MIN));
-      expect(s.hashes[A.paymentHash]).toEqual({ paymentHash: A.paymentHash, invoice: A, lastAttempt: 1, lastAttemptedAt: iso(5 * MIN), claims: 1, outcome: 'in_flight', notFoundSince: null, recheckedAt: null });
+      expect(s.hashes[A.paymentHash]).toEqual({
+        paymentHash: A.paymentHash,
+        invoice: A,
+        lastAttempt: 1,
+        lastAttemptedAt: iso(5 * MIN),
+        claims: 1,
+        outcome: 'in_flight',
+        notFoundSince: null,
+        recheckedAt: null,
+      });
       expect(s.attempts).toBe(1);
     });
 
     it('a re-send of the same hash updates the record and counts the claims', () => {
       const s = stateOf([...history.addressClaimed(A, 1, 0), ev.notFound(A), ev.attempted(A, 2, 10 * MIN)]);
-      expect(s.hashes[A.paymentHash]).toMatchObject({ lastAttempt: 2, lastAttemptedAt: iso(10 * MIN), claims: 2, outcome: 'in_flight', invoice: A });
+      expect(s.hashes[A.paymentHash]).toMatchObject({
+        lastAttempt: 2,
+        lastAttemptedAt: iso(10 * MIN),
+        claims: 2,
+        outcome: 'in_flight',
+        invoice: A,
+      });
       expect(s.attempts).toBe(2);
     });
 
@@ -227,7 +292,9 @@ describe('evolve', () => {
     });
 
     it('PaymentStatusChecked(unknown) keeps an unknown hash unknown', () => {
-      expect(stateOf([...history.addressClaimed(A), ev.unknown(A), ev.statusChecked(A, 'unknown')]).hashes[A.paymentHash].outcome).toBe('unknown');
+      expect(stateOf([...history.addressClaimed(A), ev.unknown(A), ev.statusChecked(A, 'unknown')]).hashes[A.paymentHash].outcome).toBe(
+        'unknown',
+      );
     });
 
     it('PaymentSettled keeps the settlement and leaves the retry queue', () => {
@@ -273,7 +340,11 @@ describe('evolve', () => {
 
   describe('RetryQueued, PayoutCancelled, PayoutEscalated, EscalationCleared', () => {
     it('RetryQueued sets lastError and the due time, and counts the queued retries', () => {
-      expect(stateOf([...history.addressResolved(A), ev.retryQueued('down', 7 * MIN)])).toMatchObject({ lastError: 'down', retryQueuedUntil: iso(7 * MIN), retriesQueued: 1 });
+      expect(stateOf([...history.addressResolved(A), ev.retryQueued('down', 7 * MIN)])).toMatchObject({
+        lastError: 'down',
+        retryQueuedUntil: iso(7 * MIN),
+        retriesQueued: 1,
+      });
       expect(stateOf([...history.addressResolved(A), ev.retryQueued(), ev.retryQueued()]).retriesQueued).toBe(2);
     });
 
@@ -283,7 +354,11 @@ describe('evolve', () => {
     });
 
     it('PayoutCancelled sets cancelled, lastError and leaves the retry queue', () => {
-      expect(stateOf([...history.addressResolved(A), ev.retryQueued(), ev.cancelled('refund')])).toMatchObject({ cancelled: true, lastError: 'refund', retryQueuedUntil: null });
+      expect(stateOf([...history.addressResolved(A), ev.retryQueued(), ev.cancelled('refund')])).toMatchObject({
+        cancelled: true,
+        lastError: 'refund',
+        retryQueuedUntil: null,
+      });
     });
 
     it('PayoutEscalated sets escalated and lastError; EscalationCleared resets escalated only', () => {
@@ -394,7 +469,9 @@ describe('payout events', () => {
   });
 
   it('keeps the five product names', () => {
-    expect(PAYOUT_EVENT_TYPES).toEqual(expect.arrayContaining(['PixConfirmed', 'AddressResolved', 'PaymentAttempted', 'Payment520', 'PaymentSettled']));
+    expect(PAYOUT_EVENT_TYPES).toEqual(
+      expect.arrayContaining(['PixConfirmed', 'AddressResolved', 'PaymentAttempted', 'Payment520', 'PaymentSettled']),
+    );
   });
 
   it('events are plain serialisable data', () => {

@@ -223,7 +223,9 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
         hashes: withHash(state, event.data.paymentHash, { outcome: 'rejected' }),
         lastError: event.data.reason,
         // An attempt the wallet refused for want of sats is the wallet's shortage, not the payout's: no escalation.
-        ...(isBalanceRefusal(event.data.reason) ? { escalationBaseline: { ...state.escalationBaseline, attempts: state.escalationBaseline.attempts + 1 } } : {}),
+        ...(isBalanceRefusal(event.data.reason)
+          ? { escalationBaseline: { ...state.escalationBaseline, attempts: state.escalationBaseline.attempts + 1 } }
+          : {}),
         updatedAt: event.data.rejectedAt,
       });
     case 'PaymentStatusChecked':
@@ -232,7 +234,10 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       return apply(state, { hashes: withHash(state, event.data.paymentHash, { outcome: 'not_found' }), updatedAt: event.data.checkedAt });
     case 'PaymentRechecked': {
       // A hash dead by 404 that the wallet now calls failed can never be re-sent: it is failed from now on.
-      const patch: Partial<PaymentHashRecord> = { recheckedAt: event.data.checkedAt, ...(event.data.result === 'failed' ? { outcome: 'failed' as const } : {}) };
+      const patch: Partial<PaymentHashRecord> = {
+        recheckedAt: event.data.checkedAt,
+        ...(event.data.result === 'failed' ? { outcome: 'failed' as const } : {}),
+      };
       return apply(state, { hashes: withHash(state, event.data.paymentHash, patch), updatedAt: event.data.checkedAt });
     }
     case 'InvoiceExpired':
@@ -270,7 +275,12 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
       const earlier = state.doublePayment?.paymentHashes ?? [d.settledPaymentHash];
       return apply(state, {
         hashes: withHash(state, d.paymentHash, { outcome: 'settled' }),
-        doublePayment: { paymentHashes: [...earlier, d.paymentHash], detectedAt: d.detectedAt, acknowledgedAt: null, acknowledgeReason: null },
+        doublePayment: {
+          paymentHashes: [...earlier, d.paymentHash],
+          detectedAt: d.detectedAt,
+          acknowledgedAt: null,
+          acknowledgeReason: null,
+        },
         lastError: `double_payment: ${d.paymentHash} was paid as well as ${d.settledPaymentHash}`,
         updatedAt: d.detectedAt,
       });
@@ -291,7 +301,10 @@ function withInvoiceHash(state: PayoutState, invoice: Invoice | null): string[] 
   return [...state.invoiceHashes, invoice.paymentHash];
 }
 
-function afterStatusCheck(state: PayoutState, data: Extract<PayoutEvent, { type: 'PaymentStatusChecked' }>['data']): Record<string, PaymentHashRecord> {
+function afterStatusCheck(
+  state: PayoutState,
+  data: Extract<PayoutEvent, { type: 'PaymentStatusChecked' }>['data'],
+): Record<string, PaymentHashRecord> {
   const record = state.hashes[data.paymentHash];
   if (!record) return state.hashes;
   switch (data.result) {

@@ -1,13 +1,29 @@
 import { PayoutEvent } from './payout-events';
-import { EffectOutcome, MAX_STEPS_PER_RUN, WorkflowAction, WorkflowPolicy, WorkflowRun, evolveRun, nextAction, startRun } from './payout-workflow';
+import {
+  EffectOutcome,
+  MAX_STEPS_PER_RUN,
+  WorkflowAction,
+  WorkflowPolicy,
+  WorkflowRun,
+  evolveRun,
+  nextAction,
+  startRun,
+} from './payout-workflow';
 import { ADDRESS, AMOUNT_SATS, HOUR, MIN, NOW, SEC, TIMINGS, at, ev, fold, history, invoice, iso } from './payout.fixtures';
 
-const POLICY: WorkflowPolicy = { ...TIMINGS, claimTimeoutMs: 30 * SEC, paymentRetryAttempts: 3, paymentRetryBaseMs: 1000, escalateAfterAttempts: 4 };
+const POLICY: WorkflowPolicy = {
+  ...TIMINGS,
+  claimTimeoutMs: 30 * SEC,
+  paymentRetryAttempts: 3,
+  paymentRetryBaseMs: 1000,
+  escalateAfterAttempts: 4,
+};
 const A = invoice('A');
 
 const act = (events: PayoutEvent[], run: WorkflowRun = startRun(), now = NOW): WorkflowAction => nextAction(fold(events), run, now, POLICY);
 /** The run after each (action, outcome) in turn, from a fresh one. */
-const after = (...steps: [WorkflowAction, EffectOutcome][]): WorkflowRun => steps.reduce((run, [action, outcome]) => evolveRun(run, action, outcome), startRun());
+const after = (...steps: [WorkflowAction, EffectOutcome][]): WorkflowRun =>
+  steps.reduce((run, [action, outcome]) => evolveRun(run, action, outcome), startRun());
 const wait = (reason = 'timeout'): EffectOutcome => ({ kind: 'wait', reason });
 const PAY: WorkflowAction = { kind: 'pay', invoice: A };
 
@@ -22,7 +38,10 @@ describe('the payout workflow: what to do next', () => {
 
   it('leaves a claim without an answer alone while its worker may still be waiting for the wallet', () => {
     const claimed = history.addressClaimed(A, 1, 0);
-    expect(act(claimed, startRun(), at(30 * SEC + 5 * SEC - 1))).toEqual({ kind: 'finish', reason: 'a claim without an answer is still within the Voltz timeout' });
+    expect(act(claimed, startRun(), at(30 * SEC + 5 * SEC - 1))).toEqual({
+      kind: 'finish',
+      reason: 'a claim without an answer is still within the Voltz timeout',
+    });
     expect(act(claimed, startRun(), at(30 * SEC + 5 * SEC))).toEqual({ kind: 'check_status', paymentHash: A.paymentHash });
   });
 
@@ -56,14 +75,22 @@ describe('the payout workflow: what to do next', () => {
     });
 
     it('an escalated order is only watched: a check that concludes nothing ends the run', () => {
-      expect(act([...history.addressClaimed(A), ev.unknown(A), ev.escalated()], after([{ kind: 'check_status', paymentHash: A.paymentHash }, wait('pending')]))).toEqual({
+      expect(
+        act(
+          [...history.addressClaimed(A), ev.unknown(A), ev.escalated()],
+          after([{ kind: 'check_status', paymentHash: A.paymentHash }, wait('pending')]),
+        ),
+      ).toEqual({
         kind: 'finish',
         reason: 'pending',
       });
     });
 
     it('a run stops when told to, and after its step budget whatever happens', () => {
-      expect(act(history.addressResolved(A), after([PAY, { kind: 'stop', reason: 'another worker claimed it' }]))).toEqual({ kind: 'finish', reason: 'another worker claimed it' });
+      expect(act(history.addressResolved(A), after([PAY, { kind: 'stop', reason: 'another worker claimed it' }]))).toEqual({
+        kind: 'finish',
+        reason: 'another worker claimed it',
+      });
       const busy: WorkflowRun = { tries: 0, steps: MAX_STEPS_PER_RUN, pending: null };
       expect(act(history.addressResolved(A), busy)).toEqual({ kind: 'finish', reason: 'step budget of one run spent' });
     });
@@ -73,7 +100,11 @@ describe('the payout workflow: what to do next', () => {
     const held: EffectOutcome = { kind: 'held', reason: 'wallet unavailable: circuit breaker open since 12:00' };
 
     it('the order waits in the fallback view, due at once: the gate, not the clock, decides', () => {
-      expect(act(history.addressResolved(A), after([PAY, held]), at(MIN))).toEqual({ kind: 'queue_retry', reason: held.reason, nextAttemptAt: iso(MIN) });
+      expect(act(history.addressResolved(A), after([PAY, held]), at(MIN))).toEqual({
+        kind: 'queue_retry',
+        reason: held.reason,
+        nextAttemptAt: iso(MIN),
+      });
     });
 
     it('one event per hold: an order already queued for that hold is left as it is', () => {

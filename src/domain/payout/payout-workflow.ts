@@ -29,7 +29,8 @@ export type WorkflowAction =
  * view, its reason reads "<hold>: <detail>"); or this run is over (another
  * worker took over, a permanent refusal).
  */
-export type EffectOutcome = { kind: 'progress' } | { kind: 'wait'; reason: string } | { kind: 'held'; reason: string } | { kind: 'stop'; reason: string };
+export type EffectOutcome =
+  { kind: 'progress' } | { kind: 'wait'; reason: string } | { kind: 'held'; reason: string } | { kind: 'stop'; reason: string };
 
 /** The in-process part of one run: the tries that ended waiting, and the outcome still to act on. */
 export interface WorkflowRun {
@@ -118,7 +119,8 @@ const finish = (reason: string): WorkflowAction => ({ kind: 'finish', reason });
 function queueRetry(state: PayoutState, reason: string, now: Date, policy: WorkflowPolicy): WorkflowAction {
   if (state.settlement || state.cancelled) return finish(reason);
   const rounds = state.retriesQueued - state.escalationBaseline.retriesQueued;
-  if (rounds >= policy.escalateAfterAttempts) return { kind: 'escalate', reason: `still unresolved after ${rounds} retry rounds: ${reason}` };
+  if (rounds >= policy.escalateAfterAttempts)
+    return { kind: 'escalate', reason: `still unresolved after ${rounds} retry rounds: ${reason}` };
   // The backoff series goes on where the in-process tries stopped.
   const delayMs = policy.paymentRetryBaseMs * 2 ** policy.paymentRetryAttempts;
   return { kind: 'queue_retry', reason, nextAttemptAt: new Date(now.getTime() + delayMs).toISOString() };

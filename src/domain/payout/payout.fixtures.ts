@@ -71,7 +71,15 @@ export const bolt11Destination = (inv: Invoice): ValidDestination => ({ kind: 'b
 export const ev = {
   pixConfirmed: (overrides: Partial<Extract<PayoutEvent, { type: 'PixConfirmed' }>['data']> = {}): PayoutEvent => ({
     type: 'PixConfirmed',
-    data: { orderId: ORDER_ID, endToEndId: E2E_ID, amountCents: AMOUNT_CENTS, amountSats: AMOUNT_SATS, paidAt: PAID_AT, confirmedAt: iso(-HOUR), ...overrides },
+    data: {
+      orderId: ORDER_ID,
+      endToEndId: E2E_ID,
+      amountCents: AMOUNT_CENTS,
+      amountSats: AMOUNT_SATS,
+      paidAt: PAID_AT,
+      confirmedAt: iso(-HOUR),
+      ...overrides,
+    },
   }),
   addressSubmitted: (address = ADDRESS, atMs = -HOUR): PayoutEvent => ({
     type: 'DestinationSubmitted',
@@ -113,7 +121,11 @@ export const ev = {
     type: 'PaymentRejected',
     data: { paymentHash: inv.paymentHash, reason: 'limit reached', category: 'limit', rejectedAt: iso(atMs) },
   }),
-  statusChecked: (inv: Invoice, result: 'pending' | 'not_found_within_grace' | 'not_found_unconfirmed' | 'unknown', atMs = -HOUR): PayoutEvent => ({
+  statusChecked: (
+    inv: Invoice,
+    result: 'pending' | 'not_found_within_grace' | 'not_found_unconfirmed' | 'unknown',
+    atMs = -HOUR,
+  ): PayoutEvent => ({
     type: 'PaymentStatusChecked',
     data: { paymentHash: inv.paymentHash, result, detail: null, checkedAt: iso(atMs) },
   }),
@@ -144,7 +156,13 @@ export const ev = {
   }),
   doublePaid: (inv: Invoice, settledInv: Invoice, atMs = -HOUR): PayoutEvent => ({
     type: 'DoublePaymentDetected',
-    data: { paymentHash: inv.paymentHash, settledPaymentHash: settledInv.paymentHash, preimage: 'pre2', feeMsat: 2000, detectedAt: iso(atMs) },
+    data: {
+      paymentHash: inv.paymentHash,
+      settledPaymentHash: settledInv.paymentHash,
+      preimage: 'pre2',
+      feeMsat: 2000,
+      detectedAt: iso(atMs),
+    },
   }),
   doubleAcknowledged: (hashes: string[], reason = 'refund requested from the payee', atMs = -HOUR): PayoutEvent => ({
     type: 'DoublePaymentAcknowledged',
@@ -155,12 +173,26 @@ export const ev = {
 // ---------------------------------------------------------------- commands
 
 export const cmd = {
-  confirmPix: (destination: ValidDestination | null = null, overrides: Partial<Extract<PayoutCommand, { type: 'ConfirmPix' }>['data']> = {}): PayoutCommand => ({
+  confirmPix: (
+    destination: ValidDestination | null = null,
+    overrides: Partial<Extract<PayoutCommand, { type: 'ConfirmPix' }>['data']> = {},
+  ): PayoutCommand => ({
     type: 'ConfirmPix',
-    data: { orderId: ORDER_ID, endToEndId: E2E_ID, amountCents: AMOUNT_CENTS, amountSats: AMOUNT_SATS, paidAt: PAID_AT, destination, ...overrides },
+    data: {
+      orderId: ORDER_ID,
+      endToEndId: E2E_ID,
+      amountCents: AMOUNT_CENTS,
+      amountSats: AMOUNT_SATS,
+      paidAt: PAID_AT,
+      destination,
+      ...overrides,
+    },
   }),
   submit: (destination: ValidDestination): PayoutCommand => ({ type: 'SubmitDestination', data: { destination } }),
-  resolveOk: (inv: Invoice, address = ADDRESS): PayoutCommand => ({ type: 'RecordResolution', data: { address, result: { ok: true, invoice: inv } } }),
+  resolveOk: (inv: Invoice, address = ADDRESS): PayoutCommand => ({
+    type: 'RecordResolution',
+    data: { address, result: { ok: true, invoice: inv } },
+  }),
   resolveFail: (permanent: boolean, reason = 'LNURL server said no', address = ADDRESS): PayoutCommand => ({
     type: 'RecordResolution',
     data: { address, result: { ok: false, permanent, reason } satisfies AddressResolution },
@@ -178,7 +210,10 @@ export const cmd = {
     type: 'ExpireInvoice',
     data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, sentInvoiceSlackMs },
   }),
-  queueRetry: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN): PayoutCommand => ({ type: 'QueueRetry', data: { reason, nextAttemptAt: iso(nextAttemptAtMs) } }),
+  queueRetry: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN): PayoutCommand => ({
+    type: 'QueueRetry',
+    data: { reason, nextAttemptAt: iso(nextAttemptAtMs) },
+  }),
   cancel: (reason = 'customer refunded'): PayoutCommand => ({ type: 'CancelPayout', data: { reason } }),
   escalate: (reason = 'too many attempts'): PayoutCommand => ({ type: 'EscalatePayout', data: { reason } }),
   clearEscalation: (): PayoutCommand => ({ type: 'ClearEscalation', data: {} }),
@@ -192,14 +227,32 @@ export const cmd = {
 // ---------------------------------------------------------------- wallet answers
 
 export const lnbits520 = (detail: string, lnbitsStatus: string | null): Http520Info => ({ source: 'lnbits', detail, lnbitsStatus });
-export const cloudflare520 = (httpStatus = 520, cfRay: string | null = '8a1b2c3d4e5f6789-GRU'): Http520Info => ({ source: 'cloudflare', httpStatus, cfRay });
+export const cloudflare520 = (httpStatus = 520, cfRay: string | null = '8a1b2c3d4e5f6789-GRU'): Http520Info => ({
+  source: 'cloudflare',
+  httpStatus,
+  cfRay,
+});
 
 export const out = {
-  settled: (http520?: Http520Info, preimage: string | null = 'pre', feeMsat = 2000): PayOutcome => ({ kind: 'settled', preimage, feeMsat, ...(http520 ? { http520 } : {}) }),
-  failed: (newInvoiceMayHelp = true, reason = 'no route', http520?: Http520Info): PayOutcome => ({ kind: 'failed', reason, newInvoiceMayHelp, ...(http520 ? { http520 } : {}) }),
+  settled: (http520?: Http520Info, preimage: string | null = 'pre', feeMsat = 2000): PayOutcome => ({
+    kind: 'settled',
+    preimage,
+    feeMsat,
+    ...(http520 ? { http520 } : {}),
+  }),
+  failed: (newInvoiceMayHelp = true, reason = 'no route', http520?: Http520Info): PayOutcome => ({
+    kind: 'failed',
+    reason,
+    newInvoiceMayHelp,
+    ...(http520 ? { http520 } : {}),
+  }),
   pending: (http520?: Http520Info, reason = 'in flight'): PayOutcome => ({ kind: 'pending', reason, ...(http520 ? { http520 } : {}) }),
   unknown: (http520?: Http520Info, reason = 'timeout'): PayOutcome => ({ kind: 'unknown', reason, ...(http520 ? { http520 } : {}) }),
-  rejected: (category: 'configuration' | 'limit' | 'bad_request' = 'limit', reason = 'limit reached'): PayOutcome => ({ kind: 'rejected', reason, category }),
+  rejected: (category: 'configuration' | 'limit' | 'bad_request' = 'limit', reason = 'limit reached'): PayOutcome => ({
+    kind: 'rejected',
+    reason,
+    category,
+  }),
 };
 
 export const st = {
@@ -227,9 +280,15 @@ export const history = {
   confirmed: (): PayoutEvent[] => [ev.pixConfirmed()],
   addressSubmitted: (): PayoutEvent[] => [ev.pixConfirmed(), ev.addressSubmitted()],
   addressResolved: (inv: Invoice): PayoutEvent[] => [ev.pixConfirmed(), ev.addressSubmitted(), ev.addressResolved(inv)],
-  addressClaimed: (inv: Invoice, attempt = 1, atMs = -HOUR): PayoutEvent[] => [...history.addressResolved(inv), ev.attempted(inv, attempt, atMs)],
+  addressClaimed: (inv: Invoice, attempt = 1, atMs = -HOUR): PayoutEvent[] => [
+    ...history.addressResolved(inv),
+    ev.attempted(inv, attempt, atMs),
+  ],
   bolt11Submitted: (inv: Invoice): PayoutEvent[] => [ev.pixConfirmed(), ev.bolt11Submitted(inv)],
-  bolt11Claimed: (inv: Invoice, attempt = 1, atMs = -HOUR): PayoutEvent[] => [...history.bolt11Submitted(inv), ev.attempted(inv, attempt, atMs)],
+  bolt11Claimed: (inv: Invoice, attempt = 1, atMs = -HOUR): PayoutEvent[] => [
+    ...history.bolt11Submitted(inv),
+    ev.attempted(inv, attempt, atMs),
+  ],
 };
 
 // ---------------------------------------------------------------- given / when / then
@@ -280,7 +339,8 @@ export function given(...streams: (PayoutEvent | PayoutEvent[])[]): When {
       const self: Then = {
         result,
         then(expected) {
-          if (typeof expected === 'function') throw new Error('A given().when() chain was returned or awaited: use a block body in the test');
+          if (typeof expected === 'function')
+            throw new Error('A given().when() chain was returned or awaited: use a block body in the test');
           expect(result).toEqual({ ok: true, events: expected });
           return self;
         },
@@ -289,7 +349,10 @@ export function given(...streams: (PayoutEvent | PayoutEvent[])[]): When {
           return self;
         },
         thenError(code) {
-          expect(result.ok ? { ok: true, events: result.events.map((e) => e.type) } : { ok: false, code: result.error.code }).toEqual({ ok: false, code });
+          expect(result.ok ? { ok: true, events: result.events.map((e) => e.type) } : { ok: false, code: result.error.code }).toEqual({
+            ok: false,
+            code,
+          });
           if (!result.ok) expect(result.error.message).toEqual(expect.any(String));
           return self;
         },
@@ -329,7 +392,12 @@ export function run(events: readonly PayoutEvent[], ...steps: (PayoutCommand | [
 // ---------------------------------------------------------------- seeded PRNG
 
 /** mulberry32: a tiny deterministic PRNG, so a failing property run can be replayed from its seed. */
-export function prng(seed: number): { next(): number; int(n: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
+export function prng(seed: number): {
+  next(): number;
+  int(n: number): number;
+  pick<T>(items: readonly T[]): T;
+  chance(p: number): boolean;
+} {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;

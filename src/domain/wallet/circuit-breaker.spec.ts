@@ -1,4 +1,12 @@
-import { BreakerRules, CircuitBreaker, WALLET_UNAVAILABLE, closedBreaker, recordPaymentAnswer, recordProbe, requestPermit } from './circuit-breaker';
+import {
+  BreakerRules,
+  CircuitBreaker,
+  WALLET_UNAVAILABLE,
+  closedBreaker,
+  recordPaymentAnswer,
+  recordProbe,
+  requestPermit,
+} from './circuit-breaker';
 
 const RULES: BreakerRules = { threshold: 3, trialTimeoutMs: 10_000 };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -36,7 +44,10 @@ describe('circuit breaker', () => {
     });
     expect(step.breaker).toMatchObject({ position: 'open', since: at(50).toISOString() });
     for (const ms of [51, 100_000]) {
-      expect(requestPermit(step.breaker, at(ms), RULES).permit).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${at(50).toISOString()}` });
+      expect(requestPermit(step.breaker, at(ms), RULES).permit).toEqual({
+        allowed: false,
+        reason: `${WALLET_UNAVAILABLE} open since ${at(50).toISOString()}`,
+      });
     }
   });
 
@@ -57,7 +68,10 @@ describe('circuit breaker', () => {
     const first = requestPermit(halfOpen, at(300), RULES);
     expect(first.permit).toEqual({ allowed: true });
     const second = requestPermit(first.breaker, at(301), RULES);
-    expect(second.permit).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${at(200).toISOString()}, a trial payment is under way` });
+    expect(second.permit).toEqual({
+      allowed: false,
+      reason: `${WALLET_UNAVAILABLE} half-open since ${at(200).toISOString()}, a trial payment is under way`,
+    });
     expect(requestPermit(second.breaker, at(300 + RULES.trialTimeoutMs - 1), RULES).permit.allowed).toBe(false);
     expect(requestPermit(second.breaker, at(300 + RULES.trialTimeoutMs), RULES).permit).toEqual({ allowed: true });
   });
@@ -65,8 +79,18 @@ describe('circuit breaker', () => {
   it('the trial answered by LNbits closes the breaker; an unknown trial answer opens it again', () => {
     const trial = requestPermit(recordProbe(opened(), true, 'ok', at(200)).breaker, at(300), RULES).breaker;
     const closed = recordPaymentAnswer(trial, false, 'settled', at(400), RULES);
-    expect(closed.transition).toMatchObject({ from: 'half_open', to: 'closed', reason: 'trial payment answered: settled', consecutiveUnknownPosts: 0 });
-    expect(closed.breaker).toEqual({ position: 'closed', since: at(400).toISOString(), consecutiveUnknownPosts: 0, trialPermittedAt: null });
+    expect(closed.transition).toMatchObject({
+      from: 'half_open',
+      to: 'closed',
+      reason: 'trial payment answered: settled',
+      consecutiveUnknownPosts: 0,
+    });
+    expect(closed.breaker).toEqual({
+      position: 'closed',
+      since: at(400).toISOString(),
+      consecutiveUnknownPosts: 0,
+      trialPermittedAt: null,
+    });
     expect(requestPermit(closed.breaker, at(401), RULES).permit).toEqual({ allowed: true });
 
     const reopened = recordPaymentAnswer(trial, true, 'timeout', at(400), RULES);
@@ -77,7 +101,11 @@ describe('circuit breaker', () => {
 
   it('a failed probe while half-open opens it again; probes never move a closed breaker', () => {
     const halfOpen = recordProbe(opened(), true, 'ok', at(200)).breaker;
-    expect(recordProbe(halfOpen, false, 'reset', at(300)).transition).toMatchObject({ from: 'half_open', to: 'open', reason: 'the wallet probe failed: reset' });
+    expect(recordProbe(halfOpen, false, 'reset', at(300)).transition).toMatchObject({
+      from: 'half_open',
+      to: 'open',
+      reason: 'the wallet probe failed: reset',
+    });
     const closed = closedBreaker(at(0));
     expect(recordProbe(closed, false, 'reset', at(1))).toEqual({ breaker: closed, transition: null });
     expect(recordProbe(closed, true, 'ok', at(1))).toEqual({ breaker: closed, transition: null });

@@ -56,7 +56,9 @@ function move(breaker: CircuitBreaker, to: BreakerPosition, reason: string, at: 
 export function recordPaymentAnswer(breaker: CircuitBreaker, unknown: boolean, detail: string, at: Date, rules: BreakerRules): BreakerStep {
   const count = unknown ? breaker.consecutiveUnknownPosts + 1 : 0;
   if (breaker.position === 'half_open') {
-    return unknown ? move(breaker, 'open', `trial payment answered unknown: ${detail}`, at, count) : move(breaker, 'closed', `trial payment answered: ${detail}`, at, 0);
+    return unknown
+      ? move(breaker, 'open', `trial payment answered unknown: ${detail}`, at, count)
+      : move(breaker, 'closed', `trial payment answered: ${detail}`, at, 0);
   }
   if (breaker.position === 'closed' && count >= rules.threshold) {
     return move(breaker, 'open', `${count} consecutive payment POSTs ended unknown, the last: ${detail}`, at, count);
@@ -66,8 +68,10 @@ export function recordPaymentAnswer(breaker: CircuitBreaker, unknown: boolean, d
 
 /** A wallet probe (GET /api/v1/wallet, never a payment): the only way out of "open". */
 export function recordProbe(breaker: CircuitBreaker, ok: boolean, detail: string, at: Date): BreakerStep {
-  if (breaker.position === 'open' && ok) return move(breaker, 'half_open', 'the wallet probe succeeded', at, breaker.consecutiveUnknownPosts);
-  if (breaker.position === 'half_open' && !ok) return move(breaker, 'open', `the wallet probe failed: ${detail}`, at, breaker.consecutiveUnknownPosts);
+  if (breaker.position === 'open' && ok)
+    return move(breaker, 'half_open', 'the wallet probe succeeded', at, breaker.consecutiveUnknownPosts);
+  if (breaker.position === 'half_open' && !ok)
+    return move(breaker, 'open', `the wallet probe failed: ${detail}`, at, breaker.consecutiveUnknownPosts);
   return { breaker, transition: null };
 }
 
@@ -81,7 +85,10 @@ export function requestPermit(breaker: CircuitBreaker, at: Date, rules: BreakerR
     case 'half_open': {
       const trialOut = breaker.trialPermittedAt !== null && at.getTime() - Date.parse(breaker.trialPermittedAt) < rules.trialTimeoutMs;
       if (!trialOut) return { breaker: { ...breaker, trialPermittedAt: at.toISOString() }, permit: { allowed: true } };
-      return { breaker, permit: { allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${breaker.since}, a trial payment is under way` } };
+      return {
+        breaker,
+        permit: { allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${breaker.since}, a trial payment is under way` },
+      };
     }
   }
 }

@@ -48,7 +48,9 @@ describe('wallet balance', () => {
     balance = reserve(balance, 49_000_000, at(2));
     expect(balance.estimateMsat).toBe(1_020_000);
     expect(shortfall(balance, 1_000_000)).toBeNull();
-    expect(shortfall(balance, 1_010_000)).toBe(`${WALLET_SHORT} balance 1020000 msat cannot cover 1020100 msat (1010000 msat + fee reserve); waiting for a top-up`);
+    expect(shortfall(balance, 1_010_000)).toBe(
+      `${WALLET_SHORT} balance 1020000 msat cannot cover 1020100 msat (1010000 msat + fee reserve); waiting for a top-up`,
+    );
   });
 
   it('a probe that may not show the payments still under way yet takes them off; answered or timed-out ones count no more', () => {
@@ -57,14 +59,22 @@ describe('wallet balance', () => {
     balance = recordAnswered(balance, 49_000_000);
     expect(balance.inFlight).toEqual([{ needMsat: 20_200_000, at: at(2).toISOString() }]);
     expect(recordBalanceProbe(balance, 50_510_000, at(3), RULES).balance.estimateMsat).toBe(30_310_000);
-    expect(recordBalanceProbe(balance, 50_510_000, at(2 + RULES.inFlightTimeoutMs), RULES).balance).toMatchObject({ estimateMsat: 50_510_000, inFlight: [] });
+    expect(recordBalanceProbe(balance, 50_510_000, at(2 + RULES.inFlightTimeoutMs), RULES).balance).toMatchObject({
+      estimateMsat: 50_510_000,
+      inFlight: [],
+    });
   });
 
   it('a shortfall opens the low-balance incident once; a probe covering the smallest waiting payout ends it and asks for a sweep', () => {
     const probed = recordBalanceProbe(unknownBalance(), 60_000_000, at(0), RULES);
     expect(probed.transition).toBeNull();
     const first = recordShortfall(probed.balance, 70_000_000, 'gate', at(10), RULES, false);
-    expect(first.transition).toEqual({ to: 'low', reason: 'a payout of 70000000 msat cannot be covered: gate', balanceMsat: 60_000_000, at: at(10).toISOString() });
+    expect(first.transition).toEqual({
+      to: 'low',
+      reason: 'a payout of 70000000 msat cannot be covered: gate',
+      balanceMsat: 60_000_000,
+      at: at(10).toISOString(),
+    });
     expect(first.balance).toMatchObject({ shortSince: at(10).toISOString(), shortOfMsat: 70_700_000, estimateMsat: 60_000_000, low: true });
     const second = recordShortfall(first.balance, 65_000_000, 'gate', at(20), RULES, false);
     expect(second.transition).toBeNull();
@@ -99,7 +109,11 @@ describe('wallet balance', () => {
     expect(recordBalanceProbe(low.balance, 10, at(1), RULES).transition).toBeNull();
     // A shortage that ends while the balance stays below the threshold sweeps, but the incident stays open.
     const short = recordShortfall(low.balance, 49_000_000, 'gate', at(2), RULES, false).balance;
-    expect(recordBalanceProbe(short, 49_490_000, at(3), RULES)).toMatchObject({ recovered: true, transition: null, balance: { low: true } });
+    expect(recordBalanceProbe(short, 49_490_000, at(3), RULES)).toMatchObject({
+      recovered: true,
+      transition: null,
+      balance: { low: true },
+    });
     expect(recordBalanceProbe(low.balance, 50_000_000, at(4), RULES)).toMatchObject({ recovered: false, transition: { to: 'restored' } });
     expect(recordBalanceProbe(unknownBalance(), 0, at(0), { lowBalanceMsat: 0, inFlightTimeoutMs: 10_000 }).transition).toBeNull();
   });

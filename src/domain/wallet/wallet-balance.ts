@@ -76,7 +76,14 @@ export interface BalanceStep {
   recovered: boolean;
 }
 
-export const unknownBalance = (): WalletBalance => ({ probedMsat: null, estimateMsat: null, inFlight: [], shortSince: null, shortOfMsat: null, low: false });
+export const unknownBalance = (): WalletBalance => ({
+  probedMsat: null,
+  estimateMsat: null,
+  inFlight: [],
+  shortSince: null,
+  shortOfMsat: null,
+  low: false,
+});
 
 /** Why the balance cannot cover `amountMsat` now, or null when it can (or is not known yet: LNbits will say). */
 export function shortfall(balance: WalletBalance, amountMsat: number): string | null {
@@ -108,7 +115,14 @@ export function recordAnswered(balance: WalletBalance, amountMsat: number): Wall
  * gate, or by LNbits itself (`refusedByWallet`: then nothing more is spent
  * until a probe shows the balance again).
  */
-export function recordShortfall(balance: WalletBalance, amountMsat: number, detail: string, at: Date, rules: BalanceRules, refusedByWallet: boolean): BalanceStep {
+export function recordShortfall(
+  balance: WalletBalance,
+  amountMsat: number,
+  detail: string,
+  at: Date,
+  rules: BalanceRules,
+  refusedByWallet: boolean,
+): BalanceStep {
   const need = requiredMsat(amountMsat);
   return settle(
     balance,
@@ -148,14 +162,26 @@ function isLow(balance: WalletBalance, rules: BalanceRules): boolean {
   return balance.shortSince !== null || (balance.probedMsat !== null && balance.probedMsat < rules.lowBalanceMsat);
 }
 
-function settle(before: WalletBalance, after: WalletBalance, reason: string, at: Date, rules: BalanceRules, recovered: boolean): BalanceStep {
+function settle(
+  before: WalletBalance,
+  after: WalletBalance,
+  reason: string,
+  at: Date,
+  rules: BalanceRules,
+  recovered: boolean,
+): BalanceStep {
   const low = isLow(after, rules);
   const balance = { ...after, low };
   if (low === before.low) return { balance, transition: null, recovered };
   const restoredReason = `the wallet can pay again: the probed balance ${after.probedMsat} msat covers the waiting payouts and WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} sat)`;
   return {
     balance,
-    transition: { to: low ? 'low' : 'restored', reason: low ? reason : restoredReason, balanceMsat: after.probedMsat, at: at.toISOString() },
+    transition: {
+      to: low ? 'low' : 'restored',
+      reason: low ? reason : restoredReason,
+      balanceMsat: after.probedMsat,
+      at: at.toISOString(),
+    },
     recovered,
   };
 }

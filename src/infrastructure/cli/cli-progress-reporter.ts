@@ -21,7 +21,10 @@ export class ProgressReporter {
     this.count = count;
     if (this.stream.isTTY) {
       if (!this.bar) {
-        this.bar = new SingleBar({ stream: this.stream, format: `${this.label} [{bar}] {value}/{total}`, hideCursor: true, noTTYOutput: false }, undefined);
+        this.bar = new SingleBar(
+          { stream: this.stream, format: `${this.label} [{bar}] {value}/{total}`, hideCursor: true, noTTYOutput: false },
+          undefined,
+        );
         this.bar.start(total ?? 0, count);
       }
       if (total !== undefined) this.bar.setTotal(total);

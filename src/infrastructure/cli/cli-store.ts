@@ -26,7 +26,8 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
  * exist (opening a missing file would create an empty ledger that "verifies").
  */
 export function openStore(config: AppConfig): EventStore {
-  if (config.eventStore.kind === 'esdb') return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock: new SystemClock() });
+  if (config.eventStore.kind === 'esdb')
+    return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock: new SystemClock() });
   const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
   if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
   return new SqliteEventStore({ filename, clock: new SystemClock() });

@@ -17,10 +17,15 @@ export function exportCommand(): Command {
     .description('settled payouts whose settledAt is in [--from, --to), as CSV or JSON lines')
     .requiredOption('--from <date>', 'ISO date or time, inclusive', (value) => isoDate(value, '--from'))
     .requiredOption('--to <date>', 'ISO date or time, exclusive', (value) => isoDate(value, '--to'))
-    .option('--format <format>', 'csv or jsonl', (value) => {
-      if (value !== 'csv' && value !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
-      return value;
-    }, 'csv')
+    .option(
+      '--format <format>',
+      'csv or jsonl',
+      (value) => {
+        if (value !== 'csv' && value !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+        return value;
+      },
+      'csv',
+    )
     .action(async (options: { from: string; to: string; format: 'csv' | 'jsonl' }) => {
       if (options.from >= options.to) throw new UsageError('--from must be before --to');
       const config = cliConfig();
@@ -36,14 +41,27 @@ export function exportCommand(): Command {
           if (orderId === null) continue;
           const data = event.data;
           if (event.type === 'PixConfirmed') {
-            confirmed.set(orderId, { endToEndId: String(data.endToEndId), amountCents: Number(data.amountCents), amountSats: Number(data.amountSats) });
+            confirmed.set(orderId, {
+              endToEndId: String(data.endToEndId),
+              amountCents: Number(data.amountCents),
+              amountSats: Number(data.amountSats),
+            });
           } else if (event.type === 'PaymentSettled') {
             const pix = confirmed.get(orderId);
             confirmed.delete(orderId);
             const settledAt = String(data.settledAt);
             if (!pix || settledAt < options.from || settledAt >= options.to) continue;
-            const row: Row = { orderId, ...pix, feeMsat: Number(data.feeMsat), paymentHash: String(data.paymentHash), preimage: (data.preimage as string | null) ?? null, settledAt };
-            out.write(options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`);
+            const row: Row = {
+              orderId,
+              ...pix,
+              feeMsat: Number(data.feeMsat),
+              paymentHash: String(data.paymentHash),
+              preimage: (data.preimage as string | null) ?? null,
+              settledAt,
+            };
+            out.write(
+              options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`,
+            );
           }
         }
         progress.done();

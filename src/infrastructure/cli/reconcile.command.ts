@@ -30,7 +30,10 @@ export function reconcileCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (options: { record?: boolean; pageSize: number; json?: boolean }) => {
       const config = cliConfig();
-      if (!config.voltz) throw new UsageError('no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL printed in the service banner)');
+      if (!config.voltz)
+        throw new UsageError(
+          'no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL printed in the service banner)',
+        );
       const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.adminKey, timeoutMs: config.voltzTimeoutMs });
       const report = await withStore(config, (store) => {
         const ledger = new ProgressReporter('reconcile: reading the ledger');
@@ -50,9 +53,16 @@ export function reconcileCommand(): Command {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {
-        process.stdout.write(`reconciliation ${report.id}: ${report.walletPayments} wallet payments, ${report.ledgerSettled} settled orders, ${report.matched} matched\n`);
-        for (const d of report.discrepancies) process.stdout.write(`DISCREPANCY ${d.kind} order ${d.orderId ?? '-'} payment ${d.paymentHash}: ${d.detail}\n`);
-        process.stdout.write(report.discrepancies.length === 0 ? 'no discrepancy\n' : `${report.discrepancies.length} discrepancy(ies)${options.record ? ', recorded' : ''}\n`);
+        process.stdout.write(
+          `reconciliation ${report.id}: ${report.walletPayments} wallet payments, ${report.ledgerSettled} settled orders, ${report.matched} matched\n`,
+        );
+        for (const d of report.discrepancies)
+          process.stdout.write(`DISCREPANCY ${d.kind} order ${d.orderId ?? '-'} payment ${d.paymentHash}: ${d.detail}\n`);
+        process.stdout.write(
+          report.discrepancies.length === 0
+            ? 'no discrepancy\n'
+            : `${report.discrepancies.length} discrepancy(ies)${options.record ? ', recorded' : ''}\n`,
+        );
       }
       process.exitCode = report.discrepancies.length === 0 ? EXIT_OK : EXIT_FOUND;
     });

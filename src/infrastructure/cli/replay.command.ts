@@ -17,7 +17,13 @@ export function replayCommand(): Command {
       await withStore(cliConfig(), async (store) => {
         for await (const event of store.readStream(stream)) {
           events.push(event);
-          process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : events.length === 1 ? `${stream}\n${formatTimelineEvent(event)}\n` : `${formatTimelineEvent(event)}\n`);
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify(event)}\n`
+              : events.length === 1
+                ? `${stream}\n${formatTimelineEvent(event)}\n`
+                : `${formatTimelineEvent(event)}\n`,
+          );
         }
       });
       if (events.length === 0) throw new UsageError(`no stream ${stream}: unknown order`);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
-import { DigestProof, LedgerReport, proveDigest, verifyLedger as verifyChainsAndDigests } from '../../application/ledger-integrity/ledger-verifier';
+import {
+  DigestProof,
+  LedgerReport,
+  proveDigest,
+  verifyLedger as verifyChainsAndDigests,
+} from '../../application/ledger-integrity/ledger-verifier';
 import { fallbackTimings } from '../../application/payout-settings';
 import { toPayoutEvent } from '../../application/payouts/payout-repository';
 import { PayoutAudit, LedgerViolation } from '../../domain/audit/payout-audit';
@@ -88,7 +93,11 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
     check.done();
     scratch.close();
     for (const difference of compareReadModels(live, scratchFile, projections)) {
-      violations.push({ orderId: difference.key, rule: 'read_model', detail: `${difference.table}: ${difference.problem.replace(/_/g, ' ')} (key ${difference.key})` });
+      violations.push({
+        orderId: difference.key,
+        rule: 'read_model',
+        detail: `${difference.table}: ${difference.problem.replace(/_/g, ' ')} (key ${difference.key})`,
+      });
     }
     return { events, orders, readModelsComparedUpTo: liveCheckpoint, violations };
   } finally {
@@ -105,10 +114,11 @@ export function verifyCommand(): Command {
         'the read models against a rebuild, and every hash chain and recorded digest; with --digest, prove the log still holds what that digest saw',
     )
     .option('--json', 'print the summary, the violations and the breaks as one JSON object')
-    .option('--digest <root>', 'a digest root from an auditor\'s own copy (GET /v1/audit/digests): prove the log still holds it')
+    .option('--digest <root>', "a digest root from an auditor's own copy (GET /v1/audit/digests): prove the log still holds it")
     .option('--position <position>', 'with --digest: the position that digest covers (from the same copy)')
     .action(async (options: { json?: boolean; digest?: string; position?: string }) => {
-      if (options.digest !== undefined && !/^[0-9a-f]{64}$/.test(options.digest)) throw new UsageError('--digest must be a root as GET /v1/audit/digests shows it: 64 lowercase hex digits');
+      if (options.digest !== undefined && !/^[0-9a-f]{64}$/.test(options.digest))
+        throw new UsageError('--digest must be a root as GET /v1/audit/digests shows it: 64 lowercase hex digits');
       if (options.position !== undefined && options.digest === undefined) throw new UsageError('--position goes with --digest');
       const config = cliConfig();
       if (options.digest !== undefined) {
@@ -121,13 +131,18 @@ export function verifyCommand(): Command {
       try {
         const result = await withStore(config, (store) => verifyLedger(config, store, live));
         const chains = await withStore(config, (store) =>
-          verifyChainsAndDigests(store, { onProgress: (events) => process.stderr.write(`verify: ${events} events hashed\n`), progressEvery: 100_000 }),
+          verifyChainsAndDigests(store, {
+            onProgress: (events) => process.stderr.write(`verify: ${events} events hashed\n`),
+            progressEvery: 100_000,
+          }),
         );
         const { events, orders, readModelsComparedUpTo, violations } = result;
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);
         } else {
-          process.stdout.write(`verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`);
+          process.stdout.write(
+            `verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`,
+          );
           for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} order ${v.orderId}: ${v.detail}\n`);
           printChains(chains);
           process.stdout.write(violations.length === 0 ? 'all invariants held\n' : `${violations.length} violation(s)\n`);
@@ -141,13 +156,19 @@ export function verifyCommand(): Command {
 
 function printChains(report: LedgerReport): void {
   for (const found of report.breaks) {
-    process.stdout.write(`BREAK ${found.kind} at ${found.stream} revision ${found.revision ?? '-'} (position ${found.position ?? '-'}): ${found.detail}\n`);
+    process.stdout.write(
+      `BREAK ${found.kind} at ${found.stream} revision ${found.revision ?? '-'} (position ${found.position ?? '-'}): ${found.detail}\n`,
+    );
   }
   const prefix = report.unchainedPrefixEvents > 0 ? `; ${report.unchainedPrefixEvents} events predate chaining` : '';
   const verdict = report.breaks.length === 0 ? 'ledger verified' : `ledger NOT verified: ${report.breaks.length} break(s)`;
-  process.stdout.write(`${verdict}: ${report.events} events in ${report.streams} streams up to position ${report.position ?? '(empty)'}, ${report.digests} digest(s) recomputed${prefix}\n`);
+  process.stdout.write(
+    `${verdict}: ${report.events} events in ${report.streams} streams up to position ${report.position ?? '(empty)'}, ${report.digests} digest(s) recomputed${prefix}\n`,
+  );
 }
 
 function printProof(proof: DigestProof, json: boolean): void {
-  process.stdout.write(json ? `${JSON.stringify(proof, null, 2)}\n` : `digest ${proof.root} ${proof.held ? 'HELD' : 'NOT HELD'}: ${proof.detail}\n`);
+  process.stdout.write(
+    json ? `${JSON.stringify(proof, null, 2)}\n` : `digest ${proof.root} ${proof.held ? 'HELD' : 'NOT HELD'}: ${proof.detail}\n`,
+  );
 }

@@ -67,7 +67,9 @@ const urlOptions = { require_tld: false, require_protocol: true, protocols: ['ht
  * arrive as strings and are converted before validation by `loadConfig`.
  */
 export class EnvironmentVariables {
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   /** Unset = every interface; tests and sidecars bind 127.0.0.1. */
@@ -95,25 +97,35 @@ export class EnvironmentVariables {
   @Matches(/^\S+$/, { message: 'VOLTZ_ADMIN_KEY must not contain spaces' })
   VOLTZ_ADMIN_KEY?: string;
 
-  @IsInt() @Min(100) @Max(600000)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
   VOLTZ_TIMEOUT_MS = 30000;
 
   @IsIn(LIGHTNING_NETWORKS as LightningNetwork[])
   LIGHTNING_NETWORK: LightningNetwork = 'bitcoin';
 
   // msat = sats * 1000 must stay a safe integer.
-  @IsInt() @Min(1) @Max(Math.floor(Number.MAX_SAFE_INTEGER / 1000))
+  @IsInt()
+  @Min(1)
+  @Max(Math.floor(Number.MAX_SAFE_INTEGER / 1000))
   MAX_PAYOUT_SATS = 1_000_000;
 
-  @IsInt() @Min(1) @Max(10)
+  @IsInt()
+  @Min(1)
+  @Max(10)
   PAYMENT_RETRY_ATTEMPTS = 4;
 
-  @IsInt() @Min(0) @Max(600000)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
   PAYMENT_RETRY_BASE_MS = 1000;
 
   // Zero would read the 404 of a payment Voltz is still recording as "never happened"; at least
   // VOLTZ_TIMEOUT_MS is checked in loadConfig, as it depends on another variable.
-  @IsInt() @Min(1) @Max(86_400_000)
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
   PAYMENT_NOT_FOUND_GRACE_MS = 120000;
 
   @IsCron()
@@ -125,11 +137,15 @@ export class EnvironmentVariables {
   @IsCron()
   DIGEST_CRON = '0 * * * *';
 
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   ESCALATE_AFTER_ATTEMPTS = 10;
 
   /** The minute of docs/architecture.md, rule 8; sandboxes and tests shorten it. */
-  @IsInt() @Min(0) @Max(3_600_000)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
   @IsOptional()
@@ -141,7 +157,9 @@ export class EnvironmentVariables {
   @Matches(/^.{16,}$/, { message: 'BOT_WEBHOOK_SECRET must be at least 16 characters' })
   BOT_WEBHOOK_SECRET?: string;
 
-  @IsInt() @Min(100) @Max(120000)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
   LNURL_TIMEOUT_MS = 10000;
 
   /** Parsed and checked by parseHostOverrides, which names each bad entry. */
@@ -150,7 +168,9 @@ export class EnvironmentVariables {
   LNURL_HOST_OVERRIDES?: string;
 
   /** A BOLT11 from the bot must have at least this long left when it arrives (seconds). */
-  @IsInt() @Min(1) @Max(86_400)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   MIN_INVOICE_VALIDITY_S = 60;
 
   @IsOptional()
@@ -173,20 +193,28 @@ export class EnvironmentVariables {
   @IsIn(['true', 'false'])
   METRICS_ENABLED: 'true' | 'false' = 'true';
 
-  @IsInt() @Min(100) @Max(3_600_000)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
   VOLTZ_PROBE_INTERVAL_MS = 30000;
 
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   VOLTZ_BREAKER_THRESHOLD = 5;
 
   /** Per API key; 0 turns the limit off. */
-  @IsInt() @Min(0) @Max(100_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 60000;
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
-  @IsInt() @Min(0) @Max(1_000_000_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
   WALLET_LOW_BALANCE_SATS = 100_000;
 }
 

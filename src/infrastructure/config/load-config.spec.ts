@@ -38,20 +38,33 @@ describe('loadConfig', () => {
 
   it('reads the Voltz monitor settings: probe every 30 s, breaker after 5 unknown POSTs by default, bounded', () => {
     expect(loadConfig({})).toMatchObject({ voltzProbeIntervalMs: 30000, voltzBreakerThreshold: 5 });
-    expect(loadConfig({ VOLTZ_PROBE_INTERVAL_MS: '100', VOLTZ_BREAKER_THRESHOLD: '1' })).toMatchObject({ voltzProbeIntervalMs: 100, voltzBreakerThreshold: 1 });
+    expect(loadConfig({ VOLTZ_PROBE_INTERVAL_MS: '100', VOLTZ_BREAKER_THRESHOLD: '1' })).toMatchObject({
+      voltzProbeIntervalMs: 100,
+      voltzBreakerThreshold: 1,
+    });
     const problems = problemsOf({ VOLTZ_PROBE_INTERVAL_MS: '99', VOLTZ_BREAKER_THRESHOLD: '0' });
-    expect(problems).toEqual([expect.stringMatching(/^VOLTZ_PROBE_INTERVAL_MS must not be less than 100/), expect.stringMatching(/^VOLTZ_BREAKER_THRESHOLD must not be less than 1/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^VOLTZ_PROBE_INTERVAL_MS must not be less than 100/),
+      expect.stringMatching(/^VOLTZ_BREAKER_THRESHOLD must not be less than 1/),
+    ]);
   });
 
   it('reads WALLET_LOW_BALANCE_SATS: 100,000 sats by default, 0 allowed, never negative', () => {
     expect(loadConfig({}).walletLowBalanceSats).toBe(100_000);
     expect(loadConfig({ WALLET_LOW_BALANCE_SATS: '0' }).walletLowBalanceSats).toBe(0);
-    expect(problemsOf({ WALLET_LOW_BALANCE_SATS: '-1' })).toEqual([expect.stringMatching(/^WALLET_LOW_BALANCE_SATS must not be less than 0/)]);
+    expect(problemsOf({ WALLET_LOW_BALANCE_SATS: '-1' })).toEqual([
+      expect.stringMatching(/^WALLET_LOW_BALANCE_SATS must not be less than 0/),
+    ]);
     expect(problemsOf({ WALLET_LOW_BALANCE_SATS: '1.5' })).toEqual([expect.stringMatching(/^WALLET_LOW_BALANCE_SATS must be an integer/)]);
   });
 
   it('gives sandbox mode well-known keys only when no key list is set', () => {
-    expect(loadConfig({}).apiKeys).toEqual({ bot: [SANDBOX_API_KEYS.bot], admin: [SANDBOX_API_KEYS.admin], auditor: [SANDBOX_API_KEYS.auditor], metrics: [] });
+    expect(loadConfig({}).apiKeys).toEqual({
+      bot: [SANDBOX_API_KEYS.bot],
+      admin: [SANDBOX_API_KEYS.admin],
+      auditor: [SANDBOX_API_KEYS.auditor],
+      metrics: [],
+    });
     expect(loadConfig({ BOT_API_KEYS: 'a,b' }).apiKeys).toEqual({ bot: ['a', 'b'], admin: [], auditor: [], metrics: [] });
     expect(loadConfig({ METRICS_API_KEYS: 'm1,m2' }).apiKeys.metrics).toEqual(['m1', 'm2']);
     expect(loadConfig({}).metricsEnabled).toBe(true);
@@ -108,7 +121,15 @@ describe('loadConfig', () => {
       PAYMENT_RETRY_ATTEMPTS: '1.5',
       LNURL_HOST_OVERRIDES: 'no-equals-sign',
     });
-    for (const name of ['PORT', 'EVENT_STORE', 'LIGHTNING_NETWORK', 'MAX_PAYOUT_SATS', 'FALLBACK_CRON', 'PAYMENT_RETRY_ATTEMPTS', 'LNURL_HOST_OVERRIDES']) {
+    for (const name of [
+      'PORT',
+      'EVENT_STORE',
+      'LIGHTNING_NETWORK',
+      'MAX_PAYOUT_SATS',
+      'FALLBACK_CRON',
+      'PAYMENT_RETRY_ATTEMPTS',
+      'LNURL_HOST_OVERRIDES',
+    ]) {
       expect(problems.filter((p) => p.includes(name))).toHaveLength(1);
     }
     expect(problems).toHaveLength(7);
@@ -116,7 +137,9 @@ describe('loadConfig', () => {
 
   it('requires the pieces that go together', () => {
     expect(problemsOf({ EVENT_STORE: 'esdb' }).join('\n')).toMatch(/EVENTSTORE_CONNECTION_STRING/);
-    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' }).join('\n')).toMatch(/VOLTZ_ADMIN_KEY is required/);
+    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' }).join('\n')).toMatch(
+      /VOLTZ_ADMIN_KEY is required/,
+    );
     expect(problemsOf({ VOLTZ_ADMIN_KEY: 'k' }).join('\n')).toMatch(/VOLTZ_URL is required/);
     expect(problemsOf({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'k' })).toEqual([
       'BOT_API_KEYS is required when VOLTZ_URL is set (real money moves)',
@@ -127,8 +150,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses a VOLTZ_URL that includes /api/v1 or a trailing slash', () => {
-    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/api/v1', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(1);
-    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(1);
+    expect(
+      problemsOf({ VOLTZ_URL: 'https://voltz.example/api/v1', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' }),
+    ).toHaveLength(1);
+    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(
+      1,
+    );
   });
 
   it('MIN_INVOICE_VALIDITY_S is a whole number of seconds from 1 to 86400, and feeds the payout settings', () => {
@@ -140,15 +167,21 @@ describe('loadConfig', () => {
   });
 
   it('PAYMENT_NOT_FOUND_GRACE_MS must be positive and at least VOLTZ_TIMEOUT_MS', () => {
-    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '0', VOLTZ_TIMEOUT_MS: '100' })).toEqual([expect.stringContaining('PAYMENT_NOT_FOUND_GRACE_MS')]);
+    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '0', VOLTZ_TIMEOUT_MS: '100' })).toEqual([
+      expect.stringContaining('PAYMENT_NOT_FOUND_GRACE_MS'),
+    ]);
     expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '4999', VOLTZ_TIMEOUT_MS: '5000' })).toEqual([
       'PAYMENT_NOT_FOUND_GRACE_MS (4999) must be at least VOLTZ_TIMEOUT_MS (5000)',
     ]);
     // The default grace (120000) against a longer timeout: the pair is judged, not each value alone.
-    expect(problemsOf({ VOLTZ_TIMEOUT_MS: '300000' })).toEqual(['PAYMENT_NOT_FOUND_GRACE_MS (120000) must be at least VOLTZ_TIMEOUT_MS (300000)']);
+    expect(problemsOf({ VOLTZ_TIMEOUT_MS: '300000' })).toEqual([
+      'PAYMENT_NOT_FOUND_GRACE_MS (120000) must be at least VOLTZ_TIMEOUT_MS (300000)',
+    ]);
     expect(loadConfig({ PAYMENT_NOT_FOUND_GRACE_MS: '5000', VOLTZ_TIMEOUT_MS: '5000' }).paymentNotFoundGraceMs).toBe(5000);
     // A bad timeout is reported once, not again as a comparison.
-    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '200', VOLTZ_TIMEOUT_MS: 'soon' })).toEqual([expect.stringContaining('VOLTZ_TIMEOUT_MS must be an integer')]);
+    expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '200', VOLTZ_TIMEOUT_MS: 'soon' })).toEqual([
+      expect.stringContaining('VOLTZ_TIMEOUT_MS must be an integer'),
+    ]);
   });
 
   it('accepts five-field and six-field crons', () => {
@@ -182,7 +215,11 @@ describe('loadConfig', () => {
       ['a port that is not a number', 'esdb://ledger:s3cret-password@db:port?tls=false', /expected port number/],
       ['a password without a host', 'esdb://ledger:s3cret-password', /expected port number/],
       ['a flag that is not a boolean', 'esdb://ledger:s3cret-password@db:2113?tls=s3cret-password', /expected true or false/],
-      ['an option the client would ignore', 'esdb://db:2113?tls=false&username=ledger&password=s3cret-password', /Unknown option key "username"/],
+      [
+        'an option the client would ignore',
+        'esdb://db:2113?tls=false&username=ledger&password=s3cret-password',
+        /Unknown option key "username"/,
+      ],
     ])('refuses %s in one line that quotes no part of the string', (_, connectionString, reason) => {
       const problems = problemsOf(esdb(connectionString));
       expect(problems).toHaveLength(1);
@@ -204,7 +241,9 @@ describe('loadConfig', () => {
 
     it('names a missing certificate file, still without quoting the string', () => {
       const problems = problemsOf(esdb('esdb://ledger:s3cret-password@db:2113?tlsCAFile=/nonexistent/ca.pem'));
-      expect(problems).toEqual([`EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: Failed to load certificate file. File was not found.`]);
+      expect(problems).toEqual([
+        `EVENTSTORE_CONNECTION_STRING is not a valid EventStoreDB connection string: Failed to load certificate file. File was not found.`,
+      ]);
     });
 
     it('refuses throwOnAppendFailure=false: concurrency conflicts must be thrown', () => {
@@ -215,12 +254,19 @@ describe('loadConfig', () => {
 
     it('is checked when set even with the SQLite store, and required with EventStoreDB', () => {
       expect(problemsOf({ EVENTSTORE_CONNECTION_STRING: 'esdb://db:x' })).toHaveLength(1);
-      expect(problemsOf({ EVENT_STORE: 'esdb' })).toEqual([expect.stringMatching(/^EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=esdb/)]);
+      expect(problemsOf({ EVENT_STORE: 'esdb' })).toEqual([
+        expect.stringMatching(/^EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=esdb/),
+      ]);
     });
   });
 
   it('never echoes a secret in a problem', () => {
-    const problems = problemsOf({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'has space-secret', BOT_WEBHOOK_URL: 'https://b.example', BOT_WEBHOOK_SECRET: 'tiny-secret' });
+    const problems = problemsOf({
+      VOLTZ_URL: 'https://voltz.example',
+      VOLTZ_ADMIN_KEY: 'has space-secret',
+      BOT_WEBHOOK_URL: 'https://b.example',
+      BOT_WEBHOOK_SECRET: 'tiny-secret',
+    });
     expect(problems.join('\n')).not.toMatch(/space-secret|tiny-secret/);
   });
 });

@@ -38,9 +38,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     failed.add(error.property);
   }
   // A pair is compared only when each value is valid alone: one problem, one line.
-  if (!failed.has('PAYMENT_NOT_FOUND_GRACE_MS') && !failed.has('VOLTZ_TIMEOUT_MS') && vars.PAYMENT_NOT_FOUND_GRACE_MS < vars.VOLTZ_TIMEOUT_MS) {
+  if (
+    !failed.has('PAYMENT_NOT_FOUND_GRACE_MS') &&
+    !failed.has('VOLTZ_TIMEOUT_MS') &&
+    vars.PAYMENT_NOT_FOUND_GRACE_MS < vars.VOLTZ_TIMEOUT_MS
+  ) {
     // A status check may start while the payment's own POST is still in flight at Voltz.
-    problems.push(`PAYMENT_NOT_FOUND_GRACE_MS (${vars.PAYMENT_NOT_FOUND_GRACE_MS}) must be at least VOLTZ_TIMEOUT_MS (${vars.VOLTZ_TIMEOUT_MS})`);
+    problems.push(
+      `PAYMENT_NOT_FOUND_GRACE_MS (${vars.PAYMENT_NOT_FOUND_GRACE_MS}) must be at least VOLTZ_TIMEOUT_MS (${vars.VOLTZ_TIMEOUT_MS})`,
+    );
   }
   if (vars.BOT_WEBHOOK_SECRET !== undefined && vars.BOT_WEBHOOK_URL === undefined) {
     problems.push('BOT_WEBHOOK_URL is required when BOT_WEBHOOK_SECRET is set');

@@ -45,7 +45,12 @@ describe('toAppendError', () => {
     ['an unclassified gRPC failure', new UnknownError(undefined, 'Received RST_STREAM with code 2')],
     [
       'not leader',
-      new NotLeaderError(grpcServiceError(GRPC.UNAVAILABLE, 'Leader info available', { 'leader-endpoint-host': '10.0.0.2', 'leader-endpoint-port': '2113' }) as never),
+      new NotLeaderError(
+        grpcServiceError(GRPC.UNAVAILABLE, 'Leader info available', {
+          'leader-endpoint-host': '10.0.0.2',
+          'leader-endpoint-port': '2113',
+        }) as never,
+      ),
     ],
     ['a raw gRPC UNAVAILABLE (thrown before the client converts it)', grpcServiceError(GRPC.UNAVAILABLE, 'No connection established')],
     ['a raw gRPC DEADLINE_EXCEEDED', grpcServiceError(GRPC.DEADLINE_EXCEEDED, 'Deadline exceeded')],

@@ -59,9 +59,9 @@ describe('EsdbEventStore without a reachable server', () => {
   });
 
   it('refuses throwOnAppendFailure=false without quoting the connection string', () => {
-    expect(() => new EsdbEventStore({ connectionString: 'esdb://ledger:s3cret-password@db:2113?throwOnAppendFailure=false', clock })).toThrow(
-      /throwOnAppendFailure=false/,
-    );
+    expect(
+      () => new EsdbEventStore({ connectionString: 'esdb://ledger:s3cret-password@db:2113?throwOnAppendFailure=false', clock }),
+    ).toThrow(/throwOnAppendFailure=false/);
     expect(() => new EsdbEventStore({ connectionString: 'esdb://ledger:s3cret-password@db:port', clock })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('s3cret-password') }),
     );

@@ -98,9 +98,7 @@ export class EsdbEventStore implements EventStore {
     // idempotent (already written) one reports none, so the last event's
     // position is read back to honour the port.
     const position =
-      events.length === 1 && result.position !== undefined
-        ? result.position
-        : await this.positionOf(stream, result.nextExpectedRevision);
+      events.length === 1 && result.position !== undefined ? result.position : await this.positionOf(stream, result.nextExpectedRevision);
     return { nextRevision, position: encodePosition(position) };
   }
 
@@ -166,7 +164,10 @@ export class EsdbEventStore implements EventStore {
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineExceededError(undefined, `no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      timer = setTimeout(
+        () => reject(new DeadlineExceededError(undefined, `no answer within ${this.pingTimeoutMs} ms`)),
+        this.pingTimeoutMs,
+      );
     });
     try {
       await Promise.race([read.toArray(), timeout]);

@@ -2,7 +2,7 @@ import { InvalidPositionError } from '../../application/ports/event-store.port';
 import { decodeAfter, decodePosition, encodePosition, isAfter } from './esdb-positions';
 
 describe('EventStoreDB positions', () => {
-  it('round-trip through the port\'s opaque string', () => {
+  it("round-trip through the port's opaque string", () => {
     const position = { commit: 18_446_744_073_709_551_615n, prepare: 42n };
     expect(decodePosition(encodePosition(position))).toEqual(position);
     expect(decodeAfter(null)).toBeNull();

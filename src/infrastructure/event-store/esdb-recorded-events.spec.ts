@@ -22,7 +22,7 @@ describe('RecordedEventFilter', () => {
     return { filter: new RecordedEventFilter((line) => lines.push(line)), lines };
   }
 
-  it('converts this service\'s events into the port\'s', () => {
+  it("converts this service's events into the port's", () => {
     const { filter, lines } = setUp();
     expect(filter.accept(recorded())).toEqual({
       id: '6f0d5f39-4f7e-4d0b-9b44-0a6f4a1e2c10',

@@ -27,7 +27,9 @@ export class RecordedEventFilter {
     if (reason !== null) {
       if (this.reported.first(event.id)) {
         const at = event.position === undefined ? `revision ${event.revision}` : `position ${encodePosition(event.position)}`;
-        this.warn(`Skipped event ${event.id} (${event.type}) in ${event.streamId} at ${at}: ${reason}; this service reads only its own JSON events`);
+        this.warn(
+          `Skipped event ${event.id} (${event.type}) in ${event.streamId} at ${at}: ${reason}; this service reads only its own JSON events`,
+        );
       }
       return null;
     }

@@ -144,12 +144,8 @@ export class SqliteEventStore implements EventStore {
       throw error;
     }
 
-    this.selectCurrentRevision = this.db
-      .prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?')
-      .pluck();
-    this.selectLocationById = this.db.prepare<[string], StoredLocation>(
-      'SELECT stream, revision, position FROM events WHERE id = ?',
-    );
+    this.selectCurrentRevision = this.db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck();
+    this.selectLocationById = this.db.prepare<[string], StoredLocation>('SELECT stream, revision, position FROM events WHERE id = ?');
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -159,9 +155,7 @@ export class SqliteEventStore implements EventStore {
     this.selectStreamBackwards = this.db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     );
-    this.selectAllAfter = this.db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-    );
+    this.selectAllAfter = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.selectOne = this.db.prepare<[], number>('SELECT 1').pluck();
     this.selectHeadPosition = this.db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
     // Called inside groupTransaction, this transaction is a savepoint: a

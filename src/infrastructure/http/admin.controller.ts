@@ -84,7 +84,11 @@ export class AdminController {
   @ApiOperation({ summary: 'Cancel a payout, with a reason' })
   @ApiOkResponse({ type: PayoutSchema })
   @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'Settled, or an outcome is still unknown' })
-  cancel(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: CancelPayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
+  cancel(
+    @Param('orderId', OrderIdPipe) orderId: string,
+    @Body() body: CancelPayoutDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<PayoutView> {
     return this.commands.execute(new CancelPayoutCommand(orderId, body.reason, commandContextFrom(request)));
   }
 
@@ -94,7 +98,11 @@ export class AdminController {
   @ApiOperation({ summary: 'Close a double-payment escalation, with a reason' })
   @ApiOkResponse({ type: PayoutSchema })
   @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'No double payment to acknowledge' })
-  acknowledge(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: AcknowledgePayoutDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
+  acknowledge(
+    @Param('orderId', OrderIdPipe) orderId: string,
+    @Body() body: AcknowledgePayoutDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<PayoutView> {
     return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request)));
   }
 
@@ -103,7 +111,11 @@ export class AdminController {
   @ApiOperation({ summary: 'DNS, TCP, TLS and wallet checks against Voltz; never a payment' })
   @ApiOkResponse({ type: VoltzDiagnosticsSchema })
   diagnostics(): Promise<VoltzDiagnostics> {
-    return runVoltzDiagnostics({ baseUrl: this.lightning.walletUrl, adminKey: this.lightning.adminKey, timeoutMs: this.config.voltzTimeoutMs });
+    return runVoltzDiagnostics({
+      baseUrl: this.lightning.walletUrl,
+      adminKey: this.lightning.adminKey,
+      timeoutMs: this.config.voltzTimeoutMs,
+    });
   }
 
   /** The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers, the balance beside what open payouts need. */
@@ -123,7 +135,9 @@ export class AdminController {
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Counts by status, settled totals, the fallback queue, Voltz 520s, projection lag, the wallet beside what it owes' })
+  @ApiOperation({
+    summary: 'Counts by status, settled totals, the fallback queue, Voltz 520s, projection lag, the wallet beside what it owes',
+  })
   @ApiOkResponse({ type: AdminStatsSchema })
   stats(): Promise<AdminStatsView> {
     return this.queries.execute(new GetStatsQuery());

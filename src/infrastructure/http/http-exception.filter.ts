@@ -63,12 +63,17 @@ export class HttpExceptionFilter extends BaseExceptionFilter {
 
 function toErrorBody(exception: unknown): ErrorBody | null {
   if (exception instanceof ApplicationError) return errorBody(STATUS[exception.kind], exception.message, exception.code);
-  if (exception instanceof ConcurrencyError) return errorBody(409, 'The payout changed concurrently; retry the request', 'concurrency_conflict');
+  if (exception instanceof ConcurrencyError)
+    return errorBody(409, 'The payout changed concurrently; retry the request', 'concurrency_conflict');
   if (!(exception instanceof HttpException) || exception.getStatus() >= 500) return null;
   const status = exception.getStatus();
   const response = exception.getResponse();
   const given = typeof response === 'object' ? (response as Partial<ErrorBody>) : { message: response };
-  return errorBody(status, given.message ?? exception.message, given.code ?? causeCode(exception.cause) ?? DEFAULT_CODES[status] ?? 'client_error');
+  return errorBody(
+    status,
+    given.message ?? exception.message,
+    given.code ?? causeCode(exception.cause) ?? DEFAULT_CODES[status] ?? 'client_error',
+  );
 }
 
 function causeCode(cause: unknown): string | undefined {

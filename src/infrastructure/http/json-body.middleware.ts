@@ -19,7 +19,11 @@ const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
  */
 export function checkJsonBody(request: Request, _response: Response, next: NextFunction): void {
   if (hasBody(request) && !JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
-    throw httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'The body must be JSON, sent as Content-Type: application/json', 'unsupported_media_type');
+    throw httpError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'The body must be JSON, sent as Content-Type: application/json',
+      'unsupported_media_type',
+    );
   }
   const problem = request.body === undefined ? null : inspect(request.body);
   if (problem) throw httpError(HttpStatus.BAD_REQUEST, problem.message, problem.code);

@@ -26,7 +26,10 @@ export class PayoutsController {
   /** 201 when the order is new, 200 when the same order is replayed. */
   @Post()
   @Roles('bot')
-  @ApiOperation({ summary: 'The PIX is confirmed: record it and start the payout', description: 'Idempotent by orderId. Any 4xx records nothing.' })
+  @ApiOperation({
+    summary: 'The PIX is confirmed: record it and start the payout',
+    description: 'Idempotent by orderId. Any 4xx records nothing.',
+  })
   @ApiCreatedResponse({ type: PayoutSchema, description: 'A new order' })
   @ApiOkResponse({ type: PayoutSchema, description: 'The same order with the same values again' })
   @ApiErrors({
@@ -36,7 +39,11 @@ export class PayoutsController {
     415: '`unsupported_media_type`',
     422: 'A BOLT11 that can never pay this payout (amount, expiry, network, signature)',
   })
-  async confirm(@Body() body: CreatePayoutDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<PayoutView> {
+  async confirm(
+    @Body() body: CreatePayoutDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PayoutView> {
     const result = await this.commands.execute(
       new ConfirmPixCommand(
         body.orderId,
@@ -55,8 +62,17 @@ export class PayoutsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Give or replace the destination', description: 'Allowed while the payout awaits a destination or has FAILED.' })
   @ApiAcceptedResponse({ type: PayoutSchema })
-  @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'A payment is settled or still in flight', 422: 'A BOLT11 that can never pay this payout' })
-  submitDestination(@Param('orderId', OrderIdPipe) orderId: string, @Body() body: SubmitDestinationDto, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
+  @ApiErrors({
+    400: 'Invalid body or orderId',
+    404: 'Unknown order',
+    409: 'A payment is settled or still in flight',
+    422: 'A BOLT11 that can never pay this payout',
+  })
+  submitDestination(
+    @Param('orderId', OrderIdPipe) orderId: string,
+    @Body() body: SubmitDestinationDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<PayoutView> {
     return this.commands.execute(new SubmitDestinationCommand(orderId, body.destination, commandContextFrom(request)));
   }
 

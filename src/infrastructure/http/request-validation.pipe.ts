@@ -1,4 +1,13 @@
-import { ArgumentMetadata, HttpException, HttpStatus, Injectable, PipeTransform, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  PipeTransform,
+  ValidationError,
+  ValidationPipe,
+  ValidationPipeOptions,
+} from '@nestjs/common';
 import { httpError } from './http-exception.filter';
 
 /**
@@ -24,7 +33,9 @@ function codeOf(errors: ValidationError[]): string {
     const error = pending.pop()!;
     pending.push(...(error.children ?? []));
     for (const constraint of Object.keys(error.constraints ?? {})) {
-      codes.add(constraint === 'whitelistValidation' ? 'unknown_query_parameter' : (error.contexts?.[constraint]?.code ?? 'validation_failed'));
+      codes.add(
+        constraint === 'whitelistValidation' ? 'unknown_query_parameter' : (error.contexts?.[constraint]?.code ?? 'validation_failed'),
+      );
     }
   }
   return codes.size === 1 ? [...codes][0] : 'validation_failed';

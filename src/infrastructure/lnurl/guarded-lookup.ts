@@ -40,7 +40,8 @@ export function createGuardedLookup(resolveAll: ResolveAll = systemResolveAll): 
       }
       const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
       const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
-      if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
+      if (usable.length === 0)
+        return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
       if (options.all) return callback(null, usable);
       return callback(null, usable[0].address, usable[0].family);
     });

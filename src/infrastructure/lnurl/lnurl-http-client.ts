@@ -21,7 +21,17 @@ export interface LnurlHttpClientOptions {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Real Lightning Address servers redirect at most http->https or apex->www; more is a loop or a probe. */
 const MAX_REDIRECTS = 3;
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_CANCELED']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ERR_CANCELED',
+]);
 
 /**
  * GETs URLs chosen by strangers (docs/lightning.md, "Lightning Address and LNURL-pay"):

@@ -18,7 +18,10 @@ function fakeDns(table: Record<string, string[]>): ResolveAll {
   return (hostname, callback) => {
     const addresses = table[hostname];
     if (!addresses) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-    callback(null, addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })));
+    callback(
+      null,
+      addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
   };
 }
 
@@ -56,7 +59,9 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       amountMsat: 21_000_000,
       expiresAt: new Date(NOW.getTime() + 3600_000).toISOString(),
     });
-    expect(validateInvoice(result.invoice.bolt11, { amountSats: 21_000, network: 'signet', now: NOW, minRemainingSeconds: 60 }).ok).toBe(true);
+    expect(validateInvoice(result.invoice.bolt11, { amountSats: 21_000, network: 'signet', now: NOW, minRemainingSeconds: 60 }).ok).toBe(
+      true,
+    );
   });
 
   it('mints a new payment hash on every resolution, and accepts +tag usernames', async () => {
@@ -76,7 +81,7 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     ['notfound', 'HTTP 404'],
     ['garbage', 'payRequest is not a JSON object'],
     ['badmetadata', 'metadata has no text/plain entry'],
-    ['outofrange', 'outside the server\'s range 1000..1000 msat'],
+    ['outofrange', "outside the server's range 1000..1000 msat"],
     ['oversized', 'response larger than 65536 bytes'],
     ['redirect', 'redirected to http://169.254.169.254/latest/meta-data/: http://169.254.169.254: only https://'],
     ['privatecallback', '127.0.0.1 is loopback (127/8): refused'],
@@ -96,7 +101,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
 
   it('reports 503s as transient and succeeds once the server recovers', async () => {
     const address = `flaky+t1@${DOMAIN}`;
-    expect(await resolver.resolve(address, 500)).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('HTTP 503') });
+    expect(await resolver.resolve(address, 500)).toMatchObject({
+      ok: false,
+      permanent: false,
+      reason: expect.stringContaining('HTTP 503'),
+    });
     expect(await resolver.resolve(address, 500)).toMatchObject({ ok: false, permanent: false });
     expect(await resolver.resolve(address, 500)).toMatchObject({ ok: true });
   });
@@ -106,7 +115,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     ['a single-label domain', 'alice@localhost'],
     ['an IP literal domain', 'alice@127.0.0.1'],
   ])('refuses %s before any request', async (_label, address) => {
-    expect(await resolver.resolve(address, 1000)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('invalid Lightning Address') });
+    expect(await resolver.resolve(address, 1000)).toMatchObject({
+      ok: false,
+      permanent: true,
+      reason: expect.stringContaining('invalid Lightning Address'),
+    });
   });
 
   it.each([0, -1, 1.5])('refuses an amount of %p sats', async (amountSats) => {
@@ -122,9 +135,19 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
   describe('SSRF guard', () => {
     it('refuses a domain resolving to a private address (any of its addresses), without connecting', async () => {
       const guarded = makeResolver({
-        resolveAll: fakeDns({ 'evil.example': ['10.0.0.5'], 'mixed.example': ['93.184.216.34', '127.0.0.1'], 'meta.example': ['169.254.169.254'], 'v6.example': ['::1'] }),
+        resolveAll: fakeDns({
+          'evil.example': ['10.0.0.5'],
+          'mixed.example': ['93.184.216.34', '127.0.0.1'],
+          'meta.example': ['169.254.169.254'],
+          'v6.example': ['::1'],
+        }),
       });
-      for (const [domain, address] of [['evil.example', '10.0.0.5'], ['mixed.example', '127.0.0.1'], ['meta.example', '169.254.169.254'], ['v6.example', '::1']]) {
+      for (const [domain, address] of [
+        ['evil.example', '10.0.0.5'],
+        ['mixed.example', '127.0.0.1'],
+        ['meta.example', '169.254.169.254'],
+        ['v6.example', '::1'],
+      ]) {
         const result = await guarded.resolve(`alice@${domain}`, 1000);
         expect(result).toEqual({ ok: false, permanent: true, reason: expect.stringContaining(`${domain} resolves to ${address}`) });
       }
@@ -134,7 +157,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
       const port = new URL(lnurl.baseUrl).port;
       const result = await client.get(`https://localhost:${port}/.well-known/lnurlp/alice`);
-      expect(result).toEqual({ ok: false, permanent: true, reason: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1).*refused/) });
+      expect(result).toEqual({
+        ok: false,
+        permanent: true,
+        reason: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1).*refused/),
+      });
     });
 
     it.each([
@@ -155,15 +182,22 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       expect(await client.get(url)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('refused') });
     });
 
-    it.each(['http://example.com/x', 'ftp://example.com/x', 'https://user:pw@example.com/x'])('refuses %s (scheme or credentials)', async (url) => {
-      const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
-      expect(await client.get(url)).toMatchObject({ ok: false, permanent: true });
-    });
+    it.each(['http://example.com/x', 'ftp://example.com/x', 'https://user:pw@example.com/x'])(
+      'refuses %s (scheme or credentials)',
+      async (url) => {
+        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
+        expect(await client.get(url)).toMatchObject({ ok: false, permanent: true });
+      },
+    );
 
     it('trusts an override origin only: the same host on another port is refused', async () => {
       const other = await SandboxHttpServer.start((_req, res) => sendJson(res, 200, {}));
       try {
-        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 64 * 1024, trustedOrigins: new Set([lnurl.baseUrl]) });
+        const client = new LnurlHttpClient({
+          timeoutMs: TIMEOUT_MS,
+          maxResponseBytes: 64 * 1024,
+          trustedOrigins: new Set([lnurl.baseUrl]),
+        });
         expect(await client.get(`${lnurl.baseUrl}/sandbox/users`)).toMatchObject({ ok: true, status: 200 });
         expect(await client.get(`${other.url}/`)).toMatchObject({ ok: false, permanent: true });
       } finally {
@@ -197,12 +231,21 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     afterAll(() => peer.close());
 
     function peerResolver() {
-      return makeResolver({ hostOverrides: new Map([['peer.test', peer.url], [DOMAIN, lnurl.baseUrl]]) });
+      return makeResolver({
+        hostOverrides: new Map([
+          ['peer.test', peer.url],
+          [DOMAIN, lnurl.baseUrl],
+        ]),
+      });
     }
 
     it('stops a redirect loop after 3 hops', async () => {
       hits = 0;
-      expect(await peerResolver().resolve('loop@peer.test', 1000)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('more than 3 redirects') });
+      expect(await peerResolver().resolve('loop@peer.test', 1000)).toMatchObject({
+        ok: false,
+        permanent: true,
+        reason: expect.stringContaining('more than 3 redirects'),
+      });
       expect(hits).toBe(4);
     });
 
@@ -221,7 +264,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       ['broken', false, 'HTTP 500'],
       ['gone', true, 'HTTP 410'],
     ])('classifies %s', async (user, permanent, reason) => {
-      expect(await peerResolver().resolve(`${user}@peer.test`, 1000)).toEqual({ ok: false, permanent, reason: expect.stringContaining(reason) });
+      expect(await peerResolver().resolve(`${user}@peer.test`, 1000)).toEqual({
+        ok: false,
+        permanent,
+        reason: expect.stringContaining(reason),
+      });
     });
 
     it('reports a refused connection as transient', async () => {
@@ -229,7 +276,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       const url = closed.url;
       await closed.close();
       const down = makeResolver({ hostOverrides: new Map([['down.test', url]]) });
-      expect(await down.resolve('alice@down.test', 1000)).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('ECONNREFUSED') });
+      expect(await down.resolve('alice@down.test', 1000)).toMatchObject({
+        ok: false,
+        permanent: false,
+        reason: expect.stringContaining('ECONNREFUSED'),
+      });
     });
   });
 
@@ -237,7 +288,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     const mainnet = await SandboxLnurlServer.start({ network: 'bitcoin', clock });
     try {
       const onSignet = makeResolver({ hostOverrides: new Map([[DOMAIN, mainnet.baseUrl]]) });
-      expect(await onSignet.resolve(`alice@${DOMAIN}`, 1000)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('wrong_network') });
+      expect(await onSignet.resolve(`alice@${DOMAIN}`, 1000)).toMatchObject({
+        ok: false,
+        permanent: true,
+        reason: expect.stringContaining('wrong_network'),
+      });
       const onBitcoin = makeResolver({ network: 'bitcoin', hostOverrides: new Map([[DOMAIN, mainnet.baseUrl]]) });
       expect(await onBitcoin.resolve(`alice@${DOMAIN}`, 1000)).toMatchObject({ ok: true });
     } finally {

@@ -48,7 +48,8 @@ export class LnurlResolver implements LightningAddressResolver {
     if (!parsed.ok) return permanent(parsed.message);
     const { user, domain } = parsed.value;
     const label = parsed.value.address;
-    if (!Number.isSafeInteger(amountSats) || amountSats <= 0) return permanent(`${label}: amount ${amountSats} is not a whole number of sats`);
+    if (!Number.isSafeInteger(amountSats) || amountSats <= 0)
+      return permanent(`${label}: amount ${amountSats} is not a whole number of sats`);
     const amountMsat = amountSats * 1000;
 
     const payRequestUrl = `${this.baseUrlFor(domain)}/.well-known/lnurlp/${user}`;
@@ -86,7 +87,11 @@ function answerBody(fetched: LnurlFetch): { ok: true; body: string } | { ok: fal
   if (fetched.status >= 200 && fetched.status < 300) return { ok: true, body: fetched.body };
   const json = parseObject(fetched.body);
   const said = json && typeof json.reason === 'string' ? `: ${json.reason.slice(0, 200)}` : '';
-  return { ok: false, permanent: !TRANSIENT_STATUSES.has(fetched.status), reason: `HTTP ${fetched.status} from ${new URL(fetched.url).origin}${said}` };
+  return {
+    ok: false,
+    permanent: !TRANSIENT_STATUSES.has(fetched.status),
+    reason: `HTTP ${fetched.status} from ${new URL(fetched.url).origin}${said}`,
+  };
 }
 
 function fail(problem: { permanent: boolean; reason: string }, where: string): ResolveResult {

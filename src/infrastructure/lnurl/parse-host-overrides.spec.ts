@@ -18,7 +18,9 @@ describe('parseHostOverrides', () => {
   });
 
   it('reports every problem, one line each', () => {
-    const result = parseHostOverrides('nodomain,localhost=http://x,a.test=ftp://h,b.test=http://u:p@h,c.test=http://h/?q=1,d.test=::,e.test=http://h,e.test=http://i');
+    const result = parseHostOverrides(
+      'nodomain,localhost=http://x,a.test=ftp://h,b.test=http://u:p@h,c.test=http://h/?q=1,d.test=::,e.test=http://h,e.test=http://i',
+    );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors).toEqual([
       'LNURL_HOST_OVERRIDES: "nodomain" is not of the form domain=baseUrl',

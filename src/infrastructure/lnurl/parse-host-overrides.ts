@@ -11,7 +11,10 @@ export type HostOverridesParse = { ok: true; overrides: Map<string, string> } | 
 export function parseHostOverrides(raw: string | undefined): HostOverridesParse {
   const overrides = new Map<string, string>();
   const errors: string[] = [];
-  const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     if (eq < 0) {

@@ -19,7 +19,8 @@ export function readPayRequest(body: string, amountMsat: number): Read<PayReques
   if (json.tag !== 'payRequest') return refuse(`tag is ${JSON.stringify(json.tag ?? null)}, not "payRequest"`);
   const { minSendable, maxSendable, callback, metadata } = json;
   if (!isWholeMsat(minSendable) || !isWholeMsat(maxSendable)) return refuse('minSendable/maxSendable are not whole msat amounts');
-  if (minSendable < 1 || minSendable > maxSendable) return refuse(`minSendable ${minSendable} / maxSendable ${maxSendable} are not 1 <= min <= max`);
+  if (minSendable < 1 || minSendable > maxSendable)
+    return refuse(`minSendable ${minSendable} / maxSendable ${maxSendable} are not 1 <= min <= max`);
   if (amountMsat < minSendable || amountMsat > maxSendable) {
     return refuse(`amount ${amountMsat} msat is outside the server's range ${minSendable}..${maxSendable} msat`);
   }

@@ -18,7 +18,9 @@ export class LogCheckpoints {
     this.statements = {
       read: db.prepare('SELECT position FROM log_checkpoints WHERE name = ?'),
       init: db.prepare('INSERT OR IGNORE INTO log_checkpoints (name, position) VALUES (?, ?)'),
-      write: db.prepare('INSERT INTO log_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position'),
+      write: db.prepare(
+        'INSERT INTO log_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+      ),
       remove: db.prepare('DELETE FROM log_checkpoints WHERE name = ?'),
     };
   }
@@ -60,11 +62,15 @@ function migrateCheckpoints(db: Database.Database): void {
     if (tableExists('log_checkpoints')) return;
     db.exec('CREATE TABLE log_checkpoints (name TEXT PRIMARY KEY, position TEXT)');
     if (tableExists('projection_checkpoints')) {
-      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM projection_checkpoints WHERE name = 'payouts'").run(PROJECTIONS_CHECKPOINT);
+      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM projection_checkpoints WHERE name = 'payouts'").run(
+        PROJECTIONS_CHECKPOINT,
+      );
       db.exec('DROP TABLE projection_checkpoints');
     }
     if (tableExists('webhook_checkpoint')) {
-      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM webhook_checkpoint WHERE name = 'webhooks'").run(WEBHOOKS_CHECKPOINT);
+      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM webhook_checkpoint WHERE name = 'webhooks'").run(
+        WEBHOOKS_CHECKPOINT,
+      );
       db.exec('DROP TABLE webhook_checkpoint');
     }
   }).immediate();

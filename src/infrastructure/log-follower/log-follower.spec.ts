@@ -79,12 +79,27 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
     return (events: readonly StoredEvent[]) => events.forEach((event) => insert.run(event.id, event.position));
   };
   const start = async (prepare: (events: readonly StoredEvent[]) => BatchWrites, options: Partial<LogFollowerOptions> = {}) => {
-    follower = new LogFollower({ name: 'spec', store, db, checkpoints, clock, random: () => 1, timers, batchWindowMs: BATCH_WINDOW_MS, handler: { prepare }, ...options });
+    follower = new LogFollower({
+      name: 'spec',
+      store,
+      db,
+      checkpoints,
+      clock,
+      random: () => 1,
+      timers,
+      batchWindowMs: BATCH_WINDOW_MS,
+      handler: { prepare },
+      ...options,
+    });
     await follower.start();
     return follower;
   };
   const appendNumbered = async (stream: string, count: number, from = 0) => {
-    const result = await store.append(stream, Array.from({ length: count }, (_, i) => envelope(from + i)), from === 0 ? 'no_stream' : from - 1);
+    const result = await store.append(
+      stream,
+      Array.from({ length: count }, (_, i) => envelope(from + i)),
+      from === 0 ? 'no_stream' : from - 1,
+    );
     return result.position;
   };
   const seen = () => db.prepare<[], { event_id: string; n: number }>('SELECT event_id, count(*) AS n FROM seen GROUP BY event_id').all();
@@ -117,7 +132,9 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
     expect(seen().every((row) => row.n === 1)).toBe(true);
     expect(checkpoints.read('spec').position).toBe(head);
     expect(f.status(head)).toEqual({ name: 'spec', position: head, head, behindForMs: 0, retries: 0 });
-    expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('(attempt 3); resuming from the stored checkpoint in 400 ms: database is locked'));
+    expect(Logger.prototype.error).toHaveBeenCalledWith(
+      expect.stringContaining('(attempt 3); resuming from the stored checkpoint in 400 ms: database is locked'),
+    );
   });
 
   it('reports how long it has been behind while it retries, counted from the first failure', async () => {

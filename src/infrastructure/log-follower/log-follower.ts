@@ -249,7 +249,9 @@ export class LogFollower {
     this.lastError = error;
     this.behindSince ??= this.options.clock.now().getTime();
     const delay = backoffDelayMs(this.failures, this.retryBaseMs, this.retryMaxDelayMs, this.options.random());
-    this.logger.error(`${this.name}: ${where} failed (attempt ${this.failures}); resuming from the stored checkpoint in ${delay} ms: ${describeError(error)}`);
+    this.logger.error(
+      `${this.name}: ${where} failed (attempt ${this.failures}); resuming from the stored checkpoint in ${delay} ms: ${describeError(error)}`,
+    );
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
       if (this.running) void this.resume();

@@ -14,7 +14,14 @@ describe('JsonLogger', () => {
     logger.warn('plain text', 'SandboxMode');
     expect(lines.every((line) => line.endsWith('\n') && line.indexOf('\n') === line.length - 1)).toBe(true);
     expect(parsed()).toEqual([
-      { time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), level: 'info', context: 'PayoutProcessor', msg: 'payout step', orderId: 'o1', step: 'pay' },
+      {
+        time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        level: 'info',
+        context: 'PayoutProcessor',
+        msg: 'payout step',
+        orderId: 'o1',
+        step: 'pay',
+      },
       { time: expect.any(String), level: 'warn', context: 'SandboxMode', msg: 'plain text' },
     ]);
   });

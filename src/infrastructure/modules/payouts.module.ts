@@ -11,7 +11,15 @@ import { PayoutsController } from '../http/payouts.controller';
 /** The bot's side: confirm a PIX, give a destination, read a payout. */
 @Module({
   controllers: [PayoutsController],
-  providers: [PayoutRepository, Reservations, PayoutCommandExecutor, DestinationValidator, ConfirmPixHandler, SubmitDestinationHandler, GetPayoutHandler],
+  providers: [
+    PayoutRepository,
+    Reservations,
+    PayoutCommandExecutor,
+    DestinationValidator,
+    ConfirmPixHandler,
+    SubmitDestinationHandler,
+    GetPayoutHandler,
+  ],
   exports: [PayoutRepository, PayoutCommandExecutor],
 })
 export class PayoutsModule {}

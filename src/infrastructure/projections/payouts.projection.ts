@@ -59,9 +59,11 @@ export class PayoutsProjection implements Projection {
       upsert: db.prepare(`INSERT INTO payouts (order_id, status, created_at, updated_at, state, view) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, state = excluded.state, view = excluded.view`),
       // queued_at keeps the time the order entered the view, across updates.
-      enqueue: db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
+      enqueue:
+        db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at`),
-      requeue: db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
+      requeue:
+        db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error, queued_at = excluded.queued_at, next_attempt_at = excluded.next_attempt_at`),
       dequeue: db.prepare('DELETE FROM fallback_queue WHERE order_id = ?'),
     };
@@ -103,7 +105,14 @@ export class PayoutsProjection implements Projection {
   }
 
   private write(orderId: string, state: PayoutState, { dueAt, enteredAt, leftView }: FoldedOrder): void {
-    this.statements!.upsert.run(orderId, state.status, state.createdAt, state.updatedAt, JSON.stringify(state), JSON.stringify(toPayoutView(state)));
+    this.statements!.upsert.run(
+      orderId,
+      state.status,
+      state.createdAt,
+      state.updatedAt,
+      JSON.stringify(state),
+      JSON.stringify(toPayoutView(state)),
+    );
     if (dueAt === null) {
       this.statements!.dequeue.run(orderId);
       return;

@@ -16,7 +16,11 @@ import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 @Global()
 @Module({
   providers: [
-    { provide: READ_MODEL_DB, useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind), inject: [APP_CONFIG] },
+    {
+      provide: READ_MODEL_DB,
+      useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind),
+      inject: [APP_CONFIG],
+    },
     { provide: LogCheckpoints, useFactory: (db: Database.Database) => new LogCheckpoints(db), inject: [READ_MODEL_DB] },
     LogFollowers,
     PayoutsProjection,

@@ -62,16 +62,26 @@ export interface ReadModelDifference {
  * connection, compared with EXCEPT): rows are never loaded into JavaScript,
  * only the keys of the rows that differ come back.
  */
-export function compareReadModels(live: Database.Database, expectedFile: string, projections: readonly Projection[]): ReadModelDifference[] {
+export function compareReadModels(
+  live: Database.Database,
+  expectedFile: string,
+  projections: readonly Projection[],
+): ReadModelDifference[] {
   const differences: ReadModelDifference[] = [];
   live.prepare('ATTACH DATABASE ? AS rebuilt').run(expectedFile);
   try {
     for (const { name, key } of projections.flatMap((projection) => projection.tables)) {
       const keysOf = (from: string, except: string) =>
-        new Set(live.prepare<[], { k: unknown }>(`SELECT ${key} AS k FROM (SELECT * FROM ${from}.${name} EXCEPT SELECT * FROM ${except}.${name})`).pluck().all() as unknown[]);
+        new Set(
+          live
+            .prepare<[], { k: unknown }>(`SELECT ${key} AS k FROM (SELECT * FROM ${from}.${name} EXCEPT SELECT * FROM ${except}.${name})`)
+            .pluck()
+            .all() as unknown[],
+        );
       const wrongOrMissing = keysOf('rebuilt', 'main');
       const wrongOrExtra = keysOf('main', 'rebuilt');
-      for (const k of wrongOrMissing) differences.push({ table: name, key: String(k), problem: wrongOrExtra.has(k) ? 'differs' : 'missing_in_live' });
+      for (const k of wrongOrMissing)
+        differences.push({ table: name, key: String(k), problem: wrongOrExtra.has(k) ? 'differs' : 'missing_in_live' });
       for (const k of wrongOrExtra) if (!wrongOrMissing.has(k)) differences.push({ table: name, key: String(k), problem: 'extra_in_live' });
     }
   } finally {

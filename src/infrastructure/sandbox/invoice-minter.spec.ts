@@ -7,13 +7,26 @@ describe('mintInvoice', () => {
   it('mints a signed invoice that bolt11 itself decodes, with the given fields', () => {
     const privateKey = newNodePrivateKey();
     const preimage = '11'.repeat(32);
-    const minted = mintInvoice({ network: 'signet', amountMsat: 1500, timestamp: 1_750_000_000, expirySeconds: 600, description: 'hello', preimage, privateKey, includePayeeNodeKey: true });
+    const minted = mintInvoice({
+      network: 'signet',
+      amountMsat: 1500,
+      timestamp: 1_750_000_000,
+      expirySeconds: 600,
+      description: 'hello',
+      preimage,
+      privateKey,
+      includePayeeNodeKey: true,
+    });
     const decoded = decode(minted.bolt11, BOLT11_NETWORKS.signet);
     expect(minted.bolt11.startsWith('lntbs15n1')).toBe(true);
     expect(decoded.millisatoshis).toBe('1500');
     expect(decoded.timestamp).toBe(1_750_000_000);
     expect(decoded.timeExpireDate).toBe(1_750_000_600);
-    expect(decoded.tagsObject).toMatchObject({ description: 'hello', payment_hash: minted.paymentHash, payee_node_key: nodePublicKey(privateKey) });
+    expect(decoded.tagsObject).toMatchObject({
+      description: 'hello',
+      payment_hash: minted.paymentHash,
+      payee_node_key: nodePublicKey(privateKey),
+    });
     expect(decoded.payeeNodeKey).toBe(nodePublicKey(privateKey));
     expect(minted.paymentHash).toBe(createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex'));
     expect(preimageOfMinted(minted.paymentHash)).toBe(preimage);

@@ -101,7 +101,15 @@ export function mintInvoice(options: MintInvoiceOptions): MintedInvoice {
   const bolt11 = signed.paymentRequest;
   if (!bolt11 || !signed.payeeNodeKey) throw new Error('bolt11.sign produced no payment request');
   remember(paymentHash, preimage);
-  return { bolt11, paymentHash, preimage, amountMsat: options.amountMsat, network: options.network, payeeNodeKey: signed.payeeNodeKey, timestamp };
+  return {
+    bolt11,
+    paymentHash,
+    preimage,
+    amountMsat: options.amountMsat,
+    network: options.network,
+    payeeNodeKey: signed.payeeNodeKey,
+    timestamp,
+  };
 }
 
 /**

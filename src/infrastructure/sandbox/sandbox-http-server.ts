@@ -82,7 +82,12 @@ export function sendCloudflarePage(res: ServerResponse, status: number): void {
   const ray = `${randomBytes(8).toString('hex')}-GRU`;
   const title = status === 524 ? 'A timeout occurred' : 'Web server is returning an unknown error';
   const html = `<!DOCTYPE html><html><head><title>${title} | Cloudflare</title></head><body><h1>${title}</h1><p>Error code ${status}</p><p>Cloudflare Ray ID: ${ray.split('-')[0]}</p></body></html>`;
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': Buffer.byteLength(html), Server: 'cloudflare', 'CF-RAY': ray });
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=UTF-8',
+    'Content-Length': Buffer.byteLength(html),
+    Server: 'cloudflare',
+    'CF-RAY': ray,
+  });
   res.end(html);
 }
 

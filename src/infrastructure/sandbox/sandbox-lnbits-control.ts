@@ -4,7 +4,12 @@ import type { SandboxLnbitsServer } from './sandbox-lnbits-server';
 import { readBody, sendJson } from './sandbox-http-server';
 
 /** The HTTP face of the fault API, for driving a running sandbox from outside (bot authors, other processes). */
-export async function handleSandboxControl(lnbits: SandboxLnbitsServer, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+export async function handleSandboxControl(
+  lnbits: SandboxLnbitsServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const json = async (): Promise<unknown> => {
     try {
       return JSON.parse((await readBody(req)) || 'null');
@@ -27,8 +32,11 @@ export async function handleSandboxControl(lnbits: SandboxLnbitsServer, req: Inc
   const transition = /^\/sandbox\/payments\/([0-9a-f]{64})\/(settle|fail|succeed-failed)$/.exec(path);
   if (transition && req.method === 'POST') {
     const [, hash, action] = transition;
-    const done = action === 'settle' ? lnbits.settlePending(hash) : action === 'fail' ? lnbits.failPending(hash) : lnbits.succeedFailed(hash);
-    return done ? sendJson(res, 200, { ok: true }) : sendJson(res, 404, { detail: `no ${action === 'succeed-failed' ? 'failed' : 'pending'} payment with this hash` });
+    const done =
+      action === 'settle' ? lnbits.settlePending(hash) : action === 'fail' ? lnbits.failPending(hash) : lnbits.succeedFailed(hash);
+    return done
+      ? sendJson(res, 200, { ok: true })
+      : sendJson(res, 404, { detail: `no ${action === 'succeed-failed' ? 'failed' : 'pending'} payment with this hash` });
   }
   if ((path === '/sandbox/balance' || path === '/sandbox/topup') && req.method === 'POST') {
     const msat = (await json()) as { msat?: unknown } | undefined;
@@ -39,7 +47,8 @@ export async function handleSandboxControl(lnbits: SandboxLnbitsServer, req: Inc
   }
   if (path === '/sandbox/version' && req.method === 'POST') {
     const body = (await json()) as { version?: unknown } | undefined;
-    if (body?.version !== '1.x' && body?.version !== '0.12') return sendJson(res, 400, { detail: 'body must be {"version": "1.x" | "0.12"}' });
+    if (body?.version !== '1.x' && body?.version !== '0.12')
+      return sendJson(res, 400, { detail: 'body must be {"version": "1.x" | "0.12"}' });
     lnbits.setVersion(body.version);
     return sendJson(res, 200, { version: lnbits.version });
   }

@@ -10,7 +10,13 @@
  */
 export type PayFault =
   /** LNbits' own HTTP 520 JSON {detail, status}. effect: what really happens first (default: failed->fail, pending->pend, success->pay). */
-  | { kind: 'lnbits_520'; lnbitsStatus: 'failed' | 'pending' | 'success'; detail?: string; effect?: 'none' | 'fail' | 'pend' | 'pay'; settleAfterChecks?: number }
+  | {
+      kind: 'lnbits_520';
+      lnbitsStatus: 'failed' | 'pending' | 'success';
+      detail?: string;
+      effect?: 'none' | 'fail' | 'pend' | 'pay';
+      settleAfterChecks?: number;
+    }
   /** Cloudflare HTML 520 (or 524...) page; paid: the payment was made before the answer got lost. */
   | { kind: 'cloudflare'; paid: boolean; httpStatus?: number }
   /** The payment is made (unless paid: false) and no response is ever sent: the client times out. */
@@ -53,17 +59,22 @@ const KINDS: Record<FaultRule['endpoint'], string[]> = { pay: PAY_KINDS, status:
 export function faultRuleProblem(value: unknown): string | null {
   const rule = value as Partial<FaultRule> | null;
   if (!rule || typeof rule !== 'object') return 'body must be a JSON object';
-  if (rule.endpoint !== 'pay' && rule.endpoint !== 'status' && rule.endpoint !== 'wallet') return 'endpoint must be "pay", "status" or "wallet"';
+  if (rule.endpoint !== 'pay' && rule.endpoint !== 'status' && rule.endpoint !== 'wallet')
+    return 'endpoint must be "pay", "status" or "wallet"';
   const kind = (rule.fault as { kind?: unknown } | undefined)?.kind;
   const kinds = KINDS[rule.endpoint];
-  if (typeof kind !== 'string' || !kinds.includes(kind)) return `fault.kind must be one of ${kinds.join(', ')} for endpoint ${rule.endpoint}`;
+  if (typeof kind !== 'string' || !kinds.includes(kind))
+    return `fault.kind must be one of ${kinds.join(', ')} for endpoint ${rule.endpoint}`;
   if (rule.times !== undefined && (!Number.isSafeInteger(rule.times) || rule.times < 1)) return 'times must be a positive integer';
   const paymentHash = (rule as { paymentHash?: unknown }).paymentHash;
   if (rule.endpoint === 'wallet' && paymentHash !== undefined) return 'wallet faults take no paymentHash';
-  if (paymentHash !== undefined && (typeof paymentHash !== 'string' || !/^[0-9a-f]{64}$/.test(paymentHash))) return 'paymentHash must be 64 lower-case hex characters';
+  if (paymentHash !== undefined && (typeof paymentHash !== 'string' || !/^[0-9a-f]{64}$/.test(paymentHash)))
+    return 'paymentHash must be 64 lower-case hex characters';
   const fault = rule.fault as { kind: string; lnbitsStatus?: unknown; httpStatus?: unknown; paid?: unknown };
-  if (fault.kind === 'lnbits_520' && !['failed', 'pending', 'success'].includes(String(fault.lnbitsStatus))) return 'lnbits_520 needs lnbitsStatus failed|pending|success';
+  if (fault.kind === 'lnbits_520' && !['failed', 'pending', 'success'].includes(String(fault.lnbitsStatus)))
+    return 'lnbits_520 needs lnbitsStatus failed|pending|success';
   if (fault.kind === 'http' && !Number.isSafeInteger(fault.httpStatus)) return 'http needs an integer httpStatus';
-  if (rule.endpoint === 'pay' && fault.kind === 'cloudflare' && typeof fault.paid !== 'boolean') return 'cloudflare needs paid: true (answer lost after paying) or false';
+  if (rule.endpoint === 'pay' && fault.kind === 'cloudflare' && typeof fault.paid !== 'boolean')
+    return 'cloudflare needs paid: true (answer lost after paying) or false';
   return null;
 }

@@ -125,7 +125,8 @@ export class SandboxLnbitsServer {
 
   /** Drops every queued rule, or only those naming `paymentHash`. */
   clearFaults(paymentHash?: string): void {
-    const kept = paymentHash === undefined ? [] : this.faults.filter((f) => !('paymentHash' in f.rule) || f.rule.paymentHash !== paymentHash);
+    const kept =
+      paymentHash === undefined ? [] : this.faults.filter((f) => !('paymentHash' in f.rule) || f.rule.paymentHash !== paymentHash);
     this.faults.splice(0, this.faults.length, ...kept);
   }
 
@@ -188,7 +189,11 @@ export class SandboxLnbitsServer {
     if (req.method === 'GET' && path === '/api/v1/wallet') {
       const fault = this.takeFault('wallet', null) as WalletFault | null;
       if (fault) return answerReadFault(req, res, fault);
-      return sendJson(res, 200, { id: 'sandbox-wallet', name: this.options.walletName ?? 'Sandbox wallet', balance: this.ledger.balanceMsat });
+      return sendJson(res, 200, {
+        id: 'sandbox-wallet',
+        name: this.options.walletName ?? 'Sandbox wallet',
+        balance: this.ledger.balanceMsat,
+      });
     }
     if (req.method === 'POST' && path === '/api/v1/payments') {
       if (key !== 'admin') return sendJson(res, this.currentVersion === '0.12' ? 401 : 403, { detail: 'Invalid adminkey.' });
@@ -235,19 +240,26 @@ export class SandboxLnbitsServer {
     if (!body || body.out !== true || typeof body.bolt11 !== 'string' || body.bolt11.length === 0) {
       return sendJson(res, 400, { detail: 'BOLT11 string is invalid or not given' });
     }
-    if (decoded === null) return legacy ? sendJson(res, 400, { detail: 'Bolt11 decoding failed.' }) : sendJson(res, 520, { detail: 'Bolt11 decoding failed.', status: 'failed' });
+    if (decoded === null)
+      return legacy
+        ? sendJson(res, 400, { detail: 'Bolt11 decoding failed.' })
+        : sendJson(res, 520, { detail: 'Bolt11 decoding failed.', status: 'failed' });
     if (decoded === 'amountless') {
-      return legacy ? sendJson(res, 400, { detail: 'Amountless invoices not supported.' }) : sendJson(res, 520, { detail: 'Amountless invoices not supported.', status: 'failed' });
+      return legacy
+        ? sendJson(res, 400, { detail: 'Amountless invoices not supported.' })
+        : sendJson(res, 520, { detail: 'Amountless invoices not supported.', status: 'failed' });
     }
     this.sendAttempt(res, this.attempt(decoded, 'success'));
   }
 
   private answerWithFault(req: IncomingMessage, res: ServerResponse, fault: PayFault, payable: DecodedPayment | null): void {
-    const pay = (outcome: SandboxPaymentStatus, settleAfterChecks?: number) => (payable ? this.attempt(payable, outcome, settleAfterChecks) : null);
+    const pay = (outcome: SandboxPaymentStatus, settleAfterChecks?: number) =>
+      payable ? this.attempt(payable, outcome, settleAfterChecks) : null;
     switch (fault.kind) {
       case 'lnbits_520': {
         const effect = fault.effect ?? DEFAULT_520_EFFECT[fault.lnbitsStatus];
-        const attempt = effect === 'none' ? null : pay(effect === 'pay' ? 'success' : effect === 'pend' ? 'pending' : 'failed', fault.settleAfterChecks);
+        const attempt =
+          effect === 'none' ? null : pay(effect === 'pay' ? 'success' : effect === 'pend' ? 'pending' : 'failed', fault.settleAfterChecks);
         // Real LNbits answers its own checks (balance, duplicate) before the payment can fail in the injected way.
         if (attempt && attempt.kind !== 'recorded') return this.sendAttempt(res, attempt);
         const detail = fault.detail ?? DEFAULT_520_DETAIL[fault.lnbitsStatus];
@@ -291,7 +303,9 @@ export class SandboxLnbitsServer {
     const legacy = this.currentVersion === '0.12';
     switch (attempt.kind) {
       case 'insufficient_balance':
-        return legacy ? sendJson(res, 403, { detail: 'Insufficient balance.' }) : sendJson(res, 520, { detail: 'Insufficient balance.', status: 'failed' });
+        return legacy
+          ? sendJson(res, 403, { detail: 'Insufficient balance.' })
+          : sendJson(res, 520, { detail: 'Insufficient balance.', status: 'failed' });
       case 'fee_reserve': {
         const detail = `You must reserve at least (${attempt.reserveSats} sat) to cover potential routing fees.`;
         return sendJson(res, 520, legacy ? { detail } : { detail, status: 'failed' });
@@ -303,7 +317,8 @@ export class SandboxLnbitsServer {
         return sendJson(res, 520, { detail: 'Payment is failed node, retrying is not possible.', status: 'failed' });
       case 'recorded': {
         const payment = attempt.payment;
-        if (payment.status === 'failed') return sendJson(res, 520, legacy ? { detail: NODE_FAILURE } : { detail: NODE_FAILURE, status: 'failed' });
+        if (payment.status === 'failed')
+          return sendJson(res, 520, legacy ? { detail: NODE_FAILURE } : { detail: NODE_FAILURE, status: 'failed' });
         if (legacy) return sendJson(res, 201, { payment_hash: payment.paymentHash, checking_id: payment.paymentHash });
         return sendJson(res, 201, this.paymentJson(payment));
       }
@@ -317,7 +332,8 @@ export class SandboxLnbitsServer {
     this.ledger.noteStatusCheck(paymentHash);
     const payment = this.ledger.get(paymentHash);
     // 0.12 deleted failed payments, so their hash reads as unknown.
-    if (!payment || (this.currentVersion === '0.12' && payment.status === 'failed')) return sendJson(res, 404, { detail: 'Payment does not exist.' });
+    if (!payment || (this.currentVersion === '0.12' && payment.status === 'failed'))
+      return sendJson(res, 404, { detail: 'Payment does not exist.' });
     const paid = payment.status === 'success';
     if (this.currentVersion === '0.12') return sendJson(res, 200, { paid, preimage: payment.preimage, details: this.paymentJson(payment) });
     sendJson(res, 200, { paid, status: payment.status, preimage: payment.preimage, details: this.paymentJson(payment) });
@@ -332,7 +348,11 @@ export class SandboxLnbitsServer {
       .filter((p) => p.status !== 'failed')
       .reverse()
       .slice(offset, offset + limit);
-    sendJson(res, 200, visible.map((p) => this.paymentJson(p)));
+    sendJson(
+      res,
+      200,
+      visible.map((p) => this.paymentJson(p)),
+    );
   }
 
   private paymentJson(payment: SandboxPayment): Record<string, unknown> {
@@ -348,7 +368,12 @@ export class SandboxLnbitsServer {
       extra: {},
     };
     if (this.currentVersion === '0.12') {
-      return { ...common, pending: payment.status === 'pending', preimage: payment.preimage ?? '0'.repeat(64), time: Math.floor(Date.parse(payment.createdAt) / 1000) };
+      return {
+        ...common,
+        pending: payment.status === 'pending',
+        preimage: payment.preimage ?? '0'.repeat(64),
+        time: Math.floor(Date.parse(payment.createdAt) / 1000),
+      };
     }
     return { ...common, status: payment.status, preimage: payment.preimage, time: payment.createdAt };
   }
@@ -368,7 +393,11 @@ export class SandboxLnbitsServer {
 
   /** The first queued rule for this endpoint and hash (a null hash only matches rules without one), used up after `times`. */
   private takeFault(endpoint: FaultRule['endpoint'], paymentHash: string | null): PayFault | StatusFault | WalletFault | null {
-    const index = this.faults.findIndex((f) => f.rule.endpoint === endpoint && ('paymentHash' in f.rule ? f.rule.paymentHash === undefined || f.rule.paymentHash === paymentHash : true));
+    const index = this.faults.findIndex(
+      (f) =>
+        f.rule.endpoint === endpoint &&
+        ('paymentHash' in f.rule ? f.rule.paymentHash === undefined || f.rule.paymentHash === paymentHash : true),
+    );
     if (index < 0) return null;
     const queued = this.faults[index];
     queued.remaining -= 1;

@@ -159,8 +159,16 @@ export class SandboxLnurlServer {
   private callback(res: ServerResponse, username: string, amountParam: string | null): void {
     const behaviour = misbehaviourOf(username);
     const amountMsat = Number(amountParam);
-    if (!amountParam || !Number.isSafeInteger(amountMsat) || amountMsat < this.options.minSendableMsat || amountMsat > this.options.maxSendableMsat) {
-      return sendJson(res, 400, { status: 'ERROR', reason: `amount must be ${this.options.minSendableMsat}..${this.options.maxSendableMsat} msat` });
+    if (
+      !amountParam ||
+      !Number.isSafeInteger(amountMsat) ||
+      amountMsat < this.options.minSendableMsat ||
+      amountMsat > this.options.maxSendableMsat
+    ) {
+      return sendJson(res, 400, {
+        status: 'ERROR',
+        reason: `amount must be ${this.options.minSendableMsat}..${this.options.maxSendableMsat} msat`,
+      });
     }
     if (behaviour === 'error') return sendJson(res, 200, { status: 'ERROR', reason: 'cannot create an invoice right now' });
     const reissued = behaviour === 'reissue' ? this.mintedInvoices.find((m) => m.username === username) : undefined;

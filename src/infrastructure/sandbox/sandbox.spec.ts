@@ -18,7 +18,14 @@ describe('startSandbox', () => {
     // Wired exactly as LNURL_HOST_OVERRIDES would be.
     const overrides = parseHostOverrides(`${sandbox.addressDomain}=${sandbox.lnurlBaseUrl}`);
     if (!overrides.ok) throw new Error(overrides.errors.join('\n'));
-    resolver = new LnurlResolver({ network: 'regtest', timeoutMs: 1000, maxResponseBytes: 65536, hostOverrides: overrides.overrides, minRemainingSeconds: 60, clock: { now: () => new Date() } });
+    resolver = new LnurlResolver({
+      network: 'regtest',
+      timeoutMs: 1000,
+      maxResponseBytes: 65536,
+      hostOverrides: overrides.overrides,
+      minRemainingSeconds: 60,
+      clock: { now: () => new Date() },
+    });
   });
   afterAll(() => sandbox.close());
 
@@ -36,7 +43,7 @@ describe('startSandbox', () => {
     if (!resolved.ok) throw new Error(resolved.reason);
     const outcome = await client.pay(resolved.invoice);
     expect(outcome).toMatchObject({ kind: 'settled', feeMsat: 1000 });
-    const preimage = outcome.kind === 'settled' ? outcome.preimage ?? '' : '';
+    const preimage = outcome.kind === 'settled' ? (outcome.preimage ?? '') : '';
     expect(createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex')).toBe(resolved.invoice.paymentHash);
     expect(sandbox.lnbits.paidTotalMsatFor(resolved.invoice.paymentHash)).toBe(2_100_000);
     const minted = (await http.get(`${sandbox.lnurlBaseUrl}/sandbox/invoices`)).data as { paymentHash: string; username: string }[];
@@ -52,7 +59,9 @@ describe('startSandbox', () => {
     const resolved = await resolver.resolve(`dave@${sandbox.addressDomain}`, 1000);
     if (!resolved.ok) throw new Error(resolved.reason);
     const hash = resolved.invoice.paymentHash;
-    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'pay', fault: { kind: 'pending' }, paymentHash: hash })).status).toBe(201);
+    expect(
+      (await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'pay', fault: { kind: 'pending' }, paymentHash: hash })).status,
+    ).toBe(201);
     expect((await http.get(`${sandbox.lnbitsUrl}/sandbox/faults`)).data).toHaveLength(1);
     expect(await client.pay(resolved.invoice)).toMatchObject({ kind: 'pending' });
     expect(await client.checkPayment(hash)).toEqual({ kind: 'pending' });
@@ -79,8 +88,18 @@ describe('startSandbox', () => {
 
   it('fails the wallet probe (GET /api/v1/wallet) with a wallet fault, injected over HTTP, until used up or cleared', async () => {
     expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'not_found' } })).status).toBe(400);
-    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'reset' }, paymentHash: 'a'.repeat(64) })).status).toBe(400);
-    expect((await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'cloudflare' }, times: 2 })).status).toBe(201);
+    expect(
+      (
+        await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, {
+          endpoint: 'wallet',
+          fault: { kind: 'reset' },
+          paymentHash: 'a'.repeat(64),
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await http.post(`${sandbox.lnbitsUrl}/sandbox/faults`, { endpoint: 'wallet', fault: { kind: 'cloudflare' }, times: 2 })).status,
+    ).toBe(201);
     const probe = () => http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`, { headers: { 'X-Api-Key': sandbox.adminKey } });
     expect((await probe()).status).toBe(520);
     await expect(client.getWallet()).rejects.toThrow();
@@ -93,7 +112,9 @@ describe('startSandbox', () => {
 
   it('needs the key on the LNbits API but not on the sandbox controls', async () => {
     expect((await http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`)).status).toBe(401);
-    expect((await http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`, { headers: { 'X-Api-Key': 'nope' } })).data).toEqual({ detail: 'Wallet not found.' });
+    expect((await http.get(`${sandbox.lnbitsUrl}/api/v1/wallet`, { headers: { 'X-Api-Key': 'nope' } })).data).toEqual({
+      detail: 'Wallet not found.',
+    });
     expect((await http.get(`${sandbox.lnbitsUrl}/sandbox/payments`)).status).toBe(200);
   });
 });

@@ -21,7 +21,9 @@ export class VoltzProbeScheduler implements OnApplicationBootstrap, BeforeApplic
     interval.unref();
     this.registry.addInterval(VOLTZ_PROBE_JOB, interval);
     void this.monitor.probe();
-    this.logger.log(`Voltz probe every ${this.config.voltzProbeIntervalMs} ms; breaker opens after ${this.config.voltzBreakerThreshold} unknown POSTs`);
+    this.logger.log(
+      `Voltz probe every ${this.config.voltzProbeIntervalMs} ms; breaker opens after ${this.config.voltzBreakerThreshold} unknown POSTs`,
+    );
   }
 
   /** The breaker's last transitions reach the store before it closes. */

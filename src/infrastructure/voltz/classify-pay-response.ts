@@ -1,10 +1,34 @@
 import { PayOutcome } from '../../application/ports/wallet.port';
-import { asObject, cloudflarePage, clip, detailOf, feeMsatOf, header, HttpExchange, JsonObject, parseJson, preimageOf, transportReason } from './http-exchange';
+import {
+  asObject,
+  cloudflarePage,
+  clip,
+  detailOf,
+  feeMsatOf,
+  header,
+  HttpExchange,
+  JsonObject,
+  parseJson,
+  preimageOf,
+  transportReason,
+} from './http-exchange';
 
 /** Refusals LNbits makes before it records a payment, so the hash stays untouched and the same invoice can be paid later. */
-const LIMIT_MESSAGES = [/insufficient balance/i, /you must reserve at least/i, /time limit of .* between payments/i, /daily withdrawal limit/i, /amount in invoice is too high/i, /not allowed to spend funds/i];
+const LIMIT_MESSAGES = [
+  /insufficient balance/i,
+  /you must reserve at least/i,
+  /time limit of .* between payments/i,
+  /daily withdrawal limit/i,
+  /amount in invoice is too high/i,
+  /not allowed to spend funds/i,
+];
 /** Wallet-side configuration: no invoice can ever be paid with this wallet/key until an operator acts. */
-const CONFIGURATION_MESSAGES = [/wallet not found/i, /could not fetch wallet/i, /does not have permission to pay/i, /only incoming payments allowed/i];
+const CONFIGURATION_MESSAGES = [
+  /wallet not found/i,
+  /could not fetch wallet/i,
+  /does not have permission to pay/i,
+  /only incoming payments allowed/i,
+];
 /** Definite failures where the destination itself is the problem: another invoice from it would fail the same way. */
 const HOPELESS_INVOICE_MESSAGES = [/bolt11 decoding failed/i, /amountless invoices not supported/i];
 
@@ -63,8 +87,10 @@ function classifyLnbits520(json: JsonObject | null): PayOutcome {
   const lnbitsStatus = json && typeof json.status === 'string' ? json.status : null;
   const http520 = { source: 'lnbits' as const, detail, lnbitsStatus };
   const label = `LNbits 520 "${detail}"`;
-  if (LIMIT_MESSAGES.some((m) => m.test(detail))) return { kind: 'rejected', reason: `${label}: nothing was paid; retry the same invoice later`, category: 'limit', http520 };
-  if (CONFIGURATION_MESSAGES.some((m) => m.test(detail))) return { kind: 'rejected', reason: `${label}: wallet configuration`, category: 'configuration', http520 };
+  if (LIMIT_MESSAGES.some((m) => m.test(detail)))
+    return { kind: 'rejected', reason: `${label}: nothing was paid; retry the same invoice later`, category: 'limit', http520 };
+  if (CONFIGURATION_MESSAGES.some((m) => m.test(detail)))
+    return { kind: 'rejected', reason: `${label}: wallet configuration`, category: 'configuration', http520 };
   switch (lnbitsStatus) {
     case 'success':
       // "Payment already paid." / "...already paid on the fundingsource.": LNbits says this hash is paid, but the answer
@@ -81,21 +107,34 @@ function classifyLnbits520(json: JsonObject | null): PayOutcome {
   }
 }
 
-function classifyOtherStatus(httpStatus: number, json: JsonObject | null, headers: Readonly<Record<string, string | undefined>>): PayOutcome {
+function classifyOtherStatus(
+  httpStatus: number,
+  json: JsonObject | null,
+  headers: Readonly<Record<string, string | undefined>>,
+): PayOutcome {
   const detail = detailOf(json);
   const said = `HTTP ${httpStatus}${detail ? ` "${detail}"` : ''}`;
   if (httpStatus >= 300 && httpStatus < 400) {
     const location = header(headers, 'location');
-    return { kind: 'rejected', reason: `${said} redirect${location ? ` to ${clip(location, 100)}` : ''}: VOLTZ_URL must be the LNbits origin`, category: 'configuration' };
+    return {
+      kind: 'rejected',
+      reason: `${said} redirect${location ? ` to ${clip(location, 100)}` : ''}: VOLTZ_URL must be the LNbits origin`,
+      category: 'configuration',
+    };
   }
   if (httpStatus === 403 && detail && LIMIT_MESSAGES.some((m) => m.test(detail))) {
     // LNbits 0.12 raised "Insufficient balance." as a PermissionError (403) before recording anything.
     return { kind: 'rejected', reason: `${said}: nothing was paid; retry the same invoice later`, category: 'limit' };
   }
   if (httpStatus === 401 || httpStatus === 403 || httpStatus === 404) {
-    return { kind: 'rejected', reason: `${said}: check VOLTZ_URL and VOLTZ_ADMIN_KEY (an admin key is needed to pay)`, category: 'configuration' };
+    return {
+      kind: 'rejected',
+      reason: `${said}: check VOLTZ_URL and VOLTZ_ADMIN_KEY (an admin key is needed to pay)`,
+      category: 'configuration',
+    };
   }
-  if (httpStatus === 400 && detail && LIMIT_MESSAGES.some((m) => m.test(detail))) return { kind: 'rejected', reason: said, category: 'limit' };
+  if (httpStatus === 400 && detail && LIMIT_MESSAGES.some((m) => m.test(detail)))
+    return { kind: 'rejected', reason: said, category: 'limit' };
   // The rate limiter answers before any handler runs.
   if (httpStatus === 429) return { kind: 'rejected', reason: said, category: 'limit' };
   if (httpStatus === 408) return { kind: 'unknown', reason: said };

@@ -13,20 +13,56 @@ function text(httpStatus: number, body: string, headers: Record<string, string> 
 }
 
 const rows: [string, HttpExchange, PaymentStatus][] = [
-  ['1.x paid', json(200, { paid: true, status: 'success', preimage: PREIMAGE, details: { status: 'success', fee: -1000 } }), { kind: 'settled', preimage: PREIMAGE, feeMsat: 1000 }],
-  ['paid without details (another wallet\'s key)', json(200, { paid: true, preimage: PREIMAGE }), { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 }],
-  ['0.12 paid with details', json(200, { paid: true, preimage: PREIMAGE, details: { pending: false, fee: -2000 } }), { kind: 'settled', preimage: PREIMAGE, feeMsat: 2000 }],
-  ['preimage only in details', json(200, { paid: true, details: { status: 'success', fee: 0, preimage: PREIMAGE } }), { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 }],
+  [
+    '1.x paid',
+    json(200, { paid: true, status: 'success', preimage: PREIMAGE, details: { status: 'success', fee: -1000 } }),
+    { kind: 'settled', preimage: PREIMAGE, feeMsat: 1000 },
+  ],
+  [
+    "paid without details (another wallet's key)",
+    json(200, { paid: true, preimage: PREIMAGE }),
+    { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 },
+  ],
+  [
+    '0.12 paid with details',
+    json(200, { paid: true, preimage: PREIMAGE, details: { pending: false, fee: -2000 } }),
+    { kind: 'settled', preimage: PREIMAGE, feeMsat: 2000 },
+  ],
+  [
+    'preimage only in details',
+    json(200, { paid: true, details: { status: 'success', fee: 0, preimage: PREIMAGE } }),
+    { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 },
+  ],
   ['zero placeholder preimage', json(200, { paid: true, preimage: '0'.repeat(64) }), { kind: 'settled', preimage: null, feeMsat: 0 }],
-  ['old version: paid:false but status success (success wins)', json(200, { paid: false, status: 'success', preimage: PREIMAGE, details: { status: 'pending', fee: -2000 } }), { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 }],
-  ['failed (1.2.0+)', json(200, { paid: false, status: 'failed', details: { status: 'failed' } }), { kind: 'failed', reason: 'LNbits reports the payment failed' }],
+  [
+    'old version: paid:false but status success (success wins)',
+    json(200, { paid: false, status: 'success', preimage: PREIMAGE, details: { status: 'pending', fee: -2000 } }),
+    { kind: 'settled', preimage: PREIMAGE, feeMsat: 0 },
+  ],
+  [
+    'failed (1.2.0+)',
+    json(200, { paid: false, status: 'failed', details: { status: 'failed' } }),
+    { kind: 'failed', reason: 'LNbits reports the payment failed' },
+  ],
   ['pending', json(200, { paid: false, status: 'pending' }), { kind: 'pending' }],
   ['paid:false without status (node check failed)', json(200, { paid: false }), { kind: 'pending' }],
   ['paid:false with an unknown status', json(200, { paid: false, status: 'unknown' }), { kind: 'pending' }],
-  ['contradiction: paid:true and status failed', json(200, { paid: true, status: 'failed' }), { kind: 'unknown', reason: expect.stringContaining('contradictory') }],
-  ['contradiction: paid:true and details failed', json(200, { paid: true, details: { status: 'failed' } }), { kind: 'unknown', reason: expect.stringContaining('contradictory') }],
+  [
+    'contradiction: paid:true and status failed',
+    json(200, { paid: true, status: 'failed' }),
+    { kind: 'unknown', reason: expect.stringContaining('contradictory') },
+  ],
+  [
+    'contradiction: paid:true and details failed',
+    json(200, { paid: true, details: { status: 'failed' } }),
+    { kind: 'unknown', reason: expect.stringContaining('contradictory') },
+  ],
   ['404 Payment does not exist.', json(404, { detail: 'Payment does not exist.' }), { kind: 'not_found' }],
-  ['404 Wallet not found.', json(404, { detail: 'Wallet not found.' }), { kind: 'rejected', reason: expect.stringContaining('Wallet not found.'), category: 'configuration' }],
+  [
+    '404 Wallet not found.',
+    json(404, { detail: 'Wallet not found.' }),
+    { kind: 'rejected', reason: expect.stringContaining('Wallet not found.'), category: 'configuration' },
+  ],
   ['404 of a wrong path', json(404, { detail: 'Not Found' }), { kind: 'unknown', reason: 'HTTP 404 "Not Found"' }],
   ['404 HTML from a proxy', text(404, '<html>nope</html>', { server: 'nginx' }), { kind: 'unknown', reason: 'HTTP 404' }],
   ['401', json(401, { detail: 'Invalid key or wallet.' }), { kind: 'rejected', reason: expect.any(String), category: 'configuration' }],
@@ -38,8 +74,16 @@ const rows: [string, HttpExchange, PaymentStatus][] = [
   ['Cloudflare 524', text(524, '<html></html>', CF_HEADERS), { kind: 'unknown', reason: expect.stringContaining('Cloudflare HTTP 524') }],
   ['200 garbage', text(200, '<html>'), { kind: 'unknown', reason: expect.any(String) }],
   ['200 empty object', json(200, {}), { kind: 'unknown', reason: expect.any(String) }],
-  ['timeout', { kind: 'transport_error', code: 'ECONNABORTED', message: 'timeout of 300ms exceeded' }, { kind: 'unknown', reason: expect.stringContaining('ECONNABORTED') }],
-  ['reset', { kind: 'transport_error', code: 'ECONNRESET', message: 'socket hang up' }, { kind: 'unknown', reason: expect.stringContaining('socket hang up') }],
+  [
+    'timeout',
+    { kind: 'transport_error', code: 'ECONNABORTED', message: 'timeout of 300ms exceeded' },
+    { kind: 'unknown', reason: expect.stringContaining('ECONNABORTED') },
+  ],
+  [
+    'reset',
+    { kind: 'transport_error', code: 'ECONNRESET', message: 'socket hang up' },
+    { kind: 'unknown', reason: expect.stringContaining('socket hang up') },
+  ],
 ];
 
 describe('classifyStatusResponse', () => {

@@ -1,5 +1,15 @@
 import { PaymentStatus } from '../../application/ports/wallet.port';
-import { asObject, cloudflarePage, detailOf, feeMsatOf, HttpExchange, JsonObject, parseJson, preimageOf, transportReason } from './http-exchange';
+import {
+  asObject,
+  cloudflarePage,
+  detailOf,
+  feeMsatOf,
+  HttpExchange,
+  JsonObject,
+  parseJson,
+  preimageOf,
+  transportReason,
+} from './http-exchange';
 
 /**
  * Classifies the answer to GET /api/v1/payments/{hash} (docs/lightning.md): paid
@@ -14,15 +24,19 @@ export function classifyStatusResponse(exchange: HttpExchange): PaymentStatus {
   if (exchange.kind === 'transport_error') return { kind: 'unknown', reason: transportReason(exchange) };
   const { httpStatus } = exchange;
   const cloudflare = cloudflarePage(exchange);
-  if (cloudflare) return { kind: 'unknown', reason: `Cloudflare HTTP ${httpStatus} page${cloudflare.cfRay ? ` (CF-RAY ${cloudflare.cfRay})` : ''}` };
+  if (cloudflare)
+    return { kind: 'unknown', reason: `Cloudflare HTTP ${httpStatus} page${cloudflare.cfRay ? ` (CF-RAY ${cloudflare.cfRay})` : ''}` };
   const json = asObject(parseJson(exchange.body));
   const detail = detailOf(json);
   const said = `HTTP ${httpStatus}${detail ? ` "${detail}"` : ''}`;
   if (httpStatus >= 200 && httpStatus < 300) return classifyPaymentBody(json, httpStatus);
   if (httpStatus === 404 && detail && /payment does not exist/i.test(detail)) return { kind: 'not_found' };
-  if (httpStatus === 404 && detail && /wallet not found/i.test(detail)) return { kind: 'rejected', reason: `${said}: check VOLTZ_ADMIN_KEY`, category: 'configuration' };
-  if (httpStatus === 401 || httpStatus === 403) return { kind: 'rejected', reason: `${said}: check VOLTZ_ADMIN_KEY`, category: 'configuration' };
-  if (httpStatus >= 300 && httpStatus < 400) return { kind: 'rejected', reason: `${said} redirect: VOLTZ_URL must be the LNbits origin`, category: 'configuration' };
+  if (httpStatus === 404 && detail && /wallet not found/i.test(detail))
+    return { kind: 'rejected', reason: `${said}: check VOLTZ_ADMIN_KEY`, category: 'configuration' };
+  if (httpStatus === 401 || httpStatus === 403)
+    return { kind: 'rejected', reason: `${said}: check VOLTZ_ADMIN_KEY`, category: 'configuration' };
+  if (httpStatus >= 300 && httpStatus < 400)
+    return { kind: 'rejected', reason: `${said} redirect: VOLTZ_URL must be the LNbits origin`, category: 'configuration' };
   return { kind: 'unknown', reason: said };
 }
 

@@ -13,7 +13,13 @@ function invoice() {
 
 /** Everything a caller could log: the value, its JSON, and for errors their message, stack and own properties. */
 function everythingVisible(value: unknown): string {
-  if (value instanceof Error) return [value.message, value.stack ?? '', JSON.stringify(value), JSON.stringify(Object.getOwnPropertyNames(value).map((k) => String((value as unknown as Record<string, unknown>)[k])))].join('\n');
+  if (value instanceof Error)
+    return [
+      value.message,
+      value.stack ?? '',
+      JSON.stringify(value),
+      JSON.stringify(Object.getOwnPropertyNames(value).map((k) => String((value as unknown as Record<string, unknown>)[k]))),
+    ].join('\n');
   return JSON.stringify(value);
 }
 
@@ -54,26 +60,33 @@ describe('VoltzClient never exposes the admin key', () => {
   });
   afterAll(() => echo.close());
 
-  it.each(['lnbits520', 'json500', 'json404', 'json401', 'json400', 'text200', 'redirect'] as const)('in outcomes and errors when the server echoes it (%s)', async (kind) => {
-    answer = kind;
-    const client = new VoltzClient({ baseUrl: echo.url, adminKey: KEY, timeoutMs: 300 });
-    const results = [
-      await settle(client.pay(invoice())),
-      await settle(client.checkPayment(HASH)),
-      await settle(client.getWallet()),
-      await settle(client.listPayments({ limit: 10, offset: 0 })),
-    ];
-    for (const result of results) expect(everythingVisible(result)).not.toContain(KEY);
-    // Where the answer is quoted, the redaction marker shows the echo really happened (a non-JSON 200 is never quoted).
-    if (kind !== 'text200') expect(everythingVisible(results[0])).toContain('[redacted]');
-  });
+  it.each(['lnbits520', 'json500', 'json404', 'json401', 'json400', 'text200', 'redirect'] as const)(
+    'in outcomes and errors when the server echoes it (%s)',
+    async (kind) => {
+      answer = kind;
+      const client = new VoltzClient({ baseUrl: echo.url, adminKey: KEY, timeoutMs: 300 });
+      const results = [
+        await settle(client.pay(invoice())),
+        await settle(client.checkPayment(HASH)),
+        await settle(client.getWallet()),
+        await settle(client.listPayments({ limit: 10, offset: 0 })),
+      ];
+      for (const result of results) expect(everythingVisible(result)).not.toContain(KEY);
+      // Where the answer is quoted, the redaction marker shows the echo really happened (a non-JSON 200 is never quoted).
+      if (kind !== 'text200') expect(everythingVisible(results[0])).toContain('[redacted]');
+    },
+  );
 
   it('in errors from an unknown key, an unreachable wallet or a timeout', async () => {
     const lnbits = await SandboxLnbitsServer.start({ network: 'bitcoin' });
     lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'hang' } });
     const wrongKey = new VoltzClient({ baseUrl: lnbits.url, adminKey: KEY, timeoutMs: 300 });
     const timingOut = new VoltzClient({ baseUrl: lnbits.url, adminKey: lnbits.adminKey, timeoutMs: 300 });
-    const results: unknown[] = [await settle(wrongKey.pay(invoice())), await settle(wrongKey.getWallet()), await settle(wrongKey.listPayments({ limit: 1, offset: 0 }))];
+    const results: unknown[] = [
+      await settle(wrongKey.pay(invoice())),
+      await settle(wrongKey.getWallet()),
+      await settle(wrongKey.listPayments({ limit: 1, offset: 0 })),
+    ];
     const timeout = await settle(timingOut.pay(invoice()));
     await lnbits.close();
     const unreachable = new VoltzClient({ baseUrl: lnbits.url, adminKey: KEY, timeoutMs: 300 });

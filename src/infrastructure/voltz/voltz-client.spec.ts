@@ -9,7 +9,12 @@ const TIMEOUT_MS = 300;
 
 function freshInvoice(amountSats = 21_000): Invoice {
   const minted = mintInvoice({ network: 'bitcoin', amountMsat: amountSats * 1000 });
-  return { bolt11: minted.bolt11, paymentHash: minted.paymentHash, amountMsat: amountSats * 1000, expiresAt: new Date(minted.timestamp * 1000 + 3600_000).toISOString() };
+  return {
+    bolt11: minted.bolt11,
+    paymentHash: minted.paymentHash,
+    amountMsat: amountSats * 1000,
+    expiresAt: new Date(minted.timestamp * 1000 + 3600_000).toISOString(),
+  };
 }
 
 const sha256 = (hex: string) => createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex');
@@ -48,8 +53,16 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
     const invoice = freshInvoice();
     await client.pay(invoice);
     const again = await client.pay(invoice);
-    if (legacy) expect(again).toMatchObject({ kind: 'unknown', http520: { source: 'lnbits', detail: 'Could not make payment.', lnbitsStatus: null } });
-    else expect(again).toMatchObject({ kind: 'pending', http520: { source: 'lnbits', detail: 'Payment already paid.', lnbitsStatus: 'success' } });
+    if (legacy)
+      expect(again).toMatchObject({
+        kind: 'unknown',
+        http520: { source: 'lnbits', detail: 'Could not make payment.', lnbitsStatus: null },
+      });
+    else
+      expect(again).toMatchObject({
+        kind: 'pending',
+        http520: { source: 'lnbits', detail: 'Payment already paid.', lnbitsStatus: 'success' },
+      });
     expect(lnbits.payments().filter((p) => p.paymentHash === invoice.paymentHash)).toHaveLength(1);
     expect(lnbits.postCount(invoice.paymentHash)).toBe(2);
   });
@@ -57,9 +70,17 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
   it('refuses without paying when the balance is short, and the same invoice pays after a top-up', async () => {
     const invoice = freshInvoice(10_000);
     lnbits.setBalance(5_000_000);
-    expect(await client.pay(invoice)).toMatchObject({ kind: 'rejected', category: 'limit', reason: expect.stringContaining('Insufficient balance.') });
+    expect(await client.pay(invoice)).toMatchObject({
+      kind: 'rejected',
+      category: 'limit',
+      reason: expect.stringContaining('Insufficient balance.'),
+    });
     lnbits.setBalance(10_000_000 + 1000); // the reserve for 10 000 sat is 1 % = 100 sat
-    expect(await client.pay(invoice)).toMatchObject({ kind: 'rejected', category: 'limit', reason: expect.stringContaining('You must reserve at least (100 sat)') });
+    expect(await client.pay(invoice)).toMatchObject({
+      kind: 'rejected',
+      category: 'limit',
+      reason: expect.stringContaining('You must reserve at least (100 sat)'),
+    });
     expect(await client.checkPayment(invoice.paymentHash)).toEqual({ kind: 'not_found' });
     lnbits.topUp(99_000);
     expect((await client.pay(invoice)).kind).toBe(legacy ? 'pending' : 'settled');
@@ -86,7 +107,9 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
   it('LNbits 520 pending, then settled on demand', async () => {
     const invoice = freshInvoice();
     lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'lnbits_520', lnbitsStatus: 'pending' } });
-    expect(await client.pay(invoice)).toMatchObject(legacy ? { kind: 'unknown' } : { kind: 'pending', http520: { detail: 'Payment is still pending.' } });
+    expect(await client.pay(invoice)).toMatchObject(
+      legacy ? { kind: 'unknown' } : { kind: 'pending', http520: { detail: 'Payment is still pending.' } },
+    );
     expect(await client.checkPayment(invoice.paymentHash)).toEqual({ kind: 'pending' });
     expect(lnbits.settlePending(invoice.paymentHash)).toBe(true);
     expect(await client.checkPayment(invoice.paymentHash)).toMatchObject({ kind: 'settled', feeMsat: 1000 });
@@ -95,7 +118,9 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
   it('LNbits 520 success ("Payment already paid.")', async () => {
     const invoice = freshInvoice();
     lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'lnbits_520', lnbitsStatus: 'success' }, paymentHash: invoice.paymentHash });
-    expect(await client.pay(invoice)).toMatchObject(legacy ? { kind: 'unknown' } : { kind: 'pending', http520: { lnbitsStatus: 'success' } });
+    expect(await client.pay(invoice)).toMatchObject(
+      legacy ? { kind: 'unknown' } : { kind: 'pending', http520: { lnbitsStatus: 'success' } },
+    );
     expect(await client.checkPayment(invoice.paymentHash)).toMatchObject({ kind: 'settled' });
   });
 
@@ -180,7 +205,12 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
 
   it('refuses an invoice for another network without paying', async () => {
     const testnet = mintInvoice({ network: 'testnet', amountMsat: 1000 });
-    const outcome = await client.pay({ bolt11: testnet.bolt11, paymentHash: testnet.paymentHash, amountMsat: 1000, expiresAt: new Date().toISOString() });
+    const outcome = await client.pay({
+      bolt11: testnet.bolt11,
+      paymentHash: testnet.paymentHash,
+      amountMsat: 1000,
+      expiresAt: new Date().toISOString(),
+    });
     expect(outcome).toMatchObject(legacy ? { kind: 'rejected', category: 'bad_request' } : { kind: 'failed', newInvoiceMayHelp: false });
   });
 
@@ -211,14 +241,24 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
     const invoice = freshInvoice(1000);
     await client.pay(invoice);
     const listed = await client.listPayments({ limit: 5, offset: 0 });
-    expect(listed[0]).toEqual({ paymentHash: invoice.paymentHash, amountMsat: -1_000_000, feeMsat: 1000, status: 'success', preimage: expect.any(String) });
+    expect(listed[0]).toEqual({
+      paymentHash: invoice.paymentHash,
+      amountMsat: -1_000_000,
+      feeMsat: 1000,
+      status: 'success',
+      preimage: expect.any(String),
+    });
     expect(listed.length).toBeLessThanOrEqual(5);
     expect(listed.every((p) => p.status !== 'failed')).toBe(true);
   });
 
   it('treats an unknown key as configuration on every call', async () => {
     const wrong = new VoltzClient({ baseUrl: lnbits.url, adminKey: 'not-the-key', timeoutMs: TIMEOUT_MS });
-    expect(await wrong.pay(freshInvoice())).toMatchObject({ kind: 'rejected', category: 'configuration', reason: expect.stringContaining('Wallet not found.') });
+    expect(await wrong.pay(freshInvoice())).toMatchObject({
+      kind: 'rejected',
+      category: 'configuration',
+      reason: expect.stringContaining('Wallet not found.'),
+    });
     expect(await wrong.checkPayment('ab'.repeat(32))).toMatchObject({ kind: 'rejected', category: 'configuration' });
     await expect(wrong.getWallet()).rejects.toMatchObject({ name: 'VoltzError', category: 'configuration' });
   });
@@ -231,10 +271,18 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
 
   it('can be driven over HTTP: POST /sandbox/faults', async () => {
     const invoice = freshInvoice();
-    const created = await axios.post(`${lnbits.url}/sandbox/faults`, { endpoint: 'pay', fault: { kind: 'cloudflare', paid: true }, paymentHash: invoice.paymentHash });
+    const created = await axios.post(`${lnbits.url}/sandbox/faults`, {
+      endpoint: 'pay',
+      fault: { kind: 'cloudflare', paid: true },
+      paymentHash: invoice.paymentHash,
+    });
     expect(created.status).toBe(201);
     expect((await client.pay(invoice)).kind).toBe('unknown');
-    const bad = await axios.post(`${lnbits.url}/sandbox/faults`, { endpoint: 'pay', fault: { kind: 'nope' } }, { validateStatus: () => true });
+    const bad = await axios.post(
+      `${lnbits.url}/sandbox/faults`,
+      { endpoint: 'pay', fault: { kind: 'nope' } },
+      { validateStatus: () => true },
+    );
     expect(bad.status).toBe(400);
     await axios.post(`${lnbits.url}/sandbox/balance`, { msat: 42_000 });
     expect(lnbits.balanceMsat).toBe(42_000);

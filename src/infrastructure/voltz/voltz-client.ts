@@ -82,7 +82,8 @@ export class VoltzClient implements WalletPort {
   async getWallet(): Promise<WalletInfo> {
     const json = asObject(await this.readJson('/api/v1/wallet'));
     const balance = json?.balance;
-    if (!json || typeof balance !== 'number' || !Number.isFinite(balance)) throw new VoltzError('GET /api/v1/wallet: not an LNbits wallet answer', 'protocol');
+    if (!json || typeof balance !== 'number' || !Number.isFinite(balance))
+      throw new VoltzError('GET /api/v1/wallet: not an LNbits wallet answer', 'protocol');
     // LNbits reports the balance in msat (docs/lightning.md).
     return { name: typeof json.name === 'string' ? json.name : '', balanceMsat: Math.round(balance) };
   }
@@ -111,7 +112,8 @@ export class VoltzClient implements WalletPort {
 
   private async readJson(path: string): Promise<unknown> {
     const exchange = await this.exchange('GET', path);
-    if (exchange.kind === 'transport_error') throw new VoltzError(this.redact(`GET ${path}: ${exchange.code ?? 'error'}: ${exchange.message}`), 'unavailable');
+    if (exchange.kind === 'transport_error')
+      throw new VoltzError(this.redact(`GET ${path}: ${exchange.code ?? 'error'}: ${exchange.message}`), 'unavailable');
     const { httpStatus } = exchange;
     const body = parseJson(exchange.body);
     const detail = detailOf(asObject(body));
@@ -144,7 +146,8 @@ export class VoltzClient implements WalletPort {
   private scrub<T extends PayOutcome | PaymentStatus>(outcome: T): T {
     const scrubbed: T = { ...outcome };
     if ('reason' in scrubbed) scrubbed.reason = this.redact(scrubbed.reason);
-    if ('http520' in scrubbed && scrubbed.http520?.source === 'lnbits') scrubbed.http520 = { ...scrubbed.http520, detail: this.redact(scrubbed.http520.detail) };
+    if ('http520' in scrubbed && scrubbed.http520?.source === 'lnbits')
+      scrubbed.http520 = { ...scrubbed.http520, detail: this.redact(scrubbed.http520.detail) };
     return scrubbed;
   }
 }

@@ -36,7 +36,10 @@ describe('runVoltzDiagnostics against the sandbox LNbits', () => {
   it('is misconfigured with an unknown key', async () => {
     const report = await runVoltzDiagnostics({ baseUrl: lnbits.url, adminKey: 'f'.repeat(32), timeoutMs: TIMEOUT_MS });
     expect(report.verdict).toBe('misconfigured');
-    expect(report.checks.find((c) => c.name === 'wallet')).toMatchObject({ ok: false, detail: expect.stringContaining('Wallet not found.') });
+    expect(report.checks.find((c) => c.name === 'wallet')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('Wallet not found.'),
+    });
     expect(report.checks.find((c) => c.name === 'pay_permission')).toMatchObject({ ok: false, detail: 'skipped: wallet failed' });
     expect(JSON.stringify(report)).not.toContain('f'.repeat(32));
   });
@@ -45,14 +48,20 @@ describe('runVoltzDiagnostics against the sandbox LNbits', () => {
     const report = await runVoltzDiagnostics({ baseUrl: lnbits.url, adminKey: lnbits.invoiceKey, timeoutMs: TIMEOUT_MS });
     expect(report.verdict).toBe('misconfigured');
     expect(report.checks.find((c) => c.name === 'wallet')).toMatchObject({ ok: true });
-    expect(report.checks.find((c) => c.name === 'pay_permission')).toMatchObject({ ok: false, detail: expect.stringContaining('the key cannot pay') });
+    expect(report.checks.find((c) => c.name === 'pay_permission')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('the key cannot pay'),
+    });
   });
 
   it('is degraded when the pay probe cannot be read (Cloudflare page)', async () => {
     lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'cloudflare', paid: false } });
     const report = await runVoltzDiagnostics({ baseUrl: lnbits.url, adminKey: lnbits.adminKey, timeoutMs: TIMEOUT_MS });
     expect(report.verdict).toBe('degraded');
-    expect(report.checks.find((c) => c.name === 'pay_permission')).toMatchObject({ ok: false, detail: expect.stringContaining('Cloudflare') });
+    expect(report.checks.find((c) => c.name === 'pay_permission')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('Cloudflare'),
+    });
   });
 
   it('is down when nothing listens, and skips the layers above', async () => {
@@ -61,19 +70,37 @@ describe('runVoltzDiagnostics against the sandbox LNbits', () => {
     await gone.close();
     const report = await runVoltzDiagnostics({ baseUrl: url, adminKey: 'k'.repeat(32), timeoutMs: TIMEOUT_MS });
     expect(report.verdict).toBe('down');
-    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([['dns', true], ['tcp', false], ['tls', false], ['wallet', false], ['pay_permission', false]]);
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['dns', true],
+      ['tcp', false],
+      ['tls', false],
+      ['wallet', false],
+      ['pay_permission', false],
+    ]);
     expect(report.checks[1].detail).toContain('ECONNREFUSED');
   });
 
   it('is down when the TLS handshake fails (https:// to a plain-http server)', async () => {
-    const report = await runVoltzDiagnostics({ baseUrl: lnbits.url.replace('http:', 'https:'), adminKey: lnbits.adminKey, timeoutMs: TIMEOUT_MS });
+    const report = await runVoltzDiagnostics({
+      baseUrl: lnbits.url.replace('http:', 'https:'),
+      adminKey: lnbits.adminKey,
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(report.verdict).toBe('down');
     expect(report.checks.find((c) => c.name === 'tls')).toMatchObject({ ok: false });
   });
 
   it('is misconfigured for a URL that is not http(s), and hides credentials in the target', async () => {
-    expect(await runVoltzDiagnostics({ baseUrl: 'not a url', adminKey: 'k', timeoutMs: TIMEOUT_MS })).toEqual({ verdict: 'misconfigured', target: '(invalid VOLTZ_URL)', checks: [] });
-    const report = await runVoltzDiagnostics({ baseUrl: `http://user:secret@127.0.0.1:${new URL(lnbits.url).port}/?x=1`, adminKey: lnbits.adminKey, timeoutMs: TIMEOUT_MS });
+    expect(await runVoltzDiagnostics({ baseUrl: 'not a url', adminKey: 'k', timeoutMs: TIMEOUT_MS })).toEqual({
+      verdict: 'misconfigured',
+      target: '(invalid VOLTZ_URL)',
+      checks: [],
+    });
+    const report = await runVoltzDiagnostics({
+      baseUrl: `http://user:secret@127.0.0.1:${new URL(lnbits.url).port}/?x=1`,
+      adminKey: lnbits.adminKey,
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(report.target).toBe(lnbits.url);
   });
 
@@ -85,7 +112,9 @@ describe('runVoltzDiagnostics against the sandbox LNbits', () => {
     expect(ok.stdout).toContain('"verdict": "ok"');
     expect(ok.stdout.trim().split('\n').at(-1)).toBe(`voltz ${lnbits.url}: ok`);
     expect(ok.stdout).not.toContain(lnbits.adminKey);
-    const bad = await run(process.execPath, script, { cwd: ROOT, env: { ...env, VOLTZ_ADMIN_KEY: 'e'.repeat(32) } }).catch((error: { code: number; stdout: string }) => error);
+    const bad = await run(process.execPath, script, { cwd: ROOT, env: { ...env, VOLTZ_ADMIN_KEY: 'e'.repeat(32) } }).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
     expect(bad).toMatchObject({ code: 1, stdout: expect.stringContaining(': misconfigured (failed: wallet, pay_permission)') });
   }, 20_000);
 });

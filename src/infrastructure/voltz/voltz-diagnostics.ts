@@ -52,31 +52,57 @@ export async function runVoltzDiagnostics(options: { baseUrl: string; adminKey: 
   let address = hostname;
 
   const steps: [DiagnosticCheckName, () => Promise<CheckResult>][] = [
-    ['dns', async () => {
-      if (isIP(hostname)) return { ok: true, detail: `literal address ${hostname}` };
-      const addresses = await withDeadline(lookup(hostname, { all: true }), options.timeoutMs, 'DNS lookup');
-      address = addresses[0].address;
-      return { ok: true, detail: addresses.map((a) => a.address).join(', ') };
-    }],
-    ['tcp', async () => {
-      await openAndClose(() => new Socket().connect(port, address), 'connect', options.timeoutMs);
-      return { ok: true, detail: `connected to ${address}:${port}` };
-    }],
-    ['tls', async () => {
-      if (url.protocol === 'http:') return { ok: true, detail: 'not applicable: plain http://' };
-      const socket = await openAndClose(() => tlsConnect({ host: address, port, servername: isIP(hostname) ? undefined : hostname }), 'secureConnect', options.timeoutMs);
-      const certificate = (socket as TLSSocket).getPeerCertificate();
-      return { ok: true, detail: `${(socket as TLSSocket).getProtocol() ?? 'TLS'}, certificate for ${certificate.subject?.CN ?? '?'} valid until ${certificate.valid_to ?? '?'}` };
-    }],
-    ['wallet', async () => {
-      try {
-        const wallet = await client.getWallet();
-        return { ok: true, detail: `wallet "${wallet.name}", balance ${wallet.balanceMsat} msat (${Math.floor(wallet.balanceMsat / 1000)} sat)` };
-      } catch (error) {
-        if (!(error instanceof VoltzError)) throw error;
-        return { ok: false, detail: error.message, failure: error.category === 'configuration' ? 'misconfigured' : error.category === 'unavailable' ? 'down' : 'degraded' };
-      }
-    }],
+    [
+      'dns',
+      async () => {
+        if (isIP(hostname)) return { ok: true, detail: `literal address ${hostname}` };
+        const addresses = await withDeadline(lookup(hostname, { all: true }), options.timeoutMs, 'DNS lookup');
+        address = addresses[0].address;
+        return { ok: true, detail: addresses.map((a) => a.address).join(', ') };
+      },
+    ],
+    [
+      'tcp',
+      async () => {
+        await openAndClose(() => new Socket().connect(port, address), 'connect', options.timeoutMs);
+        return { ok: true, detail: `connected to ${address}:${port}` };
+      },
+    ],
+    [
+      'tls',
+      async () => {
+        if (url.protocol === 'http:') return { ok: true, detail: 'not applicable: plain http://' };
+        const socket = await openAndClose(
+          () => tlsConnect({ host: address, port, servername: isIP(hostname) ? undefined : hostname }),
+          'secureConnect',
+          options.timeoutMs,
+        );
+        const certificate = (socket as TLSSocket).getPeerCertificate();
+        return {
+          ok: true,
+          detail: `${(socket as TLSSocket).getProtocol() ?? 'TLS'}, certificate for ${certificate.subject?.CN ?? '?'} valid until ${certificate.valid_to ?? '?'}`,
+        };
+      },
+    ],
+    [
+      'wallet',
+      async () => {
+        try {
+          const wallet = await client.getWallet();
+          return {
+            ok: true,
+            detail: `wallet "${wallet.name}", balance ${wallet.balanceMsat} msat (${Math.floor(wallet.balanceMsat / 1000)} sat)`,
+          };
+        } catch (error) {
+          if (!(error instanceof VoltzError)) throw error;
+          return {
+            ok: false,
+            detail: error.message,
+            failure: error.category === 'configuration' ? 'misconfigured' : error.category === 'unavailable' ? 'down' : 'degraded',
+          };
+        }
+      },
+    ],
     ['pay_permission', () => probePayPermission(client)],
   ];
 
@@ -117,7 +143,8 @@ async function probePayPermission(client: VoltzClient): Promise<CheckResult> {
   const outcome = await client.pay({ bolt11: '', paymentHash: '', amountMsat: 0, expiresAt: '' });
   switch (outcome.kind) {
     case 'rejected':
-      if (outcome.category === 'configuration') return { ok: false, detail: `the key cannot pay: ${outcome.reason}`, failure: 'misconfigured' };
+      if (outcome.category === 'configuration')
+        return { ok: false, detail: `the key cannot pay: ${outcome.reason}`, failure: 'misconfigured' };
       return { ok: true, detail: `admin key accepted (empty invoice refused: ${outcome.reason})` };
     case 'failed':
       return { ok: true, detail: `admin key accepted (empty invoice refused: ${outcome.reason})` };

@@ -33,9 +33,9 @@ describe('classifyPayoutEvent', () => {
     });
 
     it('PaymentSettled after a 520 and a pending status check -> payout.settled', () => {
-      expect(
-        typeOfLast([...history.addressClaimed(a), ev.unknown(a), ev.statusChecked(a, 'pending'), ev.pending(a), ev.settled(a)]),
-      ).toBe('payout.settled');
+      expect(typeOfLast([...history.addressClaimed(a), ev.unknown(a), ev.statusChecked(a, 'pending'), ev.pending(a), ev.settled(a)])).toBe(
+        'payout.settled',
+      );
     });
 
     it('RetryQueued -> payout.retry_queued', () => {
@@ -45,7 +45,12 @@ describe('classifyPayoutEvent', () => {
     it('a wait for the wallet (RetryQueued with a cause) is announced when it holds the order back, not again while it waits', () => {
       const short = (atMs: number): PayoutEvent => ({
         type: 'RetryQueued',
-        data: { reason: 'wallet short: balance 0 msat cannot cover 21210000 msat', nextAttemptAt: iso(atMs), queuedAt: iso(atMs), cause: 'wallet_short' },
+        data: {
+          reason: 'wallet short: balance 0 msat cannot cover 21210000 msat',
+          nextAttemptAt: iso(atMs),
+          queuedAt: iso(atMs),
+          cause: 'wallet_short',
+        },
       });
       const waiting = [...history.addressResolved(a), short(0)];
       expect(typeOfLast(waiting)).toBe('payout.retry_queued');
@@ -106,7 +111,13 @@ describe('classifyPayoutEvent', () => {
     });
 
     it('is announced again after a new destination failed too', () => {
-      const stream = [...history.bolt11Claimed(a), ev.failed(a, false), ev.bolt11Submitted(b, -HOUR + MIN), ev.attempted(b, 2), ev.failed(b, false)];
+      const stream = [
+        ...history.bolt11Claimed(a),
+        ev.failed(a, false),
+        ev.bolt11Submitted(b, -HOUR + MIN),
+        ev.attempted(b, 2),
+        ev.failed(b, false),
+      ];
       expect(typesOf(stream).filter((type) => type !== null)).toEqual(['payout.failed', 'payout.failed']);
     });
   });
@@ -118,7 +129,19 @@ describe('classifyPayoutEvent', () => {
       ev.destinationRejected(false),
       ev.addressResolved(a),
       ev.attempted(a, 1),
-      { type: 'Payment520', data: { attempt: 1, paymentHash: a.paymentHash, source: 'cloudflare', httpStatus: 520, detail: null, lnbitsStatus: null, cfRay: 'x', receivedAt: iso(-HOUR) } },
+      {
+        type: 'Payment520',
+        data: {
+          attempt: 1,
+          paymentHash: a.paymentHash,
+          source: 'cloudflare',
+          httpStatus: 520,
+          detail: null,
+          lnbitsStatus: null,
+          cfRay: 'x',
+          receivedAt: iso(-HOUR),
+        },
+      },
       ev.unknown(a),
       ev.statusChecked(a, 'not_found_within_grace'),
       ev.pending(a),
@@ -155,9 +178,27 @@ describe('buildWebhookBody', () => {
   it('is exactly { id, type, orderId, occurredAt, payout } with the Payout folded up to the event', () => {
     const a = invoice('a');
     const state = foldPayout([...history.addressClaimed(a), ev.settled(a)])!;
-    const body = buildWebhookBody({ eventId: 'evt-1', type: 'payout.settled', orderId: ORDER_ID, occurredAt: '2025-07-09T12:00:00.000Z', state });
+    const body = buildWebhookBody({
+      eventId: 'evt-1',
+      type: 'payout.settled',
+      orderId: ORDER_ID,
+      occurredAt: '2025-07-09T12:00:00.000Z',
+      state,
+    });
     expect(Object.keys(body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
-    expect(body).toEqual({ id: 'evt-1', type: 'payout.settled', orderId: ORDER_ID, occurredAt: '2025-07-09T12:00:00.000Z', payout: toPayoutView(state) });
-    expect(body.payout).toMatchObject({ status: 'SETTLED', destination: ADDRESS, paymentHash: a.paymentHash, preimage: 'pre', feeMsat: 2000 });
+    expect(body).toEqual({
+      id: 'evt-1',
+      type: 'payout.settled',
+      orderId: ORDER_ID,
+      occurredAt: '2025-07-09T12:00:00.000Z',
+      payout: toPayoutView(state),
+    });
+    expect(body.payout).toMatchObject({
+      status: 'SETTLED',
+      destination: ADDRESS,
+      paymentHash: a.paymentHash,
+      preimage: 'pre',
+      feeMsat: 2000,
+    });
   });
 });

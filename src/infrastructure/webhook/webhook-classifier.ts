@@ -37,6 +37,12 @@ export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEve
 }
 
 /** The body of one delivery: the Payout as it stood right after the event. */
-export function buildWebhookBody(input: { eventId: string; type: WebhookType; orderId: string; occurredAt: string; state: PayoutState }): WebhookBody {
+export function buildWebhookBody(input: {
+  eventId: string;
+  type: WebhookType;
+  orderId: string;
+  occurredAt: string;
+  state: PayoutState;
+}): WebhookBody {
   return { id: input.eventId, type: input.type, orderId: input.orderId, occurredAt: input.occurredAt, payout: toPayoutView(input.state) };
 }

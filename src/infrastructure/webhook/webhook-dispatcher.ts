@@ -174,7 +174,13 @@ export class WebhookDispatcher {
     };
     if (error === null && httpStatus !== null) {
       this.outbox.markDelivered({ ...record, httpStatus });
-      await this.audit({ ...row, state: 'delivered', attempts: record.attempts, lastHttpStatus: httpStatus, completedAt: record.attemptedAt });
+      await this.audit({
+        ...row,
+        state: 'delivered',
+        attempts: record.attempts,
+        lastHttpStatus: httpStatus,
+        completedAt: record.attemptedAt,
+      });
       return;
     }
     const lastError = error ?? 'unknown error';
@@ -242,11 +248,16 @@ export class WebhookDispatcher {
           };
     try {
       await appendChainedOnLatest(this.store, webhookStreamName(row.orderId), [
-          {
-            id: nameBasedUuid(`${row.deliveryId}/${event.type}`),
-            type: event.type,
-            data: { ...event.data },
-          metadata: { correlationId: row.deliveryId, causationId: row.deliveryId, actor: 'system', schemaVersion: WEBHOOK_AUDIT_SCHEMA_VERSION },
+        {
+          id: nameBasedUuid(`${row.deliveryId}/${event.type}`),
+          type: event.type,
+          data: { ...event.data },
+          metadata: {
+            correlationId: row.deliveryId,
+            causationId: row.deliveryId,
+            actor: 'system',
+            schemaVersion: WEBHOOK_AUDIT_SCHEMA_VERSION,
+          },
         },
       ]);
       this.outbox.markAudited(row.deliveryId);

@@ -67,7 +67,9 @@ export class WebhookOutboxFeeder implements LogHandler {
     } catch (error) {
       // A stored event the fold cannot read is a bug, not a transient
       // failure: retrying would block every later notification forever.
-      this.logger.error(`Webhook for event ${event.id} (${event.type}, ${event.stream}@${event.revision}) skipped: ${describeError(error)}`);
+      this.logger.error(
+        `Webhook for event ${event.id} (${event.type}, ${event.stream}@${event.revision}) skipped: ${describeError(error)}`,
+      );
       return before;
     }
   }

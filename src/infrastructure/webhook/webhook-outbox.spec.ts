@@ -52,7 +52,11 @@ describe('WebhookOutbox (SQLite, two connections on one file)', () => {
       expect(b.insert(batch, at(1000))).toBe(0);
       // A process that read part of it again after a failure.
       expect(a.insert([delivery('e2', 'o2', '4'), delivery('e3', 'o3', '9')], at(2000))).toBe(1);
-      expect([a.get('e1'), a.get('e2'), a.get('e3')].map((row) => row?.enqueuedAt)).toEqual([T0.toISOString(), T0.toISOString(), at(2000).toISOString()]);
+      expect([a.get('e1'), a.get('e2'), a.get('e3')].map((row) => row?.enqueuedAt)).toEqual([
+        T0.toISOString(),
+        T0.toISOString(),
+        at(2000).toISOString(),
+      ]);
     });
   });
 
@@ -84,17 +88,47 @@ describe('WebhookOutbox (SQLite, two connections on one file)', () => {
 
     it('delivers the next row of an order once the previous one is delivered', () => {
       a.claimDue(T0, 10, LEASE, 'A', new Set());
-      const record = { deliveryId: 'o1-1', owner: 'A', attempts: 1, firstAttemptAt: T0.toISOString(), attemptedAt: at(100).toISOString(), httpStatus: 200, error: null };
+      const record = {
+        deliveryId: 'o1-1',
+        owner: 'A',
+        attempts: 1,
+        firstAttemptAt: T0.toISOString(),
+        attemptedAt: at(100).toISOString(),
+        httpStatus: 200,
+        error: null,
+      };
       expect(a.markDelivered(record)).toBe(true);
-      expect(a.get('o1-1')).toMatchObject({ state: 'delivered', attempts: 1, lastHttpStatus: 200, completedAt: at(100).toISOString(), leaseOwner: null, audited: false });
+      expect(a.get('o1-1')).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        lastHttpStatus: 200,
+        completedAt: at(100).toISOString(),
+        leaseOwner: null,
+        audited: false,
+      });
       expect(b.claimDue(at(200), 10, LEASE, 'B', new Set()).map((row) => row.deliveryId)).toEqual(['o1-2']);
     });
 
     it('keeps a failed attempt on the row and lets a later row of the order go ahead while it backs off', () => {
       a.claimDue(T0, 10, LEASE, 'A', new Set());
-      const failure = { deliveryId: 'o1-1', owner: 'A', attempts: 1, firstAttemptAt: T0.toISOString(), attemptedAt: at(100).toISOString(), httpStatus: 500, error: 'HTTP 500' };
+      const failure = {
+        deliveryId: 'o1-1',
+        owner: 'A',
+        attempts: 1,
+        firstAttemptAt: T0.toISOString(),
+        attemptedAt: at(100).toISOString(),
+        httpStatus: 500,
+        error: 'HTTP 500',
+      };
       expect(a.markRetry(failure, at(1100))).toBe(true);
-      expect(a.get('o1-1')).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 500', lastHttpStatus: 500, nextAttemptAt: at(1100).toISOString(), leaseOwner: null });
+      expect(a.get('o1-1')).toMatchObject({
+        state: 'pending',
+        attempts: 1,
+        lastError: 'HTTP 500',
+        lastHttpStatus: 500,
+        nextAttemptAt: at(1100).toISOString(),
+        leaseOwner: null,
+      });
       expect(a.nextWakeAt(at(200))).toEqual(at(1100));
       expect(a.claimDue(at(200), 10, LEASE, 'A', new Set(['o2'])).map((row) => row.deliveryId)).toEqual(['o1-2']);
       expect(a.claimDue(at(1100), 10, LEASE, 'A', new Set(['o1', 'o2']))).toEqual([]);
@@ -102,7 +136,14 @@ describe('WebhookOutbox (SQLite, two connections on one file)', () => {
 
     it('records a failure or abandonment only for the lease holder, but a delivery whoever sent it', () => {
       a.claimDue(T0, 10, LEASE, 'A', new Set());
-      const base = { owner: 'B', attempts: 1, firstAttemptAt: T0.toISOString(), attemptedAt: at(100).toISOString(), httpStatus: null, error: 'ECONNRESET' };
+      const base = {
+        owner: 'B',
+        attempts: 1,
+        firstAttemptAt: T0.toISOString(),
+        attemptedAt: at(100).toISOString(),
+        httpStatus: null,
+        error: 'ECONNRESET',
+      };
       expect(b.markRetry({ ...base, deliveryId: 'o1-1' }, at(1000))).toBe(false);
       expect(b.markAbandoned({ ...base, deliveryId: 'o2-1' })).toBe(false);
       expect(b.markDelivered({ ...base, deliveryId: 'o2-1', httpStatus: 204, error: null })).toBe(true);

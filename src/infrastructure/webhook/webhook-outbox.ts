@@ -108,7 +108,13 @@ export class WebhookOutbox {
     insert: Database.Statement<[string, string, string, string, string, string, string]>;
     due: Database.Statement<{ now: string; limit: number }, RawRow>;
     lease: Database.Statement<{ deliveryId: string; owner: string; until: string }>;
-    delivered: Database.Statement<{ deliveryId: string; attempts: number; firstAttemptAt: string; attemptedAt: string; httpStatus: number | null }>;
+    delivered: Database.Statement<{
+      deliveryId: string;
+      attempts: number;
+      firstAttemptAt: string;
+      attemptedAt: string;
+      httpStatus: number | null;
+    }>;
     retry: Database.Statement<AttemptRecord & { nextAttemptAt: string }>;
     abandoned: Database.Statement<AttemptRecord>;
     release: Database.Statement<{ deliveryId: string; owner: string }>;
@@ -125,7 +131,8 @@ export class WebhookOutbox {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
     this.statements = {
-      insert: db.prepare(`INSERT OR IGNORE INTO webhook_outbox (delivery_id, order_id, type, event_position, body, enqueued_at, next_attempt_at)
+      insert:
+        db.prepare(`INSERT OR IGNORE INTO webhook_outbox (delivery_id, order_id, type, event_position, body, enqueued_at, next_attempt_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       // An order with a row leased by anyone waits: deliveries of one order go
       // out one at a time, in enqueue order, unless an earlier one is backing off.
@@ -164,18 +171,20 @@ export class WebhookOutbox {
       get: db.prepare('SELECT * FROM webhook_outbox WHERE delivery_id = ?'),
       byOrder: db.prepare('SELECT * FROM webhook_outbox WHERE order_id = ? ORDER BY seq'),
     };
-    this.claimTransaction = db.transaction((now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => {
-      const claimed: OutboxRow[] = [];
-      const orders = new Set(busyOrders);
-      for (const raw of this.statements.due.all({ now, limit: CLAIM_SCAN })) {
-        if (claimed.length >= limit) break;
-        if (orders.has(raw.order_id)) continue;
-        orders.add(raw.order_id);
-        this.statements.lease.run({ deliveryId: raw.delivery_id, owner, until: leaseUntil });
-        claimed.push(toRow({ ...raw, leased_until: leaseUntil, lease_owner: owner }));
-      }
-      return claimed;
-    });
+    this.claimTransaction = db.transaction(
+      (now: string, limit: number, leaseUntil: string, owner: string, busyOrders: ReadonlySet<string>) => {
+        const claimed: OutboxRow[] = [];
+        const orders = new Set(busyOrders);
+        for (const raw of this.statements.due.all({ now, limit: CLAIM_SCAN })) {
+          if (claimed.length >= limit) break;
+          if (orders.has(raw.order_id)) continue;
+          orders.add(raw.order_id);
+          this.statements.lease.run({ deliveryId: raw.delivery_id, owner, until: leaseUntil });
+          claimed.push(toRow({ ...raw, leased_until: leaseUntil, lease_owner: owner }));
+        }
+        return claimed;
+      },
+    );
   }
 
   /**

@@ -9,12 +9,16 @@ describe('webhook signature', () => {
   });
 
   it('formats the header as t=<unix seconds>,v1=<hex>', () => {
-    expect(signWebhookBody(secret, 1752062400, body)).toBe('t=1752062400,v1=0293bc277a0b3fc55fc070cd4680efc4365549d615ced3b3f8bded6f0933aef1');
+    expect(signWebhookBody(secret, 1752062400, body)).toBe(
+      't=1752062400,v1=0293bc277a0b3fc55fc070cd4680efc4365549d615ced3b3f8bded6f0933aef1',
+    );
   });
 
   it('signs the UTF-8 bytes: a string and its Buffer give the same signature', () => {
     const unicode = '{"orderId":"ação"}';
-    expect(computeWebhookSignature(secret, 1752062400, unicode)).toBe(computeWebhookSignature(secret, 1752062400, Buffer.from(unicode, 'utf8')));
+    expect(computeWebhookSignature(secret, 1752062400, unicode)).toBe(
+      computeWebhookSignature(secret, 1752062400, Buffer.from(unicode, 'utf8')),
+    );
     expect(computeWebhookSignature(secret, 1752062400, unicode)).toBe('e9b48be841e13bebc1171d68a0e6a9c2ab38c1e05aebf41a79244dc328aec8c7');
   });
 

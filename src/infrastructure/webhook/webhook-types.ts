@@ -1,7 +1,13 @@
 import { PayoutView } from '../../application/payouts/payout-view';
 
 /** The `type` values of docs/api.md's webhook, exactly. */
-export const WEBHOOK_TYPES = ['payout.settled', 'payout.failed', 'payout.retry_queued', 'payout.cancelled', 'payout.needs_attention'] as const;
+export const WEBHOOK_TYPES = [
+  'payout.settled',
+  'payout.failed',
+  'payout.retry_queued',
+  'payout.cancelled',
+  'payout.needs_attention',
+] as const;
 
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
 

@@ -40,7 +40,11 @@ export const WEBHOOK_DEFAULTS = {
 /** A lease outlives one attempt (its timeout) by this margin: time to record the outcome. */
 const LEASE_MARGIN_MS = 30_000;
 
-export function webhookOptionsFrom(config: AppConfig, random: () => number = Math.random, overrides: Partial<WebhookOptions> = {}): WebhookOptions | null {
+export function webhookOptionsFrom(
+  config: AppConfig,
+  random: () => number = Math.random,
+  overrides: Partial<WebhookOptions> = {},
+): WebhookOptions | null {
   if (config.webhook === null) return null;
   const timeoutMs = overrides.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs;
   return {

@@ -8,7 +8,11 @@ export class AcknowledgeDoublePaymentHandler implements ICommandHandler<Acknowle
   constructor(private readonly executor: PayoutCommandExecutor) {}
 
   async execute(command: AcknowledgeDoublePaymentCommand): Promise<PayoutView> {
-    const { payout } = await this.executor.execute(command.orderId, { type: 'AcknowledgeDoublePayment', data: { reason: command.reason } }, command.context);
+    const { payout } = await this.executor.execute(
+      command.orderId,
+      { type: 'AcknowledgeDoublePayment', data: { reason: command.reason } },
+      command.context,
+    );
     return toPayoutView(payout);
   }
 }

@@ -8,7 +8,11 @@ export class CancelPayoutHandler implements ICommandHandler<CancelPayoutCommand>
   constructor(private readonly executor: PayoutCommandExecutor) {}
 
   async execute(command: CancelPayoutCommand): Promise<PayoutView> {
-    const { payout } = await this.executor.execute(command.orderId, { type: 'CancelPayout', data: { reason: command.reason } }, command.context);
+    const { payout } = await this.executor.execute(
+      command.orderId,
+      { type: 'CancelPayout', data: { reason: command.reason } },
+      command.context,
+    );
     return toPayoutView(payout);
   }
 }

@@ -18,9 +18,9 @@ export class RetryPayoutHandler implements ICommandHandler<RetryPayoutCommand> {
     // An unknown order is a 404 from the decider (order_not_found).
     const { loaded, payout } = await this.executor.execute(command.orderId, { type: 'ClearEscalation', data: {} }, command.context);
     // Accepted, not awaited: the revisit may take as long as Voltz does.
-    this.commands.execute(new AdvancePayoutCommand(command.orderId, 'admin', command.context.correlationId, loaded)).catch((error: Error) =>
-      this.logger.error(`Admin retry of ${command.orderId} failed: ${error.message}`),
-    );
+    this.commands
+      .execute(new AdvancePayoutCommand(command.orderId, 'admin', command.context.correlationId, loaded))
+      .catch((error: Error) => this.logger.error(`Admin retry of ${command.orderId} failed: ${error.message}`));
     return toPayoutView(payout);
   }
 }

@@ -17,7 +17,11 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
 
   async execute(command: ConfirmPixCommand): Promise<ConfirmPixResult> {
     if (command.amountSats > this.settings.maxPayoutSats) {
-      throw new ApplicationError('invalid', `amountSats must not be greater than MAX_PAYOUT_SATS (${this.settings.maxPayoutSats})`, 'amount_too_large');
+      throw new ApplicationError(
+        'invalid',
+        `amountSats must not be greater than MAX_PAYOUT_SATS (${this.settings.maxPayoutSats})`,
+        'amount_too_large',
+      );
     }
     const destination = command.destination === null ? null : this.destinations.validate(command.destination, command.amountSats);
     const result = await this.executor.execute(

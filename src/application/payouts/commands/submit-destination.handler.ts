@@ -19,7 +19,9 @@ export class SubmitDestinationHandler implements ICommandHandler<SubmitDestinati
     const loaded = await this.repository.load(command.orderId);
     if (!loaded.state) throw new ApplicationError('not_found', `Payout ${command.orderId} not found`, 'order_not_found');
     const destination = this.destinations.validate(command.destination, loaded.state.amountSats);
-    const result = await this.executor.execute(command.orderId, { type: 'SubmitDestination', data: { destination } }, command.context, { from: loaded });
+    const result = await this.executor.execute(command.orderId, { type: 'SubmitDestination', data: { destination } }, command.context, {
+      from: loaded,
+    });
     return toPayoutView(result.payout);
   }
 }

@@ -30,7 +30,9 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.keys = (Object.entries(config.apiKeys) as [Role, string[]][]).flatMap(([role, keys]) => keys.map((key) => ({ digest: digest(key), role })));
+    this.keys = (Object.entries(config.apiKeys) as [Role, string[]][]).flatMap(([role, keys]) =>
+      keys.map((key) => ({ digest: digest(key), role })),
+    );
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -10,7 +10,11 @@ export const PAID_AT_EARLIEST = new Date('2020-01-01T00:00:00Z');
 export const PAID_AT_LATEST = new Date('2100-01-01T00:00:00Z');
 
 export class PixDto {
-  @ApiProperty({ pattern: '^E[A-Za-z0-9]{31}$', example: 'E18236120202507091200s0123456789', description: 'PIX end-to-end id; one order per id' })
+  @ApiProperty({
+    pattern: '^E[A-Za-z0-9]{31}$',
+    example: 'E18236120202507091200s0123456789',
+    description: 'PIX end-to-end id; one order per id',
+  })
   @IsString()
   @Matches(/^E[A-Za-z0-9]{31}$/, { message: "endToEndId must be 'E' followed by 31 letters or digits" })
   endToEndId: string;
@@ -49,7 +53,11 @@ export class CreatePayoutDto {
   amountSats: number;
 
   // Absent means "no destination yet"; null or any other type is a mistake worth a 400.
-  @ApiPropertyOptional({ maxLength: 4096, example: 'alice@sandbox.pix-lightning.test', description: 'Lightning Address or BOLT11; may come later by PUT' })
+  @ApiPropertyOptional({
+    maxLength: 4096,
+    example: 'alice@sandbox.pix-lightning.test',
+    description: 'Lightning Address or BOLT11; may come later by PUT',
+  })
   @ValidateIf((body: CreatePayoutDto) => body.destination !== undefined)
   @IsString()
   @MaxLength(4096)

@@ -10,7 +10,10 @@ const INVALID_CURSOR = { message: 'cursor must be a nextCursor returned by this 
 export class ListPayoutsQueryDto {
   @ApiPropertyOptional({ enum: PAYOUT_STATUSES })
   @IsOptional()
-  @IsIn(PAYOUT_STATUSES as unknown as string[], { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}`, ...code('invalid_status') })
+  @IsIn(PAYOUT_STATUSES as unknown as string[], {
+    message: `status must be one of ${PAYOUT_STATUSES.join(', ')}`,
+    ...code('invalid_status'),
+  })
   status?: PayoutStatus;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })

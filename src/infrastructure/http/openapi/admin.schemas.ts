@@ -35,7 +35,8 @@ export class SweepSummarySchema {
   @ApiProperty({ type: 'integer', minimum: 0 }) retried: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) stillPending: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) escalated: number;
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Ended waiting for the customer (FAILED) or cancelled meanwhile' }) failed: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Ended waiting for the customer (FAILED) or cancelled meanwhile' })
+  failed: number;
 }
 
 @ApiSchema({ name: 'WalletSample' })
@@ -49,8 +50,10 @@ export class WalletSampleSchema {
 
 @ApiSchema({ name: 'WalletFunding' })
 export class WalletFundingSchema {
-  @ApiProperty({ type: 'integer', nullable: true, description: 'The last probe\'s balance (msat); null before the first probe' }) balanceMsat: number | null;
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'What the open payouts need: amounts plus the fee reserve (msat)' }) neededMsat: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The last probe's balance (msat); null before the first probe" })
+  balanceMsat: number | null;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'What the open payouts need: amounts plus the fee reserve (msat)' })
+  neededMsat: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'WALLET_LOW_BALANCE_SATS' }) lowBalanceSats: number;
   @ApiProperty({ description: 'Below WALLET_LOW_BALANCE_SATS, or a payout waits for sats' }) low: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, description: 'Since when a payout waits for sats' }) shortSince: string | null;

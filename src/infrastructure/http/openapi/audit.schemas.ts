@@ -23,13 +23,15 @@ export class PayoutEventsSchema {
 @ApiSchema({ name: 'GlobalEvents' })
 export class GlobalEventsSchema {
   @ApiProperty({ type: [AuditEventSchema] }) events: AuditEventSchema[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `after` for the next page; null at the end of the log' }) next: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `after` for the next page; null at the end of the log' }) next:
+    string | null;
 }
 
 @ApiSchema({ name: 'LedgerDigest' })
 export class LedgerDigestSchema {
   @ApiProperty({ description: 'Merkle root (hex) over every stream head hash at `position`' }) root: string;
-  @ApiProperty({ type: String, nullable: true, description: 'The global log position it covers (null: an empty log)' }) position: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The global log position it covers (null: an empty log)' }) position:
+    string | null;
   @ApiProperty({ type: 'integer', minimum: 0 }) events: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) streams: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

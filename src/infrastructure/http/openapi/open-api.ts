@@ -17,7 +17,10 @@ export function setUpOpenApi(app: INestApplication): OpenAPIObject {
         'Webhook signing, idempotency and the list of error codes: docs/api.md in the repository.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from BOT_API_KEYS, ADMIN_API_KEYS or AUDITOR_API_KEYS' }, BEARER_AUTH)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'An API key from BOT_API_KEYS, ADMIN_API_KEYS or AUDITOR_API_KEYS' },
+      BEARER_AUTH,
+    )
     .build();
   const document = describeRoles(SwaggerModule.createDocument(app, config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'pix-lightning-ledger API' });
