@@ -133,7 +133,13 @@ describe('Prometheus metrics (real app, sandbox wallet over HTTP)', () => {
     expect((await h.admin('POST', `/v1/admin/payouts/${queued}/retry`)).status).toBe(202);
     expect((await h.waitForStatus(queued, DONE)).status).toBe('SETTLED');
 
+    // A reconciliation: its duration is measured and its findings counted by kind (a clean ledger finds none).
+    const reconciled = await h.admin('POST', '/v1/admin/reconciliation');
+    expect(reconciled.status).toBe(200);
+
     const after = await scrape(KEYS.admin);
+    expect(total(after, 'pll_reconciliation_duration_seconds_count')).toBe(1);
+    expect(total(after, 'pll_reconciliation_discrepancies_total')).toBe(reconciled.body.discrepancies.length);
     expect(total(after, 'pll_payouts', { status: 'SETTLED' })).toBe(5);
     expect(total(after, 'pll_payouts', { status: 'RETRY_QUEUED' })).toBe(0);
     expect(total(after, 'pll_fallback_queue_depth')).toBe(0);

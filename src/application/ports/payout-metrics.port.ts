@@ -1,3 +1,4 @@
+import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { SweepSummary } from '../payout-process/fallback-sweeper';
 
 /** Which wallet call answered: a payment POST or a status check. */
@@ -7,6 +8,7 @@ export type WalletCall = 'pay' | 'status';
 export interface PayoutMetrics {
   walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void;
   sweepFinished(seconds: number, summary: SweepSummary): void;
+  reconciliationFinished(seconds: number, report: ReconciliationReport): void;
 }
 
 export const PAYOUT_METRICS = Symbol('PAYOUT_METRICS');
@@ -15,4 +17,5 @@ export const PAYOUT_METRICS = Symbol('PAYOUT_METRICS');
 export const NO_METRICS: PayoutMetrics = {
   walletAnswer: () => undefined,
   sweepFinished: () => undefined,
+  reconciliationFinished: () => undefined,
 };

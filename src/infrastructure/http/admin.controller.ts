@@ -156,7 +156,7 @@ export class AdminController {
   @ApiOperation({ summary: 'Reconcile the ledger with the wallet now; the report of that run' })
   @ApiOkResponse({ type: ReconciliationReportSchema })
   reconcile(): Promise<ReconciliationReport> {
-    return this.commands.execute(new RunReconciliationCommand());
+    return this.commands.execute(new RunReconciliationCommand('admin'));
   }
 
   /** A ledger digest now (as DIGEST_CRON does), answered with what was recorded. */

@@ -1,6 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PayoutMetrics, WalletCall } from '../../application/ports/payout-metrics.port';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 
 /** Latency buckets (seconds) for wallet calls, HTTP requests and sweeps: a few ms up to the Voltz timeout. */
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -42,6 +43,20 @@ export class PrometheusMetrics implements PayoutMetrics {
     registers: [this.registry],
   });
 
+  private readonly reconciliationSeconds = new Histogram({
+    name: 'pll_reconciliation_duration_seconds',
+    help: 'Duration of one reconciliation against the wallet',
+    buckets: [...SECONDS_BUCKETS, 60, 300],
+    registers: [this.registry],
+  });
+
+  private readonly reconciliationFindings = new Counter({
+    name: 'pll_reconciliation_discrepancies_total',
+    help: 'Discrepancies reconciliations reported, by kind (a finding seen again by a later run counts again)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'pll_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',
@@ -64,6 +79,11 @@ export class PrometheusMetrics implements PayoutMetrics {
   walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void {
     this.walletAnswers.inc({ call, outcome, source_520: http520Source ?? 'none' });
     this.walletSeconds.observe({ call }, seconds);
+  }
+
+  reconciliationFinished(seconds: number, report: ReconciliationReport): void {
+    this.reconciliationSeconds.observe(seconds);
+    for (const found of report.discrepancies) this.reconciliationFindings.inc({ kind: found.kind });
   }
 
   sweepFinished(seconds: number, summary: SweepSummary): void {

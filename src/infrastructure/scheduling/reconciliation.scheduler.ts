@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { WalletReconciler } from '../../application/reconciliation/wallet-reconciler';
+import { RunReconciliationCommand } from '../../application/admin/commands/run-reconciliation.command';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const RECONCILIATION_JOB = 'reconciliation';
@@ -12,7 +13,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReconciliationScheduler.name);
 
   constructor(
-    private readonly reconciler: WalletReconciler,
+    private readonly commands: CommandBus,
     private readonly registry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -20,7 +21,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const job = CronJob.from({
       cronTime: this.config.reconcileCron,
-      onTick: () => this.reconciler.reconcile({ record: true, actor: 'system' }).then(() => undefined),
+      onTick: () => this.commands.execute(new RunReconciliationCommand('system')).then(() => undefined),
       waitForCompletion: true,
       unrefTimeout: true,
       errorHandler: (error) => this.logger.error(`Reconciliation failed: ${(error as Error).message}`),
