@@ -819,12 +819,15 @@ describe(`Payout invariant under a seeded random fault schedule (seed ${SEED})`,
     expect(shared.doubleCounted).toEqual([]);
   });
 
-  // The auditors' tool, on the store this run built (faults, kills, double payments): the ledger's invariants and the
-  // read models against a rebuild, from outside the service.
+  // The auditors' tool, on the store this run built (faults, kills, double payments): the ledger's invariants, the
+  // read models against a rebuild and every hash chain, from outside the service.
   it('passes `ledger verify` on the store the run built (exit 0)', async () => {
     await stopAllServiceProcesses();
     const run = await runLedger(['verify'], { ...ENV, DATA_DIR: temp.path, LIGHTNING_NETWORK: 'regtest' });
     expect(run.stdout).toContain('all invariants held');
+    // Every hash chain and digest holds too (tamper evidence): a break is listed with its stream and revision.
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('BREAK') || line.startsWith('VIOLATION'))).toEqual([]);
+    expect(run.stdout).toMatch(/^ledger verified: /m);
     expect(run.code).toBe(0);
   }, 120_000);
 });

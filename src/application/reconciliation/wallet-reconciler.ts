@@ -8,9 +8,10 @@ import {
   ReconciliationReport,
 } from '../../domain/reconciliation/reconciliation-events';
 import { RECONCILIATION_STREAM } from '../../domain/streams/stream-names';
+import { appendChainedOnLatest } from '../ledger-integrity/chained-append';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { ANY, EVENT_STORE, EventStore } from '../ports/event-store.port';
+import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { WALLET, WalletPayment, WalletPort } from '../ports/wallet.port';
 import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
 import { LedgerClaims } from './ledger-claims';
@@ -185,19 +186,19 @@ export class WalletReconciler {
     await this.append({ type: 'ReconciliationDiscrepancyFound', data }, id, context);
   }
 
+  /**
+   * Chained like every other stream (tamper evidence). A finding's id is its own, so the store refuses to record it
+   * twice (an id already stored is an idempotent no-op), whoever reconciles at the same time.
+   */
   private async append(event: ReconciliationEvent, id: string, context: CommandContext): Promise<void> {
-    await this.store.append(
-      RECONCILIATION_STREAM,
-      [
-        {
-          id,
-          type: event.type,
-          data: event.data as unknown as Record<string, unknown>,
-          metadata: { ...context, schemaVersion: RECONCILIATION_SCHEMA_VERSION },
-        },
-      ],
-      ANY,
-    );
+    await appendChainedOnLatest(this.store, RECONCILIATION_STREAM, [
+      {
+        id,
+        type: event.type,
+        data: event.data as unknown as Record<string, unknown>,
+        metadata: { ...context, schemaVersion: RECONCILIATION_SCHEMA_VERSION },
+      },
+    ]);
   }
 }
 
