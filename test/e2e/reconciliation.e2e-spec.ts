@@ -15,7 +15,7 @@ import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 // Each test spawns the CLI (a Node process loading TypeScript) several times: slow on a loaded machine.
 jest.setTimeout(90_000);
 
-describe('Reconciliation against the wallet (design rule 9)', () => {
+describe('Reconciliation against the wallet (docs/architecture.md, rule 9)', () => {
   let h: PayoutHarness;
   let job: { start(): void; stop(): void };
 

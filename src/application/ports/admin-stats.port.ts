@@ -6,7 +6,7 @@ export interface SettledTotals {
   feeMsat: number;
 }
 
-/** api.md's GET /v1/admin/stats, read from the projections only. */
+/** GET /v1/admin/stats (docs/api.md), read from the projections only. */
 export interface AdminStats {
   byStatus: Partial<Record<PayoutStatus, number>>;
   settled: { last24h: SettledTotals; total: SettledTotals };

@@ -18,7 +18,7 @@ export const paymentHashStreamName = (paymentHash: string): string => `payment-h
 /** Audit trail of the webhook deliveries of one order. */
 export const webhookStreamName = (orderId: string): string => `webhook-${orderId}`;
 
-/** Findings and reports of the reconciliation against the wallet (design rule 9), one stream for every run. */
+/** Findings and reports of the reconciliation against the wallet (docs/architecture.md, rule 9), one stream for every run. */
 export const RECONCILIATION_STREAM = 'ledger-reconciliation';
 
 /** The Voltz monitor's breaker transitions, shared by every instance. */

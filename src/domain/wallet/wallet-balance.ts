@@ -10,7 +10,7 @@ import { WALLET_UNAVAILABLE } from './circuit-breaker';
 /** Every refusal for want of sats starts with this, so an order already waiting for a top-up is recognised. */
 export const WALLET_SHORT = 'wallet short:';
 
-/** LNbits' refusals for want of balance (lightning.md): nothing was paid, the same invoice can be paid after a top-up. */
+/** LNbits' refusals for want of balance (docs/lightning.md): nothing was paid, the same invoice can be paid after a top-up. */
 const BALANCE_REFUSALS = [/insufficient balance/i, /you must reserve at least/i];
 
 /** LNbits holds back max(2 sat, 1 % of the amount) for routing fees before it pays. */

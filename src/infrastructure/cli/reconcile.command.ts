@@ -17,7 +17,7 @@ import { ProgressReporter } from './cli-progress-reporter';
 const NO_REACTORS = { publish: () => undefined } as unknown as EventBus;
 
 /**
- * `ledger reconcile [--record]`: design rule 9 against the configured wallet
+ * `ledger reconcile [--record]`: rule 9 of docs/architecture.md against the configured wallet
  * (VOLTZ_URL; for the sandbox, the simulated wallet's URL from the service's
  * banner). Without --record it only reports; with it, it does exactly what
  * the service's scheduled run does.

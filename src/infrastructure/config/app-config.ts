@@ -19,7 +19,7 @@ export interface AppConfig {
   paymentRetryBaseMs: number;
   paymentNotFoundGraceMs: number;
   fallbackCron: string;
-  /** Schedule of the recorded reconciliation against the wallet (design rule 9). */
+  /** Schedule of the recorded reconciliation against the wallet (docs/architecture.md, rule 9). */
   reconcileCron: string;
   /** When the ledger digest (tamper evidence) is recorded. */
   digestCron: string;

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const RECONCILIATION_JOB = 'reconciliation';
 
-/** RECONCILE_CRON drives the recorded reconciliation (design rule 9); a tick finding the last run still going is skipped. */
+/** RECONCILE_CRON drives the recorded reconciliation (docs/architecture.md, rule 9); a tick finding the last run still going is skipped. */
 @Injectable()
 export class ReconciliationScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReconciliationScheduler.name);

@@ -5,7 +5,7 @@ import { CLOCK, Clock } from '../../ports/clock.port';
 import { WalletFunding, WalletFundingService } from '../../wallet-monitor/wallet-funding.service';
 import { GetStatsQuery } from './get-stats.query';
 
-/** The stats of api.md, plus the wallet's balance beside what the open payouts need. */
+/** The stats of docs/api.md, plus the wallet's balance beside what the open payouts need. */
 export type AdminStatsView = AdminStats & { wallet: WalletFunding };
 
 @QueryHandler(GetStatsQuery)
