@@ -4,6 +4,7 @@ import { Browser, Page, chromium } from 'playwright-core';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
 /**
  * The admin page in real headless Chromium (Debian's `chromium` package; no
@@ -13,7 +14,6 @@ import { KEYS } from '../support/test-app';
  * Screenshots of each step go to test/output/admin-page/ (not committed).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '../output/admin-page');
 const DONE: PayoutStatus[] = ['SETTLED', 'FAILED', 'NEEDS_ATTENTION', 'CANCELLED'];
 
@@ -48,16 +48,7 @@ describe('Admin page (real headless Chromium, real app, sandbox wallet)', () => 
     h = await startPayoutHarness();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     });
   });
   afterAll(async () => {

@@ -3,9 +3,8 @@ import { join } from 'path';
 import { BrowserContext, chromium } from 'playwright-core';
 import { makeTempDir } from '../support/temp-dir';
 import { TestApp, startTestApp } from '../support/test-app';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
-/** Debian's package; CI installs it with apt-get (see the README's "Tests" notes). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = join(__dirname, '..', 'output');
 
 describe('/docs in Chromium (Swagger UI served from this process, nothing from the network)', () => {
@@ -16,16 +15,7 @@ describe('/docs in Chromium (Swagger UI served from this process, nothing from t
     app = await startTestApp();
     browser = await chromium.launchPersistentContext(profile.path, {
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 1600 },
     });
   }, 60_000);
