@@ -582,7 +582,9 @@ async function startRig(dataDir: string, sandbox: Sandbox, webhookUrl: string | 
       ...(webhookUrl ? { BOT_WEBHOOK_URL: webhookUrl, BOT_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
       // Runs with access lines off (LOG_LEVEL=warn) or another rate limit compare against the defaults.
       ...Object.fromEntries(
-        ['LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE', 'METRICS_ENABLED'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+        ['LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE', 'METRICS_ENABLED'].flatMap((name) =>
+          process.env[name] ? [[name, process.env[name]!]] : [],
+        ),
       ),
     },
   });
