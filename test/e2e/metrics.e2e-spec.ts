@@ -139,6 +139,10 @@ describe('Prometheus metrics (real app, sandbox wallet over HTTP)', () => {
 
     const after = await scrape(KEYS.admin);
     expect(total(after, 'pll_reconciliation_duration_seconds_count')).toBe(1);
+    // The wallet as the monitor's last probe saw it: a funded sandbox wallet is not low.
+    expect(total(after, 'pll_wallet_balance_msat')).toBeGreaterThan(0);
+    expect(after.some((s) => s.name === 'pll_wallet_low')).toBe(true);
+    expect(total(after, 'pll_wallet_low')).toBe(0);
     expect(total(after, 'pll_reconciliation_discrepancies_total')).toBe(reconciled.body.discrepancies.length);
     expect(total(after, 'pll_payouts', { status: 'SETTLED' })).toBe(5);
     expect(total(after, 'pll_payouts', { status: 'RETRY_QUEUED' })).toBe(0);

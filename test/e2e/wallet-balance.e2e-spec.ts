@@ -6,6 +6,7 @@ import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { until } from '../support/until';
+import { KEYS } from '../support/test-app';
 
 /**
  * Issue 15: the wallet runs out of sats. The sandbox wallet's ground truth
@@ -28,6 +29,11 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
   let h: PayoutHarness;
   let errors: jest.SpyInstance;
   const status = async () => (await h.admin('GET', '/v1/admin/voltz/status')).body;
+  /** The `pll_wallet_low` gauge of /metrics (Prometheus text), as an operator's alert rule reads it. */
+  const walletLowGauge = async (): Promise<string | undefined> => {
+    const text = (await h.request('GET', '/metrics', KEYS.admin)).body as string;
+    return /^pll_wallet_low (\d+)$/m.exec(text)?.[1];
+  };
   const monitorEvents = async (): Promise<StoredEvent[]> => {
     const events: StoredEvent[] = [];
     for await (const event of h.store.readStream(VOLTZ_MONITOR_STREAM)) events.push(event);
@@ -108,6 +114,7 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     });
     expect(short.breaker).toBe('closed');
     expect(lowBalanceAlerts()).toHaveLength(1);
+    expect(await walletLowGauge()).toBe('1');
 
     const topUp = await fetch(`${sandbox.lnbitsUrl}/sandbox/topup`, {
       method: 'POST',
@@ -131,6 +138,7 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     await h.projectionsCaughtUp();
     expect((await status()).wallet).toMatchObject({ neededMsat: 0, low: false, shortSince: null });
     expect(lowBalanceAlerts()).toHaveLength(1);
+    expect(await walletLowGauge()).toBe('0');
 
     const transitions = await monitorEvents();
     expect(transitions.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);

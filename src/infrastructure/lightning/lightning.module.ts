@@ -13,6 +13,11 @@ import { LnurlResolver } from '../lnurl/lnurl-resolver';
 import { VoltzProbeScheduler } from '../scheduling/voltz-probe.scheduler';
 import { VoltzClient } from '../voltz/voltz-client';
 import { LIGHTNING_TARGET, LightningTarget, resolveLightningTarget } from './lightning-target';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics';
+import { registerWalletGauges } from '../metrics/wallet-gauges';
+
+/** Whether /metrics carries the wallet's balance gauges. */
+const WALLET_GAUGES = Symbol('WALLET_GAUGES');
 
 /** LNURL answers are small JSON; anything bigger is refused rather than buffered. */
 const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
@@ -47,6 +52,15 @@ const TRIAL_SLACK_MS = 5_000;
       inject: [PROBED_WALLET, VoltzMonitor, CLOCK, PAYOUT_METRICS],
     },
     { provide: PAYMENT_GATE, useExisting: VoltzMonitor },
+    {
+      // The balance gauges of /metrics read the monitor when scraped (nothing is registered with metrics off).
+      provide: WALLET_GAUGES,
+      useFactory: (metrics: PayoutMetrics, monitor: VoltzMonitor) => {
+        if (metrics instanceof PrometheusMetrics) registerWalletGauges(metrics.registry, () => monitor.walletBalance());
+        return metrics instanceof PrometheusMetrics;
+      },
+      inject: [PAYOUT_METRICS, VoltzMonitor],
+    },
     {
       provide: LIGHTNING_ADDRESS_RESOLVER,
       useFactory: (target: LightningTarget, config: AppConfig, settings: PayoutSettings, clock: Clock) =>
