@@ -8,10 +8,7 @@ import {
   AMOUNT_CENTS,
   AMOUNT_MSAT,
   AMOUNT_SATS,
-  E2E_ID,
   NOW_ISO,
-  ORDER_ID,
-  PAID_AT,
   addressDestination,
   bolt11Destination,
   cmd,
@@ -65,17 +62,7 @@ describe('decide', () => {
 
   // ------------------------------------------------------------------ ConfirmPix
   describe('ConfirmPix', () => {
-    const pixConfirmedNow: PayoutEvent = {
-      type: 'PixConfirmed',
-      data: {
-        orderId: ORDER_ID,
-        endToEndId: E2E_ID,
-        amountCents: AMOUNT_CENTS,
-        amountSats: AMOUNT_SATS,
-        paidAt: PAID_AT,
-        confirmedAt: NOW_ISO,
-      },
-    };
+    const pixConfirmedNow: PayoutEvent = ev.pixConfirmed({ confirmedAt: NOW_ISO });
 
     describe('a new order', () => {
       it('without a destination -> PixConfirmed, AWAITING_DESTINATION', () => {
