@@ -69,32 +69,39 @@ describe('Payout crash mid-payment (service child process killed with SIGKILL)',
     return last;
   }
 
+  /**
+   * Confirms an order, holds its pay POST at the wallet, checks the claim is durable, then SIGKILLs the service:
+   * the crash both scenarios start from. The held POST is the caller's to release (or drop).
+   */
+  async function crashAfterClaim(tag: string, orderId: string, user: string, amountSats: number) {
+    const temp = makeTempDir(`pll-crash-${tag}`);
+    temps.push(temp);
+    const first = await start(temp.path, `crash-${tag}#1`);
+    const hold = sandbox.lnbits.holdNextPayment();
+    const created = await first.confirm({
+      orderId,
+      endToEndId: endToEndIdFor(orderId),
+      amountSats,
+      destination: `${user}@${sandbox.addressDomain}`,
+    });
+    expect(created.status).toBe(201);
+    const { paymentHash } = await within(hold.arrived, 10_000, 'the pay POST to reach the wallet');
+    const claim = expectClaimWithoutOutcome(await first.auditEvents(orderId), paymentHash);
+    const killed = await first.kill('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    return { temp, hold, paymentHash, claim };
+  }
+
   it(
     'the wallet paid after the crash: the restarted service settles by status check and never pays again',
     () =>
       dumpOnFailure(
         () => services,
         async () => {
-          const temp = makeTempDir('pll-crash-paid');
-          temps.push(temp);
           const orderId = 'crash_paid';
           const user = 'crashpaid';
           const amountSats = 21_000;
-
-          const first = await start(temp.path, 'crash-paid#1');
-          const hold = sandbox.lnbits.holdNextPayment();
-          const created = await first.confirm({
-            orderId,
-            endToEndId: endToEndIdFor(orderId),
-            amountSats,
-            destination: `${user}@${sandbox.addressDomain}`,
-          });
-          expect(created.status).toBe(201);
-          const { paymentHash } = await within(hold.arrived, 10_000, 'the pay POST to reach the wallet');
-
-          const claim = expectClaimWithoutOutcome(await first.auditEvents(orderId), paymentHash);
-          const killed = await first.kill('SIGKILL');
-          expect(killed.signal).toBe('SIGKILL');
+          const { temp, hold, paymentHash, claim } = await crashAfterClaim('paid', orderId, user, amountSats);
 
           // The wallet goes on with the request the dead process sent: the money moves, the answer is lost.
           hold.release({ process: true });
@@ -149,25 +156,10 @@ describe('Payout crash mid-payment (service child process killed with SIGKILL)',
       dumpOnFailure(
         () => services,
         async () => {
-          const temp = makeTempDir('pll-crash-lost');
-          temps.push(temp);
           const orderId = 'crash_lost';
           const user = 'crashlost';
           const amountSats = 34_000;
-
-          const first = await start(temp.path, 'crash-lost#1');
-          const hold = sandbox.lnbits.holdNextPayment();
-          const created = await first.confirm({
-            orderId,
-            endToEndId: endToEndIdFor(orderId),
-            amountSats,
-            destination: `${user}@${sandbox.addressDomain}`,
-          });
-          expect(created.status).toBe(201);
-          const { paymentHash } = await within(hold.arrived, 10_000, 'the pay POST to reach the wallet');
-
-          const claim = expectClaimWithoutOutcome(await first.auditEvents(orderId), paymentHash);
-          await first.kill('SIGKILL');
+          const { temp, hold, paymentHash, claim } = await crashAfterClaim('lost', orderId, user, amountSats);
           // The request dies with the process: the wallet never records it.
           hold.release({ process: false });
           await settleTurns();
