@@ -88,6 +88,16 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
     }
   }
 
+  /** Raises the first order's amount (21,000 → 91,000 sats), then re-chains its stream so every link holds again. */
+  function rewriteAmountWithConsistentChain(db: Database.Database, stream: string): void {
+    const [first] = rowsOf(db, stream);
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+      first.data.replace('"amountSats":21000', '"amountSats":91000'),
+      first.position,
+    );
+    rechain(db, stream);
+  }
+
   beforeAll(async () => {
     mkdirSync(original);
     const bot = await WebhookReceiver.start(SECRET);
@@ -225,12 +235,7 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
   it('a stream rewritten with a consistent chain: every chain holds, the earlier digest catches it', async () => {
     const stream = payoutStreamName(ORDERS[0]);
     const dir = tamperedCopy((db) => {
-      const [first] = rowsOf(db, stream);
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
-        first.data.replace('"amountSats":21000', '"amountSats":91000'),
-        first.position,
-      );
-      rechain(db, stream);
+      rewriteAmountWithConsistentChain(db, stream);
     });
     const run = await runVerify(dir, '--json');
     expect(run.code).toBe(1);
@@ -244,12 +249,7 @@ describe('Tampering with a copy of a real SQLite ledger (verify as a child proce
   it("the whole file rewritten, digests included: only the auditor's out-of-band copy of the digest tells", async () => {
     const stream = payoutStreamName(ORDERS[0]);
     const dir = tamperedCopy((db) => {
-      const [first] = rowsOf(db, stream);
-      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
-        first.data.replace('"amountSats":21000', '"amountSats":91000'),
-        first.position,
-      );
-      rechain(db, stream);
+      rewriteAmountWithConsistentChain(db, stream);
       db.prepare('DELETE FROM events WHERE stream = ?').run(LEDGER_DIGEST_STREAM);
     });
     // Every chain holds (only the read models, rebuilt from the rewritten log, can still differ).
