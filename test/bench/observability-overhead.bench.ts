@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { startSandbox, type Sandbox } from '../../src/infrastructure/sandbox/sandbox';
 import type { BenchRow } from './bench-table';
-import { PreparedRequest, SettlementWatcher, httpClient, positiveInt, runLoad, startServiceProcess } from './payout-throughput.bench';
+import { SettlementWatcher, confirmRequests, httpClient, positiveInt, runLoad, startServiceProcess } from './payout-throughput.bench';
 
 /**
  * What observability costs: settled payouts/s (raw BOLT11, closed loop) of a
@@ -50,22 +50,8 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
   const log = (line: string) => process.stderr.write(`[observability-overhead] ${line}\n`);
   const results: Record<keyof typeof MODES, number[]> = { on: [], off: [] };
   let sandbox: Sandbox | null = null;
-  let sequence = 0;
-  const confirm = (orderId: string): PreparedRequest => ({
-    method: 'POST',
-    path: '/v1/payouts',
-    body: {
-      orderId,
-      pix: {
-        endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`,
-        amountCents: 5_000,
-        paidAt: '2025-07-09T12:00:00Z',
-      },
-      amountSats: AMOUNT_SATS,
-      destination: mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11,
-    },
-    expect: [201],
-  });
+  const request = confirmRequests(run);
+  const confirm = (orderId: string) => request(orderId, mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11);
 
   try {
     sandbox = await startSandbox({ network: 'regtest' });

@@ -80,6 +80,26 @@ const START_NODE_FLAGS: string[] = (() => {
   return match[1].split(/\s+/).filter(Boolean);
 })();
 
+/** Builds POST /v1/payouts requests of AMOUNT_SATS, each with a fresh end-to-end id unique to this run. */
+export function confirmRequests(run: string): (orderId: string, destination: string) => PreparedRequest {
+  let sequence = 0;
+  return (orderId, destination) => ({
+    method: 'POST',
+    path: '/v1/payouts',
+    body: {
+      orderId,
+      pix: {
+        endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`,
+        amountCents: 5_000,
+        paidAt: '2025-07-09T12:00:00Z',
+      },
+      amountSats: AMOUNT_SATS,
+      destination,
+    },
+    expect: [201],
+  });
+}
+
 export function positiveInt(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -620,22 +640,7 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     sandbox.lnbits.setBalance(Number.MAX_SAFE_INTEGER);
     const addressDomain = sandbox.addressDomain;
 
-    let sequence = 0;
-    const confirm = (orderId: string, destination: string): PreparedRequest => ({
-      method: 'POST',
-      path: '/v1/payouts',
-      body: {
-        orderId,
-        pix: {
-          endToEndId: `E${run}${String(++sequence).padStart(31 - run.length, '0')}`,
-          amountCents: 5_000,
-          paidAt: '2025-07-09T12:00:00Z',
-        },
-        amountSats: AMOUNT_SATS,
-        destination,
-      },
-      expect: [201],
-    });
+    const confirm = confirmRequests(run);
     const bolt11 = (prefix: string) => (index: number) =>
       confirm(`${prefix}${index}`, mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11);
     const address = (prefix: string) => (index: number) => confirm(`${prefix}${index}`, `user${index % 100}@${addressDomain}`);
