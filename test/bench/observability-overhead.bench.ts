@@ -11,26 +11,29 @@ import { SettlementWatcher, confirmRequests, httpClient, positiveInt, runLoad, s
  * What observability costs: settled payouts/s (raw BOLT11, closed loop) of a
  * service with it on against the same service with it off, in one run, the
  * two modes alternating over BENCH_OBS_ROUNDS rounds (each on a fresh data
- * dir, after a warm-up) so that drift of the host hits both alike; the
- * median of each is reported. While "on" runs, /metrics is scraped every
- * 5 s, as Prometheus would.
+ * dir, after a warm-up) so that drift of the host hits both alike. Reported:
+ * the median of each mode, the median of the rounds' on/off ratios (the two
+ * modes of a round run back to back, so a ratio compares like with like), and
+ * the service's CPU per payout in each mode, which a busy host disturbs less
+ * than throughput. While "on" runs, /metrics is scraped every 5 s, as
+ * Prometheus would.
  *
  * The modes are environments of the service: BENCH_OBS_ON_ENV and
- * BENCH_OBS_OFF_ENV (JSON objects; defaults: METRICS_ENABLED true / false).
- * To include access logs once they exist, add their variable to both, e.g.
- * BENCH_OBS_ON_ENV='{"METRICS_ENABLED":"true","<ACCESS_LOG_VAR>":"<on>"}'.
- * Env: BENCH_OBS_PAYOUTS (10000 per measurement), BENCH_OBS_ROUNDS (3), BENCH_CONCURRENCY (64).
+ * BENCH_OBS_OFF_ENV (JSON objects). Defaults: on = metrics and access log
+ * (`METRICS_ENABLED=true`, `LOG_LEVEL=info`), off = neither
+ * (`METRICS_ENABLED=false`, `LOG_LEVEL=warn`).
+ * Env: BENCH_OBS_PAYOUTS (10000 per measurement), BENCH_OBS_ROUNDS (5), BENCH_CONCURRENCY (64).
  */
 const PAYOUTS = positiveInt(process.env.BENCH_OBS_PAYOUTS, 10_000);
-const ROUNDS = positiveInt(process.env.BENCH_OBS_ROUNDS, 3);
+const ROUNDS = positiveInt(process.env.BENCH_OBS_ROUNDS, 5);
 const CONCURRENCY = positiveInt(process.env.BENCH_CONCURRENCY, 64);
 const WARM_UP = 1_000;
 const SCRAPE_EVERY_MS = 5_000;
 const AMOUNT_SATS = 1_000;
 const KEYS = { bot: 'bench-bot-key-0123456789', admin: 'bench-admin-key-0123456789' };
 const MODES = {
-  on: envOf('BENCH_OBS_ON_ENV', { METRICS_ENABLED: 'true' }),
-  off: envOf('BENCH_OBS_OFF_ENV', { METRICS_ENABLED: 'false' }),
+  on: envOf('BENCH_OBS_ON_ENV', { METRICS_ENABLED: 'true', LOG_LEVEL: 'info' }),
+  off: envOf('BENCH_OBS_OFF_ENV', { METRICS_ENABLED: 'false', LOG_LEVEL: 'warn' }),
 };
 
 function envOf(name: string, fallback: Record<string, string>): Record<string, string> {
@@ -49,6 +52,7 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
   const run = randomBytes(3).toString('hex');
   const log = (line: string) => process.stderr.write(`[observability-overhead] ${line}\n`);
   const results: Record<keyof typeof MODES, number[]> = { on: [], off: [] };
+  const cpuPerPayout: Record<keyof typeof MODES, number[]> = { on: [], off: [] };
   let sandbox: Sandbox | null = null;
   const request = confirmRequests(run);
   const confirm = (orderId: string) => request(orderId, mintInvoice({ network: 'regtest', amountMsat: AMOUNT_SATS * 1000 }).bolt11);
@@ -83,8 +87,10 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
             const requests = Array.from({ length: count }, (_, index) => confirm(`${prefix}${index}`));
             const settled = watcher.settled(prefix, count, 120_000 + count * 10);
             settled.catch(() => undefined);
+            const cpuBefore = service.cpuMs() ?? Number.NaN;
             const load = await runLoad(client, count, CONCURRENCY, (index) => requests[index]);
-            return count / (Number((await settled) - load.startedAt) / 1e9);
+            const perSecond = count / (Number((await settled) - load.startedAt) / 1e9);
+            return { perSecond, cpuMsPerPayout: ((service.cpuMs() ?? Number.NaN) - cpuBefore) / count };
           };
           await measure(WARM_UP);
           let scrapes = 0;
@@ -99,10 +105,13 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
               );
             }, SCRAPE_EVERY_MS);
           }
-          const perSecond = await measure(PAYOUTS);
+          const { perSecond, cpuMsPerPayout } = await measure(PAYOUTS);
           results[mode].push(perSecond);
+          cpuPerPayout[mode].push(cpuMsPerPayout);
+          const scraped = mode === 'on' ? `, ${scrapes} scrapes` : '';
           log(
-            `round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ${perSecond.toFixed(0)}/s${mode === 'on' ? `, ${scrapes} scrapes` : ''}`,
+            `round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ${perSecond.toFixed(0)}/s, ` +
+              `service CPU ${cpuMsPerPayout.toFixed(2)} ms per payout${scraped}`,
           );
         } finally {
           if (scraper) clearInterval(scraper);
@@ -118,8 +127,13 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
   }
   const on = median(results.on);
   const off = median(results.off);
+  const roundRatio = median(results.on.map((value, round) => value / results.off[round]));
+  const cpuOn = median(cpuPerPayout.on);
+  const cpuOff = median(cpuPerPayout.off);
   return [
     { name: 'settled payouts/s, observability off (median)', value: off, unit: '/s' },
     { name: 'settled payouts/s, observability on (median; target >= 90 % of off)', value: on, unit: '/s', baseline: off, ratio: on / off },
+    { name: "  on/off settled payouts/s, median of the rounds' ratios", value: roundRatio * 100, unit: '%' },
+    { name: '  service CPU per payout, on (median; off = baseline)', value: cpuOn, unit: 'ms', baseline: cpuOff, ratio: cpuOn / cpuOff },
   ];
 }

@@ -10,7 +10,6 @@ import { JsonLogger } from '../logging/json-logger.service';
 import { requestLogging } from '../logging/request-logging.middleware';
 import { CoreOptions } from '../modules/core.module';
 import { PAYOUT_METRICS } from '../../application/ports/payout-metrics.port';
-import { httpMetricsMiddleware } from '../metrics/http-metrics.middleware';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 
 /** Bodies larger than this are refused with 413: no legitimate request comes close. */
@@ -23,15 +22,14 @@ export async function createApp(options: CoreOptions & { logger?: false | JsonLo
     bodyParser: false,
     logger: logger ?? false,
   });
-  // First, so even a request refused by the body parser gets its id and its access line.
-  app.use(requestLogging(logger, app.get<IdGenerator>(ID_GENERATOR)));
+  const metrics = app.get(PAYOUT_METRICS);
+  // First, so even a request refused by the body parser gets its id, its access line and its count.
+  app.use(requestLogging(logger, app.get<IdGenerator>(ID_GENERATOR), metrics instanceof PrometheusMetrics ? metrics : null));
   // Helmet's headers (and no X-Powered-By); its default CSP fits Swagger UI, which is served from this origin.
   app.use(helmet());
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.use(checkJsonBody);
   setUpOpenApi(app);
-  const metrics = app.get(PAYOUT_METRICS);
-  if (metrics instanceof PrometheusMetrics) app.use(httpMetricsMiddleware(metrics));
   // Stores and read models close cleanly on SIGTERM/SIGINT: an acknowledged append is never cut in half.
   app.enableShutdownHooks();
   return app;

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiKeyThrottlerGuard } from './auth/api-key-throttler.guard';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { SlidingWindowThrottlerStorage } from './auth/sliding-window-throttler.storage';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
 
@@ -13,11 +15,14 @@ const MINUTE_MS = 60_000;
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      inject: [APP_CONFIG, CLOCK],
+      useFactory: (config: AppConfig, clock: Clock) => ({
         throttlers: [{ ttl: MINUTE_MS, limit: config.rateLimitPerMinute }],
+        storage: new SlidingWindowThrottlerStorage(clock),
         skipIf: () => config.rateLimitPerMinute === 0,
-        errorMessage: `Too many requests for this API key (limit: ${config.rateLimitPerMinute} per minute); retry after the number of seconds in Retry-After`,
+        errorMessage:
+          `Too many requests for this API key (limit: ${config.rateLimitPerMinute} per minute); ` +
+          'retry after the number of seconds in Retry-After',
       }),
     }),
   ],

@@ -57,14 +57,14 @@ export class PrometheusMetrics implements PayoutMetrics {
     registers: [this.registry],
   });
 
-  readonly httpRequests = new Counter({
+  private readonly httpRequests = new Counter({
     name: 'pll_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
 
-  readonly httpSeconds = new Histogram({
+  private readonly httpSeconds = new Histogram({
     name: 'pll_http_request_duration_seconds',
     help: 'HTTP request latency by method and route pattern',
     labelNames: ['method', 'route'] as const,
@@ -76,9 +76,30 @@ export class PrometheusMetrics implements PayoutMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * Label sets seen so far, each bound once to its series: prom-client hashes a
+   * label object on every call otherwise, and these run for every request and
+   * every wallet call. The sets are few (routes × methods × statuses, calls ×
+   * outcomes), so the cache stays small.
+   */
+  private readonly series = new Map<string, unknown>();
+
   walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void {
-    this.walletAnswers.inc({ call, outcome, source_520: http520Source ?? 'none' });
-    this.walletSeconds.observe({ call }, seconds);
+    const source = http520Source ?? 'none';
+    this.bound(`answers ${call} ${outcome} ${source}`, () => this.walletAnswers.labels(call, outcome, source)).inc();
+    this.bound(`wallet seconds ${call}`, () => this.walletSeconds.labels(call)).observe(seconds);
+  }
+
+  httpRequestFinished(method: string, route: string, status: number, seconds: number): void {
+    const code = String(status);
+    this.bound(`requests ${method} ${route} ${code}`, () => this.httpRequests.labels(method, route, code)).inc();
+    this.bound(`request seconds ${method} ${route}`, () => this.httpSeconds.labels(method, route)).observe(seconds);
+  }
+
+  private bound<T>(key: string, bind: () => T): T {
+    let series = this.series.get(key) as T | undefined;
+    if (series === undefined) this.series.set(key, (series = bind()));
+    return series;
   }
 
   reconciliationFinished(seconds: number, report: ReconciliationReport): void {
