@@ -29,8 +29,8 @@ export class ConfirmPixHandler implements ICommandHandler<ConfirmPixCommand> {
       { type: 'ConfirmPix', data: { orderId: command.orderId, ...command.pix, amountSats: command.amountSats, destination } },
       command.context,
       // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
-      { reserve: (loaded) => (loaded.state === null ? [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }] : []) },
+      { reserve: (loaded) => (loaded.state.status === 'NONE' ? [{ kind: 'endToEndId', endToEndId: command.pix.endToEndId }] : []) },
     );
-    return { created: result.before === null, payout: toPayoutView(result.payout) };
+    return { created: result.before.status === 'NONE', payout: toPayoutView(result.payout) };
   }
 }

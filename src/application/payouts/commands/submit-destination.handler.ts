@@ -17,7 +17,7 @@ export class SubmitDestinationHandler implements ICommandHandler<SubmitDestinati
   async execute(command: SubmitDestinationCommand): Promise<PayoutView> {
     // The invoice is checked against this order's amount, so the order must be read first.
     const loaded = await this.repository.load(command.orderId);
-    if (!loaded.state) throw new ApplicationError('not_found', `Payout ${command.orderId} not found`, 'order_not_found');
+    if (loaded.state.status === 'NONE') throw new ApplicationError('not_found', `Payout ${command.orderId} not found`, 'order_not_found');
     const destination = this.destinations.validate(command.destination, loaded.state.amountSats);
     const result = await this.executor.execute(command.orderId, { type: 'SubmitDestination', data: { destination } }, command.context, {
       from: loaded,
