@@ -89,10 +89,8 @@ class Order {
   exec(command: PayoutCommand, now: Date, trace: Trace): boolean {
     const result = decide(command, this.state, now);
     check(JSON.stringify(decide(command, this.state, now)) === JSON.stringify(result), `${command.type} is not deterministic`);
-    trace.push(
-      () =>
-        `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code}`,
-    );
+    const decided = result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code;
+    trace.push(() => `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${decided}`);
     if (result.ok) this.apply(result.events);
     return result.ok;
   }

@@ -202,7 +202,7 @@ describe('a double payment is closed only by an acknowledgement', () => {
     given(doubled).when(cmd.clearEscalation()).thenError('double_payment');
   });
 
-  it('AcknowledgeDoublePayment -> DoublePaymentAcknowledged with the reason and both hashes; SETTLED, the double payment still shown', () => {
+  it('AcknowledgeDoublePayment -> DoublePaymentAcknowledged (reason, both hashes); SETTLED, the double payment still shown', () => {
     given(doubled)
       .when(cmd.acknowledge('payee refunded 21000 sats'))
       .then([
