@@ -4,7 +4,7 @@ import { PayoutView } from '../../src/application/payouts/payout-view';
 import { toPayoutEvent } from '../../src/application/payouts/payout-repository';
 import { isPayoutEvent } from '../../src/domain/payout/payout-events';
 import { orderIdOfPayoutStream, payoutStreamName } from '../../src/domain/streams/stream-names';
-import { PayoutState, evolve } from '../../src/domain/payout/payout-state';
+import { Payout, PayoutState, evolve, initialPayoutState } from '../../src/domain/payout/payout-state';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
@@ -19,8 +19,8 @@ export interface PayoutHarness {
   confirm(orderId: string, amountSats: number, destination?: string): Promise<{ status: number; body: PayoutView }>;
   admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Resolves with the folded state once it satisfies the predicate (event-driven, no polling). */
-  waitFor(orderId: string, predicate: (state: PayoutState) => boolean, timeoutMs?: number): Promise<PayoutState>;
-  waitForStatus(orderId: string, statuses: PayoutStatus[], timeoutMs?: number): Promise<PayoutState>;
+  waitFor(orderId: string, predicate: (state: Payout) => boolean, timeoutMs?: number): Promise<Payout>;
+  waitForStatus(orderId: string, statuses: PayoutStatus[], timeoutMs?: number): Promise<Payout>;
   events(orderId: string): Promise<StoredEvent[]>;
   close(): Promise<void>;
 
@@ -147,17 +147,17 @@ export async function startPayoutHarness(
       }),
     admin: (method, path, body) => request(method, path, KEYS.admin, body),
     async waitFor(orderId, predicate, timeoutMs = 10_000) {
-      let state: PayoutState | null = null;
+      let state = initialPayoutState();
       const stream = payoutStreamName(orderId);
-      return new Promise<PayoutState>((resolve, reject) => {
+      return new Promise<Payout>((resolve, reject) => {
         const timer = setTimeout(() => {
           void subscription.close();
-          reject(new Error(`Timed out waiting for ${orderId}; last status ${state?.status}`));
+          reject(new Error(`Timed out waiting for ${orderId}; last status ${state.status}`));
         }, timeoutMs);
         const subscription = store.subscribe({ after: null }, (event) => {
           if (event.stream !== stream || !isPayoutEvent(event)) return;
           state = evolve(state, toPayoutEvent(event));
-          if (state && predicate(state)) {
+          if (state.status !== 'NONE' && predicate(state)) {
             clearTimeout(timer);
             void subscription.close();
             resolve(state);
@@ -206,11 +206,11 @@ export async function startPayoutHarness(
       return hashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);
     },
     async invariantViolations() {
-      const orders = new Map<string, { state: PayoutState | null; hashes: Set<string> }>();
+      const orders = new Map<string, { state: PayoutState; hashes: Set<string> }>();
       for await (const event of store.readAll()) {
         const orderId = orderIdOfPayoutStream(event.stream);
         if (orderId === null || !isPayoutEvent(event)) continue;
-        const order = orders.get(orderId) ?? { state: null, hashes: new Set<string>() };
+        const order = orders.get(orderId) ?? { state: initialPayoutState(), hashes: new Set<string>() };
         order.state = evolve(order.state, toPayoutEvent(event));
         for (const hash of hashesIn(event.data)) order.hashes.add(hash);
         orders.set(orderId, order);
@@ -218,7 +218,7 @@ export async function startPayoutHarness(
       const violations: string[] = [];
       const owner = new Map<string, string>();
       for (const [orderId, { state, hashes }] of orders) {
-        if (!state) continue;
+        if (state.status === 'NONE') continue;
         const expected = state.amountSats * 1000;
         const paidHashes = [...hashes].filter((hash) => sandbox.lnbits.paidTotalMsatFor(hash) > 0);
         const paid = paidHashes.reduce((sum, hash) => sum + sandbox.lnbits.paidTotalMsatFor(hash), 0);

@@ -64,12 +64,12 @@ export class PayoutEffects {
         return this.resolve(orderId, current, action.address, action.amountSats, context);
       case 'check_status': {
         const status = await this.wallet.checkPayment(action.paymentHash);
-        const { loaded } = await record({
+        const { loaded, payout } = await record({
           type: 'RecordStatusCheck',
           data: { paymentHash: action.paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs },
         });
-        const hash = loaded.state?.hashes[action.paymentHash];
-        if (loaded.state?.settlement || (hash && hash.outcome !== 'in_flight' && hash.outcome !== 'pending' && hash.outcome !== 'unknown'))
+        const hash = payout.hashes[action.paymentHash];
+        if (payout.settlement || (hash && hash.outcome !== 'in_flight' && hash.outcome !== 'pending' && hash.outcome !== 'unknown'))
           return progress(loaded);
         return wait(loaded, status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`);
       }

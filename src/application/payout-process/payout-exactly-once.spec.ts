@@ -20,7 +20,7 @@ import { Logger } from '@nestjs/common';
 import { Invoice } from '../../domain/destination/invoice';
 import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
 import { fallbackDueAt } from '../../domain/payout/fallback-policy';
-import { PayoutState, isLive } from '../../domain/payout/payout-state';
+import { Payout, isLive } from '../../domain/payout/payout-state';
 import { prng } from '../../domain/payout/payout.fixtures';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
@@ -228,7 +228,7 @@ describe(`exactly-once property: the production payout process over a faulty, ly
       const seen = { settled: 0, cancelled: 0, doublePaymentsCaught: 0, crashes: 0, escalations: 0 };
       const problems: string[] = [];
 
-      const advance = async (orderId: string): Promise<PayoutState> => {
+      const advance = async (orderId: string): Promise<Payout> => {
         try {
           await processor.process(orderId, 'sweep');
         } catch (error) {
@@ -236,9 +236,10 @@ describe(`exactly-once property: the production payout process over a faulty, ly
           seen.crashes++;
         }
         const { state } = await repository.load(orderId);
-        const live = Object.values(state!.hashes).filter(isLive);
-        if (live.length > 1 && !state!.settlement) problems.push(`${orderId}: ${live.length} live hashes`);
-        return state!;
+        if (state.status === 'NONE') throw new Error(`${orderId} has no stream`);
+        const live = Object.values(state.hashes).filter(isLive);
+        if (live.length > 1 && !state.settlement) problems.push(`${orderId}: ${live.length} live hashes`);
+        return state;
       };
       const destination = (orderId: string) => {
         if (rng.chance(0.7)) {

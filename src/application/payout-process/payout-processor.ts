@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EffectOutcome, WorkflowAction, evolveRun, nextAction, startRun } from '../../domain/payout/payout-workflow';
-import { PayoutStatus } from '../../domain/payout/payout-status';
+import { PayoutState } from '../../domain/payout/payout-state';
 import { backoffDelayMs } from '../../domain/retry/backoff';
 import { CommandContext } from '../command-context';
 import { PAYOUT_SETTINGS, PayoutSettings, workflowPolicy } from '../payout-settings';
@@ -12,7 +12,7 @@ export type ProcessTrigger = 'event' | 'sweep' | 'admin';
 
 export interface ProcessOutcome {
   orderId: string;
-  status: PayoutStatus | null;
+  status: PayoutState['status'];
   /** True when this run claimed a payment or resolved a new invoice. */
   retried: boolean;
 }
@@ -80,7 +80,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
         current = await this.repository.load(orderId);
       } else {
         if (action.kind === 'pay' || action.kind === 'resolve') retried = true;
-        const attemptsBefore = current.state?.attempts ?? 0;
+        const attemptsBefore = current.state.status === 'NONE' ? 0 : current.state.attempts;
         const performed = await this.effects.perform(orderId, current, action, context);
         ({ outcome } = performed);
         current = performed.loaded;
@@ -88,7 +88,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       }
       run = evolveRun(run, action, outcome);
     }
-    return { orderId, status: current.state?.status ?? null, retried };
+    return { orderId, status: current.state.status, retried };
   }
 
   private sleep(ms: number): Promise<void> {

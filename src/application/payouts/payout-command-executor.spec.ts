@@ -90,7 +90,7 @@ describe('PayoutCommandExecutor with a payout the caller already holds (real Sql
     await expect(executor.execute(ORDER_ID, cmd.claim(inv), context, { from: loaded })).rejects.toMatchObject({
       code: 'payment_in_flight',
     });
-    expect((await repository.load(ORDER_ID)).state?.hashes[inv.paymentHash].outcome).toBe('in_flight');
+    expect((await repository.load(ORDER_ID)).state).toMatchObject({ hashes: { [inv.paymentHash]: { outcome: 'in_flight' } } });
     expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
   });
 });

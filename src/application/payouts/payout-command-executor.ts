@@ -4,7 +4,7 @@ import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { decide } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState } from '../../domain/payout/payout-state';
+import { Payout, PayoutState } from '../../domain/payout/payout-state';
 import { ApplicationError, ApplicationErrorKind } from '../application-error';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock } from '../ports/clock.port';
@@ -14,12 +14,12 @@ import { LoadedPayout, PayoutRepository } from './payout-repository';
 import { MadeReservation, ReservedValue, Reservations, invoiceReservations } from './reservations';
 
 export interface ExecutedCommand {
-  before: PayoutState | null;
+  before: PayoutState;
   events: PayoutEvent[];
   /** The payout as this command left it: a caller's next command can start from it instead of reading the stream again. */
   loaded: LoadedPayout;
   /** The same payout's state: an accepted command always leaves a payout (on no payout only ConfirmPix is accepted). */
-  payout: PayoutState;
+  payout: Payout;
 }
 
 export interface ExecuteOptions {
@@ -76,7 +76,7 @@ export class PayoutCommandExecutor {
   async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
     const made: MadeReservation[] = [];
     let known = options.from;
-    let latest: PayoutState | null | undefined;
+    let latest: PayoutState | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
         const loaded = known ?? (await this.repository.load(orderId));
@@ -114,7 +114,7 @@ export class PayoutCommandExecutor {
     } catch (error) {
       // A refused request records nothing: whatever it reserved on the way is given back.
       if (error instanceof ApplicationError)
-        await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest ?? null);
+        await this.reservations.release(orderId, made, `request refused: ${error.code}`, context, latest);
       throw error;
     }
   }
@@ -122,14 +122,15 @@ export class PayoutCommandExecutor {
   /** Reservations of an earlier try that the order did not come to use (the decision changed) are given back. */
   private async done(
     orderId: string,
-    before: PayoutState | null,
+    before: PayoutState,
     events: PayoutEvent[],
     loaded: LoadedPayout,
     made: MadeReservation[],
     context: CommandContext,
   ): Promise<ExecutedCommand> {
     const payout = loaded.state;
-    if (!payout) throw new Error(`No payout ${orderId} after an accepted command: the decider accepts only ConfirmPix on a missing order`);
+    if (payout.status === 'NONE')
+      throw new Error(`No payout ${orderId} after an accepted command: on an empty stream the decider accepts only ConfirmPix`);
     if (made.length > 0) await this.reservations.release(orderId, made, 'not used by the order', context, payout);
     return { before, events, loaded, payout };
   }

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent } from '../../domain/payout/payout-events';
 import { payoutStreamName } from '../../domain/streams/stream-names';
-import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { PayoutState, evolve, initialPayoutState } from '../../domain/payout/payout-state';
 import { CommandContext } from '../command-context';
 import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, ReadStreamOptions, StoredEvent } from '../ports/event-store.port';
 import { EMPTY_STREAM, StreamHead, appendChained, headAfterEvent } from '../ledger-integrity/chained-append';
 
 export interface LoadedPayout {
-  state: PayoutState | null;
+  state: PayoutState;
   /** The expected revision for the next append: the last revision read, or NO_STREAM. */
   revision: number | typeof NO_STREAM;
   /** Id of the last event read: what the service's own decisions are caused by. */
@@ -30,13 +30,13 @@ export class PayoutRepository {
   }
 
   /** The payout as it stood just before the event at `revision` (a reactor replaying history); revision 0 needs no read. */
-  async stateBefore(orderId: string, revision: number): Promise<PayoutState | null> {
-    if (revision === 0) return null;
+  async stateBefore(orderId: string, revision: number): Promise<PayoutState> {
+    if (revision === 0) return initialPayoutState();
     return (await this.fold(orderId, { from: 0, limit: revision })).state;
   }
 
   private async fold(orderId: string, range: ReadStreamOptions): Promise<LoadedPayout> {
-    let state: PayoutState | null = null;
+    let state = initialPayoutState();
     let head: StreamHead = EMPTY_STREAM;
     let lastEventId: string | null = null;
     for await (const event of this.store.readStream(payoutStreamName(orderId), range)) {

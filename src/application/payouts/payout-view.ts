@@ -1,4 +1,4 @@
-import { PayoutState } from '../../domain/payout/payout-state';
+import { Payout } from '../../domain/payout/payout-state';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 
 /** The Payout resource of docs/api.md: what the bot, admins and webhooks see. */
@@ -21,7 +21,7 @@ export interface PayoutView {
   doublePayment: { paymentHashes: string[]; detectedAt: string; acknowledgedAt: string | null; acknowledgeReason: string | null } | null;
 }
 
-export function toPayoutView(state: PayoutState): PayoutView {
+export function toPayoutView(state: Payout): PayoutView {
   const latestHash = Object.values(state.hashes).sort((a, b) => b.lastAttempt - a.lastAttempt)[0];
   return {
     orderId: state.orderId,

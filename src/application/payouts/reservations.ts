@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { chainOf } from '../../domain/ledger/event-chain';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState } from '../../domain/payout/payout-state';
+import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
 import {
   RESERVATION_SCHEMA_VERSION,
   Reservation,
@@ -80,12 +80,12 @@ export class Reservations {
     made: MadeReservation[],
     reason: string,
     context: CommandContext,
-    order?: PayoutState | null,
+    order: PayoutState = initialPayoutState(),
   ): Promise<void> {
     const releasedAt = this.clock.now().toISOString();
     await Promise.all(
       made
-        .filter((reservation) => !orderUses(order ?? null, reservation.value))
+        .filter((reservation) => !orderUses(order, reservation.value))
         .map(async (reservation) => {
           const released: Reservation = { type: 'ReservationReleased', data: { orderId, reason, releasedAt } };
           try {

@@ -1,6 +1,6 @@
 import { FallbackTimings, fallbackDueAt } from '../payout/fallback-policy';
 import { PayoutEvent } from '../payout/payout-events';
-import { PayoutState, evolve, liveHash } from '../payout/payout-state';
+import { Payout, PayoutState, evolve, initialPayoutState, liveHash } from '../payout/payout-state';
 
 /** One broken invariant of the ledger, named after the order it was found in. */
 export interface LedgerViolation {
@@ -30,7 +30,7 @@ export interface ReservationHolders {
  * without an outcome unless the sweep will still look at it.
  */
 export class PayoutAudit {
-  private state: PayoutState | null = null;
+  private state: PayoutState = initialPayoutState();
   private readonly claimedMsat = new Map<string, number>();
   private settlements = 0;
   readonly violations: LedgerViolation[] = [];
@@ -42,16 +42,18 @@ export class PayoutAudit {
 
   apply(event: PayoutEvent, revision: number): void {
     const before = this.state;
-    if (!before && event.type !== 'PixConfirmed') return this.violate('stream_start', `#${revision} ${event.type} before any PixConfirmed`);
-    if (before && event.type === 'PixConfirmed') return this.violate('stream_start', `#${revision} a second PixConfirmed`);
-    if (before) this.check(before, event, revision);
+    const started = before.status !== 'NONE';
+    if (!started && event.type !== 'PixConfirmed')
+      return this.violate('stream_start', `#${revision} ${event.type} before any PixConfirmed`);
+    if (started && event.type === 'PixConfirmed') return this.violate('stream_start', `#${revision} a second PixConfirmed`);
+    if (started) this.check(before, event, revision);
     this.state = evolve(before, event);
   }
 
   /** Checks that need the whole stream; the reservation check only when the holders are known. */
   finish(holders: ReservationHolders | null): LedgerViolation[] {
     const state = this.state;
-    if (!state) return this.violations;
+    if (state.status === 'NONE') return this.violations;
     const unanswered = Object.values(state.hashes).filter((record) => record.outcome === 'in_flight');
     if (unanswered.length > 0 && fallbackDueAt(state, this.timings) === null) {
       this.violate(
@@ -70,7 +72,7 @@ export class PayoutAudit {
     return this.violations;
   }
 
-  private check(state: PayoutState, event: PayoutEvent, revision: number): void {
+  private check(state: Payout, event: PayoutEvent, revision: number): void {
     const expectedMsat = state.amountSats * 1000;
     switch (event.type) {
       case 'PaymentAttempted': {

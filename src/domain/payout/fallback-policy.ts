@@ -1,5 +1,5 @@
 import { PayoutTimings, watchAfterTheEnd } from './payout-next-step';
-import { PayoutState, liveHash } from './payout-state';
+import { Payout, liveHash } from './payout-state';
 
 export interface FallbackTimings extends PayoutTimings {
   /** A claim with no answer may still be in its worker's hands this long (the wallet call's timeout). */
@@ -15,7 +15,7 @@ export interface FallbackTimings extends PayoutTimings {
  * for the customer (AWAITING_DESTINATION, FAILED) or for an admin, or are
  * over, are not in it otherwise. Returns when the sweep should look at it, or null.
  */
-export function fallbackDueAt(state: PayoutState, timings: FallbackTimings): string | null {
+export function fallbackDueAt(state: Payout, timings: FallbackTimings): string | null {
   if (state.settlement || state.cancelled || state.status === 'FAILED') return watchAfterTheEnd(state, timings)?.dueAt ?? null;
   const live = liveHash(state);
   if (live) {

@@ -6,7 +6,12 @@ export type ValidDestination = { kind: 'lightning_address'; value: string } | { 
 
 export type AddressResolution = { ok: true; invoice: Invoice } | { ok: false; permanent: boolean; reason: string };
 
-export type PayoutCommand =
+/**
+ * Every decision about one payout, and the one vocabulary for them: the application bus carries these same
+ * commands to the decider. `Destination` is a destination as far as it has been checked: the customer's text
+ * on the bus, a ValidDestination once the application checked it (all the decider accepts).
+ */
+export type PayoutCommand<Destination = ValidDestination> =
   | {
       type: 'ConfirmPix';
       data: {
@@ -15,10 +20,10 @@ export type PayoutCommand =
         amountCents: number;
         amountSats: number;
         paidAt: string;
-        destination: ValidDestination | null;
+        destination: Destination | null;
       };
     }
-  | { type: 'SubmitDestination'; data: { destination: ValidDestination } }
+  | { type: 'SubmitDestination'; data: { destination: Destination } }
   | { type: 'RecordResolution'; data: { address: string; result: AddressResolution } }
   | { type: 'ClaimPayment'; data: { invoice: Invoice } }
   | { type: 'RecordPaymentOutcome'; data: { paymentHash: string; outcome: PayOutcome } }

@@ -11,7 +11,7 @@ import { PayoutCommand, ValidDestination } from './payout-commands';
 import { decide } from './payout-decider';
 import { PAYOUT_EVENT_TYPES, PayoutEvent } from './payout-events';
 import { nextStep } from './payout-next-step';
-import { PayoutState, deriveStatus, evolve, isLive } from './payout-state';
+import { Payout, PayoutState, deriveStatus, evolve, initialPayoutState, isLive } from './payout-state';
 import { AMOUNT_MSAT, GRACE_MS, MIN, SEC, T0, TIMINGS, cloudflare520, cmd, lnbits520, prng } from './payout.fixtures';
 
 const fixedSeed = process.env.PAYOUT_PROPERTY_SEED ? [Number(process.env.PAYOUT_PROPERTY_SEED)] : null;
@@ -42,7 +42,7 @@ function withSeed(seed: number, trace: Trace, body: () => void): void {
 
 class Order {
   stream: PayoutEvent[] = [];
-  state: PayoutState | null = null;
+  state: PayoutState = initialPayoutState();
   everFailed = new Set<string>();
   settledEvents = 0;
 
@@ -54,7 +54,7 @@ class Order {
       check(JSON.stringify(JSON.parse(JSON.stringify(event))) === JSON.stringify(event), `${event.type} is not plain data`);
 
       if (event.type === 'PaymentAttempted') {
-        if (!before) throw new Error('PaymentAttempted without a payout');
+        if (before.status === 'NONE') throw new Error('PaymentAttempted without a payout');
         const live = Object.values(before.hashes).filter(isLive);
         if (live.length > 0) throw new Error(`PaymentAttempted(${event.data.paymentHash}) while ${live[0].paymentHash} is live`);
         if (this.everFailed.has(event.data.paymentHash)) throw new Error(`claim of the failed hash ${event.data.paymentHash}`);
@@ -64,7 +64,7 @@ class Order {
       }
       if (event.type === 'AddressResolved' || event.type === 'DestinationSubmitted') {
         // Rule 3: never a new invoice while an earlier hash could still settle.
-        if (before && Object.values(before.hashes).some(isLive)) throw new Error(`${event.type} while a hash is live`);
+        if (before.status !== 'NONE' && Object.values(before.hashes).some(isLive)) throw new Error(`${event.type} while a hash is live`);
       }
       if (event.type === 'PaymentFailed') this.everFailed.add(event.data.paymentHash);
       if (event.type === 'PaymentSettled') this.settledEvents++;
@@ -72,13 +72,13 @@ class Order {
       this.state = evolve(before, event);
       this.stream.push(event);
       const s = this.state;
-      if (!s) throw new Error(`no state after ${event.type}`);
+      if (s.status === 'NONE') throw new Error(`no state after ${event.type}`);
 
       const live = Object.values(s.hashes).filter(isLive);
       if (live.length > 1) throw new Error(`${live.length} live hashes: ${live.map((h) => h.paymentHash).join(', ')}`);
       if (this.settledEvents > 1) throw new Error('a second PaymentSettled');
-      if (before?.settlement) check(s.settlement === before.settlement, 'the settlement changed');
-      if (before?.cancelled && !s.settlement) check(s.cancelled, 'un-cancelled');
+      if (before.status !== 'NONE' && before.settlement) check(s.settlement === before.settlement, 'the settlement changed');
+      if (before.status !== 'NONE' && before.cancelled && !s.settlement) check(s.cancelled, 'un-cancelled');
       check(s.status === deriveStatus(s), `stored status ${s.status} is not the derived one`);
       if (['FAILED', 'RETRY_QUEUED', 'NEEDS_ATTENTION'].includes(s.status) && !s.lastError)
         throw new Error(`status ${s.status} without lastError`);
@@ -89,10 +89,8 @@ class Order {
   exec(command: PayoutCommand, now: Date, trace: Trace): boolean {
     const result = decide(command, this.state, now);
     check(JSON.stringify(decide(command, this.state, now)) === JSON.stringify(result), `${command.type} is not deterministic`);
-    trace.push(
-      () =>
-        `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code}`,
-    );
+    const decided = result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code;
+    trace.push(() => `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${decided}`);
     if (result.ok) this.apply(result.events);
     return result.ok;
   }
@@ -125,8 +123,8 @@ describe('exactly-once property: random commands against the decider', () => {
       return inv;
     };
     const someInvoice = (): Invoice => (pool.length > 0 && rng.chance(0.5) ? rng.pick(pool) : freshInvoice());
-    const someHash = (s: PayoutState | null): string => {
-      const known = s ? Object.keys(s.hashes) : [];
+    const someHash = (s: Payout): string => {
+      const known = Object.keys(s.hashes);
       return known.length > 0 && rng.chance(0.85) ? rng.pick(known) : someInvoice().paymentHash;
     };
     const someDestination = (): ValidDestination => {
@@ -165,8 +163,8 @@ describe('exactly-once property: random commands against the decider', () => {
         { kind: 'rejected', reason: 'bad key', category: 'configuration' },
       ]);
 
-    const randomCommand = (s: PayoutState | null): PayoutCommand => {
-      if (!s || rng.chance(0.01))
+    const randomCommand = (s: PayoutState): PayoutCommand => {
+      if (s.status === 'NONE' || rng.chance(0.01))
         return cmd.confirmPix(rng.chance(0.5) ? someDestination() : null, rng.chance(0.1) ? { amountCents: 1 } : {});
       // Mostly do what the process would do next, to get deep into the state machine...
       if (rng.chance(0.35)) {
@@ -223,8 +221,8 @@ describe('exactly-once property: random commands against the decider', () => {
         // A new order now and then, so that each run also covers many young orders.
         if (
           step % 150 === 0 ||
-          (order.state?.status === 'SETTLED' && rng.chance(0.2)) ||
-          (order.state?.status === 'CANCELLED' && rng.chance(0.3))
+          (order.state.status === 'SETTLED' && rng.chance(0.2)) ||
+          (order.state.status === 'CANCELLED' && rng.chance(0.3))
         ) {
           order = new Order();
           trace.push('--- new order');
@@ -233,7 +231,7 @@ describe('exactly-once property: random commands against the decider', () => {
         const command = randomCommand(order.state);
         if (order.exec(command, new Date(now), trace)) {
           accepted++;
-          if (order.state) seen.add(order.state.status);
+          if (order.state.status !== 'NONE') seen.add(order.state.status);
         }
       }
     });

@@ -3,7 +3,7 @@ import { PayoutCommand, ValidDestination } from './payout-commands';
 import { PayoutError, payoutError } from './payout-errors';
 import { Payment520, PayoutEvent } from './payout-events';
 import { WALLET_SHORT, retryCauseOf } from '../wallet/wallet-balance';
-import { PaymentHashRecord, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
+import { PaymentHashRecord, Payout, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
 
 /**
  * A sent invoice counts as expired only this long after its expiresAt (docs/architecture.md, rule 8): the payee's node clock may
@@ -23,12 +23,13 @@ const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
  * no claim while an earlier hash could still settle, no claim of a dead hash,
  * settled at most once.
  */
-export function decide(command: PayoutCommand, state: PayoutState | null, now: Date): DecideResult {
+export function decide(command: PayoutCommand, state: PayoutState, now: Date): DecideResult {
   const at = now.toISOString();
-  if (command.type === 'ConfirmPix') return confirmPix(command.data, state, at);
-  if (!state) return reject(payoutError('order_not_found', 'No payout exists for this order'));
+  if (state.status === 'NONE') return startPayout(command, at);
 
   switch (command.type) {
+    case 'ConfirmPix':
+      return confirmPixAgain(command.data, state, at);
     case 'SubmitDestination':
       return submitDestination(state, command.data.destination, at);
     case 'RecordResolution': {
@@ -132,17 +133,23 @@ function pixProblem(data: ConfirmPixData): string | null {
   return null;
 }
 
-function confirmPix(data: ConfirmPixData, state: PayoutState | null, at: string): DecideResult {
+/** On an empty stream only a confirmed PIX is accepted: it starts the payout. */
+function startPayout(command: PayoutCommand, at: string): DecideResult {
+  if (command.type !== 'ConfirmPix') return reject(payoutError('order_not_found', 'No payout exists for this order'));
+  const problem = pixProblem(command.data);
+  if (problem) return reject(payoutError('invalid_pix', problem));
+  const { destination, ...pix } = command.data;
+  if (destination?.kind === 'bolt11' && destination.invoice.amountMsat !== pix.amountSats * 1000) {
+    return reject(payoutError('invoice_mismatch', 'The invoice amount differs from amountSats'));
+  }
+  const confirmed: PayoutEvent = { type: 'PixConfirmed', data: { ...pix, confirmedAt: at } };
+  return destination ? accept(confirmed, destinationSubmitted(destination, at)) : accept(confirmed);
+}
+
+/** The same order confirmed again: a replay changes nothing, other values are a conflict. */
+function confirmPixAgain(data: ConfirmPixData, state: Payout, at: string): DecideResult {
   const problem = pixProblem(data);
   if (problem) return reject(payoutError('invalid_pix', problem));
-  if (!state) {
-    const { destination, ...pix } = data;
-    if (destination?.kind === 'bolt11' && destination.invoice.amountMsat !== pix.amountSats * 1000) {
-      return reject(payoutError('invoice_mismatch', 'The invoice amount differs from amountSats'));
-    }
-    const confirmed: PayoutEvent = { type: 'PixConfirmed', data: { ...pix, confirmedAt: at } };
-    return destination ? accept(confirmed, destinationSubmitted(destination, at)) : accept(confirmed);
-  }
   const sameValues =
     state.endToEndId === data.endToEndId &&
     state.amountCents === data.amountCents &&
@@ -157,7 +164,7 @@ function confirmPix(data: ConfirmPixData, state: PayoutState | null, at: string)
   );
 }
 
-function submitDestination(state: PayoutState, destination: ValidDestination, at: string): DecideResult {
+function submitDestination(state: Payout, destination: ValidDestination, at: string): DecideResult {
   if (state.settlement) return reject(payoutError('already_settled', 'The payout is already settled'));
   if (state.cancelled) return reject(payoutError('cancelled', 'The payout was cancelled'));
   if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment for this order is in flight or its outcome is unknown'));
@@ -184,14 +191,14 @@ function destinationSubmitted(destination: ValidDestination, at: string): Payout
 }
 
 /** A payout that can still make progress by itself. */
-function guardActive(state: PayoutState): PayoutError | null {
+function guardActive(state: Payout): PayoutError | null {
   if (state.settlement) return payoutError('already_settled', 'The payout is already settled');
   if (state.cancelled) return payoutError('cancelled', 'The payout was cancelled');
   if (state.escalated) return payoutError('escalated', 'The payout needs attention from an admin');
   return null;
 }
 
-function guardResolving(state: PayoutState, address: string): PayoutError | null {
+function guardResolving(state: Payout, address: string): PayoutError | null {
   if (state.destination?.kind !== 'lightning_address' || state.destination.value !== address) {
     return payoutError('invalid_transition', 'That address is not the current destination');
   }
@@ -202,7 +209,7 @@ function guardResolving(state: PayoutState, address: string): PayoutError | null
 }
 
 /** An invoice must pay exactly amountSats and carry a payment hash this order never used. */
-function checkInvoiceFits(state: PayoutState, invoice: Invoice): PayoutError | null {
+function checkInvoiceFits(state: Payout, invoice: Invoice): PayoutError | null {
   if (invoice.amountMsat !== state.amountSats * 1000) {
     return payoutError('invoice_mismatch', `The invoice is for ${invoice.amountMsat} msat, the payout for ${state.amountSats * 1000} msat`);
   }
@@ -212,7 +219,7 @@ function checkInvoiceFits(state: PayoutState, invoice: Invoice): PayoutError | n
   return null;
 }
 
-function claimPayment(state: PayoutState, invoice: Invoice, now: Date): DecideResult {
+function claimPayment(state: Payout, invoice: Invoice, now: Date): DecideResult {
   const guard = guardActive(state);
   if (guard) return reject(guard);
   if (state.hashes[invoice.paymentHash]?.outcome === 'failed')
@@ -249,7 +256,7 @@ const sameInvoice = (a: Invoice, b: Invoice): boolean =>
 
 type OutcomeData = Extract<PayoutCommand, { type: 'RecordPaymentOutcome' }>['data'];
 
-function recordPaymentOutcome(state: PayoutState, { paymentHash, outcome }: OutcomeData, at: string): DecideResult {
+function recordPaymentOutcome(state: Payout, { paymentHash, outcome }: OutcomeData, at: string): DecideResult {
   const record = state.hashes[paymentHash];
   if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
   const prefix: PayoutEvent[] = [];
@@ -318,12 +325,12 @@ function payment520(
 }
 
 /** The first dead hash not confirmed dead since it died, if any. */
-export function deadUnverified(state: PayoutState): PaymentHashRecord | undefined {
+export function deadUnverified(state: Payout): PaymentHashRecord | undefined {
   return Object.values(state.hashes).find((record) => isDead(record) && record.recheckedAt === null);
 }
 
 /** Settled at most once; a second hash reported paid means money was doubled: a human must look. */
-function settled(state: PayoutState, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
+function settled(state: Payout, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
   if (!state.settlement) return [{ type: 'PaymentSettled', data: { paymentHash, preimage, feeMsat, settledAt: at } }];
   const settledHash = state.settlement.paymentHash;
   if (settledHash === paymentHash || state.doublePayment?.paymentHashes.includes(paymentHash)) return [];
@@ -332,7 +339,7 @@ function settled(state: PayoutState, paymentHash: string, preimage: string | nul
 
 type StatusData = Extract<PayoutCommand, { type: 'RecordStatusCheck' }>['data'];
 
-function recordStatusCheck(state: PayoutState, { paymentHash, status, notFoundGraceMs }: StatusData, now: Date): DecideResult {
+function recordStatusCheck(state: Payout, { paymentHash, status, notFoundGraceMs }: StatusData, now: Date): DecideResult {
   const at = now.toISOString();
   const record = state.hashes[paymentHash];
   if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
@@ -372,7 +379,7 @@ type RecheckData = Extract<PayoutCommand, { type: 'RecordRecheck' }>['data'];
  * Rule 8: a hash declared dead is looked at once more before the order claims another one, and after the order
  * settled. The wallet's latest word wins: paid settles (or is a double payment), pending makes the hash live again.
  */
-function recordRecheck(state: PayoutState, { paymentHash, status }: RecheckData, at: string): DecideResult {
+function recordRecheck(state: Payout, { paymentHash, status }: RecheckData, at: string): DecideResult {
   const record = state.hashes[paymentHash];
   if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
   if (status.kind === 'settled') return accept(...settled(state, paymentHash, status.preimage, status.feeMsat, at));

@@ -39,7 +39,7 @@ const notFoundTwice = (inv: Invoice, endMs = GRACE_MS): [PayoutCommand, Date][] 
   [cmd.status(inv, st.notFound()), at(endMs)],
 ];
 /** The state's record of a hash, as nextStep hands it out. */
-const recordOf = (events: PayoutEvent[], inv: Invoice) => fold(events)!.hashes[inv.paymentHash];
+const recordOf = (events: PayoutEvent[], inv: Invoice) => stateOf(events).hashes[inv.paymentHash];
 
 describe('nextStep', () => {
   describe('nothing to do', () => {

@@ -1,6 +1,6 @@
 import { Invoice } from '../destination/invoice';
 import { deadUnverified } from './payout-decider';
-import { PaymentHashRecord, PayoutState, isDead, isLive, liveHash } from './payout-state';
+import { PaymentHashRecord, Payout, PayoutState, isDead, isLive, liveHash } from './payout-state';
 
 /** What the payout process should do next for an order, read from its state alone. */
 export type NextStep =
@@ -30,8 +30,8 @@ export interface PayoutTimings {
  * watched once the grace period has passed, so a wallet that paid a hash it
  * had called dead is caught.
  */
-export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTimings): NextStep {
-  if (!state) return { kind: 'none', reason: 'no such payout' };
+export function nextStep(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
+  if (state.status === 'NONE') return { kind: 'none', reason: 'no such payout' };
   if (state.settlement || state.cancelled) return afterTheEnd(state, now, timings);
   const live = liveHash(state);
   if (live) return { kind: 'check_status', payment: live };
@@ -58,17 +58,17 @@ export function nextStep(state: PayoutState | null, now: Date, timings: PayoutTi
   return watchWhileWaiting(state, now, timings, 'awaiting a new invoice');
 }
 
-function recheckFirst(state: PayoutState): NextStep | null {
+function recheckFirst(state: Payout): NextStep | null {
   const unverified = deadUnverified(state);
   return unverified ? { kind: 'recheck', payment: unverified } : null;
 }
 
-function afterTheEnd(state: PayoutState, now: Date, timings: PayoutTimings): NextStep {
+function afterTheEnd(state: Payout, now: Date, timings: PayoutTimings): NextStep {
   return watchWhileWaiting(state, now, timings, state.settlement ? 'settled' : 'cancelled');
 }
 
 /** An order at rest (settled, cancelled, or FAILED and waiting for the customer) still has its dead hashes watched. */
-function watchWhileWaiting(state: PayoutState, now: Date, timings: PayoutTimings, reason: string): NextStep {
+function watchWhileWaiting(state: Payout, now: Date, timings: PayoutTimings, reason: string): NextStep {
   const watched = watchAfterTheEnd(state, timings);
   if (!watched) return { kind: 'none', reason };
   if (Date.parse(watched.dueAt) > now.getTime()) return { kind: 'none', reason: `${reason}; other hashes are re-checked later` };
@@ -82,7 +82,7 @@ function watchWhileWaiting(state: PayoutState, now: Date, timings: PayoutTimings
  * long). A wallet that paid a hash it had called dead is caught here: a
  * double payment, or money truth for an order that had given up.
  */
-export function watchAfterTheEnd(state: PayoutState, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
+export function watchAfterTheEnd(state: Payout, timings: PayoutTimings): { payment: PaymentHashRecord; dueAt: string } | null {
   const endedAt = state.settlement?.settledAt ?? state.cancelledAt ?? state.failedAt;
   if (!endedAt) return null;
   const others = Object.values(state.hashes).filter((record) => record.paymentHash !== state.settlement?.paymentHash);

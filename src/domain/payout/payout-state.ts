@@ -32,7 +32,13 @@ export interface DoublePayment {
   acknowledgeReason: string | null;
 }
 
-export interface PayoutState {
+/** The state before the first event: no payout exists for the order yet. */
+export interface NoPayout {
+  status: 'NONE';
+}
+
+/** A payout, from its PixConfirmed on. */
+export interface Payout {
   orderId: string;
   endToEndId: string;
   amountCents: number;
@@ -66,6 +72,11 @@ export interface PayoutState {
   doublePayment: DoublePayment | null;
 }
 
+/** What the decider decides on: an empty stream is a state like any other, so no caller handles "no payout" as null. */
+export type PayoutState = NoPayout | Payout;
+
+export const initialPayoutState = (): PayoutState => ({ status: 'NONE' });
+
 const LIVE: ReadonlySet<HashOutcome> = new Set(['in_flight', 'pending', 'unknown']);
 
 export const isLive = (record: PaymentHashRecord): boolean => LIVE.has(record.outcome);
@@ -73,22 +84,22 @@ export const isLive = (record: PaymentHashRecord): boolean => LIVE.has(record.ou
 /** Declared dead by the wallet (definite failure, or a 404 that counts): watched all the same (rule 8). */
 export const isDead = (record: PaymentHashRecord): boolean => record.outcome === 'failed' || record.outcome === 'not_found';
 
-export const hasUnacknowledgedDoublePayment = (state: PayoutState): boolean =>
+export const hasUnacknowledgedDoublePayment = (state: Payout): boolean =>
   state.doublePayment !== null && state.doublePayment.acknowledgedAt === null;
 
 /** The one hash that could still settle, if any (the decider never lets two be live at once). */
-export function liveHash(state: PayoutState): PaymentHashRecord | null {
+export function liveHash(state: Payout): PaymentHashRecord | null {
   return Object.values(state.hashes).find(isLive) ?? null;
 }
 
-function withHash(state: PayoutState, paymentHash: string, patch: Partial<PaymentHashRecord>): Record<string, PaymentHashRecord> {
+function withHash(state: Payout, paymentHash: string, patch: Partial<PaymentHashRecord>): Record<string, PaymentHashRecord> {
   const record = state.hashes[paymentHash];
   if (!record) return state.hashes;
   return { ...state.hashes, [paymentHash]: { ...record, ...patch } };
 }
 
 /** The status a running payout falls back to when no terminal or queued condition holds. */
-export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
+export function deriveStatus(state: Omit<Payout, 'status'>): PayoutStatus {
   if (state.doublePayment && state.doublePayment.acknowledgedAt === null) return 'NEEDS_ATTENTION';
   // Escalation outranks settlement: after a settlement it can only mean a second hash was paid too (streams written
   // before DoublePaymentDetected existed).
@@ -103,46 +114,52 @@ export function deriveStatus(state: Omit<PayoutState, 'status'>): PayoutStatus {
   return 'RESOLVING';
 }
 
-function apply(state: PayoutState, patch: Partial<PayoutState>): PayoutState {
+function apply(state: Payout, patch: Partial<Payout>): Payout {
   const merged = { ...state, ...patch };
   const status = deriveStatus(merged);
   const failedAt = status !== 'FAILED' ? null : state.status === 'FAILED' ? state.failedAt : merged.updatedAt;
   return { ...merged, status, failedAt };
 }
 
-/** Fold one event into the state. Pure; exhaustive over every event type. */
-export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutState | null {
-  if (event.type === 'PixConfirmed') {
-    const d = event.data;
-    return {
-      orderId: d.orderId,
-      endToEndId: d.endToEndId,
-      amountCents: d.amountCents,
-      amountSats: d.amountSats,
-      paidAt: d.paidAt,
-      createdAt: d.confirmedAt,
-      updatedAt: d.confirmedAt,
-      status: 'AWAITING_DESTINATION',
-      destination: null,
-      currentInvoice: null,
-      invoiceHashes: [],
-      hashes: {},
-      attempts: 0,
-      lastError: null,
-      settlement: null,
-      needsNewDestination: false,
-      escalated: false,
-      cancelled: false,
-      cancelledAt: null,
-      failedAt: null,
-      retryQueuedUntil: null,
-      retriesQueued: 0,
-      escalationBaseline: { attempts: 0, retriesQueued: 0 },
-      doublePayment: null,
-    };
-  }
-  if (!state) return null;
+/**
+ * Fold one event into the state. Pure; exhaustive over every event type.
+ * PixConfirmed starts the payout; any other event before it changes nothing.
+ */
+export function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
+  if (event.type === 'PixConfirmed') return confirmed(event.data);
+  return state.status === 'NONE' ? state : evolvePayout(state, event);
+}
 
+function confirmed(d: Extract<PayoutEvent, { type: 'PixConfirmed' }>['data']): Payout {
+  return {
+    orderId: d.orderId,
+    endToEndId: d.endToEndId,
+    amountCents: d.amountCents,
+    amountSats: d.amountSats,
+    paidAt: d.paidAt,
+    createdAt: d.confirmedAt,
+    updatedAt: d.confirmedAt,
+    status: 'AWAITING_DESTINATION',
+    destination: null,
+    currentInvoice: null,
+    invoiceHashes: [],
+    hashes: {},
+    attempts: 0,
+    lastError: null,
+    settlement: null,
+    needsNewDestination: false,
+    escalated: false,
+    cancelled: false,
+    cancelledAt: null,
+    failedAt: null,
+    retryQueuedUntil: null,
+    retriesQueued: 0,
+    escalationBaseline: { attempts: 0, retriesQueued: 0 },
+    doublePayment: null,
+  };
+}
+
+function evolvePayout(state: Payout, event: Exclude<PayoutEvent, { type: 'PixConfirmed' }>): Payout {
   switch (event.type) {
     case 'DestinationSubmitted':
       return apply(state, {
@@ -296,13 +313,13 @@ export function evolve(state: PayoutState | null, event: PayoutEvent): PayoutSta
   }
 }
 
-function withInvoiceHash(state: PayoutState, invoice: Invoice | null): string[] {
+function withInvoiceHash(state: Payout, invoice: Invoice | null): string[] {
   if (!invoice || state.invoiceHashes.includes(invoice.paymentHash)) return state.invoiceHashes;
   return [...state.invoiceHashes, invoice.paymentHash];
 }
 
 function afterStatusCheck(
-  state: PayoutState,
+  state: Payout,
   data: Extract<PayoutEvent, { type: 'PaymentStatusChecked' }>['data'],
 ): Record<string, PaymentHashRecord> {
   const record = state.hashes[data.paymentHash];
@@ -324,8 +341,8 @@ export function assertNever(value: never): never {
   throw new Error(`Unhandled event: ${JSON.stringify(value)}`);
 }
 
-export function foldPayout(events: Iterable<PayoutEvent>): PayoutState | null {
-  let state: PayoutState | null = null;
+export function foldPayout(events: Iterable<PayoutEvent>): PayoutState {
+  let state = initialPayoutState();
   for (const event of events) state = evolve(state, event);
   return state;
 }

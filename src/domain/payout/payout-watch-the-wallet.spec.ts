@@ -23,6 +23,7 @@ import {
   iso,
   run,
   st,
+  stateOf,
 } from './payout.fixtures';
 
 const A = invoice('A');
@@ -122,12 +123,12 @@ describe('ClaimPayment of another hash waits for the re-check', () => {
   });
 
   it('a re-claim makes the hash live again and forgets its 404 sightings', () => {
-    const s = fold([
+    const s = stateOf([
       ...history.addressClaimed(A, 1, 0),
       ev.statusChecked(A, 'not_found_within_grace', MIN),
       ev.notFound(A),
       ev.attempted(A, 2, 10 * MIN),
-    ])!;
+    ]);
     expect(s.hashes[A.paymentHash]).toMatchObject({ outcome: 'in_flight', notFoundSince: null, recheckedAt: null });
   });
 });
@@ -178,7 +179,7 @@ describe('nextStep watches the wallet', () => {
 describe('an order that gave up (FAILED, waiting for the customer) keeps its dead hashes watched', () => {
   it('re-checked once the grace period after the failure has passed; paid after all -> SETTLED (money truth)', () => {
     const failed = [...history.bolt11Claimed(A, 1, 0), ev.failed(A, true, 'no route', MIN)];
-    const state = fold(failed)!;
+    const state = stateOf(failed);
     expect(state).toMatchObject({ status: 'FAILED', failedAt: iso(MIN) });
     expect(nextStep(state, at(MIN + GRACE_MS - 1), TIMINGS)).toEqual({
       kind: 'none',
@@ -188,7 +189,7 @@ describe('an order that gave up (FAILED, waiting for the customer) keeps its dea
     given(failed)
       .when(cmd.recheck(A, st.settled()), at(MIN + GRACE_MS))
       .thenStatus('SETTLED');
-    const verified = fold([...failed, ev.rechecked(A, 'failed', MIN + GRACE_MS)])!;
+    const verified = stateOf([...failed, ev.rechecked(A, 'failed', MIN + GRACE_MS)]);
     expect(verified.failedAt).toBe(iso(MIN));
     expect(nextStep(verified, at(HOUR), TIMINGS)).toEqual({ kind: 'none', reason: 'awaiting a new invoice' });
   });
@@ -201,7 +202,7 @@ describe('a double payment is closed only by an acknowledgement', () => {
     given(doubled).when(cmd.clearEscalation()).thenError('double_payment');
   });
 
-  it('AcknowledgeDoublePayment -> DoublePaymentAcknowledged with the reason and both hashes; SETTLED, the double payment still shown', () => {
+  it('AcknowledgeDoublePayment -> DoublePaymentAcknowledged (reason, both hashes); SETTLED, the double payment still shown', () => {
     given(doubled)
       .when(cmd.acknowledge('payee refunded 21000 sats'))
       .then([

@@ -1,6 +1,6 @@
 import { Invoice } from '../destination/invoice';
 import { PayoutTimings, nextStep } from './payout-next-step';
-import { PayoutState } from './payout-state';
+import { Payout, PayoutState } from './payout-state';
 
 /**
  * The payout process as a pure workflow (in the manner of Emmett's workflows):
@@ -55,18 +55,18 @@ export const MAX_STEPS_PER_RUN = 50;
 export const startRun = (): WorkflowRun => ({ tries: 0, steps: 0, pending: null });
 
 /** What to do next for this payout. Pure. */
-export function nextAction(state: PayoutState | null, run: WorkflowRun, now: Date, policy: WorkflowPolicy): WorkflowAction {
+export function nextAction(state: PayoutState, run: WorkflowRun, now: Date, policy: WorkflowPolicy): WorkflowAction {
   const pending = run.pending;
   if (pending?.kind === 'stop') return finish(pending.reason);
   if (pending?.kind === 'held') return hold(state, pending.reason, now);
   if (pending?.kind === 'wait') {
     // An escalated order is only watched (one status check per revisit) until a human acts.
-    if (!state || state.escalated) return finish(pending.reason);
+    if (state.status === 'NONE' || state.escalated) return finish(pending.reason);
     if (run.tries >= policy.paymentRetryAttempts) return queueRetry(state, pending.reason, now, policy);
     return { kind: 'back_off', tryNumber: run.tries };
   }
   if (run.steps >= MAX_STEPS_PER_RUN) return finish('step budget of one run spent');
-  if (!state) return finish('no such payout');
+  if (state.status === 'NONE') return finish('no such payout');
   const step = nextStep(state, now, policy);
   switch (step.kind) {
     case 'none':
@@ -116,7 +116,7 @@ export function evolveRun(run: WorkflowRun, action: WorkflowAction, outcome: Eff
 const finish = (reason: string): WorkflowAction => ({ kind: 'finish', reason });
 
 /** In-process tries are spent: the sweep takes over once due, or a human once the rounds are spent too. */
-function queueRetry(state: PayoutState, reason: string, now: Date, policy: WorkflowPolicy): WorkflowAction {
+function queueRetry(state: Payout, reason: string, now: Date, policy: WorkflowPolicy): WorkflowAction {
   if (state.settlement || state.cancelled) return finish(reason);
   const rounds = state.retriesQueued - state.escalationBaseline.retriesQueued;
   if (rounds >= policy.escalateAfterAttempts)
@@ -131,8 +131,8 @@ function queueRetry(state: PayoutState, reason: string, now: Date, policy: Workf
  * order waits in the fallback view, due at once — the gate, not the clock,
  * decides — with one event per hold, not one per sweep.
  */
-function hold(state: PayoutState | null, reason: string, now: Date): WorkflowAction {
-  if (!state || state.settlement || state.cancelled || state.escalated) return finish(reason);
+function hold(state: PayoutState, reason: string, now: Date): WorkflowAction {
+  if (state.status === 'NONE' || state.settlement || state.cancelled || state.escalated) return finish(reason);
   const kind = holdKind(reason);
   if (state.retryQueuedUntil !== null && state.lastError !== null && holdKind(state.lastError) === kind) return finish(reason);
   return { kind: 'queue_retry', reason, nextAttemptAt: now.toISOString() };

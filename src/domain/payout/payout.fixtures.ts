@@ -13,7 +13,7 @@ import { AddressResolution, PayoutCommand, ValidDestination } from './payout-com
 import { DecideResult, decide } from './payout-decider';
 import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
-import { PayoutState, evolve, foldPayout } from './payout-state';
+import { Payout, PayoutState, evolve, foldPayout } from './payout-state';
 import { PayoutStatus } from './payout-status';
 
 // ---------------------------------------------------------------- time
@@ -293,13 +293,13 @@ export const history = {
 
 // ---------------------------------------------------------------- given / when / then
 
-export function fold(events: readonly PayoutEvent[]): PayoutState | null {
+export function fold(events: readonly PayoutEvent[]): PayoutState {
   return foldPayout(events);
 }
 
-export function stateOf(events: readonly PayoutEvent[]): PayoutState {
+export function stateOf(events: readonly PayoutEvent[]): Payout {
   const state = fold(events);
-  if (!state) throw new Error('The given events do not start a payout (no PixConfirmed)');
+  if (state.status === 'NONE') throw new Error('The given events do not start a payout (no PixConfirmed)');
   return state;
 }
 
@@ -317,7 +317,7 @@ export interface Then {
   /** The command is refused with this error code. */
   thenError(code: PayoutErrorCode): Then;
   /** The command is accepted; the state after folding the produced events satisfies `check`. */
-  thenState(check: (state: PayoutState, produced: PayoutEvent[]) => void): Then;
+  thenState(check: (state: Payout, produced: PayoutEvent[]) => void): Then;
   /** Shortcut: the command is accepted and the payout ends in `status`. */
   thenStatus(status: PayoutStatus): Then;
 }
@@ -358,8 +358,8 @@ export function given(...streams: (PayoutEvent | PayoutEvent[])[]): When {
         },
         thenState(check) {
           const produced = accepted();
-          const after = produced.reduce<PayoutState | null>(evolve, before);
-          if (!after) throw new Error('No state after the produced events');
+          const after = produced.reduce(evolve, before);
+          if (after.status === 'NONE') throw new Error('No state after the produced events');
           check(after, produced);
           return self;
         },

@@ -36,8 +36,8 @@ export const reservationStreamOf = (value: ReservedValue): string =>
   value.kind === 'endToEndId' ? endToEndIdStreamName(value.endToEndId) : paymentHashStreamName(value.paymentHash);
 
 /** Whether the order, as its stream says, uses the value: what makes its reservation real. */
-export function orderUses(state: PayoutState | null, value: ReservedValue): boolean {
-  if (!state) return false;
+export function orderUses(state: PayoutState, value: ReservedValue): boolean {
+  if (state.status === 'NONE') return false;
   return value.kind === 'endToEndId' ? state.endToEndId === value.endToEndId : state.invoiceHashes.includes(value.paymentHash);
 }
 
@@ -46,8 +46,8 @@ export function orderUses(state: PayoutState | null, value: ReservedValue): bool
  * value, or has no stream yet and the reservation is recent (its request is
  * still under way); otherwise the reservation is stale.
  */
-export function reservationHolds(holder: PayoutState | null, value: ReservedValue, reservedAt: string, now: Date): boolean {
-  if (holder) return orderUses(holder, value);
+export function reservationHolds(holder: PayoutState, value: ReservedValue, reservedAt: string, now: Date): boolean {
+  if (holder.status !== 'NONE') return orderUses(holder, value);
   return now.getTime() - Date.parse(reservedAt) < RESERVATION_IN_PROGRESS_MS;
 }
 

@@ -13,7 +13,7 @@ import { fallbackTimings } from '../../application/payout-settings';
 import { toPayoutEvent } from '../../application/payouts/payout-repository';
 import { PayoutAudit, LedgerViolation } from '../../domain/audit/payout-audit';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
-import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName } from '../../domain/streams/stream-names';
+import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName, payoutStreamName } from '../../domain/streams/stream-names';
 import { EventStore, comparePositions } from '../../application/ports/event-store.port';
 import { AppConfig } from '../config/app-config';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
@@ -58,37 +58,34 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
     const violations: LedgerViolation[] = [];
     let events = 0;
     let orders = 0;
-    const payoutStreams: string[] = [];
-    const seenStreams = new Set<string>();
+    const orderIds = new Set<string>();
     const holders = new Map<string, string | null>();
     const builder = new ReadModelBuilder(scratch, projections);
     const scan = new ProgressReporter('verify: reading the log');
     for await (const event of store.readAll()) {
       scan.update(++events);
       if (liveCheckpoint !== null && comparePositions(event.position, liveCheckpoint) <= 0) builder.add(event);
-      if (orderIdOfPayoutStream(event.stream) !== null) {
-        if (!seenStreams.has(event.stream)) {
-          seenStreams.add(event.stream);
-          payoutStreams.push(event.stream);
-        }
+      const orderId = orderIdOfPayoutStream(event.stream);
+      if (orderId !== null) {
+        orderIds.add(orderId);
       } else if (RESERVATION_TYPES.has(event.type)) {
         holders.set(event.stream, event.type === 'ReservationReleased' ? null : String(event.data.orderId));
       }
     }
     builder.finish();
     scan.done();
-    seenStreams.clear();
     const timings = fallbackTimings(settings);
     const reservationHolders = {
       endToEndId: (id: string) => holders.get(endToEndIdStreamName(id)),
       paymentHash: (hash: string) => holders.get(paymentHashStreamName(hash)),
     };
     const check = new ProgressReporter('verify: checking orders');
-    for (const stream of payoutStreams) {
-      const audit = new PayoutAudit(orderIdOfPayoutStream(stream)!, timings);
-      for await (const event of store.readStream(stream)) if (isPayoutEvent(event)) audit.apply(toPayoutEvent(event), event.revision);
+    for (const orderId of orderIds) {
+      const audit = new PayoutAudit(orderId, timings);
+      for await (const event of store.readStream(payoutStreamName(orderId)))
+        if (isPayoutEvent(event)) audit.apply(toPayoutEvent(event), event.revision);
       violations.push(...audit.finish(reservationHolders));
-      check.update(++orders, payoutStreams.length);
+      check.update(++orders, orderIds.size);
     }
     check.done();
     scratch.close();

@@ -1,8 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AcknowledgeDoublePaymentCommand } from '../../application/admin/commands/acknowledge-double-payment.command';
-import { CancelPayoutCommand } from '../../application/admin/commands/cancel-payout.command';
 import { RetryPayoutCommand } from '../../application/admin/commands/retry-payout.command';
 import { RunReconciliationCommand } from '../../application/admin/commands/run-reconciliation.command';
 import { RecordLedgerDigestCommand } from '../../application/admin/commands/record-ledger-digest.command';
@@ -16,6 +14,7 @@ import { SweepSummary } from '../../application/payout-process/fallback-sweeper'
 import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
+import { DecidePayoutCommand } from '../../application/payouts/commands/decide-payout.command';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { LedgerDigest } from '../../domain/ledger/ledger-digest';
@@ -84,12 +83,13 @@ export class AdminController {
   @ApiOperation({ summary: 'Cancel a payout, with a reason' })
   @ApiOkResponse({ type: PayoutSchema })
   @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'Settled, or an outcome is still unknown' })
-  cancel(
+  async cancel(
     @Param('orderId', OrderIdPipe) orderId: string,
     @Body() body: CancelPayoutDto,
     @Req() request: AuthenticatedRequest,
   ): Promise<PayoutView> {
-    return this.commands.execute(new CancelPayoutCommand(orderId, body.reason, commandContextFrom(request)));
+    const command = new DecidePayoutCommand(orderId, { type: 'CancelPayout', data: { reason: body.reason } }, commandContextFrom(request));
+    return (await this.commands.execute(command)).payout;
   }
 
   /** Closes a double-payment escalation (recorded as an event, with the admin's reason); 409 when there is none. */
@@ -98,12 +98,17 @@ export class AdminController {
   @ApiOperation({ summary: 'Close a double-payment escalation, with a reason' })
   @ApiOkResponse({ type: PayoutSchema })
   @ApiErrors({ 400: 'Invalid body or orderId', 404: 'Unknown order', 409: 'No double payment to acknowledge' })
-  acknowledge(
+  async acknowledge(
     @Param('orderId', OrderIdPipe) orderId: string,
     @Body() body: AcknowledgePayoutDto,
     @Req() request: AuthenticatedRequest,
   ): Promise<PayoutView> {
-    return this.commands.execute(new AcknowledgeDoublePaymentCommand(orderId, body.reason, commandContextFrom(request)));
+    const command = new DecidePayoutCommand(
+      orderId,
+      { type: 'AcknowledgeDoublePayment', data: { reason: body.reason } },
+      commandContextFrom(request),
+    );
+    return (await this.commands.execute(command)).payout;
   }
 
   /** DNS, TCP, TLS and GET /api/v1/wallet against Voltz (the sandbox wallet in sandbox mode); never a payment. */

@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@ne
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { ConfirmPixCommand } from '../../application/payouts/commands/confirm-pix.command';
-import { SubmitDestinationCommand } from '../../application/payouts/commands/submit-destination.command';
+import { DecidePayoutCommand } from '../../application/payouts/commands/decide-payout.command';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { GetPayoutQuery } from '../../application/payouts/queries/get-payout.query';
 import { AuthenticatedRequest } from './auth/api-key.guard';
@@ -44,12 +43,21 @@ export class PayoutsController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PayoutView> {
+    const { orderId, pix, amountSats } = body;
     const result = await this.commands.execute(
-      new ConfirmPixCommand(
-        body.orderId,
-        { endToEndId: body.pix.endToEndId, amountCents: body.pix.amountCents, paidAt: body.pix.paidAt },
-        body.amountSats,
-        body.destination ?? null,
+      new DecidePayoutCommand(
+        orderId,
+        {
+          type: 'ConfirmPix',
+          data: {
+            orderId,
+            endToEndId: pix.endToEndId,
+            amountCents: pix.amountCents,
+            paidAt: pix.paidAt,
+            amountSats,
+            destination: body.destination ?? null,
+          },
+        },
         commandContextFrom(request),
       ),
     );
@@ -68,12 +76,17 @@ export class PayoutsController {
     409: 'A payment is settled or still in flight',
     422: 'A BOLT11 that can never pay this payout',
   })
-  submitDestination(
+  async submitDestination(
     @Param('orderId', OrderIdPipe) orderId: string,
     @Body() body: SubmitDestinationDto,
     @Req() request: AuthenticatedRequest,
   ): Promise<PayoutView> {
-    return this.commands.execute(new SubmitDestinationCommand(orderId, body.destination, commandContextFrom(request)));
+    const command = new DecidePayoutCommand(
+      orderId,
+      { type: 'SubmitDestination', data: { destination: body.destination } },
+      commandContextFrom(request),
+    );
+    return (await this.commands.execute(command)).payout;
   }
 
   @Get(':orderId')

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AcknowledgeDoublePaymentHandler } from '../../application/admin/commands/acknowledge-double-payment.handler';
-import { CancelPayoutHandler } from '../../application/admin/commands/cancel-payout.handler';
 import { RetryPayoutHandler } from '../../application/admin/commands/retry-payout.handler';
 import { RunReconciliationHandler } from '../../application/admin/commands/run-reconciliation.handler';
 import { RecordLedgerDigestHandler } from '../../application/admin/commands/record-ledger-digest.handler';
@@ -23,8 +21,6 @@ import { ReconciliationModule } from './reconciliation.module';
   imports: [PayoutsModule, PayoutProcessModule, LightningModule, ReconciliationModule, LedgerIntegrityModule],
   controllers: [AdminController],
   providers: [
-    AcknowledgeDoublePaymentHandler,
-    CancelPayoutHandler,
     RetryPayoutHandler,
     RunReconciliationHandler,
     RunSweepHandler,

@@ -7,7 +7,7 @@ import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settin
 import { fallbackDueAt } from '../../domain/payout/fallback-policy';
 import { fallbackTimings } from '../../application/payout-settings';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState, evolve } from '../../domain/payout/payout-state';
+import { Payout, PayoutState, evolve, initialPayoutState } from '../../domain/payout/payout-state';
 import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
 import { Projection } from './projection';
 
@@ -87,7 +87,7 @@ export class PayoutsProjection implements Projection {
       let order = folded.get(orderId);
       if (!order) folded.set(orderId, (order = { state: this.read(orderId), dueAt: null, enteredAt: null, leftView: false }));
       order.state = evolve(order.state, toPayoutEvent(event));
-      if (!order.state) continue;
+      if (order.state.status === 'NONE') continue;
       order.dueAt = fallbackDueAt(order.state, fallbackTimings(this.settings));
       if (order.dueAt === null) {
         order.leftView = true;
@@ -96,15 +96,15 @@ export class PayoutsProjection implements Projection {
         order.enteredAt ??= order.state.updatedAt;
       }
     }
-    for (const [orderId, order] of folded) if (order.state) this.write(orderId, order.state, order);
+    for (const [orderId, order] of folded) if (order.state.status !== 'NONE') this.write(orderId, order.state, order);
   }
 
-  private read(orderId: string): PayoutState | null {
+  private read(orderId: string): PayoutState {
     const row = this.statements!.get.get(orderId);
-    return row ? (JSON.parse(row.state) as PayoutState) : null;
+    return row ? (JSON.parse(row.state) as Payout) : initialPayoutState();
   }
 
-  private write(orderId: string, state: PayoutState, { dueAt, enteredAt, leftView }: FoldedOrder): void {
+  private write(orderId: string, state: Payout, { dueAt, enteredAt, leftView }: FoldedOrder): void {
     this.statements!.upsert.run(
       orderId,
       state.status,
@@ -125,7 +125,7 @@ export class PayoutsProjection implements Projection {
 
 /** One order's fold over a batch. */
 interface FoldedOrder {
-  state: PayoutState | null;
+  state: PayoutState;
   dueAt: string | null;
   /** When the order (last) entered the fallback view during the batch; null while out of it. */
   enteredAt: string | null;

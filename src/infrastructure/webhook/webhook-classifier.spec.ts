@@ -1,6 +1,6 @@
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState, evolve, foldPayout } from '../../domain/payout/payout-state';
-import { ADDRESS, HOUR, MIN, ORDER_ID, ev, history, invoice, iso } from '../../domain/payout/payout.fixtures';
+import { evolve, foldPayout, initialPayoutState } from '../../domain/payout/payout-state';
+import { ADDRESS, HOUR, MIN, ORDER_ID, ev, history, invoice, iso, stateOf } from '../../domain/payout/payout.fixtures';
 import { toPayoutView } from '../../application/payouts/payout-view';
 import { buildWebhookBody, classifyPayoutEvent } from './webhook-classifier';
 import { WebhookType } from './webhook-types';
@@ -14,7 +14,7 @@ function typeOfLast(events: PayoutEvent[]): WebhookType | null {
 
 /** Every event of a stream mapped to its webhook type, in order. */
 function typesOf(events: PayoutEvent[]): (WebhookType | null)[] {
-  let state: PayoutState | null = null;
+  let state = initialPayoutState();
   return events.map((event) => {
     const after = evolve(state, event);
     const type = classifyPayoutEvent(state, event, after);
@@ -170,14 +170,14 @@ describe('classifyPayoutEvent', () => {
   });
 
   it('never announces an event that does not apply to a payout (no PixConfirmed yet)', () => {
-    expect(classifyPayoutEvent(null, ev.cancelled(), null)).toBeNull();
+    expect(classifyPayoutEvent(initialPayoutState(), ev.cancelled(), initialPayoutState())).toBeNull();
   });
 });
 
 describe('buildWebhookBody', () => {
   it('is exactly { id, type, orderId, occurredAt, payout } with the Payout folded up to the event', () => {
     const a = invoice('a');
-    const state = foldPayout([...history.addressClaimed(a), ev.settled(a)])!;
+    const state = stateOf([...history.addressClaimed(a), ev.settled(a)]);
     const body = buildWebhookBody({
       eventId: 'evt-1',
       type: 'payout.settled',

@@ -1,6 +1,6 @@
 import { toPayoutView } from '../../application/payouts/payout-view';
 import { PayoutEvent } from '../../domain/payout/payout-events';
-import { PayoutState } from '../../domain/payout/payout-state';
+import { Payout, PayoutState } from '../../domain/payout/payout-state';
 import { WebhookBody, WebhookType } from './webhook-types';
 
 /**
@@ -17,14 +17,14 @@ import { WebhookBody, WebhookType } from './webhook-types';
  * there...), since FAILED means the bot must ask the customer for a new
  * destination. Events that keep a payout FAILED are not announced again.
  */
-export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEvent, after: PayoutState | null): WebhookType | null {
-  if (after === null) return null;
+export function classifyPayoutEvent(before: PayoutState, event: PayoutEvent, after: PayoutState): WebhookType | null {
+  if (after.status === 'NONE') return null;
   switch (event.type) {
     case 'PaymentSettled':
-      return before?.status === 'SETTLED' ? null : 'payout.settled';
+      return before.status === 'SETTLED' ? null : 'payout.settled';
     case 'RetryQueued':
       // A wait for the wallet (short of sats, breaker open) is no retry round: announced when it holds the order back.
-      if (event.data.cause) return before?.status === 'RETRY_QUEUED' ? null : 'payout.retry_queued';
+      if (event.data.cause) return before.status === 'RETRY_QUEUED' ? null : 'payout.retry_queued';
       // Once when the order first falls back (and again after an admin retry), not on every sweep round.
       return after.retriesQueued - after.escalationBaseline.retriesQueued === 1 ? 'payout.retry_queued' : null;
     case 'PayoutCancelled':
@@ -32,7 +32,7 @@ export function classifyPayoutEvent(before: PayoutState | null, event: PayoutEve
     case 'PayoutEscalated':
       return 'payout.needs_attention';
     default:
-      return after.status === 'FAILED' && before?.status !== 'FAILED' ? 'payout.failed' : null;
+      return after.status === 'FAILED' && before.status !== 'FAILED' ? 'payout.failed' : null;
   }
 }
 
@@ -42,7 +42,7 @@ export function buildWebhookBody(input: {
   type: WebhookType;
   orderId: string;
   occurredAt: string;
-  state: PayoutState;
+  state: Payout;
 }): WebhookBody {
   return { id: input.eventId, type: input.type, orderId: input.orderId, occurredAt: input.occurredAt, payout: toPayoutView(input.state) };
 }

@@ -29,12 +29,12 @@ export class WebhookOutboxFeeder implements LogHandler {
 
   async prepare(events: readonly StoredEvent[]): Promise<BatchWrites> {
     const deliveries: NewDelivery[] = [];
-    const states = new Map<string, PayoutState | null>();
+    const states = new Map<string, PayoutState>();
     for (const event of events) {
       const orderId = orderIdOfPayoutStream(event.stream);
       if (orderId === null) continue;
       // A store failure here propagates: the batch is retried, never skipped.
-      const before = states.has(orderId) ? (states.get(orderId) ?? null) : await this.payouts.stateBefore(orderId, event.revision);
+      const before = states.get(orderId) ?? (await this.payouts.stateBefore(orderId, event.revision));
       states.set(orderId, this.fold(orderId, event, before, deliveries));
     }
     let inserted = 0;
@@ -53,13 +53,13 @@ export class WebhookOutboxFeeder implements LogHandler {
   }
 
   /** The payout after `event`; a delivery is added when the customer should hear of it. */
-  private fold(orderId: string, event: StoredEvent, before: PayoutState | null, deliveries: NewDelivery[]): PayoutState | null {
+  private fold(orderId: string, event: StoredEvent, before: PayoutState, deliveries: NewDelivery[]): PayoutState {
     if (!isPayoutEvent(event)) return before;
     try {
       const payoutEvent = toPayoutEvent(event);
       const after = evolve(before, payoutEvent);
       const type = classifyPayoutEvent(before, payoutEvent, after);
-      if (type && after) {
+      if (type && after.status !== 'NONE') {
         const body = buildWebhookBody({ eventId: event.id, type, orderId, occurredAt: event.createdAt, state: after });
         deliveries.push({ deliveryId: event.id, orderId, type, eventPosition: event.position, body: JSON.stringify(body) });
       }

@@ -10,7 +10,7 @@ export class GetPayoutHandler implements IQueryHandler<GetPayoutQuery> {
 
   async execute(query: GetPayoutQuery): Promise<PayoutView> {
     const { state } = await this.repository.load(query.orderId);
-    if (!state) throw new ApplicationError('not_found', `Payout ${query.orderId} not found`, 'order_not_found');
+    if (state.status === 'NONE') throw new ApplicationError('not_found', `Payout ${query.orderId} not found`, 'order_not_found');
     return toPayoutView(state);
   }
 }

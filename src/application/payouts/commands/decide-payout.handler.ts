@@ -1,0 +1,62 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { PayoutCommand } from '../../../domain/payout/payout-commands';
+import { ApplicationError } from '../../application-error';
+import { CommandContext } from '../../command-context';
+import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
+import { DestinationValidator } from '../destination-validator';
+import { ExecutedCommand, PayoutCommandExecutor } from '../payout-command-executor';
+import { PayoutRepository } from '../payout-repository';
+import { toPayoutView } from '../payout-view';
+import { DecidePayoutCommand, DecidedPayout } from './decide-payout.command';
+
+type ConfirmPixRequest = Extract<PayoutCommand<string>, { type: 'ConfirmPix' }>['data'];
+
+@CommandHandler(DecidePayoutCommand)
+export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand> {
+  constructor(
+    private readonly executor: PayoutCommandExecutor,
+    private readonly repository: PayoutRepository,
+    private readonly destinations: DestinationValidator,
+    @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
+  ) {}
+
+  async execute({ orderId, command, context }: DecidePayoutCommand): Promise<DecidedPayout> {
+    const { before, payout } = await this.decide(orderId, command, context);
+    return { created: before.status === 'NONE', payout: toPayoutView(payout) };
+  }
+
+  private decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<ExecutedCommand> {
+    switch (command.type) {
+      case 'ConfirmPix':
+        return this.confirmPix(orderId, command.data, context);
+      case 'SubmitDestination':
+        return this.submitDestination(orderId, command.data.destination, context);
+      default:
+        return this.executor.execute(orderId, command, context);
+    }
+  }
+
+  private confirmPix(orderId: string, data: ConfirmPixRequest, context: CommandContext): Promise<ExecutedCommand> {
+    if (data.amountSats > this.settings.maxPayoutSats) {
+      throw new ApplicationError(
+        'invalid',
+        `amountSats must not be greater than MAX_PAYOUT_SATS (${this.settings.maxPayoutSats})`,
+        'amount_too_large',
+      );
+    }
+    const destination = data.destination === null ? null : this.destinations.validate(data.destination, data.amountSats);
+    return this.executor.execute(orderId, { type: 'ConfirmPix', data: { ...data, destination } }, context, {
+      // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
+      reserve: (loaded) => (loaded.state.status === 'NONE' ? [{ kind: 'endToEndId', endToEndId: data.endToEndId }] : []),
+    });
+  }
+
+  private async submitDestination(orderId: string, raw: string, context: CommandContext): Promise<ExecutedCommand> {
+    // The invoice is checked against this order's amount, so the order must be read first.
+    const loaded = await this.repository.load(orderId);
+    if (loaded.state.status === 'NONE') throw new ApplicationError('not_found', `Payout ${orderId} not found`, 'order_not_found');
+    const destination = this.destinations.validate(raw, loaded.state.amountSats);
+    return this.executor.execute(orderId, { type: 'SubmitDestination', data: { destination } }, context, { from: loaded });
+  }
+}
