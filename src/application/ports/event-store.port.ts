@@ -114,11 +114,15 @@ export class InvalidPositionError extends Error {
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
+const SMALL_INTEGER = /^[0-9]{1,15}$/;
+
 /**
  * Orders two positions of one store. SQLite positions are decimal integers,
  * EventStoreDB's are "commit/prepare": both compare part by part as integers.
  */
 export function comparePositions(a: string, b: string): number {
+  // Most calls compare SQLite positions: exact as doubles below 2^53, and far cheaper than BigInts (verify compares every event).
+  if (SMALL_INTEGER.test(a) && SMALL_INTEGER.test(b)) return Math.sign(Number(a) - Number(b));
   const left = a.split('/').map(BigInt);
   const right = b.split('/').map(BigInt);
   for (let i = 0; i < Math.max(left.length, right.length); i++) {

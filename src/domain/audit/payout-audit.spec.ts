@@ -1,13 +1,14 @@
 import { PayoutEvent } from '../payout/payout-events';
 import { E2E_ID, ORDER_ID, SEC, TIMINGS, ev, invoice } from '../payout/payout.fixtures';
-import { PayoutAudit, ReservationHolders } from './payout-audit';
+import { PayoutAudit, ReservationHolders, checkReservations } from './payout-audit';
 
 const FALLBACK = { ...TIMINGS, claimTimeoutMs: 30 * SEC };
 
 function audit(events: PayoutEvent[], holders: ReservationHolders | null = null) {
   const check = new PayoutAudit(ORDER_ID, FALLBACK);
   events.forEach((event, revision) => check.apply(event, revision));
-  return check.finish(holders).map((v) => `${v.rule}: ${v.detail}`);
+  const closed = check.close();
+  return (holders ? checkReservations(closed, holders) : closed.violations).map((v) => `${v.rule}: ${v.detail}`);
 }
 
 describe('PayoutAudit (ledger verify, per order)', () => {

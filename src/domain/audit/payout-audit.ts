@@ -23,6 +23,28 @@ export interface ReservationHolders {
   paymentHash(paymentHash: string): string | null | undefined;
 }
 
+/** A closed audit: its findings, and what its order must still hold in the reservation streams (null: it never started). */
+export interface ClosedPayoutAudit {
+  orderId: string;
+  violations: LedgerViolation[];
+  reserved: { endToEndId: string; paymentHashes: readonly string[] } | null;
+}
+
+/** A closed audit's findings, with the reservations its order should hold but does not. */
+export function checkReservations(closed: ClosedPayoutAudit, holders: ReservationHolders): LedgerViolation[] {
+  if (!closed.reserved) return closed.violations;
+  const found = [...closed.violations];
+  const { orderId, reserved } = closed;
+  const e2eHolder = holders.endToEndId(reserved.endToEndId);
+  if (e2eHolder !== orderId)
+    found.push({ orderId, rule: 'reservation', detail: `end-to-end id ${reserved.endToEndId} is held by ${e2eHolder ?? 'nobody'}` });
+  for (const hash of reserved.paymentHashes) {
+    const holder = holders.paymentHash(hash);
+    if (holder !== orderId) found.push({ orderId, rule: 'reservation', detail: `payment hash ${hash} is held by ${holder ?? 'nobody'}` });
+  }
+  return found;
+}
+
 /**
  * The ledger's central claim, checked over one payout stream replayed through
  * the production `evolve`: paid at most once, only a hash it claimed, for
@@ -50,10 +72,14 @@ export class PayoutAudit {
     this.state = evolve(before, event);
   }
 
-  /** Checks that need the whole stream; the reservation check only when the holders are known. */
-  finish(holders: ReservationHolders | null): LedgerViolation[] {
+  /**
+   * The checks that need the whole stream but not the reservation streams:
+   * what is left of the audit is small (the findings and the values the
+   * order must hold), so a long log can close audits early and keep only that.
+   */
+  close(): ClosedPayoutAudit {
     const state = this.state;
-    if (state.status === 'NONE') return this.violations;
+    if (state.status === 'NONE') return { orderId: this.orderId, violations: this.violations, reserved: null };
     const unanswered = Object.values(state.hashes).filter((record) => record.outcome === 'in_flight');
     if (unanswered.length > 0 && fallbackDueAt(state, this.timings) === null) {
       this.violate(
@@ -61,15 +87,11 @@ export class PayoutAudit {
         `claim of ${unanswered.map((r) => r.paymentHash).join(', ')} has no outcome and the order is not in the fallback view`,
       );
     }
-    if (holders) {
-      const e2eHolder = holders.endToEndId(state.endToEndId);
-      if (e2eHolder !== this.orderId) this.violate('reservation', `end-to-end id ${state.endToEndId} is held by ${e2eHolder ?? 'nobody'}`);
-      for (const hash of state.invoiceHashes) {
-        const holder = holders.paymentHash(hash);
-        if (holder !== this.orderId) this.violate('reservation', `payment hash ${hash} is held by ${holder ?? 'nobody'}`);
-      }
-    }
-    return this.violations;
+    return {
+      orderId: this.orderId,
+      violations: this.violations,
+      reserved: { endToEndId: state.endToEndId, paymentHashes: state.invoiceHashes },
+    };
   }
 
   private check(state: Payout, event: PayoutEvent, revision: number): void {
