@@ -17,7 +17,9 @@ const MINUTE_MS = 60_000;
       useFactory: (config: AppConfig) => ({
         throttlers: [{ ttl: MINUTE_MS, limit: config.rateLimitPerMinute }],
         skipIf: () => config.rateLimitPerMinute === 0,
-        errorMessage: `Too many requests for this API key (limit: ${config.rateLimitPerMinute} per minute); retry after the number of seconds in Retry-After`,
+        errorMessage:
+          `Too many requests for this API key (limit: ${config.rateLimitPerMinute} per minute); retry ` +
+          `after the number of seconds in Retry-After`,
       }),
     }),
   ],
