@@ -102,7 +102,8 @@ export async function benchObservabilityOverhead(): Promise<BenchRow[]> {
           const perSecond = await measure(PAYOUTS);
           results[mode].push(perSecond);
           log(
-            `round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ${perSecond.toFixed(0)}/s${mode === 'on' ? `, ${scrapes} scrapes` : ''}`,
+            `round ${round} ${mode} (${JSON.stringify(MODES[mode])}): ${PAYOUTS} settled at ` +
+              `${perSecond.toFixed(0)}/s${mode === 'on' ? `, ${scrapes} scrapes` : ''}`,
           );
         } finally {
           if (scraper) clearInterval(scraper);

@@ -188,49 +188,52 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(t.logger.lines.filter((line) => line.text.includes('in-the-url'))).toEqual([]);
     });
 
-    it('PaymentSettled -> exactly one signed payout.settled carrying the Payout as GET returns it, audited as WebhookDelivered', async () => {
-      const payout = new Payout(t.store);
-      const invoice = newInvoice();
-      await payout.append(payout.pixConfirmed(), ev.bolt11Submitted(invoice));
-      await payout.one(ev.attempted(invoice, 1));
-      await payout.append(ev.lnbits520(invoice, 1), ev.pending(invoice));
-      const settled = await payout.one(ev.settled(invoice));
+    it(
+      'PaymentSettled -> exactly one signed payout.settled carrying the Payout as GET returns it, ' + 'audited as WebhookDelivered',
+      async () => {
+        const payout = new Payout(t.store);
+        const invoice = newInvoice();
+        await payout.append(payout.pixConfirmed(), ev.bolt11Submitted(invoice));
+        await payout.one(ev.attempted(invoice, 1));
+        await payout.append(ev.lnbits520(invoice, 1), ev.pending(invoice));
+        const settled = await payout.one(ev.settled(invoice));
 
-      const received = await bot.next(payout.orderId, 'payout.settled');
-      const audit = await outcomeOf(t.store, payout.orderId, settled.id);
+        const received = await bot.next(payout.orderId, 'payout.settled');
+        const audit = await outcomeOf(t.store, payout.orderId, settled.id);
 
-      expect(received.signatureValid).toBe(true);
-      expect(received.headers['content-type']).toBe('application/json');
-      expect(received.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-      expect(Object.keys(received.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
-      const api = await request(t.url)
-        .get(`/v1/payouts/${payout.orderId}`)
-        .set({ Authorization: `Bearer ${KEYS.bot}` })
-        .expect(200);
-      expect(received.body).toEqual({
-        id: settled.id,
-        type: 'payout.settled',
-        orderId: payout.orderId,
-        occurredAt: settled.createdAt,
-        payout: api.body,
-      });
-      expect(received.body.payout).toMatchObject({
-        status: 'SETTLED',
-        paymentHash: invoice.paymentHash,
-        preimage: invoice.preimage,
-        feeMsat: 1000,
-        attempts: 1,
-      });
+        expect(received.signatureValid).toBe(true);
+        expect(received.headers['content-type']).toBe('application/json');
+        expect(received.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+        expect(Object.keys(received.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
+        const api = await request(t.url)
+          .get(`/v1/payouts/${payout.orderId}`)
+          .set({ Authorization: `Bearer ${KEYS.bot}` })
+          .expect(200);
+        expect(received.body).toEqual({
+          id: settled.id,
+          type: 'payout.settled',
+          orderId: payout.orderId,
+          occurredAt: settled.createdAt,
+          payout: api.body,
+        });
+        expect(received.body.payout).toMatchObject({
+          status: 'SETTLED',
+          paymentHash: invoice.paymentHash,
+          preimage: invoice.preimage,
+          feeMsat: 1000,
+          attempts: 1,
+        });
 
-      expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
-      expect(audit).toMatchObject({
-        stream: auditStream(payout.orderId),
-        type: 'WebhookDelivered',
-        data: { deliveryId: settled.id, type: 'payout.settled', attempts: 1, httpStatus: 200, deliveredAt: expect.any(String) },
-        metadata: { correlationId: settled.id, causationId: settled.id, actor: 'system', schemaVersion: 1 },
-      });
-      expect(await readStreamEvents(t.store, auditStream(payout.orderId))).toHaveLength(1);
-    });
+        expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
+        expect(audit).toMatchObject({
+          stream: auditStream(payout.orderId),
+          type: 'WebhookDelivered',
+          data: { deliveryId: settled.id, type: 'payout.settled', attempts: 1, httpStatus: 200, deliveredAt: expect.any(String) },
+          metadata: { correlationId: settled.id, causationId: settled.id, actor: 'system', schemaVersion: 1 },
+        });
+        expect(await readStreamEvents(t.store, auditStream(payout.orderId))).toHaveLength(1);
+      },
+    );
 
     it('RetryQueued -> payout.retry_queued with the reason as lastError', async () => {
       const payout = new Payout(t.store);
