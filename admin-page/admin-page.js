@@ -84,7 +84,8 @@ function replace(id, ...nodes) {
 class ApiError extends Error {
   constructor(status, body) {
     super(
-      `${status}${body && body.code ? ` ${body.code}` : ''}: ${body && body.message ? [].concat(body.message).join('; ') : 'request failed'}`,
+      `${status}${body && body.code ? ` ${body.code}` : ''}: ` +
+        `${body && body.message ? [].concat(body.message).join('; ') : 'request failed'}`,
     );
     this.status = status;
     this.body = body;
@@ -202,7 +203,8 @@ function renderBanners(stats, voltz, queue) {
         el(
           'div',
           { class: 'banner bad', id: 'banner-breaker' },
-          `Voltz circuit breaker OPEN since ${fmtTime(voltz.body.since)}: no payment is being sent. Status checks continue; recovery triggers a sweep.`,
+          `Voltz circuit breaker OPEN since ${fmtTime(voltz.body.since)}: no payment is being sent. Status checks ` +
+            `continue; recovery triggers a sweep.`,
         ),
       );
     if (voltz.body.breaker === 'half_open')
@@ -215,7 +217,8 @@ function renderBanners(stats, voltz, queue) {
         el(
           'div',
           { class: 'banner bad', id: 'banner-wallet' },
-          `Wallet balance too low: ${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats available, ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats needed. Payouts wait until a top-up.`,
+          `Wallet balance too low: ${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats available, ` +
+            `${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats needed. Payouts wait until a top-up.`,
         ),
       );
   }

@@ -430,7 +430,8 @@ export class SettlementWatcher {
         this.waits.delete(payoutStreamName(prefix));
         reject(
           new Error(
-            `${wait?.remaining ?? '?'} of ${count} payouts of ${prefix} not settled after ${timeoutMs} ms (unhappy events: ${JSON.stringify(Object.fromEntries(this.unhappy))})`,
+            `${wait?.remaining ?? '?'} of ${count} payouts of ${prefix} not settled after ${timeoutMs} ms (unhappy ` +
+              `events: ${JSON.stringify(Object.fromEntries(this.unhappy))})`,
           ),
         );
       }, timeoutMs);
@@ -687,9 +688,12 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       };
       const mem = on.service.lastMemory();
       log(
-        `${label}: ${count} settled in ${seconds.toFixed(1)} s = ${result.perSecond.toFixed(0)}/s (POSTs sent at ${result.sentPerSecond.toFixed(0)}/s); ` +
-          `CPU per payout: service ${result.serviceCpuMs.toFixed(2)} ms, driver ${result.driverCpuMs.toFixed(2)} ms; service loop busy ${(100 * result.serviceLoopBusy).toFixed(0)} %; ` +
-          `POST p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms max ${result.max.toFixed(1)} ms; driver loop delay p99 ${result.loopDelayP99Ms.toFixed(1)} ms; ` +
+        `${label}: ${count} settled in ${seconds.toFixed(1)} s = ${result.perSecond.toFixed(0)}/s (POSTs sent at ` +
+          `${result.sentPerSecond.toFixed(0)}/s); ` +
+          `CPU per payout: service ${result.serviceCpuMs.toFixed(2)} ms, driver ${result.driverCpuMs.toFixed(2)} ms; ` +
+          `service loop busy ${(100 * result.serviceLoopBusy).toFixed(0)} %; ` +
+          `POST p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms max ${result.max.toFixed(1)} ms; ` +
+          `driver loop delay p99 ${result.loopDelayP99Ms.toFixed(1)} ms; ` +
           `service rss ${mib(mem?.rss)} MiB heapUsed ${mib(mem?.heapUsed)} MiB; WAL ${mib(walSize(on.service.dataDir))} MiB`,
       );
       return result;
@@ -719,7 +723,10 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
       openLoopBusy: floorLoopBusy,
     };
     log(
-      `GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} % (bare node:http server: ${(100 * bareLoopBusy).toFixed(0)} %)`,
+      `GET /health/live floor: ${CONCURRENCY} in flight p50 ${floor.closedP50.toFixed(2)} ms p99 ` +
+        `${floor.closedP99.toFixed(2)} ms; at ${TARGET_RATE}/s p50 ${floor.openP50.toFixed(2)} ms p99 ` +
+        `${floor.openP99.toFixed(2)} ms, service loop busy ${(100 * floor.openLoopBusy).toFixed(0)} % (bare ` +
+        `node:http server: ${(100 * bareLoopBusy).toFixed(0)} %)`,
     );
 
     const raw = await phase(rig, `BOLT11, ${CONCURRENCY} in flight`, phases.closedBolt11, closed(phases.closedBolt11), 'bolt11');
@@ -743,7 +750,8 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     const hwm = rig.service.vmHwm();
     const peakRss = hwm ?? rig.service.peakReportedRss();
     log(
-      `pipeline service peak RSS ${mib(peakRss)} MiB (${hwm === null ? 'sampled' : 'VmHWM'}); unhappy events ${JSON.stringify(Object.fromEntries(rig.watcher.unhappy))}`,
+      `pipeline service peak RSS ${mib(peakRss)} MiB (${hwm === null ? 'sampled' : 'VmHWM'}); unhappy events ` +
+        `${JSON.stringify(Object.fromEntries(rig.watcher.unhappy))}`,
     );
     await rig.close();
     rig = null;
@@ -767,7 +775,8 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     const webhookHwm = rig.service.vmHwm() ?? rig.service.peakReportedRss();
     log(
       `webhooks: ${deliveredDuring} delivered while ${hooks.count} payouts settled (${(deliveredDuring / duringSeconds).toFixed(0)}/s); ` +
-        `then ${sink.received() - drainFrom} more in ${drainSeconds.toFixed(1)} s (${drainRate.toFixed(0)}/s); ${owed - sink.received()} still undelivered; service peak RSS ${mib(webhookHwm)} MiB`,
+        `then ${sink.received() - drainFrom} more in ${drainSeconds.toFixed(1)} s (${drainRate.toFixed(0)}/s); ` +
+        `${owed - sink.received()} still undelivered; service peak RSS ${mib(webhookHwm)} MiB`,
     );
 
     const ceilingBolt11 = fsyncPerSecond / 4;

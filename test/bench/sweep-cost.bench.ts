@@ -184,7 +184,8 @@ async function sweepRun(settled: number): Promise<SweepRun> {
     if (head !== null) await runner.waitFor(head);
     const catchUpEventsPerSecond = (settled * 4) / ((Date.now() - t0) / 1000);
     log(
-      `${settled} settled orders seeded in ${seedSeconds.toFixed(1)} s; app up and projections caught up at ${Math.round(catchUpEventsPerSecond)} events/s`,
+      `${settled} settled orders seeded in ${seedSeconds.toFixed(1)} s; app up and projections caught up at ` +
+        `${Math.round(catchUpEventsPerSecond)} events/s`,
     );
 
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -194,7 +195,9 @@ async function sweepRun(settled: number): Promise<SweepRun> {
       await queueUnknownOutcomes(app, sandbox, client, `r${round}`);
       const swept = await sweepCounted(store, client);
       log(
-        `sweep ${round + 1}/${ROUNDS} over ${settled} settled + ${QUEUED} queued: ${swept.sweepMs.toFixed(0)} ms, ${JSON.stringify(swept.summary)}, readStream calls ${swept.readStreamCalls} over ${swept.distinctStreams} streams, ${swept.eventsRead} events read`,
+        `sweep ${round + 1}/${ROUNDS} over ${settled} settled + ${QUEUED} queued: ${swept.sweepMs.toFixed(0)} ms, ` +
+          `${JSON.stringify(swept.summary)}, readStream calls ${swept.readStreamCalls} over ` +
+          `${swept.distinctStreams} streams, ${swept.eventsRead} events read`,
       );
       if (swept.summary.settled !== QUEUED) throw new Error(`the sweep settled ${swept.summary.settled} of ${QUEUED} queued orders`);
       if (best === null || swept.sweepMs < best.sweepMs) best = swept;

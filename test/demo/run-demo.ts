@@ -119,20 +119,23 @@ async function main(): Promise<void> {
       destination: `alice@${sandbox.addressDomain}`,
     });
     say(
-      `POST /v1/payouts -> ${created.status} ${created.body.status}  order ${ORDER_ID}, ${AMOUNT_SATS} sats to alice@${sandbox.addressDomain}`,
+      `POST /v1/payouts -> ${created.status} ${created.body.status}  order ${ORDER_ID}, ${AMOUNT_SATS} sats to ` +
+        `alice@${sandbox.addressDomain}`,
     );
     await queued;
     await runner.waitFor((await store.headPosition())!);
     const afterFault = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
     say(
-      `GET /v1/payouts/${ORDER_ID} -> ${afterFault.body.status}, attempts ${afterFault.body.attempts}, lastError "${afterFault.body.lastError}"`,
+      `GET /v1/payouts/${ORDER_ID} -> ${afterFault.body.status}, attempts ${afterFault.body.attempts}, lastError ` +
+        `"${afterFault.body.lastError}"`,
     );
     const view = await api('GET', '/v1/admin/fallback-queue', SANDBOX_API_KEYS.admin);
     for (const item of view.body.items)
       say(`fallback view: ${item.orderId} ${item.status}, ${item.attempts} attempt(s), next attempt ${item.nextAttemptAt}`);
     const retryHook = await receiver.next(ORDER_ID, 'payout.retry_queued');
     say(
-      `webhook received: ${retryHook.body.type}, signature ${retryHook.signatureValid ? 'VALID' : 'INVALID'} (${String(retryHook.headers['x-signature']).slice(0, 28)}…)`,
+      `webhook received: ${retryHook.body.type}, signature ${retryHook.signatureValid ? 'VALID' : 'INVALID'} ` +
+        `(${String(retryHook.headers['x-signature']).slice(0, 28)}…)`,
     );
 
     step(4, 'An admin runs the fallback sweep once the order is due');
@@ -144,7 +147,8 @@ async function main(): Promise<void> {
     say(`POST /v1/admin/fallback/sweep -> ${JSON.stringify(sweep.body)}`);
     const settledHook = await receiver.next(ORDER_ID, 'payout.settled');
     say(
-      `webhook received: ${settledHook.body.type}, signature ${settledHook.signatureValid ? 'VALID' : 'INVALID'}, t=${settledHook.timestamp}`,
+      `webhook received: ${settledHook.body.type}, signature ${settledHook.signatureValid ? 'VALID' : 'INVALID'}, ` +
+        `t=${settledHook.timestamp}`,
     );
     say(dim(`  body: ${settledHook.raw.length > 220 ? `${settledHook.raw.slice(0, 220)}…` : settledHook.raw}`));
     const final = await api('GET', `/v1/payouts/${ORDER_ID}`, SANDBOX_API_KEYS.bot);
@@ -171,7 +175,8 @@ async function main(): Promise<void> {
       payments[0].status === 'success' &&
       received.every((w) => w.signatureValid);
     console.log(
-      `\n${bold(ok ? 'Paid exactly once, through the fallback view.' : 'UNEXPECTED OUTCOME')} ${dim(`(${((Date.now() - startedAt) / 1000).toFixed(1)} s)`)}`,
+      `\n${bold(ok ? 'Paid exactly once, through the fallback view.' : 'UNEXPECTED OUTCOME')} ` +
+        `${dim(`(${((Date.now() - startedAt) / 1000).toFixed(1)} s)`)}`,
     );
     if (!ok) process.exitCode = 1;
   } finally {

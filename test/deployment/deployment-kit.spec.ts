@@ -53,16 +53,19 @@ describe('Deployment kit and configuration docs', () => {
     }
   });
 
-  it('the Dockerfile runs the build as non-root with production dependencies, the heap cap of npm start, and a readiness healthcheck', () => {
-    const dockerfile = read('Dockerfile');
-    const start = JSON.parse(read('package.json')).scripts.start as string;
-    const heapCap = /--max-old-space-size=\d+/.exec(start)![0];
-    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", "${heapCap}", "dist/main.js"\\]$`, 'm'));
-    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/health\/ready/m);
-    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
-  });
+  it(
+    'the Dockerfile runs the build as non-root with production dependencies, ' + 'the heap cap of npm start, and a readiness healthcheck',
+    () => {
+      const dockerfile = read('Dockerfile');
+      const start = JSON.parse(read('package.json')).scripts.start as string;
+      const heapCap = /--max-old-space-size=\d+/.exec(start)![0];
+      expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", "${heapCap}", "dist/main.js"\\]$`, 'm'));
+      expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/health\/ready/m);
+      expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('docker-compose sets only variables the service knows', () => {
     const compose = read('docker-compose.yml');

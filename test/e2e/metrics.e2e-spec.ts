@@ -66,16 +66,19 @@ describe('Prometheus metrics (real app, sandbox wallet over HTTP)', () => {
     await h.close();
   });
 
-  it('only admin and metrics keys read /metrics (401 without a known key, 403 for other roles); a metrics key reads nothing else', async () => {
-    expect((await h.request('GET', '/metrics', null)).status).toBe(401);
-    expect((await h.request('GET', '/metrics', 'not-a-key')).body).toMatchObject({ statusCode: 401, code: 'unknown_api_key' });
-    for (const key of [KEYS.bot, KEYS.auditor])
-      expect((await h.request('GET', '/metrics', key)).body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
-    for (const key of [METRICS_KEY, KEYS.admin, KEYS.both]) expect((await h.request('GET', '/metrics', key)).status).toBe(200);
-    for (const path of ['/v1/admin/fallback-queue', '/v1/payouts/any', '/v1/audit/events']) {
-      expect((await h.request('GET', path, METRICS_KEY)).body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
-    }
-  });
+  it(
+    'only admin and metrics keys read /metrics (401 without a known key, 403 for other roles); ' + 'a metrics key reads nothing else',
+    async () => {
+      expect((await h.request('GET', '/metrics', null)).status).toBe(401);
+      expect((await h.request('GET', '/metrics', 'not-a-key')).body).toMatchObject({ statusCode: 401, code: 'unknown_api_key' });
+      for (const key of [KEYS.bot, KEYS.auditor])
+        expect((await h.request('GET', '/metrics', key)).body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
+      for (const key of [METRICS_KEY, KEYS.admin, KEYS.both]) expect((await h.request('GET', '/metrics', key)).status).toBe(200);
+      for (const path of ['/v1/admin/fallback-queue', '/v1/payouts/any', '/v1/audit/events']) {
+        expect((await h.request('GET', path, METRICS_KEY)).body).toMatchObject({ statusCode: 403, code: 'forbidden_role' });
+      }
+    },
+  );
 
   it('settled orders, a Cloudflare 520, the fallback view, a sweep and HTTP routes all show in the scrape', async () => {
     const before = await scrape();

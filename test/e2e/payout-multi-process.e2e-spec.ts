@@ -123,7 +123,8 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
           }
           const contention = { A: countContention(a.output()), B: countContention(b.output()) };
           console.log(
-            `multi-process: ${rounds.length} sweep round(s) on both processes at once; summaries [A, B] per round: ${JSON.stringify(rounds)}; contention seen in the logs: ${JSON.stringify(contention)}`,
+            `multi-process: ${rounds.length} sweep round(s) on both processes at once; summaries [A, B] per round: ` +
+              `${JSON.stringify(rounds)}; contention seen in the logs: ${JSON.stringify(contention)}`,
           );
           expect(statuses).toEqual(orders.map(() => 'SETTLED'));
           // The first round really was concurrent: both processes picked (some of) the same due orders.

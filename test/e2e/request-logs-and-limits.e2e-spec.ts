@@ -104,22 +104,25 @@ describe('Per-key rate limit (RATE_LIMIT_PER_MINUTE)', () => {
   });
   afterAll(async () => app.close());
 
-  it('answers 429 rate_limited with Retry-After once a key used its minute, across routes; other keys, /health and /docs go on', async () => {
-    expect((await get(app, '/v1/payouts/a', KEYS.bot)).status).toBe(404);
-    expect((await get(app, '/v1/payouts/b', KEYS.bot)).status).toBe(404);
-    expect((await get(app, '/v1/admin/payouts', KEYS.admin)).status).toBe(200);
-    expect((await get(app, '/v1/payouts/c', KEYS.bot)).status).toBe(404);
-    const limited = await get(app, '/v1/payouts/d', KEYS.bot);
-    expect(limited.status).toBe(429);
-    expect(await limited.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests', code: 'rate_limited' });
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
-    expect((await get(app, '/v1/payouts/a', KEYS.auditor)).status).toBe(404);
-    for (let i = 0; i < 5; i++) {
-      expect((await get(app, '/health/live', null)).status).toBe(200);
-      expect((await get(app, '/docs-json', null)).status).toBe(200);
-    }
-  });
+  it(
+    'answers 429 rate_limited with Retry-After once a key used its minute, across routes; ' + 'other keys, /health and /docs go on',
+    async () => {
+      expect((await get(app, '/v1/payouts/a', KEYS.bot)).status).toBe(404);
+      expect((await get(app, '/v1/payouts/b', KEYS.bot)).status).toBe(404);
+      expect((await get(app, '/v1/admin/payouts', KEYS.admin)).status).toBe(200);
+      expect((await get(app, '/v1/payouts/c', KEYS.bot)).status).toBe(404);
+      const limited = await get(app, '/v1/payouts/d', KEYS.bot);
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests', code: 'rate_limited' });
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+      expect((await get(app, '/v1/payouts/a', KEYS.auditor)).status).toBe(404);
+      for (let i = 0; i < 5; i++) {
+        expect((await get(app, '/health/live', null)).status).toBe(200);
+        expect((await get(app, '/docs-json', null)).status).toBe(200);
+      }
+    },
+  );
 });
 
 describe('RATE_LIMIT_PER_MINUTE=0', () => {

@@ -65,84 +65,88 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
     });
   });
 
-  it('five Cloudflare 520s open it; 20 orders meanwhile make no POST; clearing the faults closes it and all settle, each once, without the cron', async () => {
-    const lnbits = h.sandbox.lnbits;
-    // The incident: Voltz behind Cloudflare answers nothing useful, to payments and to the probe alike.
-    lnbits.injectFault({ endpoint: 'wallet', fault: { kind: 'cloudflare' }, times: 1_000_000 });
-    lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'cloudflare', paid: false }, times: 5 });
-    const postsBefore = lnbits.postCount();
-    const paymentsBefore = lnbits.payments().length;
+  it(
+    'five Cloudflare 520s open it; 20 orders meanwhile make no POST; clearing the faults closes it and all settle, ' +
+      'each once, without the cron',
+    async () => {
+      const lnbits = h.sandbox.lnbits;
+      // The incident: Voltz behind Cloudflare answers nothing useful, to payments and to the probe alike.
+      lnbits.injectFault({ endpoint: 'wallet', fault: { kind: 'cloudflare' }, times: 1_000_000 });
+      lnbits.injectFault({ endpoint: 'pay', fault: { kind: 'cloudflare', paid: false }, times: 5 });
+      const postsBefore = lnbits.postCount();
+      const paymentsBefore = lnbits.payments().length;
 
-    const orders = new Map<string, number>();
-    const confirm = async (tag: string, sats: number) => {
-      const orderId = newOrderId(tag);
-      orders.set(orderId, sats);
+      const orders = new Map<string, number>();
+      const confirm = async (tag: string, sats: number) => {
+        const orderId = newOrderId(tag);
+        orders.set(orderId, sats);
+        expect(
+          (await h.confirm(orderId, sats, mintInvoice({ network: 'regtest', amountMsat: sats * 1000, expirySeconds: 3600 }).bolt11)).status,
+        ).toBe(201);
+        return orderId;
+      };
+      const first: string[] = [];
+      for (let i = 0; i < 5; i++) first.push(await confirm('first', 10_000 + i));
+      await until('the breaker to open', async () => (await status()).breaker === 'open');
+      const opened = await status();
+      expect(opened.consecutiveUnknownPosts).toBe(5);
       expect(
-        (await h.confirm(orderId, sats, mintInvoice({ network: 'regtest', amountMsat: sats * 1000, expirySeconds: 3600 }).bolt11)).status,
-      ).toBe(201);
-      return orderId;
-    };
-    const first: string[] = [];
-    for (let i = 0; i < 5; i++) first.push(await confirm('first', 10_000 + i));
-    await until('the breaker to open', async () => (await status()).breaker === 'open');
-    const opened = await status();
-    expect(opened.consecutiveUnknownPosts).toBe(5);
-    expect(
-      opened.recent.filter(
-        (s: { kind: string; ok: boolean; detail: string }) => s.kind === 'pay' && !s.ok && s.detail.includes('(Cloudflare 520)'),
-      ),
-    ).toHaveLength(5);
-    expect(lnbits.postCount()).toBe(postsBefore + 5);
+        opened.recent.filter(
+          (s: { kind: string; ok: boolean; detail: string }) => s.kind === 'pay' && !s.ok && s.detail.includes('(Cloudflare 520)'),
+        ),
+      ).toHaveLength(5);
+      expect(lnbits.postCount()).toBe(postsBefore + 5);
 
-    const held: string[] = [];
-    for (let i = 0; i < 20; i++) held.push(await confirm('held', 20_000 + i));
-    await Promise.all(
-      held.map((orderId) => h.waitFor(orderId, (s) => s.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(s.lastError ?? ''))),
-    );
-    // Sweeps during the incident: status checks resolve the first orders' unknown hashes (404 past the grace period),
-    // after which they are held back too; the held orders write nothing new, sweep after sweep.
-    const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
-    await until('the first orders to be resolved and held back', async () => {
-      expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
-      const views = await Promise.all(first.map(async (orderId) => (await h.bot('GET', `/v1/payouts/${orderId}`)).body));
-      return views.every((view) => view.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(view.lastError ?? ''));
-    });
-    expect(await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length))).toEqual(eventCounts);
-    for (const orderId of first) expect((await h.events(orderId)).map((e) => e.type)).toContain('PaymentNotFound');
-    await h.projectionsCaughtUp();
-    const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { orderId: string; lastError: string | null }[];
-    for (const orderId of held) expect(queue.find((item) => item.orderId === orderId)?.lastError).toMatch(BREAKER_REFUSAL);
-    // The wallet's ground truth: not one POST, not one payment while the breaker was open.
-    expect(lnbits.postCount()).toBe(postsBefore + 5);
-    expect(lnbits.payments()).toHaveLength(paymentsBefore);
-    expect((await status()).breaker).toBe('open');
+      const held: string[] = [];
+      for (let i = 0; i < 20; i++) held.push(await confirm('held', 20_000 + i));
+      await Promise.all(
+        held.map((orderId) => h.waitFor(orderId, (s) => s.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(s.lastError ?? ''))),
+      );
+      // Sweeps during the incident: status checks resolve the first orders' unknown hashes (404 past the grace period),
+      // after which they are held back too; the held orders write nothing new, sweep after sweep.
+      const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
+      await until('the first orders to be resolved and held back', async () => {
+        expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
+        const views = await Promise.all(first.map(async (orderId) => (await h.bot('GET', `/v1/payouts/${orderId}`)).body));
+        return views.every((view) => view.status === 'RETRY_QUEUED' && BREAKER_REFUSAL.test(view.lastError ?? ''));
+      });
+      expect(await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length))).toEqual(eventCounts);
+      for (const orderId of first) expect((await h.events(orderId)).map((e) => e.type)).toContain('PaymentNotFound');
+      await h.projectionsCaughtUp();
+      const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { orderId: string; lastError: string | null }[];
+      for (const orderId of held) expect(queue.find((item) => item.orderId === orderId)?.lastError).toMatch(BREAKER_REFUSAL);
+      // The wallet's ground truth: not one POST, not one payment while the breaker was open.
+      expect(lnbits.postCount()).toBe(postsBefore + 5);
+      expect(lnbits.payments()).toHaveLength(paymentsBefore);
+      expect((await status()).breaker).toBe('open');
 
-    lnbits.clearFaults();
-    const all = [...first, ...held];
-    await Promise.all(all.map((orderId) => h.waitForStatus(orderId, ['SETTLED'], 15_000)));
-    expect((await status()).breaker).toBe('closed');
-    for (const orderId of all) {
-      const events = await h.events(orderId);
-      expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
-      expect(await h.paidMsat(orderId)).toBe(orders.get(orderId)! * 1000);
-    }
-    for (const orderId of held) expect((await h.events(orderId)).filter((e) => e.type === 'PaymentAttempted')).toHaveLength(1);
-    for (const orderId of first) expect((await h.events(orderId)).filter((e) => e.type === 'PaymentAttempted')).toHaveLength(2);
-    expect(lnbits.payments().filter((p) => p.status === 'success')).toHaveLength(paymentsBefore + all.length);
+      lnbits.clearFaults();
+      const all = [...first, ...held];
+      await Promise.all(all.map((orderId) => h.waitForStatus(orderId, ['SETTLED'], 15_000)));
+      expect((await status()).breaker).toBe('closed');
+      for (const orderId of all) {
+        const events = await h.events(orderId);
+        expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
+        expect(await h.paidMsat(orderId)).toBe(orders.get(orderId)! * 1000);
+      }
+      for (const orderId of held) expect((await h.events(orderId)).filter((e) => e.type === 'PaymentAttempted')).toHaveLength(1);
+      for (const orderId of first) expect((await h.events(orderId)).filter((e) => e.type === 'PaymentAttempted')).toHaveLength(2);
+      expect(lnbits.payments().filter((p) => p.status === 'success')).toHaveLength(paymentsBefore + all.length);
 
-    const transitions = await monitorEvents();
-    expect(transitions.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
-    expect(transitions[0].data).toMatchObject({
-      from: 'closed',
-      to: 'open',
-      consecutiveUnknownPosts: 5,
-      threshold: 5,
-      instanceId: expect.any(String),
-    });
-    expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
-    const audit = await h.auditor('GET', '/v1/audit/events?limit=1000');
-    expect(
-      audit.body.events.filter((e: { stream: string }) => e.stream === VOLTZ_MONITOR_STREAM).map((e: { type: string }) => e.type),
-    ).toEqual(transitions.map((e) => e.type));
-  });
+      const transitions = await monitorEvents();
+      expect(transitions.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
+      expect(transitions[0].data).toMatchObject({
+        from: 'closed',
+        to: 'open',
+        consecutiveUnknownPosts: 5,
+        threshold: 5,
+        instanceId: expect.any(String),
+      });
+      expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
+      const audit = await h.auditor('GET', '/v1/audit/events?limit=1000');
+      expect(
+        audit.body.events.filter((e: { stream: string }) => e.stream === VOLTZ_MONITOR_STREAM).map((e: { type: string }) => e.type),
+      ).toEqual(transitions.map((e) => e.type));
+    },
+  );
 });

@@ -58,97 +58,101 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     jest.restoreAllMocks();
   });
 
-  it(`a balance for ${PAYABLE} of ${ORDER_COUNT} orders settles ${PAYABLE}; the others wait without a POST; a top-up settles them without the cron`, async () => {
-    const lnbits = sandbox.lnbits;
-    await until('the start-up probe', async () => (await status()).wallet.balanceMsat === START_BALANCE_MSAT);
-    const postsBefore = lnbits.postCount();
+  it(
+    `a balance for ${PAYABLE} of ${ORDER_COUNT} orders settles ${PAYABLE}; the others wait without a POST; a top-up ` +
+      `settles them without the cron`,
+    async () => {
+      const lnbits = sandbox.lnbits;
+      await until('the start-up probe', async () => (await status()).wallet.balanceMsat === START_BALANCE_MSAT);
+      const postsBefore = lnbits.postCount();
 
-    const orders: string[] = [];
-    await Promise.all(
-      Array.from({ length: ORDER_COUNT }, async (_, i) => {
-        const orderId = `bal_${i}`;
-        orders.push(orderId);
-        const bolt11 = mintInvoice({ network: 'regtest', amountMsat: ORDER_SATS * 1000, expirySeconds: 3600 }).bolt11;
-        expect((await h.confirm(orderId, ORDER_SATS, bolt11)).status).toBe(201);
-      }),
-    );
-    const settled = (state: { status: string }) => state.status === 'SETTLED';
-    const waiting = (state: { status: string; lastError: string | null }) =>
-      state.status === 'RETRY_QUEUED' && SHORT.test(state.lastError ?? '');
-    const finals = await Promise.all(orders.map((orderId) => h.waitFor(orderId, (s) => settled(s) || waiting(s))));
-    expect(finals.filter(settled)).toHaveLength(PAYABLE);
-    const held = orders.filter((_, i) => waiting(finals[i]));
-    expect(held).toHaveLength(ORDER_COUNT - PAYABLE);
-    // The gate held them back: not one was claimed, and the wallet saw exactly the payable POSTs.
-    for (const orderId of held) expect((await h.events(orderId)).map((e) => e.type)).not.toContain('PaymentAttempted');
-    expect(lnbits.postCount()).toBe(postsBefore + PAYABLE);
+      const orders: string[] = [];
+      await Promise.all(
+        Array.from({ length: ORDER_COUNT }, async (_, i) => {
+          const orderId = `bal_${i}`;
+          orders.push(orderId);
+          const bolt11 = mintInvoice({ network: 'regtest', amountMsat: ORDER_SATS * 1000, expirySeconds: 3600 }).bolt11;
+          expect((await h.confirm(orderId, ORDER_SATS, bolt11)).status).toBe(201);
+        }),
+      );
+      const settled = (state: { status: string }) => state.status === 'SETTLED';
+      const waiting = (state: { status: string; lastError: string | null }) =>
+        state.status === 'RETRY_QUEUED' && SHORT.test(state.lastError ?? '');
+      const finals = await Promise.all(orders.map((orderId) => h.waitFor(orderId, (s) => settled(s) || waiting(s))));
+      expect(finals.filter(settled)).toHaveLength(PAYABLE);
+      const held = orders.filter((_, i) => waiting(finals[i]));
+      expect(held).toHaveLength(ORDER_COUNT - PAYABLE);
+      // The gate held them back: not one was claimed, and the wallet saw exactly the payable POSTs.
+      for (const orderId of held) expect((await h.events(orderId)).map((e) => e.type)).not.toContain('PaymentAttempted');
+      expect(lnbits.postCount()).toBe(postsBefore + PAYABLE);
 
-    // Probes and sweeps while the wallet stays short write nothing and POST nothing.
-    const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
-    const probesSeen = (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length;
-    await until(
-      'a few more probes',
-      async () => (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length >= probesSeen + 3,
-    );
-    expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
-    expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
-    expect(await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length))).toEqual(eventCounts);
-    expect(lnbits.postCount()).toBe(postsBefore + PAYABLE);
-    for (const orderId of held) {
-      const retries = (await h.events(orderId)).filter((e) => e.type === 'RetryQueued');
-      expect(retries).toHaveLength(1);
-      expect(retries[0].data).toMatchObject({ cause: 'wallet_short', reason: expect.stringMatching(SHORT) });
-    }
+      // Probes and sweeps while the wallet stays short write nothing and POST nothing.
+      const eventCounts = await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length));
+      const probesSeen = (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length;
+      await until(
+        'a few more probes',
+        async () => (await status()).recent.filter((s: { kind: string }) => s.kind === 'probe').length >= probesSeen + 3,
+      );
+      expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
+      expect((await h.admin('POST', '/v1/admin/fallback/sweep')).status).toBe(200);
+      expect(await Promise.all(held.map(async (orderId) => (await h.events(orderId)).length))).toEqual(eventCounts);
+      expect(lnbits.postCount()).toBe(postsBefore + PAYABLE);
+      for (const orderId of held) {
+        const retries = (await h.events(orderId)).filter((e) => e.type === 'RetryQueued');
+        expect(retries).toHaveLength(1);
+        expect(retries[0].data).toMatchObject({ cause: 'wallet_short', reason: expect.stringMatching(SHORT) });
+      }
 
-    // What admins see: the fallback view says why, the status shows the balance beside what the queue needs.
-    await h.projectionsCaughtUp();
-    const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { orderId: string; lastError: string | null }[];
-    for (const orderId of held) expect(queue.find((item) => item.orderId === orderId)?.lastError).toMatch(SHORT);
-    const short = await status();
-    expect(short.wallet).toEqual({
-      balanceMsat: lnbits.balanceMsat,
-      neededMsat: held.length * NEED_MSAT,
-      lowBalanceSats: LOW_BALANCE_SATS,
-      low: true,
-      shortSince: expect.any(String),
-    });
-    expect(short.breaker).toBe('closed');
-    expect(lowBalanceAlerts()).toHaveLength(1);
-    expect(await walletLowGauge()).toBe('1');
+      // What admins see: the fallback view says why, the status shows the balance beside what the queue needs.
+      await h.projectionsCaughtUp();
+      const queue = (await h.admin('GET', '/v1/admin/fallback-queue')).body.items as { orderId: string; lastError: string | null }[];
+      for (const orderId of held) expect(queue.find((item) => item.orderId === orderId)?.lastError).toMatch(SHORT);
+      const short = await status();
+      expect(short.wallet).toEqual({
+        balanceMsat: lnbits.balanceMsat,
+        neededMsat: held.length * NEED_MSAT,
+        lowBalanceSats: LOW_BALANCE_SATS,
+        low: true,
+        shortSince: expect.any(String),
+      });
+      expect(short.breaker).toBe('closed');
+      expect(lowBalanceAlerts()).toHaveLength(1);
+      expect(await walletLowGauge()).toBe('1');
 
-    const topUp = await fetch(`${sandbox.lnbitsUrl}/sandbox/topup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ msat: 2 * LOW_BALANCE_SATS * 1000 }),
-    });
-    expect(topUp.status).toBe(200);
-    const toppedUpAt = Date.now();
-    await Promise.all(held.map((orderId) => h.waitForStatus(orderId, ['SETTLED'], 5_000)));
-    expect(Date.now() - toppedUpAt).toBeLessThan(5_000);
+      const topUp = await fetch(`${sandbox.lnbitsUrl}/sandbox/topup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ msat: 2 * LOW_BALANCE_SATS * 1000 }),
+      });
+      expect(topUp.status).toBe(200);
+      const toppedUpAt = Date.now();
+      await Promise.all(held.map((orderId) => h.waitForStatus(orderId, ['SETTLED'], 5_000)));
+      expect(Date.now() - toppedUpAt).toBeLessThan(5_000);
 
-    for (const orderId of orders) {
-      const events = await h.events(orderId);
-      expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
-      expect(events.filter((e) => e.type === 'PaymentAttempted')).toHaveLength(1);
-      expect(events.map((e) => e.type)).not.toContain('PayoutEscalated');
-      expect(await h.paidMsat(orderId)).toBe(ORDER_SATS * 1000);
-    }
-    expect(lnbits.postCount()).toBe(postsBefore + ORDER_COUNT);
-    await until('the restored balance in the status', async () => (await status()).wallet.low === false);
-    await h.projectionsCaughtUp();
-    expect((await status()).wallet).toMatchObject({ neededMsat: 0, low: false, shortSince: null });
-    expect(lowBalanceAlerts()).toHaveLength(1);
-    expect(await walletLowGauge()).toBe('0');
+      for (const orderId of orders) {
+        const events = await h.events(orderId);
+        expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);
+        expect(events.filter((e) => e.type === 'PaymentAttempted')).toHaveLength(1);
+        expect(events.map((e) => e.type)).not.toContain('PayoutEscalated');
+        expect(await h.paidMsat(orderId)).toBe(ORDER_SATS * 1000);
+      }
+      expect(lnbits.postCount()).toBe(postsBefore + ORDER_COUNT);
+      await until('the restored balance in the status', async () => (await status()).wallet.low === false);
+      await h.projectionsCaughtUp();
+      expect((await status()).wallet).toMatchObject({ neededMsat: 0, low: false, shortSince: null });
+      expect(lowBalanceAlerts()).toHaveLength(1);
+      expect(await walletLowGauge()).toBe('0');
 
-    const transitions = await monitorEvents();
-    expect(transitions.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
-    expect(transitions[0].data).toMatchObject({
-      to: 'low',
-      balanceMsat: START_BALANCE_MSAT,
-      lowBalanceSats: LOW_BALANCE_SATS,
-      instanceId: expect.any(String),
-    });
-    expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
-    expect(transitions[1].data).toMatchObject({ to: 'restored', shortSince: null });
-  });
+      const transitions = await monitorEvents();
+      expect(transitions.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
+      expect(transitions[0].data).toMatchObject({
+        to: 'low',
+        balanceMsat: START_BALANCE_MSAT,
+        lowBalanceSats: LOW_BALANCE_SATS,
+        instanceId: expect.any(String),
+      });
+      expect(transitions[0].metadata).toMatchObject({ actor: 'system', schemaVersion: 1, causationId: null });
+      expect(transitions[1].data).toMatchObject({ to: 'restored', shortSince: null });
+    },
+  );
 });

@@ -1,10 +1,7 @@
-import { randomUUID } from 'crypto';
 import request from 'supertest';
-import { EventStore, NO_STREAM, StoredEvent } from '../../src/application/ports/event-store.port';
-import { Invoice } from '../../src/domain/destination/invoice';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent } from '../../src/domain/payout/payout-events';
-import { payoutStreamName, webhookStreamName } from '../../src/domain/streams/stream-names';
-import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
+import { EventStore } from '../../src/application/ports/event-store.port';
+import { webhookStreamName } from '../../src/domain/streams/stream-names';
+import { PayoutStreamWriter, ev, newInvoice } from '../support/payout-stream-writer';
 import { makeTempDir } from '../support/temp-dir';
 import { KEYS } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -13,158 +10,6 @@ import { WebhookTestApp, readStreamEvents, startWebhookTestApp, waitForEvent } f
 const SECRET = 'whsec_e2e_0123456789abcdef';
 /** Fast retries so the suite stays quick; the production defaults are 1 s doubling to 15 min, for 24 h. */
 const FAST = { retryBaseMs: 20, retryMaxDelayMs: 100, timeoutMs: 400 };
-
-let sequence = 0;
-const newOrderId = () => `ord_wh_${Date.now().toString(36)}_${++sequence}`;
-const e2eId = () => `E${String(Date.now()).padStart(18, '0')}${String(++sequence).padStart(13, '0')}`;
-const nowIso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
-
-function newInvoice(): Invoice & { preimage: string } {
-  const minted = mintInvoice({ network: 'regtest', amountMsat: 21_000_000, timestamp: Math.floor(Date.now() / 1000), expirySeconds: 3600 });
-  return {
-    bolt11: minted.bolt11,
-    paymentHash: minted.paymentHash,
-    amountMsat: 21_000_000,
-    expiresAt: nowIso(3_600_000),
-    preimage: minted.preimage,
-  };
-}
-
-/** Realistic payout events, appended through the real EventStore with optimistic concurrency like the app does. */
-class Payout {
-  revision: number | typeof NO_STREAM = NO_STREAM;
-  readonly stored: StoredEvent[] = [];
-
-  constructor(
-    private readonly store: EventStore,
-    readonly orderId = newOrderId(),
-  ) {}
-
-  /** Appends the events as one batch; returns them as stored (ids, createdAt). */
-  async append(...events: PayoutEvent[]): Promise<StoredEvent[]> {
-    const correlationId = randomUUID();
-    const envelopes = events.map((event) => ({
-      id: randomUUID(),
-      type: event.type,
-      data: event.data as unknown as Record<string, unknown>,
-      metadata: { correlationId, causationId: null, actor: 'system' as const, schemaVersion: PAYOUT_SCHEMA_VERSION },
-    }));
-    const result = await this.store.append(payoutStreamName(this.orderId), envelopes, this.revision);
-    this.revision = result.nextRevision;
-    const all = await readStreamEvents(this.store, payoutStreamName(this.orderId));
-    const appended = all.filter((event) => envelopes.some((envelope) => envelope.id === event.id));
-    this.stored.push(...appended);
-    return appended;
-  }
-
-  /** Appends one event; returns it as stored. */
-  async one(event: PayoutEvent): Promise<StoredEvent> {
-    return (await this.append(event))[0];
-  }
-
-  pixConfirmed(): PayoutEvent {
-    return {
-      type: 'PixConfirmed',
-      data: {
-        orderId: this.orderId,
-        endToEndId: e2eId(),
-        amountCents: 5000,
-        amountSats: 21000,
-        paidAt: nowIso(-60_000),
-        confirmedAt: nowIso(),
-      },
-    };
-  }
-}
-
-const ev = {
-  bolt11Submitted: (invoice: Invoice): PayoutEvent => ({
-    type: 'DestinationSubmitted',
-    data: {
-      destination: invoice.bolt11,
-      kind: 'bolt11',
-      invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt },
-      submittedAt: nowIso(),
-    },
-  }),
-  addressSubmitted: (address = 'alice@example.com'): PayoutEvent => ({
-    type: 'DestinationSubmitted',
-    data: { destination: address, kind: 'lightning_address', invoice: null, submittedAt: nowIso() },
-  }),
-  addressResolved: (invoice: Invoice, address = 'alice@example.com'): PayoutEvent => ({
-    type: 'AddressResolved',
-    data: {
-      address,
-      invoice: { bolt11: invoice.bolt11, paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat, expiresAt: invoice.expiresAt },
-      resolvedAt: nowIso(),
-    },
-  }),
-  destinationRejected: (permanent: boolean, reason: string, address = 'alice@example.com'): PayoutEvent => ({
-    type: 'DestinationRejected',
-    data: { destination: address, reason, permanent, rejectedAt: nowIso() },
-  }),
-  attempted: (invoice: Invoice, attempt: number): PayoutEvent => ({
-    type: 'PaymentAttempted',
-    data: { attempt, paymentHash: invoice.paymentHash, bolt11: invoice.bolt11, amountMsat: invoice.amountMsat, attemptedAt: nowIso() },
-  }),
-  lnbits520: (invoice: Invoice, attempt: number): PayoutEvent => ({
-    type: 'Payment520',
-    data: {
-      attempt,
-      paymentHash: invoice.paymentHash,
-      source: 'lnbits',
-      httpStatus: 520,
-      detail: 'Payment is pending',
-      lnbitsStatus: 'pending',
-      cfRay: null,
-      receivedAt: nowIso(),
-    },
-  }),
-  cloudflare520: (invoice: Invoice, attempt: number): PayoutEvent => ({
-    type: 'Payment520',
-    data: {
-      attempt,
-      paymentHash: invoice.paymentHash,
-      source: 'cloudflare',
-      httpStatus: 520,
-      detail: null,
-      lnbitsStatus: null,
-      cfRay: '8a1b2c3d4e5f6789-GRU',
-      receivedAt: nowIso(),
-    },
-  }),
-  pending: (invoice: Invoice): PayoutEvent => ({
-    type: 'PaymentPending',
-    data: { paymentHash: invoice.paymentHash, reason: 'Payment is pending', observedAt: nowIso() },
-  }),
-  unknown: (invoice: Invoice): PayoutEvent => ({
-    type: 'PaymentOutcomeUnknown',
-    data: { paymentHash: invoice.paymentHash, reason: 'Cloudflare 520', observedAt: nowIso() },
-  }),
-  statusChecked: (invoice: Invoice): PayoutEvent => ({
-    type: 'PaymentStatusChecked',
-    data: { paymentHash: invoice.paymentHash, result: 'pending', detail: null, checkedAt: nowIso() },
-  }),
-  settled: (invoice: Invoice & { preimage: string }): PayoutEvent => ({
-    type: 'PaymentSettled',
-    data: { paymentHash: invoice.paymentHash, preimage: invoice.preimage, feeMsat: 1000, settledAt: nowIso() },
-  }),
-  failed: (invoice: Invoice, newInvoiceMayHelp: boolean, reason = 'no route found'): PayoutEvent => ({
-    type: 'PaymentFailed',
-    data: { paymentHash: invoice.paymentHash, reason, newInvoiceMayHelp, failedAt: nowIso() },
-  }),
-  retryQueued: (reason = 'in-process retries exhausted: no route found'): PayoutEvent => ({
-    type: 'RetryQueued',
-    // Far away: nothing but the test touches these payouts.
-    data: { reason, nextAttemptAt: nowIso(24 * 3_600_000), queuedAt: nowIso() },
-  }),
-  cancelled: (reason = 'refunded by PIX'): PayoutEvent => ({ type: 'PayoutCancelled', data: { reason, cancelledAt: nowIso() } }),
-  escalated: (reason = 'contradictory answers from the wallet'): PayoutEvent => ({
-    type: 'PayoutEscalated',
-    data: { reason, escalatedAt: nowIso() },
-  }),
-  escalationCleared: (): PayoutEvent => ({ type: 'EscalationCleared', data: { clearedAt: nowIso() } }),
-};
 
 const auditStream = webhookStreamName;
 const outcomeOf = (store: EventStore, orderId: string, deliveryId: string) =>
@@ -188,52 +33,55 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(t.logger.lines.filter((line) => line.text.includes('in-the-url'))).toEqual([]);
     });
 
-    it('PaymentSettled -> exactly one signed payout.settled carrying the Payout as GET returns it, audited as WebhookDelivered', async () => {
-      const payout = new Payout(t.store);
-      const invoice = newInvoice();
-      await payout.append(payout.pixConfirmed(), ev.bolt11Submitted(invoice));
-      await payout.one(ev.attempted(invoice, 1));
-      await payout.append(ev.lnbits520(invoice, 1), ev.pending(invoice));
-      const settled = await payout.one(ev.settled(invoice));
+    it(
+      'PaymentSettled -> exactly one signed payout.settled carrying the Payout as GET returns it, ' + 'audited as WebhookDelivered',
+      async () => {
+        const payout = new PayoutStreamWriter(t.store);
+        const invoice = newInvoice();
+        await payout.append(payout.pixConfirmed(), ev.bolt11Submitted(invoice));
+        await payout.one(ev.attempted(invoice, 1));
+        await payout.append(ev.lnbits520(invoice, 1), ev.pending(invoice));
+        const settled = await payout.one(ev.settled(invoice));
 
-      const received = await bot.next(payout.orderId, 'payout.settled');
-      const audit = await outcomeOf(t.store, payout.orderId, settled.id);
+        const received = await bot.next(payout.orderId, 'payout.settled');
+        const audit = await outcomeOf(t.store, payout.orderId, settled.id);
 
-      expect(received.signatureValid).toBe(true);
-      expect(received.headers['content-type']).toBe('application/json');
-      expect(received.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-      expect(Object.keys(received.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
-      const api = await request(t.url)
-        .get(`/v1/payouts/${payout.orderId}`)
-        .set({ Authorization: `Bearer ${KEYS.bot}` })
-        .expect(200);
-      expect(received.body).toEqual({
-        id: settled.id,
-        type: 'payout.settled',
-        orderId: payout.orderId,
-        occurredAt: settled.createdAt,
-        payout: api.body,
-      });
-      expect(received.body.payout).toMatchObject({
-        status: 'SETTLED',
-        paymentHash: invoice.paymentHash,
-        preimage: invoice.preimage,
-        feeMsat: 1000,
-        attempts: 1,
-      });
+        expect(received.signatureValid).toBe(true);
+        expect(received.headers['content-type']).toBe('application/json');
+        expect(received.headers['x-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+        expect(Object.keys(received.body)).toEqual(['id', 'type', 'orderId', 'occurredAt', 'payout']);
+        const api = await request(t.url)
+          .get(`/v1/payouts/${payout.orderId}`)
+          .set({ Authorization: `Bearer ${KEYS.bot}` })
+          .expect(200);
+        expect(received.body).toEqual({
+          id: settled.id,
+          type: 'payout.settled',
+          orderId: payout.orderId,
+          occurredAt: settled.createdAt,
+          payout: api.body,
+        });
+        expect(received.body.payout).toMatchObject({
+          status: 'SETTLED',
+          paymentHash: invoice.paymentHash,
+          preimage: invoice.preimage,
+          feeMsat: 1000,
+          attempts: 1,
+        });
 
-      expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
-      expect(audit).toMatchObject({
-        stream: auditStream(payout.orderId),
-        type: 'WebhookDelivered',
-        data: { deliveryId: settled.id, type: 'payout.settled', attempts: 1, httpStatus: 200, deliveredAt: expect.any(String) },
-        metadata: { correlationId: settled.id, causationId: settled.id, actor: 'system', schemaVersion: 1 },
-      });
-      expect(await readStreamEvents(t.store, auditStream(payout.orderId))).toHaveLength(1);
-    });
+        expect(bot.requests((w) => w.body.orderId === payout.orderId)).toHaveLength(1);
+        expect(audit).toMatchObject({
+          stream: auditStream(payout.orderId),
+          type: 'WebhookDelivered',
+          data: { deliveryId: settled.id, type: 'payout.settled', attempts: 1, httpStatus: 200, deliveredAt: expect.any(String) },
+          metadata: { correlationId: settled.id, causationId: settled.id, actor: 'system', schemaVersion: 1 },
+        });
+        expect(await readStreamEvents(t.store, auditStream(payout.orderId))).toHaveLength(1);
+      },
+    );
 
     it('RetryQueued -> payout.retry_queued with the reason as lastError', async () => {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       const invoice = newInvoice();
       await payout.append(payout.pixConfirmed(), ev.addressSubmitted());
       await payout.one(ev.addressResolved(invoice));
@@ -254,7 +102,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     });
 
     it('PayoutCancelled -> payout.cancelled', async () => {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       await payout.one(payout.pixConfirmed());
       const cancelled = await payout.one(ev.cancelled());
 
@@ -268,10 +116,10 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     });
 
     it('a permanent DestinationRejected -> payout.failed; PayoutEscalated -> payout.needs_attention', async () => {
-      const rejected = new Payout(t.store);
+      const rejected = new PayoutStreamWriter(t.store);
       await rejected.append(rejected.pixConfirmed(), ev.addressSubmitted('nobody@example.com'));
       const rejection = await rejected.one(ev.destinationRejected(true, 'LNURL: unknown user', 'nobody@example.com'));
-      const escalated = new Payout(t.store);
+      const escalated = new PayoutStreamWriter(t.store);
       const invoice = newInvoice();
       await escalated.append(escalated.pixConfirmed(), ev.bolt11Submitted(invoice), ev.attempted(invoice, 1), ev.unknown(invoice));
       const escalation = await escalated.one(ev.escalated());
@@ -286,7 +134,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     });
 
     it('says nothing about steps the customer need not hear about (PaymentAttempted, Payment520, pending, unknown...)', async () => {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       const first = newInvoice();
       const second = newInvoice();
       await payout.one(payout.pixConfirmed());
@@ -313,7 +161,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     });
 
     it('receiver answers 500 twice then 200 -> retried with backoff, delivered once, audited with 3 attempts', async () => {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       bot.policy = (webhook, nth) => (webhook.body.orderId === payout.orderId && nth <= 2 ? 500 : 200);
       await payout.one(payout.pixConfirmed());
       const cancelled = await payout.one(ev.cancelled());
@@ -331,7 +179,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     });
 
     it('receiver never answers -> the attempt times out and is retried', async () => {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       bot.policy = (webhook, nth) => (webhook.body.orderId === payout.orderId && nth === 1 ? 'hang' : 200);
       await payout.one(payout.pixConfirmed());
       const cancelled = await payout.one(ev.cancelled());
@@ -352,7 +200,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     await bot.close();
     const t = await startWebhookTestApp({ env: { BOT_WEBHOOK_URL: bot.url, BOT_WEBHOOK_SECRET: SECRET }, webhook: FAST });
     try {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       await payout.one(payout.pixConfirmed());
       const cancelled = await payout.one(ev.cancelled());
 
@@ -375,7 +223,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       webhook: { ...FAST, giveUpAfterMs: 250 },
     });
     try {
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       await payout.one(payout.pixConfirmed());
       const cancelled = await payout.one(ev.cancelled());
 
@@ -404,7 +252,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     try {
       // First life: one delivery goes through, the next is in flight when the service stops.
       const first = await startWebhookTestApp({ env, dataDir: data.path, webhook: { ...FAST, shutdownGraceMs: 50 } });
-      const payout = new Payout(first.store);
+      const payout = new PayoutStreamWriter(first.store);
       const invoice = newInvoice();
       await payout.append(payout.pixConfirmed(), ev.addressSubmitted(), ev.addressResolved(invoice), ev.attempted(invoice, 1));
       await payout.one(ev.failed(invoice, true));
@@ -420,7 +268,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       bot.policy = () => 200;
       const second = await startWebhookTestApp({ env, dataDir: data.path, webhook: FAST });
       try {
-        const resumed = new Payout(second.store, payout.orderId);
+        const resumed = new PayoutStreamWriter(second.store, payout.orderId);
         resumed.revision = payout.revision;
         const next = newInvoice();
         await resumed.append(ev.escalationCleared(), ev.addressResolved(next));
@@ -461,7 +309,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     const bot = await WebhookReceiver.start(SECRET);
     try {
       const off = await startWebhookTestApp({ dataDir: data.path, webhook: FAST });
-      const payout = new Payout(off.store);
+      const payout = new PayoutStreamWriter(off.store);
       await payout.append(payout.pixConfirmed(), ev.retryQueued());
       await off.close();
 
@@ -471,7 +319,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
         webhook: FAST,
       });
       try {
-        const resumed = new Payout(on.store, payout.orderId);
+        const resumed = new PayoutStreamWriter(on.store, payout.orderId);
         resumed.revision = payout.revision;
         const cancelled = await resumed.one(ev.cancelled());
         await outcomeOf(on.store, payout.orderId, cancelled.id);
@@ -490,7 +338,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
     const t = await startWebhookTestApp();
     try {
       expect(t.webhooks.enabled).toBe(false);
-      const payout = new Payout(t.store);
+      const payout = new PayoutStreamWriter(t.store);
       await payout.append(payout.pixConfirmed(), ev.cancelled());
       expect(t.webhooks.deliveriesOf(payout.orderId)).toEqual([]);
       expect(t.logger.lines.filter((line) => /notifications are off/.test(line.text))).toHaveLength(1);

@@ -148,7 +148,8 @@ function checkDigest(digest: RecordedDigest, scan: LedgerScan, breaks: LedgerBre
     position: digest.eventPosition,
     kind: 'digest_mismatch',
     detail:
-      `digest of position ${digest.position ?? '(empty)'} recorded root ${digest.root} over ${digest.events} events in ${digest.streams} streams; ` +
+      `digest of position ${digest.position ?? '(empty)'} recorded root ${digest.root} over ${digest.events} events ` +
+      `in ${digest.streams} streams; ` +
       `the log now gives ${root} over ${scan.events} events in ${scan.streams} streams`,
   });
 }

@@ -16,7 +16,9 @@ export class DoublePaymentAlertHandler implements IEventHandler<PayoutEventsAppe
       if (event.type !== 'DoublePaymentDetected') continue;
       const { settledPaymentHash, paymentHash } = event.data;
       this.logger.error({
-        msg: `ALERT double_payment: order ${appended.orderId} was paid twice (${settledPaymentHash} and ${paymentHash}); it needs an admin's acknowledgement`,
+        msg:
+          `ALERT double_payment: order ${appended.orderId} was paid twice (${settledPaymentHash} and ` +
+          `${paymentHash}); it needs an admin's acknowledgement`,
         orderId: appended.orderId,
         paymentHashes: [settledPaymentHash, paymentHash],
         correlationId: appended.correlationId,

@@ -129,7 +129,8 @@ class LyingWallet implements WalletPort {
     };
     this.payments.set(invoice.paymentHash, payment);
     if (!this.honest && rng.chance(0.04)) throw new Crash('killed before the answer came back');
-    if (lie === 'paid_but_404' || (!this.honest && rng.chance(0.2))) return lost(); // the money may have moved, the answer did not come back
+    // The money may have moved, the answer did not come back.
+    if (lie === 'paid_but_404' || (!this.honest && rng.chance(0.2))) return lost();
     if (payment.status === 'success') return { kind: 'settled', preimage: 'pre', feeMsat: 2000 };
     if (payment.status === 'failed') return { kind: 'failed', reason: 'no route', newInvoiceMayHelp: rng.chance(0.9) };
     return { kind: 'pending', reason: 'in flight' };

@@ -98,15 +98,18 @@ describe('PayoutProcessor: the loop', () => {
     return seen;
   };
 
-  it('an error that is no refusal leaves the run at once (the claim stays, unanswered) and frees the order for the next trigger', async () => {
-    const wallet = new ScriptedWallet([new Error('socket hang up in the client itself')]);
-    const processor = processorWith(wallet);
-    await expect(processor.process(ORDER_ID, 'event')).rejects.toThrow('socket hang up');
-    expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
-    // A later trigger runs anew: the unanswered claim is within the wallet timeout, so it is left alone.
-    await expect(processor.process(ORDER_ID, 'sweep')).resolves.toMatchObject({ status: 'PAYING', retried: false });
-    expect(wallet.posts).toHaveLength(1);
-  });
+  it(
+    'an error that is no refusal leaves the run at once (the claim stays, unanswered) ' + 'and frees the order for the next trigger',
+    async () => {
+      const wallet = new ScriptedWallet([new Error('socket hang up in the client itself')]);
+      const processor = processorWith(wallet);
+      await expect(processor.process(ORDER_ID, 'event')).rejects.toThrow('socket hang up');
+      expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
+      // A later trigger runs anew: the unanswered claim is within the wallet timeout, so it is left alone.
+      await expect(processor.process(ORDER_ID, 'sweep')).resolves.toMatchObject({ status: 'PAYING', retried: false });
+      expect(wallet.posts).toHaveLength(1);
+    },
+  );
 
   it('a refusal of the decider (another worker claimed first) ends the run quietly, paying nothing', async () => {
     const wallet = new ScriptedWallet([]);

@@ -76,21 +76,24 @@ describe('PayoutCommandExecutor with a payout the caller already holds (real Sql
     expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
   });
 
-  it('an append whose outcome the store cannot tell (it did land) is read again and decided again: the claim is never made twice', async () => {
-    const { loaded } = await executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(inv)), context);
-    // The store writes the claim, then loses the acknowledgement (a deadline, a leader change).
-    const append = store.append.bind(store);
-    jest.spyOn(store, 'append').mockImplementationOnce(async (stream, events, expected) => {
-      await append(stream, events, expected);
-      throw new AppendOutcomeUnknownError(stream, 'deadline exceeded');
-    });
-    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
-    // Decided again on the stream as it is: the claim is there, so a second one is refused — the caller pays
-    // nothing, and the unanswered claim is resolved later by a status check (docs: crash-safe, rule 6).
-    await expect(executor.execute(ORDER_ID, cmd.claim(inv), context, { from: loaded })).rejects.toMatchObject({
-      code: 'payment_in_flight',
-    });
-    expect((await repository.load(ORDER_ID)).state).toMatchObject({ hashes: { [inv.paymentHash]: { outcome: 'in_flight' } } });
-    expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
-  });
+  it(
+    'an append whose outcome the store cannot tell (it did land) is read again and decided again: ' + 'the claim is never made twice',
+    async () => {
+      const { loaded } = await executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(inv)), context);
+      // The store writes the claim, then loses the acknowledgement (a deadline, a leader change).
+      const append = store.append.bind(store);
+      jest.spyOn(store, 'append').mockImplementationOnce(async (stream, events, expected) => {
+        await append(stream, events, expected);
+        throw new AppendOutcomeUnknownError(stream, 'deadline exceeded');
+      });
+      jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+      // Decided again on the stream as it is: the claim is there, so a second one is refused — the caller pays
+      // nothing, and the unanswered claim is resolved later by a status check (docs: crash-safe, rule 6).
+      await expect(executor.execute(ORDER_ID, cmd.claim(inv), context, { from: loaded })).rejects.toMatchObject({
+        code: 'payment_in_flight',
+      });
+      expect((await repository.load(ORDER_ID)).state).toMatchObject({ hashes: { [inv.paymentHash]: { outcome: 'in_flight' } } });
+      expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
+    },
+  );
 });

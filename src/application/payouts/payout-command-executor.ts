@@ -102,7 +102,8 @@ export class PayoutCommandExecutor {
           // Someone else appended first, or the store cannot say whether this append landed: read again, decide again.
           if ((error instanceof ConcurrencyError || error instanceof AppendOutcomeUnknownError) && attempt < MAX_CONFLICT_RETRIES) {
             this.logger.debug(
-              `${error instanceof ConcurrencyError ? 'Concurrency conflict' : 'Append outcome unknown'} on ${orderId} (${command.type}), deciding again`,
+              `${error instanceof ConcurrencyError ? 'Concurrency conflict' : 'Append outcome unknown'} on ` +
+                `${orderId} (${command.type}), deciding again`,
             );
             continue;
           }

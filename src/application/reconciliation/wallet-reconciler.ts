@@ -59,7 +59,8 @@ export class WalletReconciler {
       discrepancies.push(discrepancy);
       if (!options.record || alreadyRecorded) return;
       this.logger.warn(
-        `ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ${discrepancy.paymentHash}: ${discrepancy.detail}`,
+        `ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ` +
+          `${discrepancy.paymentHash}: ${discrepancy.detail}`,
       );
       if (answer)
         await answer().catch((error: Error) =>

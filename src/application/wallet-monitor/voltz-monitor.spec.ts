@@ -238,35 +238,38 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     );
     expect((await monitorEvents()).map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerOpened']);
   });
-  it('an "Insufficient balance" refusal stops every POST until a probe shows enough again, which sweeps; one ALERT, one event each way', async () => {
-    const alerts = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
-    await monitor.probe();
-    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
-    raw.payAnswers.push({
-      kind: 'rejected',
-      reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later',
-      category: 'limit',
-    });
-    await wallet.pay(INVOICE);
-    const refused = monitor.permit(INVOICE.amountMsat);
-    expect(refused).toEqual({
-      allowed: false,
-      reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)),
-    });
-    expect(monitor.walletBalance()).toMatchObject({ balanceMsat: 1_000_000_000, low: true, shortSince: expect.any(String) });
-    expect(monitor.status().breaker).toBe('closed');
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 2_999 }, { name: 'w', balanceMsat: 3_000 });
-    await monitor.probe();
-    expect(recoveries).toBe(0);
-    await monitor.probe();
-    expect(recoveries).toBe(1);
-    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
-    expect(
-      alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low')),
-    ).toHaveLength(1);
-    const events = await monitorEvents();
-    expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
-    expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });
-  });
+  it(
+    'an "Insufficient balance" refusal stops every POST until a probe shows enough again, which sweeps; ' + 'one ALERT, one event each way',
+    async () => {
+      const alerts = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
+      await monitor.probe();
+      expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+      raw.payAnswers.push({
+        kind: 'rejected',
+        reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later',
+        category: 'limit',
+      });
+      await wallet.pay(INVOICE);
+      const refused = monitor.permit(INVOICE.amountMsat);
+      expect(refused).toEqual({
+        allowed: false,
+        reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)),
+      });
+      expect(monitor.walletBalance()).toMatchObject({ balanceMsat: 1_000_000_000, low: true, shortSince: expect.any(String) });
+      expect(monitor.status().breaker).toBe('closed');
+      raw.walletAnswers.push({ name: 'w', balanceMsat: 2_999 }, { name: 'w', balanceMsat: 3_000 });
+      await monitor.probe();
+      expect(recoveries).toBe(0);
+      await monitor.probe();
+      expect(recoveries).toBe(1);
+      expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+      expect(
+        alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low')),
+      ).toHaveLength(1);
+      const events = await monitorEvents();
+      expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
+      expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });
+    },
+  );
 });

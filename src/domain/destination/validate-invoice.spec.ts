@@ -108,11 +108,13 @@ describe('validateInvoice', () => {
     ['a truncated invoice', 'lnbc210u1pqqqqqqqqqq'],
     [
       'an unknown currency',
-      'lnxy210u1p4shv7zpp57svwhy633txhup426gve58767l42hcg9g5mylvcr66n7a99h7jzssp5r6xcg3a37z2gkstpww908k0q7qtg0g7wa7tv7afjusyy7e3vdp3s9qypqsqcqpj',
+      'lnxy210u1p4shv7zpp57svwhy633txhup426gve58767l42hcg9g5mylvcr66n7a99h7jzssp5r6xcg3a37z2gkstpww908k0q7qtg0g7wa7tv7afjusyy7e3' +
+        'vdp3s9qypqsqcqpj',
     ],
     [
       'an LNURL',
-      'lnurl1dp68gurn8ghj7um9wfmxjcm99e3k7mf0v9cxj0m385ekvcenxc6r2c35xvukxefcv5mkvv34x5ekzd3ev56nyd3hxqurzepexejxxepnxscrvwfnv9nxzcn9xq6xyefhvgcxxcmyxymnserxfq5fns',
+      'lnurl1dp68gurn8ghj7um9wfmxjcm99e3k7mf0v9cxj0m385ekvcenxc6r2c35xvukxefcv5mkvv34x5ekzd3ev56nyd3hxqurzepexejxxepnxscrvwfn' +
+        'v9nxzcn9xq6xyefhvgcxxcmyxymnserxfq5fns',
     ],
   ])('reports %s as undecodable', (_label, raw) => {
     expect(check(raw, 'bitcoin')).toMatchObject({ ok: false, code: 'undecodable' });

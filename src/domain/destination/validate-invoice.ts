@@ -40,7 +40,9 @@ export function validateInvoice(bolt11: string | DecodeBolt11Result, requirement
     return {
       ok: false,
       code: 'amount_mismatch',
-      message: `invoice amount is ${decoded.millisatoshis} msat, the payout is ${expectedMsat ?? String(amountSats)} msat (${amountSats} sat)`,
+      message:
+        `invoice amount is ${decoded.millisatoshis} msat, the payout is ${expectedMsat ?? String(amountSats)} ` +
+        `msat (${amountSats} sat)`,
     };
   }
   const remainingMs = decoded.expiresAt * 1000 - now.getTime();

@@ -89,7 +89,10 @@ export const unknownBalance = (): WalletBalance => ({
 export function shortfall(balance: WalletBalance, amountMsat: number): string | null {
   const need = requiredMsat(amountMsat);
   if (balance.estimateMsat === null || balance.estimateMsat >= need) return null;
-  return `${WALLET_SHORT} balance ${balance.estimateMsat} msat cannot cover ${need} msat (${amountMsat} msat + fee reserve); waiting for a top-up`;
+  return (
+    `${WALLET_SHORT} balance ${balance.estimateMsat} msat cannot cover ${need} msat (${amountMsat} msat + fee ` +
+    `reserve); waiting for a top-up`
+  );
 }
 
 /** A payment was permitted: its amount and reserve are spoken for until the next probe tells the truth. */
@@ -154,7 +157,8 @@ export function recordBalanceProbe(balance: WalletBalance, balanceMsat: number, 
   const reason =
     balanceMsat < rules.lowBalanceMsat
       ? `the probed balance ${balanceMsat} msat is below WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} sat)`
-      : `the probed balance ${balanceMsat} msat covers WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} sat)${next.shortOfMsat === null ? '' : ' but not the smallest waiting payout'}`;
+      : `the probed balance ${balanceMsat} msat covers WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} ` +
+        `sat)${next.shortOfMsat === null ? '' : ' but not the smallest waiting payout'}`;
   return settle(balance, next, reason, at, rules, recovered);
 }
 
@@ -173,7 +177,9 @@ function settle(
   const low = isLow(after, rules);
   const balance = { ...after, low };
   if (low === before.low) return { balance, transition: null, recovered };
-  const restoredReason = `the wallet can pay again: the probed balance ${after.probedMsat} msat covers the waiting payouts and WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} sat)`;
+  const restoredReason =
+    `the wallet can pay again: the probed balance ${after.probedMsat} msat covers the waiting ` +
+    `payouts and WALLET_LOW_BALANCE_SATS (${rules.lowBalanceMsat / 1000} sat)`;
   return {
     balance,
     transition: {

@@ -21,7 +21,8 @@ import { ProgressReporter } from './cli-progress-reporter';
 export function rebuildCommand(): Command {
   return new Command('rebuild')
     .description(
-      'rebuild the read models (payouts, fallback view, stats) from position 0; the service must be stopped; never touches the webhook outbox',
+      'rebuild the read models (payouts, fallback view, stats) from position 0; the service must be stopped; never ' +
+        'touches the webhook outbox',
     )
     .option('--force', 'rebuild although the read-model file looks open (only after checking no service runs)')
     .action(async (options: { force?: boolean }) => {
@@ -29,7 +30,8 @@ export function rebuildCommand(): Command {
       const file = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
       if (!options.force && (existsSync(`${file}-wal`) || existsSync(`${file}-shm`))) {
         throw new UsageError(
-          `refusing to rebuild: ${file} is open by another process (is the service running? stop it first). If nothing has it open, a crash left its -wal/-shm files behind: pass --force`,
+          `refusing to rebuild: ${file} is open by another process (is the service running? stop it first). If ` +
+            `nothing has it open, a crash left its -wal/-shm files behind: pass --force`,
         );
       }
       const db = openLiveReadModels(config);
@@ -48,7 +50,8 @@ export function rebuildCommand(): Command {
         });
         const after = new LogCheckpoints(db).read(PROJECTIONS_CHECKPOINT).position;
         process.stdout.write(
-          `rebuilt the read models from ${events} events (checkpoint ${before ?? '(none)'} -> ${after ?? '(none)'}); the webhook outbox was left alone\n`,
+          `rebuilt the read models from ${events} events (checkpoint ${before ?? '(none)'} -> ${after ?? '(none)'}); ` +
+            `the webhook outbox was left alone\n`,
         );
       } finally {
         db.close();

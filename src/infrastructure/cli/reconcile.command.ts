@@ -32,7 +32,8 @@ export function reconcileCommand(): Command {
       const config = cliConfig();
       if (!config.voltz)
         throw new UsageError(
-          'no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL printed in the service banner)',
+          'no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL ' +
+            'printed in the service banner)',
         );
       const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.adminKey, timeoutMs: config.voltzTimeoutMs });
       const report = await withStore(config, (store) => {
@@ -54,7 +55,8 @@ export function reconcileCommand(): Command {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {
         process.stdout.write(
-          `reconciliation ${report.id}: ${report.walletPayments} wallet payments, ${report.ledgerSettled} settled orders, ${report.matched} matched\n`,
+          `reconciliation ${report.id}: ${report.walletPayments} wallet payments, ${report.ledgerSettled} settled ` +
+            `orders, ${report.matched} matched\n`,
         );
         for (const d of report.discrepancies)
           process.stdout.write(`DISCREPANCY ${d.kind} order ${d.orderId ?? '-'} payment ${d.paymentHash}: ${d.detail}\n`);

@@ -131,7 +131,8 @@ export function verifyCommand(): Command {
   return new Command('verify')
     .description(
       'check every order (paid at most once, a claimed hash, its amount, one live hash, no claim forgotten, reservations), ' +
-        'the read models against a rebuild, and every hash chain and recorded digest; with --digest, prove the log still holds what that digest saw',
+        'the read models against a rebuild, and every hash chain and recorded digest; with --digest, prove the log ' +
+        'still holds what that digest saw',
     )
     .option('--json', 'print the summary, the violations and the breaks as one JSON object')
     .option('--digest <root>', "a digest root from an auditor's own copy (GET /v1/audit/digests): prove the log still holds it")
@@ -183,7 +184,8 @@ function printChains(report: LedgerReport): void {
   const prefix = report.unchainedPrefixEvents > 0 ? `; ${report.unchainedPrefixEvents} events predate chaining` : '';
   const verdict = report.breaks.length === 0 ? 'ledger verified' : `ledger NOT verified: ${report.breaks.length} break(s)`;
   process.stdout.write(
-    `${verdict}: ${report.events} events in ${report.streams} streams up to position ${report.position ?? '(empty)'}, ${report.digests} digest(s) recomputed${prefix}\n`,
+    `${verdict}: ${report.events} events in ${report.streams} streams up to position ` +
+      `${report.position ?? '(empty)'}, ${report.digests} digest(s) recomputed${prefix}\n`,
   );
 }
 

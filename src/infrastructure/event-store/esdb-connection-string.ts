@@ -31,7 +31,8 @@ export function esdbConnectionStringProblems(connectionString: string): string[]
     const problems = [...warnings].map((warning) => `EVENTSTORE_CONNECTION_STRING: ${warning}`);
     if (options.throwOnAppendFailure === false) {
       problems.push(
-        'EVENTSTORE_CONNECTION_STRING must not set throwOnAppendFailure=false: optimistic concurrency relies on the client throwing on a version conflict',
+        'EVENTSTORE_CONNECTION_STRING must not set throwOnAppendFailure=false: optimistic concurrency relies on the ' +
+          'client throwing on a version conflict',
       );
     }
     return problems;

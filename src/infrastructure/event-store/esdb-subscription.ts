@@ -65,7 +65,8 @@ export class EsdbSubscription implements Subscription {
       } catch (error) {
         if (!this.closed) {
           outage.report(
-            `Subscription to $all dropped after ${this.describeAfter()} (${describeEsdbError(error)}); resubscribing every ${this.context.resubscribeDelayMs} ms`,
+            `Subscription to $all dropped after ${this.describeAfter()} (${describeEsdbError(error)}); resubscribing ` +
+              `every ${this.context.resubscribeDelayMs} ms`,
           );
         }
       } finally {

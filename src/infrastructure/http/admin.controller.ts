@@ -123,7 +123,10 @@ export class AdminController {
     });
   }
 
-  /** The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers, the balance beside what open payouts need. */
+  /**
+   * The Voltz monitor: breaker state, availability over the last hour, the latest probes and wallet answers,
+   * the balance beside what open payouts need.
+   */
   @Get('voltz/status')
   @ApiOperation({ summary: 'The Voltz monitor: breaker, availability, recent answers' })
   @ApiOkResponse({ type: VoltzStatusSchema })

@@ -32,7 +32,9 @@ export class PayoutsController {
   @ApiCreatedResponse({ type: PayoutSchema, description: 'A new order' })
   @ApiOkResponse({ type: PayoutSchema, description: 'The same order with the same values again' })
   @ApiErrors({
-    400: 'Invalid body (`validation_failed`, `malformed_json`, `body_not_object`, ...) or a destination that is neither a Lightning Address nor a BOLT11',
+    400:
+      'Invalid body (`validation_failed`, `malformed_json`, `body_not_object`, ...) or a destination that is ' +
+      'neither a Lightning Address nor a BOLT11',
     409: 'The orderId exists with other values, or the endToEndId or invoice belongs to another order (`invoice_in_use`)',
     413: '`payload_too_large`',
     415: '`unsupported_media_type`',

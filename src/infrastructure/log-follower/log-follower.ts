@@ -250,7 +250,8 @@ export class LogFollower {
     this.behindSince ??= this.options.clock.now().getTime();
     const delay = backoffDelayMs(this.failures, this.retryBaseMs, this.retryMaxDelayMs, this.options.random());
     this.logger.error(
-      `${this.name}: ${where} failed (attempt ${this.failures}); resuming from the stored checkpoint in ${delay} ms: ${describeError(error)}`,
+      `${this.name}: ${where} failed (attempt ${this.failures}); resuming from the stored checkpoint in ${delay} ms: ` +
+        `${describeError(error)}`,
     );
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;

@@ -16,7 +16,10 @@ import { PayoutProcessModule } from './payout-process.module';
 import { PayoutsModule } from './payouts.module';
 import { ReconciliationModule } from './reconciliation.module';
 
-/** What admins see and do: the fallback view, the payouts list, the Voltz monitor and the wallet's funding, stats, reconciliation, a ledger digest now, retry, cancel, acknowledge a double payment, sweep now. */
+/**
+ * What admins see and do: the fallback view, the payouts list, the Voltz monitor and the wallet's funding, stats,
+ * reconciliation, a ledger digest now, retry, cancel, acknowledge a double payment, sweep now.
+ */
 @Module({
   imports: [PayoutsModule, PayoutProcessModule, LightningModule, ReconciliationModule, LedgerIntegrityModule],
   controllers: [AdminController],

@@ -56,15 +56,24 @@ export class PayoutsProjection implements Projection {
     CREATE INDEX IF NOT EXISTS fallback_queue_by_due ON fallback_queue (next_attempt_at, order_id);`);
     this.statements = {
       get: db.prepare('SELECT state FROM payouts WHERE order_id = ?'),
-      upsert: db.prepare(`INSERT INTO payouts (order_id, status, created_at, updated_at, state, view) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, state = excluded.state, view = excluded.view`),
+      upsert: db.prepare(
+        `INSERT INTO payouts (order_id, status, created_at, updated_at, state, view) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, ` +
+          `state = excluded.state, view = excluded.view`,
+      ),
       // queued_at keeps the time the order entered the view, across updates.
-      enqueue:
-        db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at`),
-      requeue:
-        db.prepare(`INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error, queued_at = excluded.queued_at, next_attempt_at = excluded.next_attempt_at`),
+      enqueue: db.prepare(
+        `INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) ` +
+          `VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, ` +
+          `last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at`,
+      ),
+      requeue: db.prepare(
+        `INSERT INTO fallback_queue (order_id, status, attempts, last_error, queued_at, next_attempt_at) ` +
+          `VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(order_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, ` +
+          `last_error = excluded.last_error, queued_at = excluded.queued_at, next_attempt_at = excluded.next_attempt_at`,
+      ),
       dequeue: db.prepare('DELETE FROM fallback_queue WHERE order_id = ?'),
     };
   }

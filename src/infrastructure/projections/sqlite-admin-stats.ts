@@ -27,7 +27,8 @@ export class SqliteAdminStats implements AdminStatsReadModel {
     const totals = (where: string, ...params: string[]): SettledTotals => {
       const row = this.db
         .prepare<string[], SettledTotals>(
-          `SELECT count(*) AS count, coalesce(sum(amount_sats), 0) AS sats, coalesce(sum(fee_msat), 0) AS feeMsat FROM settlements WHERE ${where}`,
+          `SELECT count(*) AS count, coalesce(sum(amount_sats), 0) AS sats, coalesce(sum(fee_msat), 0) AS feeMsat ` +
+            `FROM settlements WHERE ${where}`,
         )
         .get(...params)!;
       return { count: row.count, sats: row.sats, feeMsat: row.feeMsat };

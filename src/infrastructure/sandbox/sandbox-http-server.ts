@@ -81,7 +81,10 @@ export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise
 export function sendCloudflarePage(res: ServerResponse, status: number): void {
   const ray = `${randomBytes(8).toString('hex')}-GRU`;
   const title = status === 524 ? 'A timeout occurred' : 'Web server is returning an unknown error';
-  const html = `<!DOCTYPE html><html><head><title>${title} | Cloudflare</title></head><body><h1>${title}</h1><p>Error code ${status}</p><p>Cloudflare Ray ID: ${ray.split('-')[0]}</p></body></html>`;
+  const html =
+    `<!DOCTYPE html><html><head><title>${title} | ` +
+    `Cloudflare</title></head><body><h1>${title}</h1><p>Error code ${status}</p><p>Cloudflare Ray ID: ` +
+    `${ray.split('-')[0]}</p></body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=UTF-8',
     'Content-Length': Buffer.byteLength(html),

@@ -45,7 +45,8 @@ export function classifyPayResponse(exchange: HttpExchange): PayOutcome {
   if (cloudflare) {
     return {
       kind: 'unknown',
-      reason: `Cloudflare HTTP ${httpStatus} page${cloudflare.cfRay ? ` (CF-RAY ${cloudflare.cfRay})` : ''}: says nothing about the payment`,
+      reason:
+        `Cloudflare HTTP ${httpStatus} page${cloudflare.cfRay ? ` (CF-RAY ${cloudflare.cfRay})` : ''}: ` + `says nothing about the payment`,
       http520: { source: 'cloudflare', httpStatus, cfRay: cloudflare.cfRay },
     };
   }

@@ -80,7 +80,9 @@ export async function runVoltzDiagnostics(options: { baseUrl: string; adminKey: 
         const certificate = (socket as TLSSocket).getPeerCertificate();
         return {
           ok: true,
-          detail: `${(socket as TLSSocket).getProtocol() ?? 'TLS'}, certificate for ${certificate.subject?.CN ?? '?'} valid until ${certificate.valid_to ?? '?'}`,
+          detail:
+            `${(socket as TLSSocket).getProtocol() ?? 'TLS'}, certificate for ` +
+            `${certificate.subject?.CN ?? '?'} valid until ${certificate.valid_to ?? '?'}`,
         };
       },
     ],

@@ -199,7 +199,8 @@ export class WebhookDispatcher {
     const nextAttemptAt = new Date(now.getTime() + delay);
     if (this.outbox.markRetry(record, nextAttemptAt)) {
       this.logger.warn(
-        `Webhook ${row.type} ${row.deliveryId} for order ${row.orderId}: attempt ${record.attempts} failed (${lastError}); next at ${nextAttemptAt.toISOString()}`,
+        `Webhook ${row.type} ${row.deliveryId} for order ${row.orderId}: attempt ${record.attempts} failed ` +
+          `(${lastError}); next at ${nextAttemptAt.toISOString()}`,
       );
     }
   }
