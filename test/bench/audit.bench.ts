@@ -158,7 +158,8 @@ export async function benchAudit(): Promise<BenchRow[]> {
     const verify = await withPeakHeap(() => verifyLedger(config, store, live));
     if (verify.result.violations.length > 0 || verify.result.orders !== PAYOUTS)
       throw new Error(`verify: ${JSON.stringify(verify.result).slice(0, 500)}`);
-    // `ledger verify` then runs the tamper-evidence pass (issue 14, benched on its own in ledger-chain): timed here for the CLI's whole cost.
+    // `ledger verify` then runs the tamper-evidence pass (issue 14, benched on its own in ledger-chain):
+    // timed here for the CLI's whole cost.
     const chains = await withPeakHeap(() => verifyChainsAndDigests(store));
     if (chains.result.breaks.length > 0) throw new Error(`verify chains: ${JSON.stringify(chains.result.breaks.slice(0, 3))}`);
 

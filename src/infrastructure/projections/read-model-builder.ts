@@ -86,7 +86,8 @@ export function compareReadModels(
         differences.push({ table: name, key: String(k), problem: missing ? 'missing_in_live' : 'differs' });
       const extra = live
         .prepare<[], unknown>(
-          `SELECT l.${key} FROM main.${name} l WHERE NOT EXISTS (SELECT 1 FROM rebuilt.${name} r WHERE r.${key} = l.${key}) ORDER BY l.${key}`,
+          `SELECT l.${key} FROM main.${name} l ` +
+            `WHERE NOT EXISTS (SELECT 1 FROM rebuilt.${name} r WHERE r.${key} = l.${key}) ORDER BY l.${key}`,
         )
         .pluck()
         .all();
