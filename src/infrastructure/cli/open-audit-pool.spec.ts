@@ -46,7 +46,7 @@ describe('OpenAuditPool', () => {
 
   afterEach(() => store.close());
 
-  it('finds what one open audit per order finds, keeping a single audit per generation and reopening the rest from their stream', async () => {
+  it('finds what one open audit per order finds, one audit per generation, the rest reopened from their stream', async () => {
     const log = await interleavedLog(store);
     const reads = jest.spyOn(store, 'readStream');
     const roomy = await audit(store, log, 100);
