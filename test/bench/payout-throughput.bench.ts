@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -51,7 +51,8 @@ import type { BenchRow } from './bench-table';
  * Env: BENCH_PAYOUTS (100000), BENCH_WEBHOOK_PAYOUTS (5000),
  * BENCH_CONCURRENCY (64), BENCH_SERVICE_NODE_FLAGS (extra node flags for the
  * service, after those of `npm start`, e.g. "--max-old-space-size=160"), BENCH_CPU_PROF=1 (the service's
- * --cpu-prof profiles go to ./bench-profiles), BENCH_HEAP_SNAPSHOT=1.
+ * --cpu-prof profiles go to ./bench-profiles), BENCH_HEAP_SNAPSHOT=1, BENCH_PIN_CPUS=1 (service and driver on
+ * separate cores).
  */
 const TOTAL_PAYOUTS = positiveInt(process.env.BENCH_PAYOUTS, 100_000);
 const CONCURRENCY = positiveInt(process.env.BENCH_CONCURRENCY, 64);
@@ -141,6 +142,18 @@ export function loopUtilization(before: EventLoopTimes, after: EventLoopTimes): 
 }
 
 /** `script`: the child to run (default: the service; the bench's bare node:http floor speaks the same messages). */
+/**
+ * BENCH_PIN_CPUS=1: the service (all its threads) runs on CPU 1 and this
+ * driver on CPU 0, so the two never take turns on one core — on a 2-core host
+ * that is most of the run-to-run noise of an A/B comparison. Linux only (taskset).
+ */
+const PIN_CPUS = process.env.BENCH_PIN_CPUS === '1';
+
+function pinProcesses(servicePid: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(servicePid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+}
+
 export async function startServiceProcess(options: {
   dataDir: string;
   env: Record<string, string>;
@@ -187,6 +200,7 @@ export async function startServiceProcess(options: {
     });
   });
   const pid = child.pid!;
+  if (PIN_CPUS) pinProcesses(pid);
   /** Sends a request to the child; resolves with its first answer of the same kind. */
   const ask = <T>(request: { kind: string; path?: string }) =>
     new Promise<T>((resolve) => {
