@@ -796,84 +796,58 @@ export async function benchPayoutThroughput(): Promise<BenchRow[]> {
     const ceilingBolt11 = fsyncPerSecond / 4;
     const ceilingAddress = fsyncPerSecond / 5;
     const ratio = (value: number, baseline: number) => ({ value, baseline, ratio: value / baseline });
-    const rows: BenchRow[] = [
+    /** A closed-loop phase: throughput against the fsync ceiling, CPU against the driver's, latency against the framework floor. */
+    const closedLoopRows = (label: string, result: PhaseResult, ceiling: number): BenchRow[] => [
       {
-        name: `payouts settled/s, BOLT11, ${raw.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`,
+        name: `payouts settled/s, ${label}, ${result.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`,
         unit: 'payouts/s',
-        ...ratio(raw.perSecond, ceilingBolt11),
+        ...ratio(result.perSecond, ceiling),
       },
-      { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(raw.serviceCpuMs, raw.driverCpuMs) },
+      { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(result.serviceCpuMs, result.driverCpuMs) },
       {
         name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
         unit: 'ms',
-        ...ratio(raw.p50, floor.closedP50),
+        ...ratio(result.p50, floor.closedP50),
       },
       {
         name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
         unit: 'ms',
-        ...ratio(raw.p99, floor.closedP99),
+        ...ratio(result.p99, floor.closedP99),
       },
+    ];
+    /** An open-loop phase at `rate` POSTs/s: throughput against the offered rate, latency and loop against /health/live at TARGET_RATE. */
+    const openLoopRows = (rate: number, result: PhaseResult): BenchRow[] => [
       {
-        name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE}/s, ${atTarget.count} orders (offered = baseline)`,
+        name: `payouts settled/s, BOLT11 offered at ${rate}/s, ${result.count} orders (offered = baseline)`,
         unit: 'payouts/s',
-        ...ratio(atTarget.perSecond, TARGET_RATE),
+        ...ratio(result.perSecond, rate),
       },
       {
-        name: `  POST /v1/payouts p50 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        name: `  POST /v1/payouts p50 at ${rate}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
         unit: 'ms',
-        ...ratio(atTarget.p50, floor.openP50),
+        ...ratio(result.p50, floor.openP50),
       },
       {
-        name: `  POST /v1/payouts p99 at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        name: `  POST /v1/payouts p99 at ${rate}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
         unit: 'ms',
-        ...ratio(atTarget.p99, floor.openP99),
+        ...ratio(result.p99, floor.openP99),
       },
       {
-        name: `  service event loop busy at ${TARGET_RATE}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
+        name: `  service event loop busy at ${rate}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
         unit: '%',
-        ...ratio(100 * atTarget.serviceLoopBusy, 100 * floor.openLoopBusy),
+        ...ratio(100 * result.serviceLoopBusy, 100 * floor.openLoopBusy),
       },
+    ];
+    const rows: BenchRow[] = [
+      ...closedLoopRows('BOLT11', raw, ceilingBolt11),
+      ...openLoopRows(TARGET_RATE, atTarget),
       {
         name: `  GET /health/live at ${TARGET_RATE}/s: service event loop busy (bare node:http server at ${TARGET_RATE}/s = baseline)`,
         unit: '%',
         ...ratio(100 * floor.openLoopBusy, 100 * bareLoopBusy),
       },
-      {
-        name: `payouts settled/s, BOLT11 offered at ${TARGET_RATE / 2}/s, ${atHalf.count} orders (offered = baseline)`,
-        unit: 'payouts/s',
-        ...ratio(atHalf.perSecond, TARGET_RATE / 2),
-      },
-      {
-        name: `  POST /v1/payouts p50 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
-        unit: 'ms',
-        ...ratio(atHalf.p50, floor.openP50),
-      },
-      {
-        name: `  POST /v1/payouts p99 at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
-        unit: 'ms',
-        ...ratio(atHalf.p99, floor.openP99),
-      },
-      {
-        name: `  service event loop busy at ${TARGET_RATE / 2}/s (GET /health/live at ${TARGET_RATE}/s = baseline)`,
-        unit: '%',
-        ...ratio(100 * atHalf.serviceLoopBusy, 100 * floor.openLoopBusy),
-      },
-      {
-        name: `payouts settled/s, Lightning Address, ${addr.count} orders, ${CONCURRENCY} in flight (1 fsync/append ceiling = baseline)`,
-        unit: 'payouts/s',
-        ...ratio(addr.perSecond, ceilingAddress),
-      },
-      { name: `  service CPU per payout (driver CPU = baseline)`, unit: 'ms', ...ratio(addr.serviceCpuMs, addr.driverCpuMs) },
-      {
-        name: `  POST /v1/payouts p50, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
-        unit: 'ms',
-        ...ratio(addr.p50, floor.closedP50),
-      },
-      {
-        name: `  POST /v1/payouts p99, ${CONCURRENCY} in flight (GET /health/live = baseline)`,
-        unit: 'ms',
-        ...ratio(addr.p99, floor.closedP99),
-      },
+      ...openLoopRows(TARGET_RATE / 2, atHalf),
+      ...closedLoopRows('Lightning Address', addr, ceilingAddress),
     ];
     if (fill) {
       rows.push(
