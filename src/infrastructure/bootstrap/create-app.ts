@@ -7,7 +7,7 @@ import { ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { checkJsonBody } from '../http/json-body.middleware';
 import { setUpOpenApi } from '../http/openapi/open-api';
 import { JsonLogger } from '../logging/json-logger.service';
-import { requestLogging } from '../logging/request-logging.middleware';
+import { observeRequests } from '../http/observe-requests.middleware';
 import { CoreOptions } from '../modules/core.module';
 import { PAYOUT_METRICS } from '../../application/ports/payout-metrics.port';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
@@ -24,7 +24,7 @@ export async function createApp(options: CoreOptions & { logger?: false | JsonLo
   });
   const metrics = app.get(PAYOUT_METRICS);
   // First, so even a request refused by the body parser gets its id, its access line and its count.
-  app.use(requestLogging(logger, app.get<IdGenerator>(ID_GENERATOR), metrics instanceof PrometheusMetrics ? metrics : null));
+  app.use(observeRequests(logger, app.get<IdGenerator>(ID_GENERATOR), metrics instanceof PrometheusMetrics ? metrics : null));
   // Helmet's headers (and no X-Powered-By); its default CSP fits Swagger UI, which is served from this origin.
   app.use(helmet());
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });

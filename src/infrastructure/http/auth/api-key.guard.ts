@@ -7,7 +7,7 @@ import { httpError } from '../http-exception.filter';
 import { ROLES_KEY } from './roles.decorator';
 
 export interface AuthenticatedRequest extends Request {
-  /** Set for every request by the request-logging middleware, before any guard. */
+  /** Set for every request by the observe-requests middleware, before any guard. */
   correlationId: string;
   roles?: Role[];
   actor?: Role;

@@ -1,10 +1,10 @@
 import { NextFunction, Request, Response } from 'express';
 import { performance } from 'perf_hooks';
 import { IdGenerator } from '../../application/ports/clock.port';
-import { AuthenticatedRequest } from '../http/auth/api-key.guard';
+import { AuthenticatedRequest } from './auth/api-key.guard';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
-import { JsonLogger } from './json-logger.service';
-import { givenCorrelationId, requestContext } from './request-context';
+import { JsonLogger } from '../logging/json-logger.service';
+import { givenCorrelationId, requestContext } from '../logging/request-context';
 
 /**
  * Gives each request its correlation id (the caller's when sane, else a new
@@ -15,7 +15,7 @@ import { givenCorrelationId, requestContext } from './request-context';
  * The line is built once, from fields already at hand: it must stay cheap at
  * hundreds of requests per second. It names the caller's role, never the key.
  */
-export function requestLogging(logger: JsonLogger | null, ids: IdGenerator, metrics: PrometheusMetrics | null) {
+export function observeRequests(logger: JsonLogger | null, ids: IdGenerator, metrics: PrometheusMetrics | null) {
   const accessLog = logger?.isEnabled('info') ? logger : null;
   return (request: Request, response: Response, next: NextFunction): void => {
     const correlationId = givenCorrelationId(request.headers) ?? ids.next();
