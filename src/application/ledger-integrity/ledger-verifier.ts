@@ -37,7 +37,7 @@ const DEFAULT_PROGRESS_EVERY = 10_000;
 
 /** Recomputes every stream's chain: edited, deleted, inserted and reordered events each break one. */
 export function verifyChains(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
-  return scanAll(store, [], options);
+  return scanAll(store, LedgerCheck.chainsOnly(), options);
 }
 
 /**
@@ -47,22 +47,77 @@ export function verifyChains(store: EventStore, options: VerifyOptions = {}): Pr
  * consistent chain, as long as a digest saw it before.
  */
 export async function verifyLedger(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
-  const digests: RecordedDigest[] = [];
-  const malformed: LedgerBreak[] = [];
-  for await (const event of store.readStream(LEDGER_DIGEST_STREAM)) {
-    const digest = ledgerDigestOf(event);
-    if (digest) digests.push({ ...digest, revision: event.revision, eventPosition: event.position });
-    else
-      malformed.push({
-        stream: event.stream,
-        revision: event.revision,
-        position: event.position,
-        kind: 'malformed_digest',
-        detail: `${event.type} is not a digest`,
-      });
+  return scanAll(store, await LedgerCheck.open(store), options);
+}
+
+/**
+ * `verifyLedger` one event at a time, for a caller that makes its own pass
+ * over the log (in position order, from the start) and checks more on it:
+ * `ledger verify` reads the log once for its audits and for this.
+ */
+export class LedgerCheck {
+  private readonly scan = new LedgerScan(true);
+  private readonly digests: RecordedDigest[];
+  private readonly digestBreaks: LedgerBreak[] = [];
+  private next = 0;
+
+  private constructor(
+    private readonly recorded: RecordedDigest[],
+    private readonly malformed: LedgerBreak[],
+  ) {
+    this.digests = recorded.filter((digest) => digest.position !== null).sort((a, b) => comparePositions(a.position!, b.position!));
+    // A digest of the empty log covers nothing: it holds as long as it hashes nothing.
+    for (const digest of recorded.filter((d) => d.position === null)) checkDigest(digest, new LedgerScan(false), this.digestBreaks);
   }
-  const report = await scanAll(store, digests, options);
-  return { ...report, breaks: [...malformed, ...report.breaks] };
+
+  /** Reads the ledger-digest stream: the digests the pass will recompute. */
+  static async open(store: EventStore): Promise<LedgerCheck> {
+    const digests: RecordedDigest[] = [];
+    const malformed: LedgerBreak[] = [];
+    for await (const event of store.readStream(LEDGER_DIGEST_STREAM)) {
+      const digest = ledgerDigestOf(event);
+      if (digest) digests.push({ ...digest, revision: event.revision, eventPosition: event.position });
+      else
+        malformed.push({
+          stream: event.stream,
+          revision: event.revision,
+          position: event.position,
+          kind: 'malformed_digest',
+          detail: `${event.type} is not a digest`,
+        });
+    }
+    return new LedgerCheck(digests, malformed);
+  }
+
+  /** Chains only: no digest recomputed. */
+  static chainsOnly(): LedgerCheck {
+    return new LedgerCheck([], []);
+  }
+
+  get events(): number {
+    return this.scan.events;
+  }
+
+  add(event: StoredEvent): void {
+    const { digests, scan } = this;
+    while (this.next < digests.length && isAfter(event, digests[this.next].position!))
+      checkDigest(digests[this.next++], scan, this.digestBreaks);
+    scan.add(event);
+  }
+
+  /** The report once the log is read to its end. */
+  report(): LedgerReport {
+    const { digests, scan } = this;
+    while (this.next < digests.length) checkDigest(digests[this.next++], scan, this.digestBreaks);
+    return {
+      streams: scan.streams,
+      events: scan.events,
+      unchainedPrefixEvents: scan.unchainedPrefixEvents,
+      digests: this.recorded.length,
+      position: scan.position,
+      breaks: [...this.malformed, ...scan.breaks, ...this.digestBreaks],
+    };
+  }
 }
 
 /**
@@ -110,29 +165,14 @@ interface RecordedDigest extends LedgerDigest {
   eventPosition: string;
 }
 
-async function scanAll(store: EventStore, recorded: RecordedDigest[], options: VerifyOptions): Promise<LedgerReport> {
-  const scan = new LedgerScan(true);
-  const digests = recorded.filter((digest) => digest.position !== null).sort((a, b) => comparePositions(a.position!, b.position!));
-  const digestBreaks: LedgerBreak[] = [];
-  // A digest of the empty log covers nothing: it holds as long as it hashes nothing.
-  for (const digest of recorded.filter((d) => d.position === null)) checkDigest(digest, new LedgerScan(false), digestBreaks);
-  let next = 0;
+async function scanAll(store: EventStore, check: LedgerCheck, options: VerifyOptions): Promise<LedgerReport> {
   const every = options.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   for await (const event of store.readAll()) {
-    while (next < digests.length && isAfter(event, digests[next].position!)) checkDigest(digests[next++], scan, digestBreaks);
-    scan.add(event);
-    if (options.onProgress && scan.events % every === 0) options.onProgress(scan.events);
+    check.add(event);
+    if (options.onProgress && check.events % every === 0) options.onProgress(check.events);
   }
-  while (next < digests.length) checkDigest(digests[next++], scan, digestBreaks);
-  options.onProgress?.(scan.events);
-  return {
-    streams: scan.streams,
-    events: scan.events,
-    unchainedPrefixEvents: scan.unchainedPrefixEvents,
-    digests: recorded.length,
-    position: scan.position,
-    breaks: [...scan.breaks, ...digestBreaks],
-  };
+  options.onProgress?.(check.events);
+  return check.report();
 }
 
 function isAfter(event: StoredEvent, position: string): boolean {

@@ -3,16 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
-import {
-  DigestProof,
-  LedgerReport,
-  proveDigest,
-  verifyLedger as verifyChainsAndDigests,
-} from '../../application/ledger-integrity/ledger-verifier';
+import { DigestProof, LedgerCheck, LedgerReport, proveDigest } from '../../application/ledger-integrity/ledger-verifier';
 import { fallbackTimings } from '../../application/payout-settings';
 import { LedgerViolation, checkReservations } from '../../domain/audit/payout-audit';
 import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName } from '../../domain/streams/stream-names';
-import { EventStore, comparePositions } from '../../application/ports/event-store.port';
+import { EventStore, StoredEvent, comparePositions } from '../../application/ports/event-store.port';
 import { AppConfig } from '../config/app-config';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
 import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
@@ -44,9 +39,16 @@ const SCRATCH_CACHE_KIB = 64 * 1024;
  * the live checkpoint, so a lagging service is not a violation). One pass
  * over the log in position order feeds the scratch read models, who holds
  * each reservation, and each order's audit (OpenAuditPool: memory stays
- * bounded however many orders are open at once).
+ * bounded however many orders are open at once). `alongside` gets every
+ * event of that pass too: the CLI checks the hash chains and digests on it
+ * instead of reading the log a second time.
  */
-export async function verifyLedger(config: AppConfig, store: EventStore, live: Database.Database): Promise<VerifyResult> {
+export async function verifyLedger(
+  config: AppConfig,
+  store: EventStore,
+  live: Database.Database,
+  alongside?: { add(event: StoredEvent): void },
+): Promise<VerifyResult> {
   const settings = payoutSettingsFrom(config);
   const projections = [new PayoutsProjection(settings), new AdminStatsProjection()];
   const scratchDir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
@@ -67,6 +69,7 @@ export async function verifyLedger(config: AppConfig, store: EventStore, live: D
     const scan = new ProgressReporter('verify: reading the log');
     for await (const event of store.readAll()) {
       scan.update(++events);
+      alongside?.add(event);
       if (rebuilding && comparePositions(event.position, liveCheckpoint!) > 0) rebuilding = false;
       if (rebuilding) builder.add(event);
       const orderId = orderIdOfPayoutStream(event.stream);
@@ -150,13 +153,10 @@ export function verifyCommand(): Command {
       }
       const live = openLiveReadModels(config);
       try {
-        const result = await withStore(config, (store) => verifyLedger(config, store, live));
-        const chains = await withStore(config, (store) =>
-          verifyChainsAndDigests(store, {
-            onProgress: (events) => process.stderr.write(`verify: ${events} events hashed\n`),
-            progressEvery: 100_000,
-          }),
-        );
+        const { result, chains } = await withStore(config, async (store) => {
+          const check = await LedgerCheck.open(store);
+          return { result: await verifyLedger(config, store, live, check), chains: check.report() };
+        });
         const { events, orders, readModelsComparedUpTo, violations } = result;
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);
