@@ -3,12 +3,6 @@ import { LEDGER_DIGEST_STREAM } from '../../domain/streams/stream-names';
 import { EventStore, StoredEvent, comparePositions } from '../ports/event-store.port';
 import { LedgerBreak, LedgerScan } from './ledger-scan';
 
-export interface VerifyOptions {
-  /** Called every `progressEvery` events with the count so far (a CLI's progress bar). */
-  onProgress?: (events: number) => void;
-  progressEvery?: number;
-}
-
 export interface LedgerReport {
   streams: number;
   events: number;
@@ -33,11 +27,9 @@ export interface DigestProof {
   detail: string;
 }
 
-const DEFAULT_PROGRESS_EVERY = 10_000;
-
 /** Recomputes every stream's chain: edited, deleted, inserted and reordered events each break one. */
-export function verifyChains(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
-  return scanAll(store, LedgerCheck.chainsOnly(), options);
+export function verifyChains(store: EventStore): Promise<LedgerReport> {
+  return scanAll(store, LedgerCheck.chainsOnly());
 }
 
 /**
@@ -46,8 +38,8 @@ export function verifyChains(store: EventStore, options: VerifyOptions = {}): Pr
  * their root compared — which also catches a stream rewritten with a
  * consistent chain, as long as a digest saw it before.
  */
-export async function verifyLedger(store: EventStore, options: VerifyOptions = {}): Promise<LedgerReport> {
-  return scanAll(store, await LedgerCheck.open(store), options);
+export async function verifyLedger(store: EventStore): Promise<LedgerReport> {
+  return scanAll(store, await LedgerCheck.open(store));
 }
 
 /**
@@ -92,10 +84,6 @@ export class LedgerCheck {
   /** Chains only: no digest recomputed. */
   static chainsOnly(): LedgerCheck {
     return new LedgerCheck([], []);
-  }
-
-  get events(): number {
-    return this.scan.events;
   }
 
   add(event: StoredEvent): void {
@@ -165,13 +153,8 @@ interface RecordedDigest extends LedgerDigest {
   eventPosition: string;
 }
 
-async function scanAll(store: EventStore, check: LedgerCheck, options: VerifyOptions): Promise<LedgerReport> {
-  const every = options.progressEvery ?? DEFAULT_PROGRESS_EVERY;
-  for await (const event of store.readAll()) {
-    check.add(event);
-    if (options.onProgress && check.events % every === 0) options.onProgress(check.events);
-  }
-  options.onProgress?.(check.events);
+async function scanAll(store: EventStore, check: LedgerCheck): Promise<LedgerReport> {
+  for await (const event of store.readAll()) check.add(event);
   return check.report();
 }
 
