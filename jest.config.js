@@ -17,4 +17,7 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   testEnvironment: 'node',
   testTimeout: 30000,
+  // One real PostgreSQL for the whole run (docs/architecture.md, "Event store port").
+  globalSetup: '<rootDir>/test/support/postgres/jest-global-setup.js',
+  globalTeardown: '<rootDir>/test/support/postgres/jest-global-teardown.js',
 };

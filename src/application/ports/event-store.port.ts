@@ -131,3 +131,20 @@ export function comparePositions(a: string, b: string): number {
   }
   return 0;
 }
+
+/**
+ * The store (or the database holding the read models) cannot serve the
+ * request now: unreachable, full, failing I/O, or found corrupt. Nothing was
+ * decided on a partial answer; the HTTP layer answers 503 with `code` and
+ * readiness turns 503 until the store answers again.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    readonly code: 'store_unavailable' | 'store_corrupt',
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code === 'store_corrupt' ? `The event store is corrupt: ${reason}` : `The event store is unavailable: ${reason}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

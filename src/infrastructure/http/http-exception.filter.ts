@@ -3,7 +3,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { Response } from 'express';
 import { STATUS_CODES } from 'http';
 import { ApplicationError, ApplicationErrorKind } from '../../application/application-error';
-import { ConcurrencyError } from '../../application/ports/event-store.port';
+import { ConcurrencyError, StoreUnavailableError } from '../../application/ports/event-store.port';
 
 const STATUS: Record<ApplicationErrorKind, HttpStatus> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -65,6 +65,8 @@ function toErrorBody(exception: unknown): ErrorBody | null {
   if (exception instanceof ApplicationError) return errorBody(STATUS[exception.kind], exception.message, exception.code);
   if (exception instanceof ConcurrencyError)
     return errorBody(409, 'The payout changed concurrently; retry the request', 'concurrency_conflict');
+  // The one 5xx with a body of ours: the client learns it may retry, and nothing was recorded by halves.
+  if (exception instanceof StoreUnavailableError) return errorBody(503, exception.message, exception.code);
   if (!(exception instanceof HttpException) || exception.getStatus() >= 500) return null;
   const status = exception.getStatus();
   const response = exception.getResponse();
