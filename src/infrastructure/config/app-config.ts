@@ -8,8 +8,9 @@ export interface AppConfig {
   port: number;
   /** null = every interface. */
   host: string | null;
+  /** SQLite files (events and read models; read models only beside EventStoreDB; unused with PostgreSQL). */
   dataDir: string;
-  eventStore: { kind: 'sqlite' } | { kind: 'esdb'; connectionString: string };
+  eventStore: { kind: 'sqlite' } | { kind: 'postgres'; url: string; poolSize: number } | { kind: 'esdb'; connectionString: string };
   /** null = sandbox mode: simulated wallet and Lightning Address server on loopback. */
   voltz: { url: string; adminKey: string } | null;
   voltzTimeoutMs: number;

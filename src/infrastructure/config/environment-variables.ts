@@ -41,6 +41,32 @@ function IsCron(): PropertyDecorator {
     });
 }
 
+/** postgres:// or postgresql:// with a host and a database; the message never quotes the URL (it holds a password). */
+function IsPostgresUrl(): PropertyDecorator {
+  const valid = (value: unknown): boolean => {
+    if (typeof value !== 'string') return false;
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  };
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPostgresUrl',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: valid,
+        defaultMessage: (args?: ValidationArguments) =>
+          args?.value === undefined
+            ? 'DATABASE_URL is required when EVENT_STORE=postgres (postgres://user:password@host:5432/database)'
+            : 'DATABASE_URL must be postgres://user:password@host:port/database (a host and a database name)',
+      },
+    });
+}
+
 /** Checked by the EventStoreDB client's own parser; the messages never quote the string (it may hold a password). */
 function IsEsdbConnectionString(): PropertyDecorator {
   const problemsOf = (value: unknown): string[] =>
@@ -80,8 +106,17 @@ export class EnvironmentVariables {
   @IsString()
   DATA_DIR = './data';
 
-  @IsIn(['sqlite', 'esdb'])
+  @IsIn(['sqlite', 'postgres', 'esdb'], { message: 'EVENT_STORE must be one of: sqlite, postgres, esdb' })
   EVENT_STORE = 'sqlite';
+
+  @ValidateIf((env: EnvironmentVariables) => env.EVENT_STORE === 'postgres' || env.DATABASE_URL !== undefined)
+  @IsPostgresUrl()
+  DATABASE_URL?: string;
+
+  @IsInt()
+  @Min(2)
+  @Max(1000)
+  DATABASE_POOL_SIZE = 10;
 
   @ValidateIf((env: EnvironmentVariables) => env.EVENT_STORE === 'esdb' || env.EVENTSTORE_CONNECTION_STRING !== undefined)
   @IsEsdbConnectionString()
@@ -233,6 +268,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
   'WALLET_LOW_BALANCE_SATS',
+  'DATABASE_POOL_SIZE',
 ];
 
 export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariables> = [
@@ -241,6 +277,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'DATA_DIR',
   'EVENT_STORE',
   'EVENTSTORE_CONNECTION_STRING',
+  'DATABASE_URL',
   'VOLTZ_URL',
   'VOLTZ_ADMIN_KEY',
   'LIGHTNING_NETWORK',

@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     port: vars.PORT,
     host: vars.HOST ?? null,
     dataDir: vars.DATA_DIR,
-    eventStore: vars.EVENT_STORE === 'esdb' ? { kind: 'esdb', connectionString: vars.EVENTSTORE_CONNECTION_STRING! } : { kind: 'sqlite' },
+    eventStore: eventStoreConfig(vars),
     voltz: vars.VOLTZ_URL ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY! } : null,
     voltzTimeoutMs: vars.VOLTZ_TIMEOUT_MS,
     network: vars.LIGHTNING_NETWORK,
@@ -102,4 +102,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     logLevel: vars.LOG_LEVEL,
     walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
+}
+
+function eventStoreConfig(vars: EnvironmentVariables): AppConfig['eventStore'] {
+  switch (vars.EVENT_STORE) {
+    case 'esdb':
+      return { kind: 'esdb', connectionString: vars.EVENTSTORE_CONNECTION_STRING! };
+    case 'postgres':
+      return { kind: 'postgres', url: vars.DATABASE_URL!, poolSize: vars.DATABASE_POOL_SIZE };
+    default:
+      return { kind: 'sqlite' };
+  }
 }

@@ -1,0 +1,12 @@
+/**
+ * The PostgreSQL schema, one entry per change, applied in version order by
+ * postgres-migrations.ts. An applied migration is never edited: a change is a
+ * new entry with the next version.
+ */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [];
