@@ -1,27 +1,26 @@
 import { Logger } from '@nestjs/common';
-import Database from 'better-sqlite3';
 import { describeError } from '../../application/describe-error';
 import { Clock } from '../../application/ports/clock.port';
 import { EventStore, StoredEvent, Subscription, comparePositions } from '../../application/ports/event-store.port';
 import { backoffDelayMs } from '../../domain/retry/backoff';
-import { LogCheckpoints } from './log-checkpoints';
+import { FollowerStorage } from './follower-storage';
 
 /**
  * What a follower does with a batch. `prepare` may await (read streams); a
  * failure there or in `apply` retries the whole batch from the checkpoint.
  */
-export interface LogHandler {
-  prepare(events: readonly StoredEvent[]): Promise<BatchWrites> | BatchWrites;
+export interface LogHandler<Tx> {
+  prepare(events: readonly StoredEvent[]): Promise<BatchWrites<Tx>> | BatchWrites<Tx>;
 }
 
-export interface BatchWrites {
+export interface BatchWrites<Tx> {
   /**
-   * Runs inside the transaction that moves the checkpoint, so it must be
-   * synchronous and touch only the read-model database. `events` is the
-   * batch less what the stored checkpoint already covers (another process
-   * sharing the file may have got there first).
+   * Runs inside the transaction that moves the checkpoint and writes through
+   * `tx` only (SQLite: the read-model database, synchronously; PostgreSQL:
+   * the transaction's client, may await). `events` is the batch less what the
+   * stored checkpoint already covers (another process may have got there first).
    */
-  apply(events: readonly StoredEvent[]): void;
+  apply(events: readonly StoredEvent[], tx: Tx): void | Promise<void>;
   /** After the commit: wake whoever consumes the rows. */
   afterCommit?(): void;
 }
@@ -37,13 +36,13 @@ const REAL_TIMERS: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export interface LogFollowerOptions {
+export interface LogFollowerOptions<Tx> {
   /** Its checkpoint's name, and how the logs call it. */
   name: string;
   store: EventStore;
-  db: Database.Database;
-  checkpoints: LogCheckpoints;
-  handler: LogHandler;
+  /** Where its checkpoint lives, beside the rows its handler writes. */
+  storage: FollowerStorage<Tx>;
+  handler: LogHandler<Tx>;
   clock: Clock;
   /** Uniform in [0, 1): the retry jitter. */
   random: () => number;
@@ -75,14 +74,27 @@ export interface FollowerStatus {
   error?: string;
 }
 
+/** What readiness, metrics and waiters see of a follower, whether this process applies its batches or another one does. */
+export interface FollowerProbe {
+  readonly name: string;
+  /** Position of the last event applied (null before the first). */
+  readonly position: string | null;
+  /** Failed attempts at the current batch; 0 when healthy. */
+  readonly retries: number;
+  readonly error: Error | null;
+  status(head: string | null): FollowerStatus;
+  /** Resolves once the event at `position` (or a later one) is applied. */
+  waitFor(position: string): Promise<void>;
+}
+
 /**
- * Follows the global log from a checkpoint in the read-model database and
+ * Follows the global log from a checkpoint in the read-model storage and
  * hands batches to its handler. Each batch's writes and the checkpoint move
  * in one transaction; a failed batch (a busy file, the store unreachable) is
  * re-read from the stored checkpoint after a jittered exponential backoff,
  * as often as it takes: an event is never skipped and never applied twice.
  */
-export class LogFollower {
+export class LogFollower<Tx> implements FollowerProbe {
   private readonly logger = new Logger(LogFollower.name);
   readonly name: string;
   private readonly timers: Timers;
@@ -105,7 +117,7 @@ export class LogFollower {
   private behindSince: number | null = null;
   private waiters: { position: string; resolve: () => void }[] = [];
 
-  constructor(private readonly options: LogFollowerOptions) {
+  constructor(private readonly options: LogFollowerOptions<Tx>) {
     this.name = options.name;
     this.timers = options.timers ?? REAL_TIMERS;
     this.batchWindowMs = options.batchWindowMs ?? 20;
@@ -182,10 +194,10 @@ export class LogFollower {
   }
 
   private async resumePosition(): Promise<string | null> {
-    const { checkpoints, store } = this.options;
-    const stored = checkpoints.read(this.name);
+    const { storage, store } = this.options;
+    const stored = await storage.read(this.name);
     if (stored.exists || this.options.firstStart !== 'head') return stored.position;
-    const position = checkpoints.init(this.name, await store.headPosition());
+    const position = await storage.init(this.name, await store.headPosition());
     this.logger.log(`${this.name} starts at log position ${position ?? '(start)'}`);
     return position;
   }
@@ -207,11 +219,11 @@ export class LogFollower {
     if (generation !== this.generation || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    let writes: BatchWrites;
+    let writes: BatchWrites<Tx>;
     try {
       writes = await this.options.handler.prepare(batch);
       if (generation !== this.generation) return;
-      this.commit(batch, writes);
+      await this.options.storage.commit(this.name, this.applied, batch, (fresh, tx) => writes.apply(fresh, tx));
     } catch (error) {
       this.fail(error, generation, batch[0].position);
       return;
@@ -220,17 +232,6 @@ export class LogFollower {
     this.lastError = null;
     this.advanceTo(batch[batch.length - 1].position);
     writes.afterCommit?.();
-  }
-
-  private commit(batch: StoredEvent[], writes: BatchWrites): void {
-    const { db, checkpoints } = this.options;
-    db.transaction(() => {
-      const stored = checkpoints.read(this.name).position;
-      const fresh = stored === null ? batch : batch.filter((event) => comparePositions(event.position, stored) > 0);
-      if (fresh.length === 0) return;
-      writes.apply(fresh);
-      checkpoints.write(this.name, fresh[fresh.length - 1].position);
-    }).immediate();
   }
 
   private fail(error: unknown, generation: number, at: string | null): void {
