@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
+import { EventToAppend, StoredEvent } from '../../application/ports/event-store.port';
+import { FallbackQueueReadModel } from '../../application/ports/fallback-queue.port';
+import { PayoutReadModel } from '../../application/ports/payout-read-model.port';
+import { PayoutSettings } from '../../application/payout-settings';
+import { GRACE_MS, HOUR, MARGIN_MS, MIN, SLACK_MS, T0, ev, invoice, iso } from '../../domain/payout/payout.fixtures';
+import { PayoutEvent } from '../../domain/payout/payout-events';
+import { payoutStreamName } from '../../domain/streams/stream-names';
+import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { ALWAYS_HELD } from '../log-follower/apply-lease';
+import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { LogFollowers } from '../log-follower/log-followers';
+import { migratePostgres } from '../postgres/postgres-migrations';
+import { createPostgresPool } from '../postgres/postgres-pool';
+import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
+import { TestDatabase, createTestDatabase } from '../../../test/support/postgres/test-database';
+import { AdminStatsProjection } from './admin-stats.projection';
+import { PayoutsProjection } from './payouts.projection';
+import { PostgresAdminStats } from './postgres-admin-stats';
+import { PostgresAdminStatsProjection } from './postgres-admin-stats.projection';
+import { PostgresFallbackQueue } from './postgres-fallback-queue';
+import { PostgresPayoutReadModel } from './postgres-payout-read-model';
+import { PostgresPayoutsProjection } from './postgres-payouts.projection';
+import { PostgresProjectionStorage } from './postgres-projection-storage';
+import { ProjectionRunner } from './projection-runner';
+import { ProjectionStorage } from './projection-storage';
+import { SqliteAdminStats } from './sqlite-admin-stats';
+import { SqliteFallbackQueue } from './sqlite-fallback-queue';
+import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
+import { SqliteProjectionStorage } from './sqlite-projection-storage';
+
+const SETTINGS: PayoutSettings = {
+  network: 'regtest',
+  maxPayoutSats: 1_000_000,
+  minInvoiceValiditySeconds: 60,
+  invoiceMarginMs: MARGIN_MS,
+  paymentRetryAttempts: 3,
+  paymentRetryBaseMs: 100,
+  paymentNotFoundGraceMs: GRACE_MS,
+  voltzTimeoutMs: 10_000,
+  escalateAfterAttempts: 5,
+  sentInvoiceSlackMs: SLACK_MS,
+};
+const clock = { now: () => new Date(T0) };
+const random = { next: () => 0.5 };
+
+/** One storage of the read models with its readers, over a SQLite log the spec appends to. */
+interface ReadSide {
+  storage: ProjectionStorage<unknown>;
+  payouts: PayoutReadModel;
+  queue: FallbackQueueReadModel;
+  stats(runner: ProjectionRunner): AdminStatsReadModel;
+  /** Every row of a read-model table, by key, numbers as numbers: what two storages must agree on. */
+  rows(table: string, key: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+async function openSqliteSide(fixture: StoreWithReadModel): Promise<ReadSide> {
+  const { db } = fixture;
+  const storage = new SqliteProjectionStorage(db, [new PayoutsProjection(SETTINGS), new AdminStatsProjection()], new LogCheckpoints(db));
+  return {
+    storage,
+    payouts: new SqlitePayoutReadModel(db),
+    queue: new SqliteFallbackQueue(db),
+    stats: (runner) => new SqliteAdminStats(db, fixture.store, runner),
+    rows: async (table, key) => db.prepare<[], Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${key}`).all(),
+    close: async () => undefined,
+  };
+}
+
+async function openPostgresSide(fixture: StoreWithReadModel, database: TestDatabase): Promise<ReadSide> {
+  await migratePostgres(database.url);
+  const pool = createPostgresPool({ url: database.url, size: 4 });
+  const storage = new PostgresProjectionStorage(pool, [new PostgresPayoutsProjection(SETTINGS), new PostgresAdminStatsProjection()]);
+  return {
+    storage,
+    payouts: new PostgresPayoutReadModel(pool),
+    queue: new PostgresFallbackQueue(pool),
+    stats: (runner) => new PostgresAdminStats(pool, fixture.store, runner),
+    rows: async (table, key) => (await pool.query(`SELECT * FROM ${table} ORDER BY ${key}`)).rows.map(numbersAsNumbers),
+    close: () => pool.end(),
+  };
+}
+
+/** PostgreSQL answers bigints as strings; SQLite as numbers. */
+const numbersAsNumbers = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'order_id' ? Number(v) : v]),
+  );
+
+const envelope = (event: PayoutEvent): EventToAppend => ({
+  id: randomUUID(),
+  type: event.type,
+  data: event.data as unknown as Record<string, unknown>,
+  metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1 },
+});
+
+/**
+ * Orders in the states the read models care about, each stream in pieces so
+ * batches split orders: settled (out of the view, in the stats), unknown
+ * outcome (in the view), retry queued (due later), a claim with no answer
+ * that then gets a 520 and stays in the view, one waiting for its customer, and
+ * one escalated and cleared within a batch (out of the view and back).
+ */
+function scenario(): { orderId: string; pieces: PayoutEvent[][] }[] {
+  const order = (n: number) => `ord_rm_${n}`;
+  const pix = (n: number, amountSats: number, atMs: number) => ev.pixConfirmed({ orderId: order(n), amountSats, confirmedAt: iso(atMs) });
+  const inv = (n: number) => invoice(`rm${n}`, { expiresAt: iso(2 * HOUR) });
+  const http520: PayoutEvent = {
+    type: 'Payment520',
+    data: {
+      attempt: 1,
+      paymentHash: inv(4).paymentHash,
+      source: 'cloudflare',
+      httpStatus: 520,
+      detail: null,
+      lnbitsStatus: null,
+      cfRay: 'ray',
+      receivedAt: iso(-20 * MIN),
+    },
+  };
+  return [
+    {
+      orderId: order(1),
+      pieces: [
+        [pix(1, 21_000, -60 * MIN), ev.bolt11Submitted(inv(1), -59 * MIN)],
+        [ev.attempted(inv(1), 1, -58 * MIN), ev.settled(inv(1), -57 * MIN)],
+      ],
+    },
+    {
+      orderId: order(2),
+      pieces: [
+        [pix(2, 5_000, -50 * MIN), ev.bolt11Submitted(inv(2), -49 * MIN), ev.attempted(inv(2), 1, -48 * MIN)],
+        [ev.unknown(inv(2), -47 * MIN)],
+      ],
+    },
+    {
+      orderId: order(3),
+      pieces: [[pix(3, 7_000, -40 * MIN), ev.bolt11Submitted(inv(3), -39 * MIN)], [ev.retryQueued('wallet down', 30 * MIN, -38 * MIN)]],
+    },
+    {
+      orderId: order(4),
+      pieces: [
+        [pix(4, 9_000, -30 * MIN), ev.bolt11Submitted(inv(4), -29 * MIN), ev.attempted(inv(4), 1, -28 * MIN)],
+        [http520, ev.unknown(inv(4), -19 * MIN)],
+      ],
+    },
+    { orderId: order(5), pieces: [[pix(5, 3_000, -10 * MIN)]] },
+    {
+      orderId: order(6),
+      pieces: [
+        [pix(6, 4_000, -10 * MIN), ev.bolt11Submitted(inv(6), -9 * MIN)],
+        [ev.escalated('stuck', -8 * MIN), ev.escalationCleared(-7 * MIN)],
+      ],
+    },
+  ];
+}
+
+const TABLES = [
+  { name: 'payouts', key: 'order_id' },
+  { name: 'fallback_queue', key: 'order_id' },
+  { name: 'settlements', key: 'order_id' },
+  { name: 'voltz_520', key: 'event_id' },
+];
+
+describe.each([
+  ['SQLite', false],
+  ['PostgreSQL', true],
+])('read models in %s (a SQLite log)', (_kind, postgres) => {
+  let fixture: StoreWithReadModel;
+  let database: TestDatabase | null = null;
+  let side: ReadSide;
+  let store: SqliteEventStore;
+
+  beforeEach(async () => {
+    fixture = openStoreWithReadModel(clock, 'pll-read-models');
+    store = fixture.store;
+    database = postgres ? await createTestDatabase('read_models') : null;
+    side = database ? await openPostgresSide(fixture, database) : await openSqliteSide(fixture);
+  });
+  afterEach(async () => {
+    await side.close();
+    await database?.drop();
+    await fixture.close();
+  });
+
+  /** Appends the scenario piece by piece, interleaving orders; answers every stored event in log order. */
+  const appendScenario = async (): Promise<StoredEvent[]> => {
+    const orders = scenario();
+    const revisions = new Map<string, number>();
+    for (let piece = 0; piece < 2; piece++) {
+      for (const { orderId, pieces } of orders) {
+        const events = pieces[piece];
+        if (!events) continue;
+        const before = revisions.get(orderId);
+        const result = await store.append(payoutStreamName(orderId), events.map(envelope), before ?? 'no_stream');
+        revisions.set(orderId, result.nextRevision);
+      }
+    }
+    const all: StoredEvent[] = [];
+    for await (const event of store.readAll()) all.push(event);
+    return all;
+  };
+  const applyInBatches = async (events: StoredEvent[], size: number) => {
+    let after: string | null = null;
+    for (let i = 0; i < events.length; i += size) {
+      const batch = events.slice(i, i + size);
+      await side.storage.followers.commit(PROJECTIONS_CHECKPOINT, after, batch, (fresh, tx) => side.storage.apply(fresh, tx));
+      after = batch[batch.length - 1].position;
+    }
+  };
+  const snapshot = async () =>
+    Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t.name, await side.rows(t.name, t.key)] as const)));
+
+  it('gives the same rows applied in small batches as rebuilt in one, and lists, pages and sweeps them', async () => {
+    const events = await appendScenario();
+    await applyInBatches(events, 3);
+    const live = await snapshot();
+
+    expect(live.payouts.map((row) => [row.order_id, row.status])).toEqual([
+      ['ord_rm_1', 'SETTLED'],
+      ['ord_rm_2', 'PAYING'],
+      ['ord_rm_3', 'RETRY_QUEUED'],
+      ['ord_rm_4', 'PAYING'],
+      ['ord_rm_5', 'AWAITING_DESTINATION'],
+      ['ord_rm_6', 'PAYING'],
+    ]);
+    expect(live.fallback_queue.map((row) => row.order_id)).toEqual(['ord_rm_2', 'ord_rm_3', 'ord_rm_4', 'ord_rm_6']);
+    // Entered the view with its invoice (nobody paying it yet); later events of other batches keep that time.
+    expect(live.fallback_queue.find((row) => row.order_id === 'ord_rm_4')).toMatchObject({ queued_at: iso(-29 * MIN), attempts: 1 });
+    // Left the view (escalated) and came back (cleared) within one batch: a new stay, from its return.
+    expect(live.fallback_queue.find((row) => row.order_id === 'ord_rm_6')).toMatchObject({ queued_at: iso(-7 * MIN) });
+    expect(live.settlements).toHaveLength(6);
+    expect(live.voltz_520).toHaveLength(1);
+
+    await side.storage.reset();
+    expect((await side.storage.followers.read(PROJECTIONS_CHECKPOINT)).exists).toBe(false);
+    expect(await side.rows('payouts', 'order_id')).toEqual([]);
+    await applyInBatches(events, events.length);
+    expect(await snapshot()).toEqual(live);
+
+    const first = await side.payouts.list({ limit: 2 });
+    expect(first.items.map((p) => p.orderId)).toEqual(['ord_rm_1', 'ord_rm_2']);
+    const second = await side.payouts.list({ limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((p) => p.orderId)).toEqual(['ord_rm_3', 'ord_rm_4']);
+    const last = await side.payouts.list({ limit: 2, cursor: second.nextCursor });
+    expect(last).toMatchObject({ items: [{ orderId: 'ord_rm_5' }, { orderId: 'ord_rm_6' }], nextCursor: null });
+    expect((await side.payouts.list({ status: 'PAYING', limit: 10 })).items.map((p) => p.orderId)).toEqual([
+      'ord_rm_2',
+      'ord_rm_4',
+      'ord_rm_6',
+    ]);
+    await expect(side.payouts.list({ limit: 1, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'invalid_cursor' });
+    expect(await side.payouts.openAmounts()).toEqual(
+      expect.arrayContaining([
+        { amountSats: 5_000, count: 1 },
+        { amountSats: 7_000, count: 1 },
+        { amountSats: 9_000, count: 1 },
+        { amountSats: 3_000, count: 1 },
+        { amountSats: 4_000, count: 1 },
+      ]),
+    );
+    expect(await side.payouts.openAmounts()).toHaveLength(5);
+
+    const queued = await side.queue.list(10);
+    expect(queued.map((item) => item.orderId).sort()).toEqual(['ord_rm_2', 'ord_rm_3', 'ord_rm_4', 'ord_rm_6']);
+    // Due first, then by order; the retry waits until its time.
+    expect(queued.map((item) => item.nextAttemptAt)).toEqual([...queued.map((item) => item.nextAttemptAt)].sort());
+    expect((await side.queue.due(new Date(T0), 10)).map((item) => item.orderId)).not.toContain('ord_rm_3');
+    expect((await side.queue.due(new Date(T0 + 31 * MIN), 10)).map((item) => item.orderId)).toContain('ord_rm_3');
+    expect(await side.queue.due(new Date(T0), 1)).toHaveLength(1);
+  });
+
+  it('applies a batch once even when it is committed twice (the checkpoint covers it), and refuses one past a reset checkpoint', async () => {
+    const events = await appendScenario();
+    await applyInBatches(events, events.length);
+    const once = await snapshot();
+    const applied = await side.storage.followers.commit(PROJECTIONS_CHECKPOINT, null, events, (fresh, tx) => side.storage.apply(fresh, tx));
+    expect(applied).toBe(0);
+    expect(await snapshot()).toEqual(once);
+
+    await side.storage.reset();
+    const head = events[events.length - 1].position;
+    await expect(
+      side.storage.followers.commit(PROJECTIONS_CHECKPOINT, head, events, (fresh, tx) => side.storage.apply(fresh, tx)),
+    ).rejects.toThrow('the checkpoint moved back');
+  });
+
+  it('serves the stats from a running projection runner, and rebuilds to the same rows', async () => {
+    const runner = new ProjectionRunner(store, side.storage, ALWAYS_HELD, new LogFollowers(), clock, random);
+    await runner.onApplicationBootstrap();
+    try {
+      const events = await appendScenario();
+      const head = events[events.length - 1].position;
+      await runner.waitFor(head);
+      const stats = await side.stats(runner).stats(new Date(T0));
+      expect(stats).toEqual({
+        byStatus: { SETTLED: 1, PAYING: 3, RETRY_QUEUED: 1, AWAITING_DESTINATION: 1 },
+        settled: { last24h: { count: 1, sats: 21_000, feeMsat: 2000 }, total: { count: 1, sats: 21_000, feeMsat: 2000 } },
+        fallbackQueue: { depth: 4, oldestQueuedAt: iso(-49 * MIN) },
+        voltz520Last24h: { lnbits: 0, cloudflare: 1 },
+        projectionLagMs: 0,
+      });
+      const live = await snapshot();
+      await runner.rebuild();
+      await runner.waitFor(head);
+      expect(await snapshot()).toEqual(live);
+    } finally {
+      await runner.onApplicationShutdown();
+    }
+  });
+});
+
+describe('SQLite and PostgreSQL read models', () => {
+  it('hold the same rows for the same log', async () => {
+    const fixture = openStoreWithReadModel(clock, 'pll-read-models-both');
+    const database = await createTestDatabase('read_models_both');
+    const sqlite = await openSqliteSide(fixture);
+    const postgres = await openPostgresSide(fixture, database);
+    try {
+      for (const { orderId, pieces } of scenario())
+        await fixture.store.append(payoutStreamName(orderId), pieces.flat().map(envelope), 'no_stream');
+      const events: StoredEvent[] = [];
+      for await (const event of fixture.store.readAll()) events.push(event);
+      for (const side of [sqlite, postgres])
+        await side.storage.followers.commit(PROJECTIONS_CHECKPOINT, null, events, (fresh, tx) => side.storage.apply(fresh, tx));
+      for (const { name, key } of TABLES) expect(await postgres.rows(name, key)).toEqual(await sqlite.rows(name, key));
+    } finally {
+      await postgres.close();
+      await database.drop();
+      await fixture.close();
+    }
+  });
+});
