@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
 import { EventToAppend, StoredEvent } from '../../application/ports/event-store.port';
 import { FallbackQueueReadModel } from '../../application/ports/fallback-queue.port';
@@ -23,6 +24,7 @@ import { PostgresFallbackQueue } from './postgres-fallback-queue';
 import { PostgresPayoutReadModel } from './postgres-payout-read-model';
 import { PostgresPayoutsProjection } from './postgres-payouts.projection';
 import { PostgresProjectionStorage } from './postgres-projection-storage';
+import { PostgresReadModelBuilder, PostgresReadModelCheck } from './postgres-read-model-builder';
 import { ProjectionRunner } from './projection-runner';
 import { ProjectionStorage } from './projection-storage';
 import { SqliteAdminStats } from './sqlite-admin-stats';
@@ -157,6 +159,16 @@ function scenario(): { orderId: string; pieces: PayoutEvent[][] }[] {
   ];
 }
 
+/** Commits `events` as a follower would, `size` at a time. */
+async function commitInBatches(storage: ProjectionStorage<unknown>, events: StoredEvent[], size: number): Promise<void> {
+  let after: string | null = null;
+  for (let i = 0; i < events.length; i += size) {
+    const batch = events.slice(i, i + size);
+    await storage.followers.commit(PROJECTIONS_CHECKPOINT, after, batch, (fresh, tx) => storage.apply(fresh, tx));
+    after = batch[batch.length - 1].position;
+  }
+}
+
 const TABLES = [
   { name: 'payouts', key: 'order_id' },
   { name: 'fallback_queue', key: 'order_id' },
@@ -202,14 +214,7 @@ describe.each([
     for await (const event of store.readAll()) all.push(event);
     return all;
   };
-  const applyInBatches = async (events: StoredEvent[], size: number) => {
-    let after: string | null = null;
-    for (let i = 0; i < events.length; i += size) {
-      const batch = events.slice(i, i + size);
-      await side.storage.followers.commit(PROJECTIONS_CHECKPOINT, after, batch, (fresh, tx) => side.storage.apply(fresh, tx));
-      after = batch[batch.length - 1].position;
-    }
-  };
+  const applyInBatches = (events: StoredEvent[], size: number) => commitInBatches(side.storage, events, size);
   const snapshot = async () =>
     Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t.name, await side.rows(t.name, t.key)] as const)));
 
@@ -331,5 +336,78 @@ describe('SQLite and PostgreSQL read models', () => {
       await database.drop();
       await fixture.close();
     }
+  });
+});
+
+describe('PostgreSQL rebuild and check (ledger rebuild, ledger verify)', () => {
+  let fixture: StoreWithReadModel;
+  let database: TestDatabase;
+  let pool: Pool;
+  const projections = () => [new PostgresPayoutsProjection(SETTINGS), new PostgresAdminStatsProjection()];
+
+  beforeEach(async () => {
+    fixture = openStoreWithReadModel(clock, 'pll-pg-rebuild');
+    database = await createTestDatabase('pg_rebuild');
+    await migratePostgres(database.url);
+    pool = createPostgresPool({ url: database.url, size: 4 });
+  });
+  afterEach(async () => {
+    await pool.end();
+    await database.drop();
+    await fixture.close();
+  });
+
+  const appendAll = async (orders: { orderId: string; pieces: PayoutEvent[][] }[]) => {
+    for (const { orderId, pieces } of orders)
+      await fixture.store.append(payoutStreamName(orderId), pieces.flat().map(envelope), 'no_stream');
+    const events: StoredEvent[] = [];
+    for await (const event of fixture.store.readAll()) events.push(event);
+    return events;
+  };
+  const rows = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        TABLES.map(async ({ name, key }) => [name, (await pool.query(`SELECT * FROM ${name} ORDER BY ${key}`)).rows] as const),
+      ),
+    );
+
+  it('rebuilds in place to the rows the live projection wrote, checkpoint included', async () => {
+    const storage = new PostgresProjectionStorage(pool, projections());
+    const events = await appendAll(scenario());
+    await commitInBatches(storage, events, 1);
+    const live = await rows();
+    await pool.query("UPDATE payouts SET status = 'CANCELLED' WHERE order_id = 'ord_rm_1'");
+
+    const builder = await PostgresReadModelBuilder.open(pool, projections());
+    for (const event of events) await builder.add(event);
+    await builder.finish();
+    expect(await rows()).toEqual(live);
+    expect((await storage.followers.read(PROJECTIONS_CHECKPOINT)).position).toBe(events[events.length - 1].position);
+  });
+
+  it('compares a rebuild with the live rows as of the live checkpoint, naming every row that differs', async () => {
+    const storage = new PostgresProjectionStorage(pool, projections());
+    const events = await appendAll(scenario());
+    await storage.followers.commit(PROJECTIONS_CHECKPOINT, null, events, (fresh, tx) => storage.apply(fresh, tx));
+    await pool.query(`UPDATE payouts SET view = '{}' WHERE order_id = 'ord_rm_2';
+      DELETE FROM fallback_queue WHERE order_id = 'ord_rm_3';
+      INSERT INTO voltz_520 (event_id, source, received_at) VALUES ('planted', 'lnbits', 'x');`);
+
+    const check = await PostgresReadModelCheck.open(pool, projections());
+    expect(check.liveCheckpoint).toBe(events[events.length - 1].position);
+    // The service moves on while the check runs: the check still sees the rows at its checkpoint.
+    const more = await appendAll([{ orderId: 'ord_rm_late', pieces: [[ev.pixConfirmed({ orderId: 'ord_rm_late' })]] }]);
+    await storage.followers.commit(PROJECTIONS_CHECKPOINT, check.liveCheckpoint, more.slice(events.length), (fresh, tx) =>
+      storage.apply(fresh, tx),
+    );
+    for (const event of events) await check.add(event);
+    expect(await check.differences()).toEqual([
+      { table: 'payouts', key: 'ord_rm_2', problem: 'differs' },
+      { table: 'fallback_queue', key: 'ord_rm_3', problem: 'missing_in_live' },
+      { table: 'voltz_520', key: 'planted', problem: 'extra_in_live' },
+    ]);
+    // Nothing of the check stays behind.
+    expect((await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname LIKE 'pg_temp%'")).rows).toEqual([{ n: 0 }]);
+    expect((await pool.query("SELECT order_id FROM payouts WHERE order_id = 'ord_rm_late'")).rows).toHaveLength(1);
   });
 });
