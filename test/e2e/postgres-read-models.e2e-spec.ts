@@ -22,7 +22,8 @@ describe('Read models in PostgreSQL shared by two instances (real apps, HTTP on 
   let first: TestApp | null = null;
   let second: TestApp;
 
-  const start = () => startTestApp({ dataDir: dir.path, env: { EVENT_STORE: 'postgres', DATABASE_URL: database.url } });
+  const start = () =>
+    startTestApp({ dataDir: dir.path, env: { EVENT_STORE: 'postgres', DATABASE_URL: database.url, METRICS_ENABLED: 'true' } });
   const lease = (t: TestApp) => t.app.get<ApplyLease>(APPLY_LEASE);
   const caughtUp = async (t: TestApp) => {
     const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
@@ -41,7 +42,7 @@ describe('Read models in PostgreSQL shared by two instances (real apps, HTTP on 
     dir.remove();
   });
 
-  it('serves from the shared tables on the instance that does not apply, and hands the lease over when the other stops', async () => {
+  it('serves from the shared tables (API, stats, readiness, metrics) on the instance that does not apply, and hands the lease over when the other stops', async () => {
     expect([lease(first!).held, lease(second).held]).toEqual([true, false]);
     const created = payoutBody();
     await request(second.url).post('/v1/payouts').set(bearer(KEYS.bot)).send(created).expect(201);
@@ -52,6 +53,10 @@ describe('Read models in PostgreSQL shared by two instances (real apps, HTTP on 
     const stats = await request(second.url).get('/v1/admin/stats').set(bearer(KEYS.admin)).expect(200);
     expect(stats.body).toMatchObject({ byStatus: { AWAITING_DESTINATION: 1 }, projectionLagMs: 0 });
     await request(second.url).get('/health/ready').expect(200);
+    const scrape = await request(second.url).get('/metrics').set(bearer(KEYS.admin)).expect(200);
+    expect(scrape.text).toContain('pll_payouts{status="AWAITING_DESTINATION"} 1');
+    expect(scrape.text).toContain('pll_fallback_queue_depth 0');
+    expect(scrape.text).toContain('pll_projection_lag_seconds{follower="projections"} 0');
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
