@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, createServer } from 'node:net';
 import { Pool } from 'pg';
 import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
 import { EventToAppend, StoredEvent } from '../../application/ports/event-store.port';
@@ -409,5 +410,29 @@ describe('PostgreSQL rebuild and check (ledger rebuild, ledger verify)', () => {
     // Nothing of the check stays behind.
     expect((await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname LIKE 'pg_temp%'")).rows).toEqual([{ n: 0 }]);
     expect((await pool.query("SELECT order_id FROM payouts WHERE order_id = 'ord_rm_late'")).rows).toHaveLength(1);
+  });
+});
+
+describe('PostgreSQL read models while the database is unreachable', () => {
+  it('answer StoreUnavailableError (HTTP 503 store_unavailable), never a raw connection error', async () => {
+    // A port nothing listens on: the connection is refused at once.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const pool = createPostgresPool({ url: `postgres://nobody:secret@127.0.0.1:${closed}/nothing`, size: 1 });
+    try {
+      const unavailable = expect.objectContaining({ name: 'StoreUnavailableError', code: 'store_unavailable' });
+      await expect(new PostgresPayoutReadModel(pool).list({ limit: 1 })).rejects.toEqual(unavailable);
+      await expect(new PostgresPayoutReadModel(pool).openAmounts()).rejects.toEqual(unavailable);
+      await expect(new PostgresFallbackQueue(pool).due(new Date(T0), 1)).rejects.toEqual(unavailable);
+      await expect(new PostgresProjectionStorage(pool, []).followers.read(PROJECTIONS_CHECKPOINT)).rejects.toEqual(unavailable);
+      await expect(new PostgresProjectionStorage(pool, []).reset()).rejects.toEqual(unavailable);
+      await expect(new PostgresFallbackQueue(pool).list(1)).rejects.not.toThrow('secret');
+    } finally {
+      await pool.end();
+    }
   });
 });
