@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { describeError } from '../../application/describe-error';
+import { asError, describeError } from '../../application/describe-error';
 import { Clock } from '../../application/ports/clock.port';
 import { comparePositions } from '../../application/ports/event-store.port';
 import { FollowerStorage } from './follower-storage';
 import { FollowerStatus } from './log-follower';
+import { PositionWaiters } from './position-waiters';
 
 export interface CheckpointWatcherOptions {
   name: string;
@@ -34,7 +35,7 @@ export class CheckpointWatcher {
   private failures = 0;
   private target: { head: string; since: number } | null = null;
   private failingSince: number | null = null;
-  private waiters: { position: string; resolve: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private reading: Promise<void> | null = null;
@@ -56,8 +57,7 @@ export class CheckpointWatcher {
   }
 
   get error(): Error | null {
-    if (this.lastError === null) return null;
-    return this.lastError instanceof Error ? this.lastError : new Error(describeError(this.lastError));
+    return this.lastError === null ? null : asError(this.lastError);
   }
 
   async start(): Promise<void> {
@@ -91,17 +91,15 @@ export class CheckpointWatcher {
   }
 
   waitFor(position: string): Promise<void> {
-    const current = this.position;
-    if (current !== null && comparePositions(current, position) >= 0) return Promise.resolve();
-    const waiting = new Promise<void>((resolve) => this.waiters.push({ position, resolve }));
-    this.schedule();
+    const waiting = this.waiters.wait(position, this.position);
+    if (this.waiters.waiting > 0) this.schedule();
     return waiting;
   }
 
   private schedule(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    if (!this.running && this.waiters.length === 0) return;
-    const delay = this.waiters.length > 0 ? this.waitPollMs : this.pollMs;
+    if (!this.running && this.waiters.waiting === 0) return;
+    const delay = this.waiters.waiting > 0 ? this.waitPollMs : this.pollMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.refresh().then(() => this.schedule());
@@ -130,10 +128,6 @@ export class CheckpointWatcher {
   }
 
   private releaseWaiters(): void {
-    const position = this.position;
-    if (position === null || this.waiters.length === 0) return;
-    const ready = this.waiters.filter((w) => comparePositions(position, w.position) >= 0);
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
+    this.waiters.release(this.position);
   }
 }

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { describeError } from '../../application/describe-error';
+import { asError, describeError } from '../../application/describe-error';
 import { Clock } from '../../application/ports/clock.port';
 import { EventStore, StoredEvent, Subscription, comparePositions } from '../../application/ports/event-store.port';
 import { backoffDelayMs } from '../../domain/retry/backoff';
 import { FollowerStorage } from './follower-storage';
+import { PositionWaiters } from './position-waiters';
 
 /**
  * What a follower does with a batch. `prepare` may await (read streams); a
@@ -115,7 +116,7 @@ export class LogFollower<Tx> implements FollowerProbe {
   private failures = 0;
   private lastError: unknown = null;
   private behindSince: number | null = null;
-  private waiters: { position: string; resolve: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
 
   constructor(private readonly options: LogFollowerOptions<Tx>) {
     this.name = options.name;
@@ -138,8 +139,7 @@ export class LogFollower<Tx> implements FollowerProbe {
 
   /** Why the current batch failed, while it is being retried. */
   get error(): Error | null {
-    if (this.lastError === null) return null;
-    return this.lastError instanceof Error ? this.lastError : new Error(describeError(this.lastError));
+    return this.lastError === null ? null : asError(this.lastError);
   }
 
   async start(): Promise<void> {
@@ -160,8 +160,7 @@ export class LogFollower<Tx> implements FollowerProbe {
 
   /** Resolves once the event at `position` (or a later one) is applied. */
   waitFor(position: string): Promise<void> {
-    if (this.applied !== null && comparePositions(this.applied, position) >= 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+    return this.waiters.wait(position, this.applied);
   }
 
   /** Where it stands against `head` (the store's newest position), for readiness and metrics. */
@@ -267,12 +266,7 @@ export class LogFollower<Tx> implements FollowerProbe {
   }
 
   private releaseWaiters(): void {
-    const position = this.applied;
-    if (position === null) return;
-    const ready = this.waiters.filter((w) => comparePositions(position, w.position) >= 0);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
+    this.waiters.release(this.applied);
   }
 
   private cancelBatchTimer(): void {

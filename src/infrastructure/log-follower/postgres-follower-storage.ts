@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { toStoreError } from '../postgres/postgres-errors';
+import { inTransaction } from '../postgres/postgres-transaction';
 import { ApplyBatch, FollowerStorage, StoredCheckpoint, freshEvents } from './follower-storage';
 
 /**
@@ -32,33 +33,18 @@ export class PostgresFollowerStorage implements FollowerStorage<PoolClient> {
     return (await this.read(name)).position;
   }
 
-  async commit(name: string, after: string | null, batch: readonly StoredEvent[], apply: ApplyBatch<PoolClient>): Promise<number> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-    try {
-      await client.query('BEGIN');
+  commit(name: string, after: string | null, batch: readonly StoredEvent[], apply: ApplyBatch<PoolClient>): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
       // A follower that never wrote a checkpoint gets its row here, so there is always a row to lock.
       await client.query('INSERT INTO log_checkpoints (name, position) VALUES ($1, NULL) ON CONFLICT (name) DO NOTHING', [name]);
       const { rows } = await client.query<{ position: string | null }>('SELECT position FROM log_checkpoints WHERE name = $1 FOR UPDATE', [
         name,
       ]);
       const fresh = freshEvents(name, rows[0].position, after, batch);
-      if (fresh.length > 0) {
-        await apply(fresh, client);
-        await client.query('UPDATE log_checkpoints SET position = $2 WHERE name = $1', [name, fresh[fresh.length - 1].position]);
-      }
-      await client.query('COMMIT');
-      client.release();
+      if (fresh.length === 0) return 0;
+      await apply(fresh, client);
+      await client.query('UPDATE log_checkpoints SET position = $2 WHERE name = $1', [name, fresh[fresh.length - 1].position]);
       return fresh.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      // The connection may be what failed: never hand it to the next caller.
-      client.release(true);
-      throw toStoreError(error);
-    }
+    });
   }
 }

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Client, Pool, PoolClient } from 'pg';
-import { EventToAppend, StoredEvent } from '../../application/ports/event-store.port';
-import { PayoutSettings } from '../../application/payout-settings';
-import { GRACE_MS, MARGIN_MS, SLACK_MS, T0, ev } from '../../domain/payout/payout.fixtures';
-import { PayoutEvent } from '../../domain/payout/payout-events';
+import { StoredEvent } from '../../application/ports/event-store.port';
+import { T0, ev } from '../../domain/payout/payout.fixtures';
 import { payoutStreamName } from '../../domain/streams/stream-names';
+import { READ_MODEL_SETTINGS, envelope } from '../../../test/support/read-model-fixtures';
 import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { TestDatabase, createTestDatabase } from '../../../test/support/postgres/test-database';
 import { LogFollower } from '../log-follower/log-follower';
@@ -20,27 +18,8 @@ import { PostgresApplyLease } from './postgres-apply-lease';
 import { migratePostgres } from './postgres-migrations';
 import { createPostgresPool } from './postgres-pool';
 
-const SETTINGS: PayoutSettings = {
-  network: 'regtest',
-  maxPayoutSats: 1_000_000,
-  minInvoiceValiditySeconds: 60,
-  invoiceMarginMs: MARGIN_MS,
-  paymentRetryAttempts: 3,
-  paymentRetryBaseMs: 100,
-  paymentNotFoundGraceMs: GRACE_MS,
-  voltzTimeoutMs: 10_000,
-  escalateAfterAttempts: 5,
-  sentInvoiceSlackMs: SLACK_MS,
-};
 const clock = { now: () => new Date(T0) };
 const random = { next: () => 0.5 };
-
-const envelope = (event: PayoutEvent | { type: string; data: Record<string, unknown> }): EventToAppend => ({
-  id: randomUUID(),
-  type: event.type,
-  data: event.data as unknown as Record<string, unknown>,
-  metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1 },
-});
 
 /** Two instances on one database: each with its own pool, as two processes would have. */
 describe('PostgreSQL followers shared by instances (a SQLite log)', () => {
@@ -119,7 +98,10 @@ describe('PostgreSQL followers shared by instances (a SQLite log)', () => {
     const applied = { a: 0, b: 0 };
     const instance = (name: 'a' | 'b', intervalMs: number) => {
       const pool = openPool();
-      const inner = new PostgresProjectionStorage(pool, [new PostgresPayoutsProjection(SETTINGS), new PostgresAdminStatsProjection()]);
+      const inner = new PostgresProjectionStorage(pool, [
+        new PostgresPayoutsProjection(READ_MODEL_SETTINGS),
+        new PostgresAdminStatsProjection(),
+      ]);
       const storage: ProjectionStorage<PoolClient> = {
         followers: inner.followers,
         tables: inner.tables,

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { PostgresFollowerStorage } from '../log-follower/postgres-follower-storage';
-import { toStoreError } from '../postgres/postgres-errors';
+import { inTransaction } from '../postgres/postgres-transaction';
 import { PostgresProjection } from './postgres-projection';
 import { ProjectionStorage } from './projection-storage';
 
@@ -28,24 +28,11 @@ export class PostgresProjectionStorage implements ProjectionStorage<PoolClient> 
    * instance's batch lands half before, half after; a follower that still
    * expected the old checkpoint finds it moved back and resumes from the start.
    */
-  async reset(): Promise<void> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toStoreError(error);
-    }
-    try {
-      await client.query('BEGIN');
+  reset(): Promise<void> {
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT position FROM log_checkpoints WHERE name = $1 FOR UPDATE', [PROJECTIONS_CHECKPOINT]);
-      await client.query(`DELETE FROM ${this.tables.map((table) => table.name).join('; DELETE FROM ')}`);
+      for (const { name } of this.tables) await client.query(`DELETE FROM ${name}`);
       await client.query('DELETE FROM log_checkpoints WHERE name = $1', [PROJECTIONS_CHECKPOINT]);
-      await client.query('COMMIT');
-      client.release();
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw toStoreError(error);
-    }
+    });
   }
 }

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { toStoreError } from '../postgres/postgres-errors';
+import { connectClient } from '../postgres/postgres-transaction';
 import { PostgresProjection } from './postgres-projection';
 import { ReadModelDifference } from './read-model-builder';
 
@@ -18,13 +19,13 @@ abstract class PostgresBatchTransaction {
   ) {}
 
   protected static async begin(pool: Pool, isolation: 'READ COMMITTED' | 'REPEATABLE READ'): Promise<PoolClient> {
-    let client: PoolClient;
+    const client = await connectClient(pool);
     try {
-      client = await pool.connect();
+      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     } catch (error) {
+      client.release(true);
       throw toStoreError(error);
     }
-    await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     return client;
   }
 

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { AddressInfo, createServer } from 'node:net';
 import { Pool } from 'pg';
 import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
-import { EventToAppend, StoredEvent } from '../../application/ports/event-store.port';
+import { StoredEvent } from '../../application/ports/event-store.port';
 import { FallbackQueueReadModel } from '../../application/ports/fallback-queue.port';
 import { PayoutReadModel } from '../../application/ports/payout-read-model.port';
-import { PayoutSettings } from '../../application/payout-settings';
-import { GRACE_MS, HOUR, MARGIN_MS, MIN, SLACK_MS, T0, ev, invoice, iso } from '../../domain/payout/payout.fixtures';
+import { HOUR, MIN, T0, ev, invoice, iso } from '../../domain/payout/payout.fixtures';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { payoutStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
@@ -15,6 +13,7 @@ import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-chec
 import { LogFollowers } from '../log-follower/log-followers';
 import { migratePostgres } from '../postgres/postgres-migrations';
 import { createPostgresPool } from '../postgres/postgres-pool';
+import { READ_MODEL_SETTINGS, envelope } from '../../../test/support/read-model-fixtures';
 import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { TestDatabase, createTestDatabase } from '../../../test/support/postgres/test-database';
 import { AdminStatsProjection } from './admin-stats.projection';
@@ -33,18 +32,6 @@ import { SqliteFallbackQueue } from './sqlite-fallback-queue';
 import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 import { SqliteProjectionStorage } from './sqlite-projection-storage';
 
-const SETTINGS: PayoutSettings = {
-  network: 'regtest',
-  maxPayoutSats: 1_000_000,
-  minInvoiceValiditySeconds: 60,
-  invoiceMarginMs: MARGIN_MS,
-  paymentRetryAttempts: 3,
-  paymentRetryBaseMs: 100,
-  paymentNotFoundGraceMs: GRACE_MS,
-  voltzTimeoutMs: 10_000,
-  escalateAfterAttempts: 5,
-  sentInvoiceSlackMs: SLACK_MS,
-};
 const clock = { now: () => new Date(T0) };
 const random = { next: () => 0.5 };
 
@@ -61,7 +48,11 @@ interface ReadSide {
 
 async function openSqliteSide(fixture: StoreWithReadModel): Promise<ReadSide> {
   const { db } = fixture;
-  const storage = new SqliteProjectionStorage(db, [new PayoutsProjection(SETTINGS), new AdminStatsProjection()], new LogCheckpoints(db));
+  const storage = new SqliteProjectionStorage(
+    db,
+    [new PayoutsProjection(READ_MODEL_SETTINGS), new AdminStatsProjection()],
+    new LogCheckpoints(db),
+  );
   return {
     storage,
     payouts: new SqlitePayoutReadModel(db),
@@ -75,7 +66,10 @@ async function openSqliteSide(fixture: StoreWithReadModel): Promise<ReadSide> {
 async function openPostgresSide(fixture: StoreWithReadModel, database: TestDatabase): Promise<ReadSide> {
   await migratePostgres(database.url);
   const pool = createPostgresPool({ url: database.url, size: 4 });
-  const storage = new PostgresProjectionStorage(pool, [new PostgresPayoutsProjection(SETTINGS), new PostgresAdminStatsProjection()]);
+  const storage = new PostgresProjectionStorage(pool, [
+    new PostgresPayoutsProjection(READ_MODEL_SETTINGS),
+    new PostgresAdminStatsProjection(),
+  ]);
   return {
     storage,
     payouts: new PostgresPayoutReadModel(pool),
@@ -91,13 +85,6 @@ const numbersAsNumbers = (row: Record<string, unknown>) =>
   Object.fromEntries(
     Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'order_id' ? Number(v) : v]),
   );
-
-const envelope = (event: PayoutEvent): EventToAppend => ({
-  id: randomUUID(),
-  type: event.type,
-  data: event.data as unknown as Record<string, unknown>,
-  metadata: { correlationId: 'c', causationId: null, actor: 'system', schemaVersion: 1 },
-});
 
 /**
  * Orders in the states the read models care about, each stream in pieces so
@@ -344,7 +331,7 @@ describe('PostgreSQL rebuild and check (ledger rebuild, ledger verify)', () => {
   let fixture: StoreWithReadModel;
   let database: TestDatabase;
   let pool: Pool;
-  const projections = () => [new PostgresPayoutsProjection(SETTINGS), new PostgresAdminStatsProjection()];
+  const projections = () => [new PostgresPayoutsProjection(READ_MODEL_SETTINGS), new PostgresAdminStatsProjection()];
 
   beforeEach(async () => {
     fixture = openStoreWithReadModel(clock, 'pll-pg-rebuild');
