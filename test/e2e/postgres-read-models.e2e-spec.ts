@@ -3,6 +3,7 @@ import request from 'supertest';
 import { EVENT_STORE, EventStore } from '../../src/application/ports/event-store.port';
 import { APPLY_LEASE, ApplyLease } from '../../src/infrastructure/log-follower/apply-lease';
 import { ProjectionRunner } from '../../src/infrastructure/projections/projection-runner';
+import { LogCapture } from '../support/log-capture';
 import { TestDatabase, createTestDatabase } from '../support/postgres/test-database';
 import { makeTempDir } from '../support/temp-dir';
 import { KEYS, TestApp, startTestApp } from '../support/test-app';
@@ -22,8 +23,13 @@ describe('Read models in PostgreSQL shared by two instances (real apps, HTTP on 
   let first: TestApp | null = null;
   let second: TestApp;
 
+  const logs = new LogCapture('info');
   const start = () =>
-    startTestApp({ dataDir: dir.path, env: { EVENT_STORE: 'postgres', DATABASE_URL: database.url, METRICS_ENABLED: 'true' } });
+    startTestApp({
+      dataDir: dir.path,
+      logger: logs.logger,
+      env: { EVENT_STORE: 'postgres', DATABASE_URL: database.url, METRICS_ENABLED: 'true' },
+    });
   const lease = (t: TestApp) => t.app.get<ApplyLease>(APPLY_LEASE);
   const caughtUp = async (t: TestApp) => {
     const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
@@ -74,5 +80,8 @@ describe('Read models in PostgreSQL shared by two instances (real apps, HTTP on 
     await caughtUp(second);
     const after = await request(second.url).get('/v1/admin/payouts').set(bearer(KEYS.admin)).expect(200);
     expect(after.body.items.map((p: { orderId: string }) => p.orderId)).toEqual([created.orderId, later.orderId]);
+    // The first instance stopped cleanly: its followers stopped before the pool closed.
+    expect(logs.lines.filter((line) => line.level === 'error' || (line.level === 'warn' && line.context !== 'SandboxMode'))).toEqual([]);
+    expect(logs.lines.filter((line) => String(line.msg).startsWith('projection lease taken'))).toHaveLength(2);
   });
 });
