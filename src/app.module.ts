@@ -10,6 +10,7 @@ import { AdminPageModule } from './infrastructure/modules/admin-page.module';
 import { HealthModule } from './infrastructure/modules/health.module';
 import { MetricsModule } from './infrastructure/metrics/metrics.module';
 import { PayoutsModule } from './infrastructure/modules/payouts.module';
+import { PostgresModule } from './infrastructure/postgres/postgres.module';
 import { ProjectionsModule } from './infrastructure/projections/projections.module';
 import { WebhookModule } from './infrastructure/webhook/webhook.module';
 
@@ -21,6 +22,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         CqrsModule.forRoot(),
+        PostgresModule,
         EventStoreModule,
         ProjectionsModule,
         PayoutsModule,

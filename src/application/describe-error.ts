@@ -7,3 +7,8 @@ export function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describeError).join('; ');
   return error instanceof Error ? error.message || error.name : String(error);
 }
+
+/** A thrown value as an Error (kept as is when it is one). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(describeError(error));
+}

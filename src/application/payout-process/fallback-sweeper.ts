@@ -39,7 +39,7 @@ export class FallbackSweeper {
 
   async sweep(): Promise<SweepSummary> {
     const started = this.clock.now().getTime();
-    const due = this.queue.due(this.clock.now(), SWEEP_BATCH);
+    const due = await this.queue.due(this.clock.now(), SWEEP_BATCH);
     const outcomes: ProcessOutcome[] = [];
     let next = 0;
     const worker = async () => {

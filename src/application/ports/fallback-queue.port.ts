@@ -12,9 +12,9 @@ export interface FallbackQueueItem {
 
 export interface FallbackQueueReadModel {
   /** Every queued order, soonest due first. */
-  list(limit: number): FallbackQueueItem[];
+  list(limit: number): Promise<FallbackQueueItem[]>;
   /** Orders due at `now`, soonest first: what one sweep examines. */
-  due(now: Date, limit: number): FallbackQueueItem[];
+  due(now: Date, limit: number): Promise<FallbackQueueItem[]>;
 }
 
 export const FALLBACK_QUEUE = Symbol('FALLBACK_QUEUE');

@@ -16,8 +16,11 @@ export class WalletFundingService {
     @Inject(PAYOUT_READ_MODEL) private readonly payouts: PayoutReadModel,
   ) {}
 
-  funding(): WalletFunding {
-    const neededMsat = this.payouts.openAmounts().reduce((sum, { amountSats, count }) => sum + requiredMsat(amountSats * 1000) * count, 0);
+  async funding(): Promise<WalletFunding> {
+    const neededMsat = (await this.payouts.openAmounts()).reduce(
+      (sum, { amountSats, count }) => sum + requiredMsat(amountSats * 1000) * count,
+      0,
+    );
     return { ...this.monitor.walletBalance(), neededMsat };
   }
 }

@@ -9,6 +9,7 @@ import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { LogCheckpoints } from './log-checkpoints';
 import { BatchWrites, LogFollower, LogFollowerOptions, Timers } from './log-follower';
+import { SqliteFollowerStorage } from './sqlite-follower-storage';
 
 const BATCH_WINDOW_MS = 1;
 
@@ -58,7 +59,7 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
   let db: Database.Database;
   let checkpoints: LogCheckpoints;
   let timers: DrivenTimers;
-  let follower: LogFollower | null;
+  let follower: LogFollower<Database.Database> | null;
 
   beforeEach(() => {
     now = Date.parse('2025-07-09T12:00:00.000Z');
@@ -78,12 +79,14 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
     const insert = db.prepare<[string, string]>('INSERT INTO seen (event_id, position) VALUES (?, ?)');
     return (events: readonly StoredEvent[]) => events.forEach((event) => insert.run(event.id, event.position));
   };
-  const start = async (prepare: (events: readonly StoredEvent[]) => BatchWrites, options: Partial<LogFollowerOptions> = {}) => {
+  const start = async (
+    prepare: (events: readonly StoredEvent[]) => BatchWrites<Database.Database>,
+    options: Partial<LogFollowerOptions<Database.Database>> = {},
+  ) => {
     follower = new LogFollower({
       name: 'spec',
       store,
-      db,
-      checkpoints,
+      storage: new SqliteFollowerStorage(db, checkpoints),
       clock,
       random: () => 1,
       timers,
@@ -108,7 +111,7 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
     let failuresLeft = 3;
     const insert = insertSeen();
     const f = await start(() => ({
-      apply: (events) => {
+      apply: (events: readonly StoredEvent[]) => {
         insert(events);
         if (failuresLeft-- > 0) throw busy();
       },
@@ -154,7 +157,7 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
     let fail = true;
     const first = await appendNumbered('numbers', 2);
     const f = await start(() => ({
-      apply: (events) => {
+      apply: (events: readonly StoredEvent[]) => {
         insert(events);
         if (fail) throw new Error('killed between rows and checkpoint');
       },

@@ -1,27 +1,27 @@
 import { Logger } from '@nestjs/common';
-import Database from 'better-sqlite3';
-import { describeError } from '../../application/describe-error';
+import { asError, describeError } from '../../application/describe-error';
 import { Clock } from '../../application/ports/clock.port';
 import { EventStore, StoredEvent, Subscription, comparePositions } from '../../application/ports/event-store.port';
 import { backoffDelayMs } from '../../domain/retry/backoff';
-import { LogCheckpoints } from './log-checkpoints';
+import { FollowerStorage } from './follower-storage';
+import { PositionWaiters } from './position-waiters';
 
 /**
  * What a follower does with a batch. `prepare` may await (read streams); a
  * failure there or in `apply` retries the whole batch from the checkpoint.
  */
-export interface LogHandler {
-  prepare(events: readonly StoredEvent[]): Promise<BatchWrites> | BatchWrites;
+export interface LogHandler<Tx> {
+  prepare(events: readonly StoredEvent[]): Promise<BatchWrites<Tx>> | BatchWrites<Tx>;
 }
 
-export interface BatchWrites {
+export interface BatchWrites<Tx> {
   /**
-   * Runs inside the transaction that moves the checkpoint, so it must be
-   * synchronous and touch only the read-model database. `events` is the
-   * batch less what the stored checkpoint already covers (another process
-   * sharing the file may have got there first).
+   * Runs inside the transaction that moves the checkpoint and writes through
+   * `tx` only (SQLite: the read-model database, synchronously; PostgreSQL:
+   * the transaction's client, may await). `events` is the batch less what the
+   * stored checkpoint already covers (another process may have got there first).
    */
-  apply(events: readonly StoredEvent[]): void;
+  apply(events: readonly StoredEvent[], tx: Tx): void | Promise<void>;
   /** After the commit: wake whoever consumes the rows. */
   afterCommit?(): void;
 }
@@ -37,13 +37,13 @@ const REAL_TIMERS: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export interface LogFollowerOptions {
+export interface LogFollowerOptions<Tx> {
   /** Its checkpoint's name, and how the logs call it. */
   name: string;
   store: EventStore;
-  db: Database.Database;
-  checkpoints: LogCheckpoints;
-  handler: LogHandler;
+  /** Where its checkpoint lives, beside the rows its handler writes. */
+  storage: FollowerStorage<Tx>;
+  handler: LogHandler<Tx>;
   clock: Clock;
   /** Uniform in [0, 1): the retry jitter. */
   random: () => number;
@@ -75,14 +75,27 @@ export interface FollowerStatus {
   error?: string;
 }
 
+/** What readiness, metrics and waiters see of a follower, whether this process applies its batches or another one does. */
+export interface FollowerProbe {
+  readonly name: string;
+  /** Position of the last event applied (null before the first). */
+  readonly position: string | null;
+  /** Failed attempts at the current batch; 0 when healthy. */
+  readonly retries: number;
+  readonly error: Error | null;
+  status(head: string | null): FollowerStatus;
+  /** Resolves once the event at `position` (or a later one) is applied. */
+  waitFor(position: string): Promise<void>;
+}
+
 /**
- * Follows the global log from a checkpoint in the read-model database and
+ * Follows the global log from a checkpoint in the read-model storage and
  * hands batches to its handler. Each batch's writes and the checkpoint move
  * in one transaction; a failed batch (a busy file, the store unreachable) is
  * re-read from the stored checkpoint after a jittered exponential backoff,
  * as often as it takes: an event is never skipped and never applied twice.
  */
-export class LogFollower {
+export class LogFollower<Tx> implements FollowerProbe {
   private readonly logger = new Logger(LogFollower.name);
   readonly name: string;
   private readonly timers: Timers;
@@ -103,9 +116,9 @@ export class LogFollower {
   private failures = 0;
   private lastError: unknown = null;
   private behindSince: number | null = null;
-  private waiters: { position: string; resolve: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
 
-  constructor(private readonly options: LogFollowerOptions) {
+  constructor(private readonly options: LogFollowerOptions<Tx>) {
     this.name = options.name;
     this.timers = options.timers ?? REAL_TIMERS;
     this.batchWindowMs = options.batchWindowMs ?? 20;
@@ -126,8 +139,7 @@ export class LogFollower {
 
   /** Why the current batch failed, while it is being retried. */
   get error(): Error | null {
-    if (this.lastError === null) return null;
-    return this.lastError instanceof Error ? this.lastError : new Error(describeError(this.lastError));
+    return this.lastError === null ? null : asError(this.lastError);
   }
 
   async start(): Promise<void> {
@@ -148,8 +160,7 @@ export class LogFollower {
 
   /** Resolves once the event at `position` (or a later one) is applied. */
   waitFor(position: string): Promise<void> {
-    if (this.applied !== null && comparePositions(this.applied, position) >= 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+    return this.waiters.wait(position, this.applied);
   }
 
   /** Where it stands against `head` (the store's newest position), for readiness and metrics. */
@@ -182,10 +193,10 @@ export class LogFollower {
   }
 
   private async resumePosition(): Promise<string | null> {
-    const { checkpoints, store } = this.options;
-    const stored = checkpoints.read(this.name);
+    const { storage, store } = this.options;
+    const stored = await storage.read(this.name);
     if (stored.exists || this.options.firstStart !== 'head') return stored.position;
-    const position = checkpoints.init(this.name, await store.headPosition());
+    const position = await storage.init(this.name, await store.headPosition());
     this.logger.log(`${this.name} starts at log position ${position ?? '(start)'}`);
     return position;
   }
@@ -207,11 +218,11 @@ export class LogFollower {
     if (generation !== this.generation || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    let writes: BatchWrites;
+    let writes: BatchWrites<Tx>;
     try {
       writes = await this.options.handler.prepare(batch);
       if (generation !== this.generation) return;
-      this.commit(batch, writes);
+      await this.options.storage.commit(this.name, this.applied, batch, (fresh, tx) => writes.apply(fresh, tx));
     } catch (error) {
       this.fail(error, generation, batch[0].position);
       return;
@@ -220,17 +231,6 @@ export class LogFollower {
     this.lastError = null;
     this.advanceTo(batch[batch.length - 1].position);
     writes.afterCommit?.();
-  }
-
-  private commit(batch: StoredEvent[], writes: BatchWrites): void {
-    const { db, checkpoints } = this.options;
-    db.transaction(() => {
-      const stored = checkpoints.read(this.name).position;
-      const fresh = stored === null ? batch : batch.filter((event) => comparePositions(event.position, stored) > 0);
-      if (fresh.length === 0) return;
-      writes.apply(fresh);
-      checkpoints.write(this.name, fresh[fresh.length - 1].position);
-    }).immediate();
   }
 
   private fail(error: unknown, generation: number, at: string | null): void {
@@ -266,12 +266,7 @@ export class LogFollower {
   }
 
   private releaseWaiters(): void {
-    const position = this.applied;
-    if (position === null) return;
-    const ready = this.waiters.filter((w) => comparePositions(position, w.position) >= 0);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
+    this.waiters.release(this.applied);
   }
 
   private cancelBatchTimer(): void {

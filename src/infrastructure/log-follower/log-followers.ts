@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { LogFollower } from './log-follower';
+import { FollowerProbe } from './log-follower';
 
-/** Every follower running in this process, for readiness (and metrics): each registers itself when created. */
+/** Every follower of this process, for readiness (and metrics): each registers itself when created. */
 @Injectable()
 export class LogFollowers {
-  private readonly followers: LogFollower[] = [];
+  private readonly followers: FollowerProbe[] = [];
 
-  add(follower: LogFollower): void {
+  add(follower: FollowerProbe): void {
     this.followers.push(follower);
   }
 
-  all(): readonly LogFollower[] {
+  all(): readonly FollowerProbe[] {
     return this.followers;
   }
 }

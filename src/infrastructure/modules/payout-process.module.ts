@@ -6,8 +6,6 @@ import { PayoutEffects } from '../../application/payout-process/payout-effects';
 import { PayoutProcessor } from '../../application/payout-process/payout-processor';
 import { PayoutSaga } from '../../application/payout-process/payout.saga';
 import { AdvancePayoutHandler } from '../../application/payout-process/advance-payout.handler';
-import { FALLBACK_QUEUE } from '../../application/ports/fallback-queue.port';
-import { SqliteFallbackQueue } from '../projections/sqlite-fallback-queue';
 import { FallbackSweepScheduler } from '../scheduling/fallback-sweep.scheduler';
 import { LightningModule } from '../lightning/lightning.module';
 import { PayoutsModule } from './payouts.module';
@@ -23,8 +21,7 @@ import { PayoutsModule } from './payouts.module';
     PayoutSaga,
     FallbackSweeper,
     FallbackSweepScheduler,
-    { provide: FALLBACK_QUEUE, useClass: SqliteFallbackQueue },
   ],
-  exports: [PayoutProcessor, FallbackSweeper, FALLBACK_QUEUE],
+  exports: [PayoutProcessor, FallbackSweeper],
 })
 export class PayoutProcessModule {}

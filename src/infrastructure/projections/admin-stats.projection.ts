@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { StoredEvent } from '../../application/ports/event-store.port';
-import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
+import { statsChangesOf } from './admin-stats-fold';
 import { Projection } from './projection';
+
+/** The tables GET /v1/admin/stats sums, and their keys (both storages). */
+export const ADMIN_STATS_TABLES = [
+  { name: 'settlements', key: 'order_id' },
+  { name: 'voltz_520', key: 'event_id' },
+];
 
 /**
  * What GET /v1/admin/stats sums, kept indexed by time so the answer costs a
@@ -12,10 +18,7 @@ import { Projection } from './projection';
 @Injectable()
 export class AdminStatsProjection implements Projection {
   readonly name = 'admin-stats';
-  readonly tables = [
-    { name: 'settlements', key: 'order_id' },
-    { name: 'voltz_520', key: 'event_id' },
-  ];
+  readonly tables = ADMIN_STATS_TABLES;
   private statements: {
     confirm: Database.Statement<[string, number]>;
     settle: Database.Statement<[number, string, string]>;
@@ -38,7 +41,6 @@ export class AdminStatsProjection implements Projection {
     CREATE INDEX IF NOT EXISTS voltz_520_by_time ON voltz_520 (received_at, source);`);
     this.statements = {
       confirm: db.prepare('INSERT OR IGNORE INTO settlements (order_id, amount_sats) VALUES (?, ?)'),
-      // The first settlement counts: a later one would be a violation `ledger verify` reports, not money paid twice here.
       settle: db.prepare('UPDATE settlements SET fee_msat = ?, settled_at = ? WHERE order_id = ? AND settled_at IS NULL'),
       http520: db.prepare('INSERT OR IGNORE INTO voltz_520 (event_id, source, received_at) VALUES (?, ?, ?)'),
     };
@@ -50,13 +52,9 @@ export class AdminStatsProjection implements Projection {
 
   apply(_db: Database.Database, events: readonly StoredEvent[]): void {
     const statements = this.statements!;
-    for (const event of events) {
-      const orderId = orderIdOfPayoutStream(event.stream);
-      if (orderId === null) continue;
-      const data = event.data;
-      if (event.type === 'PixConfirmed') statements.confirm.run(orderId, Number(data.amountSats));
-      else if (event.type === 'PaymentSettled') statements.settle.run(Number(data.feeMsat), String(data.settledAt), orderId);
-      else if (event.type === 'Payment520') statements.http520.run(event.id, String(data.source), String(data.receivedAt));
-    }
+    const changes = statsChangesOf(events);
+    for (const { orderId, amountSats } of changes.confirmations) statements.confirm.run(orderId, amountSats);
+    for (const { orderId, feeMsat, settledAt } of changes.settlements) statements.settle.run(feeMsat, settledAt, orderId);
+    for (const { eventId, source, receivedAt } of changes.http520s) statements.http520.run(eventId, source, receivedAt);
   }
 }

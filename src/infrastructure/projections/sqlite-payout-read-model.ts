@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
-import { ApplicationError } from '../../application/application-error';
 import { PayoutStatus } from '../../domain/payout/payout-status';
+import { CLOSED_STATUSES, decodeCursor, toPage } from './payout-cursor';
 import { READ_MODEL_DB } from './read-model-database';
 
 /** Keyset pagination over (created_at, order_id): stable while rows are added. */
@@ -11,7 +11,7 @@ import { READ_MODEL_DB } from './read-model-database';
 export class SqlitePayoutReadModel implements PayoutReadModel {
   constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
 
-  list({ status, limit, cursor }: { status?: PayoutStatus; limit: number; cursor?: string | null }): PayoutListPage {
+  async list({ status, limit, cursor }: { status?: PayoutStatus; limit: number; cursor?: string | null }): Promise<PayoutListPage> {
     const after = cursor ? decodeCursor(cursor) : null;
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -25,32 +25,18 @@ export class SqlitePayoutReadModel implements PayoutReadModel {
     }
     const sql = `SELECT view FROM payouts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, order_id LIMIT ?`;
     const rows = this.db.prepare<(string | number)[], { view: string }>(sql).all(...params, limit + 1);
-    const items = rows.slice(0, limit).map((row) => JSON.parse(row.view) as PayoutView);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.orderId) : null };
+    return toPage(
+      rows.map((row) => JSON.parse(row.view) as PayoutView),
+      limit,
+    );
   }
 
-  openAmounts(): { amountSats: number; count: number }[] {
-    const closed: PayoutStatus[] = ['SETTLED', 'FAILED', 'CANCELLED'];
+  async openAmounts(): Promise<{ amountSats: number; count: number }[]> {
     return this.db
       .prepare<string[], { amountSats: number; count: number }>(
         `SELECT json_extract(view, '$.amountSats') AS amountSats, COUNT(*) AS count FROM payouts
-          WHERE status NOT IN (${closed.map(() => '?').join(', ')}) GROUP BY amountSats`,
+          WHERE status NOT IN (${CLOSED_STATUSES.map(() => '?').join(', ')}) GROUP BY amountSats`,
       )
-      .all(...closed);
+      .all(...CLOSED_STATUSES);
   }
-}
-
-function encodeCursor(createdAt: string, orderId: string): string {
-  return Buffer.from(JSON.stringify([createdAt, orderId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; orderId: string } {
-  try {
-    const [createdAt, orderId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof createdAt === 'string' && typeof orderId === 'string') return { createdAt, orderId };
-  } catch {
-    // falls through to the 400 below
-  }
-  throw new ApplicationError('invalid', 'cursor must be a nextCursor returned by this API', 'invalid_cursor');
 }

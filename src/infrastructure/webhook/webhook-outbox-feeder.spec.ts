@@ -9,6 +9,7 @@ import { payoutStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { SqliteFollowerStorage } from '../log-follower/sqlite-follower-storage';
 import { LogFollower } from '../log-follower/log-follower';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
@@ -28,7 +29,7 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
   let outbox: WebhookOutbox;
   let checkpoints: LogCheckpoints;
   let payouts: PayoutRepository;
-  let feeder: LogFollower | null;
+  let feeder: LogFollower<unknown> | null;
   let enqueued: () => void;
 
   beforeEach(() => {
@@ -47,11 +48,10 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
   });
 
   const start = async () => {
-    feeder = new LogFollower({
+    feeder = new LogFollower<unknown>({
       name: WEBHOOKS_CHECKPOINT,
       store,
-      db,
-      checkpoints,
+      storage: new SqliteFollowerStorage(db, checkpoints),
       handler: new WebhookOutboxFeeder(payouts, outbox, clock, () => enqueued()),
       clock,
       random: () => 0,

@@ -17,7 +17,7 @@ import { NewDelivery, WebhookOutbox } from './webhook-outbox';
  * batch: no state is kept between batches, so a retried batch starts from
  * what the store says.
  */
-export class WebhookOutboxFeeder implements LogHandler {
+export class WebhookOutboxFeeder implements LogHandler<unknown> {
   private readonly logger = new Logger(WebhookOutboxFeeder.name);
 
   constructor(
@@ -27,7 +27,7 @@ export class WebhookOutboxFeeder implements LogHandler {
     private readonly onEnqueued: () => void,
   ) {}
 
-  async prepare(events: readonly StoredEvent[]): Promise<BatchWrites> {
+  async prepare(events: readonly StoredEvent[]): Promise<BatchWrites<unknown>> {
     const deliveries: NewDelivery[] = [];
     const states = new Map<string, PayoutState>();
     for (const event of events) {

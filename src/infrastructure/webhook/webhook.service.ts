@@ -3,7 +3,11 @@ import Database from 'better-sqlite3';
 import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
-import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { ALWAYS_HELD, APPLY_LEASE, ApplyLease } from '../log-follower/apply-lease';
+import { CheckpointWatcher } from '../log-follower/checkpoint-watcher';
+import { FOLLOWER_STORAGE, FollowerStorage } from '../log-follower/follower-storage';
+import { WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
+import { LeasedFollower } from '../log-follower/leased-follower';
 import { LogFollower } from '../log-follower/log-follower';
 import { LogFollowers } from '../log-follower/log-followers';
 import { READ_MODEL_DB } from '../projections/read-model-database';
@@ -21,7 +25,7 @@ import { WEBHOOK_OPTIONS, WebhookOptions, describeWebhookTarget } from './webhoo
 export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookService.name);
   private outbox: WebhookOutbox | null = null;
-  private feed: LogFollower | null = null;
+  private feed: LeasedFollower<unknown> | null = null;
   private dispatcher: WebhookDispatcher | null = null;
 
   constructor(
@@ -30,7 +34,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(READ_MODEL_DB) private readonly db: Database.Database,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly payouts: PayoutRepository,
-    private readonly checkpoints: LogCheckpoints,
+    @Inject(FOLLOWER_STORAGE) private readonly storage: FollowerStorage<unknown>,
+    @Inject(APPLY_LEASE) private readonly lease: ApplyLease,
     private readonly followers: LogFollowers,
   ) {}
 
@@ -47,11 +52,10 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     if (this.dispatcher) return;
     const outbox = new WebhookOutbox(this.db);
     const dispatcher = new WebhookDispatcher(this.options, outbox, this.store, this.clock);
-    const feed = new LogFollower({
+    const follower = new LogFollower<unknown>({
       name: WEBHOOKS_CHECKPOINT,
       store: this.store,
-      db: this.db,
-      checkpoints: this.checkpoints,
+      storage: this.storage,
       handler: new WebhookOutboxFeeder(this.payouts, outbox, this.clock, () => dispatcher.wake()),
       clock: this.clock,
       random: this.options.random,
@@ -60,6 +64,12 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       // then), and a late burst would confuse them.
       firstStart: 'head',
     });
+    // Fed by whichever instance holds the projection lease, as the read models are.
+    const watcher =
+      this.lease === ALWAYS_HELD
+        ? null
+        : new CheckpointWatcher({ name: WEBHOOKS_CHECKPOINT, storage: this.storage, clock: this.clock, local: () => follower.position });
+    const feed = new LeasedFollower(follower, this.lease, watcher);
     this.outbox = outbox;
     this.dispatcher = dispatcher;
     this.feed = feed;

@@ -8,6 +8,6 @@ export class GetFallbackQueueHandler implements IQueryHandler<GetFallbackQueueQu
   constructor(@Inject(FALLBACK_QUEUE) private readonly queue: FallbackQueueReadModel) {}
 
   async execute(query: GetFallbackQueueQuery): Promise<{ items: FallbackQueueItem[] }> {
-    return { items: this.queue.list(query.limit) };
+    return { items: await this.queue.list(query.limit) };
   }
 }

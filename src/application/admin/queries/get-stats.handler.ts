@@ -17,6 +17,7 @@ export class GetStatsHandler implements IQueryHandler<GetStatsQuery> {
   ) {}
 
   async execute(): Promise<AdminStatsView> {
-    return { ...(await this.stats.stats(this.clock.now())), wallet: this.funding.funding() };
+    const [stats, wallet] = await Promise.all([this.stats.stats(this.clock.now()), this.funding.funding()]);
+    return { ...stats, wallet };
   }
 }

@@ -11,6 +11,6 @@ export class GetVoltzStatusHandler implements IQueryHandler<GetVoltzStatusQuery>
   ) {}
 
   async execute(): Promise<VoltzStatusView> {
-    return { ...this.monitor.status(), wallet: this.funding.funding() };
+    return { ...this.monitor.status(), wallet: await this.funding.funding() };
   }
 }
