@@ -8,7 +8,8 @@ import { LogFollower } from '../log-follower/log-follower';
 import { LogFollowers } from '../log-follower/log-followers';
 import { READ_MODEL_DB } from '../projections/read-model-database';
 import { WebhookDispatcher } from './webhook-dispatcher';
-import { OutboxRow, WebhookOutbox } from './webhook-outbox';
+import { SqliteWebhookOutbox } from './sqlite-webhook-outbox';
+import { OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
 import { WEBHOOK_OPTIONS, WebhookOptions, describeWebhookTarget } from './webhook.options';
 
@@ -45,7 +46,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     if (this.dispatcher) return;
-    const outbox = new WebhookOutbox(this.db);
+    const outbox = new SqliteWebhookOutbox(this.db);
     const dispatcher = new WebhookDispatcher(this.options, outbox, this.store, this.clock);
     const feed = new LogFollower({
       name: WEBHOOKS_CHECKPOINT,
@@ -84,7 +85,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** The outbox rows of one order, oldest first (operators, tests); empty when notifications are off. */
-  deliveriesOf(orderId: string): OutboxRow[] {
-    return this.outbox?.forOrder(orderId) ?? [];
+  async deliveriesOf(orderId: string): Promise<OutboxRow[]> {
+    return (await this.outbox?.forOrder(orderId)) ?? [];
   }
 }
