@@ -14,7 +14,13 @@ const SECRET = 'whsec_dispatcher_0123456789';
 const LEASE = 30_000;
 
 function delivery(id: string, orderId: string, position: number): NewDelivery {
-  return { deliveryId: id, orderId, type: 'payout.settled', eventPosition: String(position), body: JSON.stringify({ id, type: 'payout.settled', orderId }) };
+  return {
+    deliveryId: id,
+    orderId,
+    type: 'payout.settled',
+    eventPosition: String(position),
+    body: JSON.stringify({ id, type: 'payout.settled', orderId }),
+  };
 }
 
 /** Each case on both storages: a dispatcher per instance, sending to one real bot endpoint on 127.0.0.1. */
