@@ -191,11 +191,13 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
       logged.some((line) => pattern.test(line.text))
         ? Promise.resolve()
         : new Promise<void>((resolve) => waiters.push({ pattern, resolve }));
-    const capture = (level: string) => (message: unknown, ..._context: unknown[]) => {
-      const text = String(message);
-      logged.push({ level, text });
-      for (const waiter of waiters.filter((w) => w.pattern.test(text))) waiter.resolve();
-    };
+    const capture =
+      (level: string) =>
+      (message: unknown, ..._context: unknown[]) => {
+        const text = String(message);
+        logged.push({ level, text });
+        for (const waiter of waiters.filter((w) => w.pattern.test(text))) waiter.resolve();
+      };
 
     beforeAll(async () => {
       const server = new URL(testPostgresUrl());
