@@ -6,6 +6,7 @@ import { migratePostgres } from '../../src/infrastructure/postgres/postgres-migr
 import { PostgresWebhookOutbox } from '../../src/infrastructure/webhook/postgres-webhook-outbox';
 import { SqliteWebhookOutbox } from '../../src/infrastructure/webhook/sqlite-webhook-outbox';
 import { NewDelivery, WebhookOutbox } from '../../src/infrastructure/webhook/webhook-outbox.port';
+import { WebhookOptions } from '../../src/infrastructure/webhook/webhook.options';
 import { openReadModelDatabase } from '../../src/infrastructure/projections/read-model-database';
 import { TestDatabase, createTestDatabase } from './postgres/test-database';
 import { makeTempDir } from './temp-dir';
@@ -88,3 +89,25 @@ const postgres: OutboxStorage = {
 };
 
 export const OUTBOX_STORAGES: readonly OutboxStorage[] = [sqlite, postgres];
+
+/** A dispatcher's options for these tests: fast retries and polls, a lease no test outlives unless its clock moves. */
+export function dispatcherTestOptions(url: string, secret: string, leaseMs: number): WebhookOptions {
+  return {
+    url,
+    secret,
+    timeoutMs: 2_000,
+    retryBaseMs: 20,
+    retryMaxDelayMs: 100,
+    giveUpAfterMs: 60 * 60_000,
+    leaseMs,
+    concurrency: 4,
+    pollIntervalMs: 50,
+    shutdownGraceMs: 1_000,
+    random: () => 0.5,
+  };
+}
+
+/** A row as the feeder would add it for one event (its id is the delivery id). */
+export function newDelivery(id: string, orderId: string, position: number, type: NewDelivery['type'] = 'payout.settled'): NewDelivery {
+  return { deliveryId: id, orderId, type, eventPosition: String(position), body: JSON.stringify({ id, type, orderId }) };
+}

@@ -20,20 +20,11 @@ import { TestClock } from '../../../test/support/test-clock';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { until } from '../../../test/support/until';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver';
+import { dispatcherTestOptions, newDelivery } from '../../../test/support/webhook-outbox-instances';
 
 const T0 = new Date('2025-07-09T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LEASE = 30_000;
-
-function delivery(id: string, orderId: string, position: number): NewDelivery {
-  return {
-    deliveryId: id,
-    orderId,
-    type: 'payout.settled',
-    eventPosition: String(position),
-    body: JSON.stringify({ id, type: 'payout.settled', orderId }),
-  };
-}
 
 /** What only PostgreSQL has: claims racing across connections, the follower's transaction, the database going away. */
 describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
@@ -75,7 +66,7 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
       const a = new PostgresWebhookOutbox(poolA);
       const b = new PostgresWebhookOutbox(poolB);
       // x failed once and is due again at +100 ms.
-      await insert([delivery('x', 'o1', 1)], T0);
+      await insert([newDelivery('x', 'o1', 1)], T0);
       await outbox.claimDue(T0, 1, LEASE, 'setup', new Set());
       const failure = { deliveryId: 'x', owner: 'setup', attempts: 1, firstAttemptAt: T0.toISOString(), attemptedAt: T0.toISOString() };
       expect(await outbox.markRetry({ ...failure, httpStatus: 500, error: 'HTTP 500' }, at(100))).toBe(true);
@@ -91,7 +82,7 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
         return rows.length > 0;
       });
       // Meanwhile a newer row of o1 comes in, due before x: for b it is the order's first due row.
-      await insert([delivery('y', 'o1', 2)], at(50));
+      await insert([newDelivery('y', 'o1', 2)], at(50));
       expect(await b.claimDue(at(200), 10, LEASE, 'B', new Set())).toEqual([]);
 
       await holder.query('COMMIT');
@@ -222,19 +213,7 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
     it('logs, backs off and records the delivery once the database is back: sent once, nothing lost, then carries on', async () => {
       const clock = new TestClock();
       store = new SqliteEventStore({ filename: join(dir.path, 'events.sqlite'), clock, pollIntervalMs: 20 });
-      const options = {
-        url: bot.url,
-        secret: SECRET,
-        timeoutMs: 2_000,
-        retryBaseMs: 20,
-        retryMaxDelayMs: 100,
-        giveUpAfterMs: 60 * 60_000,
-        leaseMs: LEASE,
-        concurrency: 4,
-        pollIntervalMs: 50,
-        shutdownGraceMs: 1_000,
-        random: () => 0.5,
-      };
+      const options = dispatcherTestOptions(bot.url, SECRET, LEASE);
       dispatcher = new WebhookDispatcher(options, new PostgresWebhookOutbox(proxiedPool), store, clock);
       // The bot has it, and at that very moment the database becomes unreachable.
       bot.policy = (webhook) => {
@@ -242,7 +221,7 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
         return 200;
       };
       dispatcher.start();
-      await insert([delivery('d1', 'o1', 1)], clock.now());
+      await insert([newDelivery('d1', 'o1', 1)], clock.now());
       dispatcher.wake();
 
       await waitForLog(/^Webhook d1: delivery not recorded yet \(retrying in \d+ ms\): /);
@@ -253,7 +232,7 @@ describe('PostgresWebhookOutbox (real PostgreSQL)', () => {
       await until('d1 recorded and audited', async () => (await outbox.get('d1'))?.audited === true);
       expect(await outbox.get('d1')).toMatchObject({ state: 'delivered', attempts: 1, lastHttpStatus: 200, leaseOwner: null });
       // The next one goes out as usual.
-      await insert([delivery('d2', 'o1', 2)], clock.now());
+      await insert([newDelivery('d2', 'o1', 2)], clock.now());
       dispatcher.wake();
       await bot.next('o1', 'payout.settled').then(() => bot.waitFor((webhook) => webhook.body.id === 'd2'));
       expect(bot.requests().map((webhook) => webhook.body.id)).toEqual(['d1', 'd2']);

@@ -1,7 +1,7 @@
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
 import { toStoreError } from '../postgres/postgres-errors';
-import { WebhookType } from './webhook-types';
-import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, OutboxState, WebhookOutbox } from './webhook-outbox.port';
+import { StoredOutboxRow, toOutboxRow } from './stored-outbox-row';
+import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 
 /**
  * First key of the per-order advisory locks a claim takes (the second is the
@@ -81,26 +81,7 @@ const NEXT_WAKE = `
   SELECT min(greatest(next_attempt_at, leased_until)) AS at FROM webhook_outbox
   WHERE state = 'pending' AND greatest(next_attempt_at, leased_until) > $1::timestamptz`;
 
-interface RawRow {
-  seq: string;
-  delivery_id: string;
-  order_id: string;
-  type: string;
-  event_position: string;
-  body: string;
-  state: string;
-  attempts: number;
-  enqueued_at: Date;
-  first_attempt_at: Date | null;
-  last_attempt_at: Date | null;
-  next_attempt_at: Date;
-  last_error: string | null;
-  last_http_status: number | null;
-  leased_until: Date | null;
-  lease_owner: string | null;
-  completed_at: Date | null;
-  audited: boolean;
-}
+type RawRow = StoredOutboxRow<Date>;
 
 /**
  * The webhook outbox in PostgreSQL, shared by every instance: any of them may
@@ -221,27 +202,4 @@ export class PostgresWebhookOutbox implements WebhookOutbox {
   }
 }
 
-const iso = (value: Date | null): string | null => value?.toISOString() ?? null;
-
-function toRow(raw: RawRow): OutboxRow {
-  return {
-    seq: Number(raw.seq),
-    deliveryId: raw.delivery_id,
-    orderId: raw.order_id,
-    type: raw.type as WebhookType,
-    eventPosition: raw.event_position,
-    body: raw.body,
-    state: raw.state as OutboxState,
-    attempts: raw.attempts,
-    enqueuedAt: raw.enqueued_at.toISOString(),
-    firstAttemptAt: iso(raw.first_attempt_at),
-    lastAttemptAt: iso(raw.last_attempt_at),
-    nextAttemptAt: raw.next_attempt_at.toISOString(),
-    lastError: raw.last_error,
-    lastHttpStatus: raw.last_http_status,
-    leasedUntil: iso(raw.leased_until),
-    leaseOwner: raw.lease_owner,
-    completedAt: iso(raw.completed_at),
-    audited: raw.audited,
-  };
-}
+const toRow = (raw: RawRow): OutboxRow => toOutboxRow(raw, (time) => time.toISOString());

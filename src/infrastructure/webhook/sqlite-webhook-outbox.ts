@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { WebhookType } from './webhook-types';
-import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, OutboxState, WebhookOutbox } from './webhook-outbox.port';
+import { StoredOutboxRow, toOutboxRow } from './stored-outbox-row';
+import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS webhook_outbox (
@@ -29,26 +29,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS webhook_outbox_unaudited ON webhook_outbox (audited, state);
 `;
 
-interface RawRow {
-  seq: number;
-  delivery_id: string;
-  order_id: string;
-  type: string;
-  event_position: string;
-  body: string;
-  state: string;
-  attempts: number;
-  enqueued_at: string;
-  first_attempt_at: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string;
-  last_error: string | null;
-  last_http_status: number | null;
-  leased_until: string | null;
-  lease_owner: string | null;
-  completed_at: string | null;
-  audited: number;
-}
+/** SQLite hands back the ISO text it was given. */
+type RawRow = StoredOutboxRow<string>;
+const toRow = (raw: RawRow): OutboxRow => toOutboxRow(raw, (time) => time);
 
 /**
  * The webhook outbox in the read-model SQLite database (webhook-outbox.port.ts
@@ -197,27 +180,4 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   async forOrder(orderId: string): Promise<OutboxRow[]> {
     return this.statements.byOrder.all(orderId).map(toRow);
   }
-}
-
-function toRow(raw: RawRow): OutboxRow {
-  return {
-    seq: raw.seq,
-    deliveryId: raw.delivery_id,
-    orderId: raw.order_id,
-    type: raw.type as WebhookType,
-    eventPosition: raw.event_position,
-    body: raw.body,
-    state: raw.state as OutboxState,
-    attempts: raw.attempts,
-    enqueuedAt: raw.enqueued_at,
-    firstAttemptAt: raw.first_attempt_at,
-    lastAttemptAt: raw.last_attempt_at,
-    nextAttemptAt: raw.next_attempt_at,
-    lastError: raw.last_error,
-    lastHttpStatus: raw.last_http_status,
-    leasedUntil: raw.leased_until,
-    leaseOwner: raw.lease_owner,
-    completedAt: raw.completed_at,
-    audited: raw.audited === 1,
-  };
 }

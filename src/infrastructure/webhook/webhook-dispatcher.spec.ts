@@ -3,25 +3,14 @@ import { join } from 'path';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { NewDelivery } from './webhook-outbox.port';
-import { WebhookOptions } from './webhook.options';
 import { TestClock } from '../../../test/support/test-clock';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { until } from '../../../test/support/until';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver';
-import { OUTBOX_STORAGES, OutboxInstances } from '../../../test/support/webhook-outbox-instances';
+import { OUTBOX_STORAGES, OutboxInstances, dispatcherTestOptions, newDelivery } from '../../../test/support/webhook-outbox-instances';
 
 const SECRET = 'whsec_dispatcher_0123456789';
 const LEASE = 30_000;
-
-function delivery(id: string, orderId: string, position: number): NewDelivery {
-  return {
-    deliveryId: id,
-    orderId,
-    type: 'payout.settled',
-    eventPosition: String(position),
-    body: JSON.stringify({ id, type: 'payout.settled', orderId }),
-  };
-}
 
 /** Each case on both storages: a dispatcher per instance, sending to one real bot endpoint on 127.0.0.1. */
 describe.each(OUTBOX_STORAGES)('WebhookDispatcher on two instances ($name outbox, real HTTP receiver)', (storage) => {
@@ -32,20 +21,8 @@ describe.each(OUTBOX_STORAGES)('WebhookDispatcher on two instances ($name outbox
   let clock: TestClock;
   let dispatchers: WebhookDispatcher[];
 
-  const options = (instance: string): WebhookOptions => ({
-    // The instance in the query lets the test see who sent what.
-    url: `${bot.url}&instance=${instance}`,
-    secret: SECRET,
-    timeoutMs: 2_000,
-    retryBaseMs: 20,
-    retryMaxDelayMs: 100,
-    giveUpAfterMs: 60 * 60_000,
-    leaseMs: LEASE,
-    concurrency: 4,
-    pollIntervalMs: 50,
-    shutdownGraceMs: 1_000,
-    random: () => 0.5,
-  });
+  // The instance in the query lets the test see who sent what.
+  const options = (instance: string) => dispatcherTestOptions(`${bot.url}&instance=${instance}`, SECRET, LEASE);
   const senderOf = (path: string) => new URL(path, 'http://x').searchParams.get('instance');
   const allAudited = async (count: number) => {
     const rows = await instances.a.unaudited(count);
@@ -89,7 +66,7 @@ describe.each(OUTBOX_STORAGES)('WebhookDispatcher on two instances ($name outbox
     const PER_ORDER = 3;
     const batch: NewDelivery[] = [];
     for (let n = 0; n < PER_ORDER; n++) {
-      for (let o = 0; o < ORDERS; o++) batch.push(delivery(`o${o}-${n}`, `o${o}`, batch.length + 1));
+      for (let o = 0; o < ORDERS; o++) batch.push(newDelivery(`o${o}-${n}`, `o${o}`, batch.length + 1));
     }
     const a = startDispatcher('a');
     const b = startDispatcher('b');
@@ -118,11 +95,11 @@ describe.each(OUTBOX_STORAGES)('WebhookDispatcher on two instances ($name outbox
   });
 
   it("takes over a crashed instance's claim once its lease expires, and sends it once", async () => {
-    await instances.insert([delivery('d1', 'o1', 1), delivery('d2', 'o1', 2)], clock.now());
+    await instances.insert([newDelivery('d1', 'o1', 1), newDelivery('d2', 'o1', 2)], clock.now());
     // Instance a claimed d1, then died before sending it.
     expect((await instances.a.claimDue(clock.now(), 10, LEASE, 'crashed-a', new Set())).map((row) => row.deliveryId)).toEqual(['d1']);
     const b = startDispatcher('b');
-    await instances.insert([delivery('other', 'o2', 3)], clock.now());
+    await instances.insert([newDelivery('other', 'o2', 3)], clock.now());
     b.wake();
     // b is at work (it sent another order's row), but nothing of o1 goes out while the dead instance's lease stands.
     await bot.next('o2', 'payout.settled');

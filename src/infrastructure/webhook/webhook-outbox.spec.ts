@@ -1,13 +1,9 @@
 import { NewDelivery, OutboxRow } from './webhook-outbox.port';
-import { OUTBOX_STORAGES, OutboxInstances } from '../../../test/support/webhook-outbox-instances';
+import { OUTBOX_STORAGES, OutboxInstances, newDelivery } from '../../../test/support/webhook-outbox-instances';
 
 const T0 = new Date('2025-07-09T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LEASE = 30_000;
-
-function delivery(id: string, orderId: string, position: string, type: NewDelivery['type'] = 'payout.settled'): NewDelivery {
-  return { deliveryId: id, orderId, type, eventPosition: position, body: JSON.stringify({ id, type, orderId }) };
-}
 
 const ids = (rows: OutboxRow[]) => rows.map((row) => row.deliveryId);
 
@@ -27,7 +23,7 @@ describe.each(OUTBOX_STORAGES)('WebhookOutbox ($name, two instances)', (storage)
 
   describe('insert', () => {
     it('adds pending rows, due at once', async () => {
-      expect(await insert([delivery('e1', 'o1', '3')], T0)).toBe(1);
+      expect(await insert([newDelivery('e1', 'o1', 3)], T0)).toBe(1);
       expect(await b.get('e1')).toMatchObject({
         state: 'pending',
         attempts: 0,
@@ -39,12 +35,12 @@ describe.each(OUTBOX_STORAGES)('WebhookOutbox ($name, two instances)', (storage)
     });
 
     it('never enqueues one event twice: a replayed batch or a second instance feeding the same log is a no-op', async () => {
-      const batch = [delivery('e1', 'o1', '3'), delivery('e2', 'o2', '4')];
+      const batch = [newDelivery('e1', 'o1', 3), newDelivery('e2', 'o2', 4)];
       expect(await insert(batch, T0)).toBe(2);
       // The other instance followed the log more slowly and sees the same events.
       expect(await insert(batch, at(1000))).toBe(0);
       // An instance that read part of it again after a failure.
-      expect(await insert([delivery('e2', 'o2', '4'), delivery('e3', 'o3', '9')], at(2000))).toBe(1);
+      expect(await insert([newDelivery('e2', 'o2', 4), newDelivery('e3', 'o3', 9)], at(2000))).toBe(1);
       const rows = await Promise.all(['e1', 'e2', 'e3'].map((id) => a.get(id)));
       expect(rows.map((row) => row?.enqueuedAt)).toEqual([T0.toISOString(), T0.toISOString(), at(2000).toISOString()]);
       expect(rows.map((row) => row?.seq)).toEqual([1, 2, expect.any(Number)]);
@@ -52,7 +48,7 @@ describe.each(OUTBOX_STORAGES)('WebhookOutbox ($name, two instances)', (storage)
   });
 
   describe('claims and leases', () => {
-    beforeEach(() => insert([delivery('o1-1', 'o1', '1'), delivery('o1-2', 'o1', '2'), delivery('o2-1', 'o2', '3')], T0));
+    beforeEach(() => insert([newDelivery('o1-1', 'o1', 1), newDelivery('o1-2', 'o1', 2), newDelivery('o2-1', 'o2', 3)], T0));
 
     it('claims due rows oldest first, one per order, and leases them', async () => {
       expect(ids(await a.claimDue(T0, 10, LEASE, 'A', new Set()))).toEqual(['o1-1', 'o2-1']);
@@ -200,7 +196,7 @@ describe.each(OUTBOX_STORAGES)('WebhookOutbox ($name, two instances)', (storage)
       const batch: NewDelivery[] = [];
       // Interleaved as a log would have them: order 0's first, order 1's first, ...
       for (let n = 0; n < PER_ORDER; n++) {
-        for (let o = 0; o < ORDERS; o++) batch.push(delivery(`o${o}-${n}`, `o${o}`, String(n * ORDERS + o + 1)));
+        for (let o = 0; o < ORDERS; o++) batch.push(newDelivery(`o${o}-${n}`, `o${o}`, n * ORDERS + o + 1));
       }
       await insert(batch, T0);
 
