@@ -33,6 +33,8 @@ export const WEBHOOK_OUTBOX_MIGRATION: PostgresMigration = {
     -- The due scan walks this index in order and stops at its LIMIT; finished rows are not in it, so its size is the backlog.
     CREATE INDEX webhook_outbox_due_in_order ON webhook_outbox (next_attempt_at, seq) WHERE state = 'pending';
     CREATE INDEX webhook_outbox_by_order ON webhook_outbox (order_id, seq);
+    -- "Has this order a row out right now?", asked for each due row a claim looks at: only leased rows are in it.
+    CREATE INDEX webhook_outbox_leased_by_order ON webhook_outbox (order_id) WHERE state = 'pending' AND leased_until IS NOT NULL;
     CREATE INDEX webhook_outbox_unaudited ON webhook_outbox (seq) WHERE NOT audited AND state <> 'pending';
   `,
 };
