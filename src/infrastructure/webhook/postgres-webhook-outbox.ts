@@ -5,8 +5,9 @@ import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, WebhookOutbox } from
 
 /**
  * First key of the per-order advisory locks a claim takes (the second is the
- * order id's hash). The two-key form is a key space of its own: it never
- * meets the single-key locks of migrations or the projection lease.
+ * order id's hash; two orders sharing a hash only skip each other now and
+ * then). The two-key form is a key space of its own, apart from single-key
+ * (bigint) locks such as the migrations'.
  */
 const ORDER_LOCK_SPACE = 0x504c4c57;
 
@@ -17,11 +18,14 @@ const PENDING_OF_ORDER_LEASED = `EXISTS (SELECT 1 FROM webhook_outbox p
  * Picks and locks the orders to claim: the first due row of each order in
  * the scan window (none in flight here, none leased anywhere), oldest first,
  * then `pg_try_advisory_xact_lock` on each order until `limit` are held.
- * SKIP LOCKED on rows would not do: two claimers could then take two rows of
- * one order at once (one locks the first, the other skips to the second), so
- * the order is the unit that is skipped while another claimer holds it. The
- * materialized CTE fences the lock call: it runs on rows in due order and
- * stops at LIMIT, so no order is locked that is not then claimed.
+ * The order, not the row, is what is locked and skipped: with SKIP LOCKED on
+ * rows, a claimer passing over an order's locked first row would take its
+ * second, and two claimers reading a moment apart (a row enqueued or backed
+ * off in between) can each see a different first row. Whoever holds an
+ * order's lock is the only one leasing its rows until it commits; whoever
+ * cannot take it skips the order rather than wait. The materialized CTE
+ * fences the lock call: it runs on rows in due order and stops at LIMIT, so
+ * no more orders are locked than the claim may take.
  */
 const PICK_AND_LOCK = `
   WITH due AS (
