@@ -157,7 +157,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       await bot.next(payout.orderId, 'payout.settled');
       await outcomeOf(t.store, payout.orderId, last.id);
       expect(bot.requests((w) => w.body.orderId === payout.orderId).map((w) => w.body.id)).toEqual([last.id]);
-      expect(t.webhooks.deliveriesOf(payout.orderId).map((row) => row.deliveryId)).toEqual([last.id]);
+      expect((await t.webhooks.deliveriesOf(payout.orderId)).map((row) => row.deliveryId)).toEqual([last.id]);
     });
 
     it('receiver answers 500 twice then 200 -> retried with backoff, delivered once, audited with 3 attempts', async () => {
@@ -173,7 +173,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(new Set(attempts.map((w) => w.raw)).size).toBe(1);
       expect(attempts.every((w) => w.signatureValid)).toBe(true);
       expect(audit).toMatchObject({ type: 'WebhookDelivered', data: { deliveryId: cancelled.id, attempts: 3, httpStatus: 200 } });
-      const [row] = t.webhooks.deliveriesOf(payout.orderId);
+      const [row] = await t.webhooks.deliveriesOf(payout.orderId);
       expect(row).toMatchObject({ state: 'delivered', attempts: 3, lastHttpStatus: 200, audited: true });
       expect(Date.parse(row.completedAt!)).toBeGreaterThanOrEqual(Date.parse(row.firstAttemptAt!));
     });
@@ -238,7 +238,11 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(bot.for(cancelled.id)).toHaveLength(attempts);
       const alert = t.logger.lines.find((line) => line.level === 'error' && line.text.includes(cancelled.id));
       expect(alert?.text).toMatch(/abandoned after \d+ attempts/);
-      expect(t.webhooks.deliveriesOf(payout.orderId)[0]).toMatchObject({ state: 'abandoned', lastError: 'HTTP 503', audited: true });
+      expect((await t.webhooks.deliveriesOf(payout.orderId))[0]).toMatchObject({
+        state: 'abandoned',
+        lastError: 'HTTP 503',
+        audited: true,
+      });
     } finally {
       await t.close();
       await bot.close();
@@ -290,7 +294,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
           ['WebhookDelivered', escalated.id],
           ['WebhookDelivered', settled.id],
         ]);
-        expect(second.webhooks.deliveriesOf(payout.orderId).map((row) => [row.type, row.state, row.attempts])).toEqual([
+        expect((await second.webhooks.deliveriesOf(payout.orderId)).map((row) => [row.type, row.state, row.attempts])).toEqual([
           ['payout.retry_queued', 'delivered', 1],
           ['payout.needs_attention', 'delivered', 1],
           ['payout.settled', 'delivered', 1],
@@ -340,7 +344,7 @@ describe('Webhook to the bot (real app, real SQLite, real HTTP receiver on 127.0
       expect(t.webhooks.enabled).toBe(false);
       const payout = new PayoutStreamWriter(t.store);
       await payout.append(payout.pixConfirmed(), ev.cancelled());
-      expect(t.webhooks.deliveriesOf(payout.orderId)).toEqual([]);
+      expect(await t.webhooks.deliveriesOf(payout.orderId)).toEqual([]);
       expect(t.logger.lines.filter((line) => /notifications are off/.test(line.text))).toHaveLength(1);
     } finally {
       await t.close();

@@ -7,6 +7,8 @@ export interface ReceivedWebhook {
   /** Parsed body; `raw` is the exact bytes that were signed. */
   body: { id: string; type: string; orderId: string; occurredAt: string; payout: Record<string, unknown> };
   raw: string;
+  /** The request's path and query, as sent. */
+  path: string;
   headers: IncomingMessage['headers'];
   timestamp: number;
   signatureValid: boolean;
@@ -126,6 +128,7 @@ export class WebhookReceiver {
       const webhook: ReceivedWebhook = {
         body,
         raw: raw.toString('utf8'),
+        path: req.url ?? '',
         headers: req.headers,
         timestamp,
         signatureValid: valid,

@@ -23,14 +23,14 @@ import { postgresReadModelGauges, sqliteReadModelGauges } from './read-model-gau
       useFactory: (
         config: AppConfig,
         pool: Pool | null,
-        db: Database.Database,
+        db: Database.Database | null,
         store: EventStore,
         followers: LogFollowers,
         clock: Clock,
       ) => {
         if (!config.metricsEnabled) return NO_METRICS;
         const metrics = new PrometheusMetrics();
-        const gauges = pool ? postgresReadModelGauges(pool) : sqliteReadModelGauges(db);
+        const gauges = pool ? postgresReadModelGauges(pool) : sqliteReadModelGauges(db!);
         registerReadModelCollectors(metrics.registry, { gauges, store, followers, clock });
         return metrics;
       },

@@ -1,4 +1,5 @@
 import { readModelsMigration } from './migrations/read-models.migration';
+import { WEBHOOK_OUTBOX_MIGRATION } from './migrations/webhook-outbox.migration';
 
 /**
  * The PostgreSQL schema, one entry per change, applied in version order by
@@ -11,4 +12,4 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [readModelsMigration];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [readModelsMigration, WEBHOOK_OUTBOX_MIGRATION];

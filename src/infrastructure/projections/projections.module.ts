@@ -39,17 +39,23 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
   providers: [
     {
       provide: READ_MODEL_DB,
-      useFactory: (config: AppConfig) => openReadModelDatabase(config.dataDir, config.eventStore.kind),
+      // No local file with PostgreSQL: every instance's state is in the shared database.
+      useFactory: (config: AppConfig) =>
+        config.eventStore.kind === 'postgres' ? null : openReadModelDatabase(config.dataDir, config.eventStore.kind),
       inject: [APP_CONFIG],
     },
-    { provide: LogCheckpoints, useFactory: (db: Database.Database) => new LogCheckpoints(db), inject: [READ_MODEL_DB] },
+    {
+      provide: LogCheckpoints,
+      useFactory: (db: Database.Database | null) => (db ? new LogCheckpoints(db) : null),
+      inject: [READ_MODEL_DB],
+    },
     LogFollowers,
     {
       provide: PROJECTION_STORAGE,
-      useFactory: (pool: Pool | null, settings: PayoutSettings, db: Database.Database, checkpoints: LogCheckpoints) =>
+      useFactory: (pool: Pool | null, settings: PayoutSettings, db: Database.Database | null, checkpoints: LogCheckpoints | null) =>
         pool
           ? new PostgresProjectionStorage(pool, [new PostgresPayoutsProjection(settings), new PostgresAdminStatsProjection()])
-          : new SqliteProjectionStorage(db, [new PayoutsProjection(settings), new AdminStatsProjection()], checkpoints),
+          : new SqliteProjectionStorage(db!, [new PayoutsProjection(settings), new AdminStatsProjection()], checkpoints!),
       inject: [POSTGRES_POOL, PAYOUT_SETTINGS, READ_MODEL_DB, LogCheckpoints],
     },
     { provide: FOLLOWER_STORAGE, useFactory: (storage: ProjectionStorage<unknown>) => storage.followers, inject: [PROJECTION_STORAGE] },
@@ -62,18 +68,18 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
     ProjectionRunner,
     {
       provide: PAYOUT_READ_MODEL,
-      useFactory: (pool: Pool | null, db: Database.Database) => (pool ? new PostgresPayoutReadModel(pool) : new SqlitePayoutReadModel(db)),
+      useFactory: (pool: Pool | null, db: Database.Database | null) => (pool ? new PostgresPayoutReadModel(pool) : new SqlitePayoutReadModel(db!)),
       inject: [POSTGRES_POOL, READ_MODEL_DB],
     },
     {
       provide: FALLBACK_QUEUE,
-      useFactory: (pool: Pool | null, db: Database.Database) => (pool ? new PostgresFallbackQueue(pool) : new SqliteFallbackQueue(db)),
+      useFactory: (pool: Pool | null, db: Database.Database | null) => (pool ? new PostgresFallbackQueue(pool) : new SqliteFallbackQueue(db!)),
       inject: [POSTGRES_POOL, READ_MODEL_DB],
     },
     {
       provide: ADMIN_STATS,
-      useFactory: (pool: Pool | null, db: Database.Database, store: EventStore, runner: ProjectionRunner) =>
-        pool ? new PostgresAdminStats(pool, store, runner) : new SqliteAdminStats(db, store, runner),
+      useFactory: (pool: Pool | null, db: Database.Database | null, store: EventStore, runner: ProjectionRunner) =>
+        pool ? new PostgresAdminStats(pool, store, runner) : new SqliteAdminStats(db!, store, runner),
       inject: [POSTGRES_POOL, READ_MODEL_DB, EVENT_STORE, ProjectionRunner],
     },
   ],
@@ -92,7 +98,7 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+    @Inject(READ_MODEL_DB) private readonly db: Database.Database | null,
     @Inject(APPLY_LEASE) private readonly lease: ApplyLease,
   ) {}
 
@@ -103,6 +109,6 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     if (this.lease instanceof PostgresApplyLease) await this.lease.stop();
-    this.db.close();
+    this.db?.close();
   }
 }

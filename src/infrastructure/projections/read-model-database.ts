@@ -9,7 +9,7 @@ import { join } from 'path';
  * (synchronous=NORMAL) for speed; each follower's checkpoint moves in the
  * same transaction as its rows, so a lost commit is simply replayed.
  */
-export function openReadModelDatabase(dataDir: string, eventStore: 'sqlite' | 'postgres' | 'esdb'): Database.Database {
+export function openReadModelDatabase(dataDir: string, eventStore: 'sqlite' | 'esdb'): Database.Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, eventStore === 'sqlite' ? 'events.sqlite' : 'read-models.sqlite'));
   db.pragma('journal_mode = WAL');

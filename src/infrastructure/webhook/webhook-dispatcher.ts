@@ -8,7 +8,7 @@ import { describeError } from '../../application/describe-error';
 import { backoffDelayMs } from '../../domain/retry/backoff';
 import { WebhookHttpSender } from './webhook-http-sender';
 import { WebhookOptions } from './webhook.options';
-import { OutboxRow, WebhookOutbox } from './webhook-outbox';
+import { AttemptRecord, OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 import { SIGNATURE_HEADER, signWebhookBody, unixSeconds } from './webhook-signature';
 import {
   WEBHOOK_AUDIT_SCHEMA_VERSION,
@@ -23,6 +23,8 @@ import { webhookStreamName } from '../../domain/streams/stream-names';
 const AUDIT_BATCH = 50;
 /** Error texts kept on a row and in the audit trail are cut here. */
 const MAX_ERROR_LENGTH = 500;
+/** First wait before writing an attempt's outcome again (the outbox's database failed); doubles up to the poll interval. */
+const RECORD_RETRY_BASE_MS = 100;
 
 interface InFlight {
   row: OutboxRow;
@@ -39,7 +41,13 @@ interface InFlight {
  *
  * Woken at once when the feeder enqueues, when a delivery finishes, and by an
  * unref'd timer for the next due time (or the poll interval, for rows other
- * processes enqueue or release): it never keeps the process alive.
+ * processes enqueue or release): it never keeps the process alive. One tick
+ * runs at a time; a wake during a tick runs another right after it.
+ *
+ * The outbox's database failing is never fatal: a failed tick is tried again
+ * at the poll interval, and an attempt's outcome is written again with
+ * backoff until it lands (or shutdown gives up on it: the lease then expires
+ * and the row is sent again, at least once).
  */
 export class WebhookDispatcher {
   private readonly logger = new Logger(WebhookDispatcher.name);
@@ -49,6 +57,8 @@ export class WebhookDispatcher {
   private readonly inFlight = new Map<string, InFlight>();
   private running = false;
   private tickScheduled: NodeJS.Immediate | null = null;
+  private ticking: Promise<void> | null = null;
+  private tickAgain = false;
   private timer: NodeJS.Timeout | null = null;
   private auditing: Promise<void> | null = null;
 
@@ -66,10 +76,21 @@ export class WebhookDispatcher {
 
   /** Looks for due rows now (new rows were enqueued, a delivery finished...). */
   wake(): void {
-    if (!this.running || this.tickScheduled) return;
+    if (!this.running) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    if (this.tickScheduled) return;
     this.tickScheduled = setImmediate(() => {
       this.tickScheduled = null;
-      this.tick();
+      this.ticking = this.tick().finally(() => {
+        this.ticking = null;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.wake();
+        }
+      });
     });
   }
 
@@ -84,6 +105,8 @@ export class WebhookDispatcher {
     this.tickScheduled = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // A claim in progress hands its rows back itself (tick).
+    await this.ticking;
     const pending = [...this.inFlight.values()];
     if (pending.length > 0) {
       let graceTimer: NodeJS.Timeout | undefined;
@@ -99,29 +122,33 @@ export class WebhookDispatcher {
     this.sender.close();
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     if (!this.running) return;
     try {
       const now = this.clock.now();
       const free = this.options.concurrency - this.inFlight.size;
       const busyOrders = new Set([...this.inFlight.values()].map((d) => d.row.orderId));
-      for (const row of this.outbox.claimDue(now, free, this.options.leaseMs, this.owner, busyOrders)) this.launch(row);
+      const claimed = await this.outbox.claimDue(now, free, this.options.leaseMs, this.owner, busyOrders);
+      if (!this.running) {
+        // stop() came while claiming: nothing is sent after it.
+        for (const row of claimed) await this.outbox.release(row.deliveryId, this.owner);
+        return;
+      }
+      for (const row of claimed) this.launch(row);
       this.auditCompleted();
-      this.schedule(now);
+      const next = await this.outbox.nextWakeAt(now);
+      this.schedule(next ? Math.max(0, next.getTime() - now.getTime()) : Infinity);
     } catch (error) {
       this.logger.error(`Webhook delivery loop failed; retrying in ${this.options.pollIntervalMs} ms: ${describeError(error)}`);
-      this.schedule(this.clock.now(), true);
+      this.schedule(Infinity);
     }
   }
 
-  private schedule(now: Date, pollOnly = false): void {
+  /** Wakes in `dueInMs`, or at the poll interval if that comes first. */
+  private schedule(dueInMs: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    let delay = this.options.pollIntervalMs;
-    if (!pollOnly) {
-      const next = this.outbox.nextWakeAt(now);
-      if (next) delay = Math.min(delay, Math.max(0, next.getTime() - now.getTime()));
-    }
+    const delay = Math.min(this.options.pollIntervalMs, dueInMs);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.wake();
@@ -156,14 +183,14 @@ export class WebhookDispatcher {
     } catch (failure) {
       if (signal.aborted) {
         // Shutdown: this attempt neither succeeded nor failed. Hand the row back as it was.
-        this.outbox.release(row.deliveryId, this.owner);
+        await this.record(row, 'release', signal, () => this.outbox.release(row.deliveryId, this.owner));
         return;
       }
       error = describeError(failure).slice(0, MAX_ERROR_LENGTH);
     }
 
     const now = this.clock.now();
-    const record = {
+    const record: AttemptRecord = {
       deliveryId: row.deliveryId,
       owner: this.owner,
       attempts: row.attempts + 1,
@@ -173,7 +200,8 @@ export class WebhookDispatcher {
       error,
     };
     if (error === null && httpStatus !== null) {
-      this.outbox.markDelivered({ ...record, httpStatus });
+      const delivered = { ...record, httpStatus };
+      if ((await this.record(row, 'delivery', signal, () => this.outbox.markDelivered(delivered))) === undefined) return;
       await this.audit({
         ...row,
         state: 'delivered',
@@ -186,7 +214,7 @@ export class WebhookDispatcher {
     const lastError = error ?? 'unknown error';
     const retryingFor = now.getTime() - Date.parse(record.firstAttemptAt);
     if (retryingFor >= this.options.giveUpAfterMs) {
-      if (this.outbox.markAbandoned(record)) {
+      if (await this.record(row, 'abandonment', signal, () => this.outbox.markAbandoned(record))) {
         this.logger.error(
           `ALERT: webhook ${row.type} ${row.deliveryId} for order ${row.orderId} abandoned after ${record.attempts} attempts ` +
             `over ${Math.round(retryingFor / 60_000)} min; last error: ${lastError}`,
@@ -197,7 +225,7 @@ export class WebhookDispatcher {
     }
     const delay = backoffDelayMs(record.attempts, this.options.retryBaseMs, this.options.retryMaxDelayMs, this.options.random());
     const nextAttemptAt = new Date(now.getTime() + delay);
-    if (this.outbox.markRetry(record, nextAttemptAt)) {
+    if (await this.record(row, 'failed attempt', signal, () => this.outbox.markRetry(record, nextAttemptAt))) {
       this.logger.warn(
         `Webhook ${row.type} ${row.deliveryId} for order ${row.orderId}: attempt ${record.attempts} failed ` +
           `(${lastError}); next at ${nextAttemptAt.toISOString()}`,
@@ -205,18 +233,40 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Writes an attempt's outcome to the outbox, again and again with backoff
+   * while its database fails: an outcome recorded late beats one lost (a
+   * delivered row left leased would be sent again once the lease expires).
+   * Shutdown (the abort) ends the retries; undefined then means "not recorded".
+   */
+  private async record<T>(row: OutboxRow, what: string, signal: AbortSignal, write: () => Promise<T>): Promise<T | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (signal.aborted || !this.running) {
+          this.logger.warn(`Webhook ${row.deliveryId}: ${what} not recorded before shutdown (${describeError(error)}); sent again later`);
+          return undefined;
+        }
+        const delay = backoffDelayMs(failures, RECORD_RETRY_BASE_MS, this.options.pollIntervalMs, this.options.random());
+        this.logger.warn(`Webhook ${row.deliveryId}: ${what} not recorded yet (retrying in ${delay} ms): ${describeError(error)}`);
+        await abortableDelay(delay, signal);
+      }
+    }
+  }
+
   /** Catches up audit events that were not appended right away (store unreachable, crash in between). */
   private auditCompleted(): void {
     if (this.auditing) return;
-    const rows = this.outbox.unaudited(AUDIT_BATCH);
-    // Rows being delivered right now are audited by their own delivery.
-    const idle = rows.filter((row) => !this.inFlight.has(row.deliveryId));
-    if (idle.length === 0) return;
     this.auditing = (async () => {
-      for (const row of idle) await this.audit(row);
-    })().finally(() => {
-      this.auditing = null;
-    });
+      const rows = await this.outbox.unaudited(AUDIT_BATCH);
+      // Rows being delivered right now are audited by their own delivery.
+      for (const row of rows.filter((candidate) => !this.inFlight.has(candidate.deliveryId))) await this.audit(row);
+    })()
+      .catch((error) => this.logger.warn(`Webhook audit catch-up failed (retried at the next tick): ${describeError(error)}`))
+      .finally(() => {
+        this.auditing = null;
+      });
   }
 
   /**
@@ -261,11 +311,24 @@ export class WebhookDispatcher {
           },
         },
       ]);
-      this.outbox.markAudited(row.deliveryId);
+      await this.outbox.markAudited(row.deliveryId);
     } catch (error) {
       this.logger.warn(`Audit event for webhook ${row.deliveryId} not stored yet (retried later): ${describeError(error)}`);
     }
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Namespace of the audit event ids (a fixed random UUID). */

@@ -11,7 +11,7 @@ import { StoreWithReadModel, openStoreWithReadModel } from '../../../test/suppor
 import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { SqliteFollowerStorage } from '../log-follower/sqlite-follower-storage';
 import { LogFollower } from '../log-follower/log-follower';
-import { WebhookOutbox } from './webhook-outbox';
+import { SqliteWebhookOutbox } from './sqlite-webhook-outbox';
 import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
 
 const clock = { now: () => new Date('2025-07-09T12:00:00.000Z') };
@@ -26,7 +26,7 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
   let fixture: StoreWithReadModel;
   let store: SqliteEventStore;
   let db: Database.Database;
-  let outbox: WebhookOutbox;
+  let outbox: SqliteWebhookOutbox;
   let checkpoints: LogCheckpoints;
   let payouts: PayoutRepository;
   let feeder: LogFollower<unknown> | null;
@@ -35,7 +35,7 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
   beforeEach(() => {
     fixture = openStoreWithReadModel(clock, 'pll-feeder');
     ({ store, db } = fixture);
-    outbox = new WebhookOutbox(db);
+    outbox = new SqliteWebhookOutbox(db);
     checkpoints = new LogCheckpoints(db);
     payouts = new PayoutRepository(store, { next: () => randomUUID() });
     enqueued = () => undefined;
@@ -52,7 +52,7 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
       name: WEBHOOKS_CHECKPOINT,
       store,
       storage: new SqliteFollowerStorage(db, checkpoints),
-      handler: new WebhookOutboxFeeder(payouts, outbox, clock, () => enqueued()),
+      handler: new WebhookOutboxFeeder(payouts, (_tx, deliveries, now) => outbox.insert(deliveries, now), clock, () => enqueued()),
       clock,
       random: () => 0,
       retryBaseMs: 5,
@@ -70,8 +70,8 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
     await store.append(payoutStreamName(ORDER_ID), events.slice(0, 6), 'no_stream');
     await store.append(payoutStreamName(ORDER_ID), events.slice(6), 5);
     await done;
-    while (outbox.forOrder(ORDER_ID).length < 2) await nextEnqueue();
-    const rows = outbox.forOrder(ORDER_ID);
+    while ((await outbox.forOrder(ORDER_ID)).length < 2) await nextEnqueue();
+    const rows = await outbox.forOrder(ORDER_ID);
     expect(rows.map((row) => [row.deliveryId, row.type])).toEqual([
       [events[5].id, 'payout.retry_queued'],
       [events[6].id, 'payout.cancelled'],
@@ -90,7 +90,7 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
     await store.append(payoutStreamName(ORDER_ID), events, 'no_stream');
     await done;
     expect(failOnce).toHaveBeenCalledTimes(2);
-    expect(outbox.forOrder(ORDER_ID).map((row) => [row.deliveryId, row.type])).toEqual([[events[1].id, 'payout.needs_attention']]);
+    expect((await outbox.forOrder(ORDER_ID)).map((row) => [row.deliveryId, row.type])).toEqual([[events[1].id, 'payout.needs_attention']]);
     expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('(attempt 1); resuming from the stored checkpoint'));
   });
 
@@ -104,8 +104,8 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
     const done = nextEnqueue();
     await start();
     await done;
-    expect(outbox.forOrder('old')).toEqual([]);
-    expect(outbox.forOrder('new').map((row) => row.type)).toEqual(['payout.cancelled']);
+    expect(await outbox.forOrder('old')).toEqual([]);
+    expect((await outbox.forOrder('new')).map((row) => row.type)).toEqual(['payout.cancelled']);
     expect(checkpoints.read(WEBHOOKS_CHECKPOINT).position).toBe('4');
   });
 
@@ -119,9 +119,9 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
     await store.append(payoutStreamName(ORDER_ID), events.slice(5), 4);
     await store.append(payoutStreamName('fresh'), [ev.pixConfirmed({ orderId: 'fresh' }), ev.cancelled()].map(envelope), 'no_stream');
     await done;
-    while (outbox.forOrder('fresh').length < 1) await nextEnqueue();
-    expect(outbox.forOrder(ORDER_ID).map((row) => row.type)).toEqual(['payout.retry_queued', 'payout.cancelled']);
-    expect(JSON.parse(outbox.forOrder(ORDER_ID)[0].body).payout.status).toBe('RETRY_QUEUED');
+    while ((await outbox.forOrder('fresh')).length < 1) await nextEnqueue();
+    expect((await outbox.forOrder(ORDER_ID)).map((row) => row.type)).toEqual(['payout.retry_queued', 'payout.cancelled']);
+    expect(JSON.parse((await outbox.forOrder(ORDER_ID))[0].body).payout.status).toBe('RETRY_QUEUED');
     const readsOf = (orderId: string) => reads.mock.calls.filter(([id]) => id === orderId).map(([, revision]) => revision);
     expect(readsOf(ORDER_ID)).toEqual([5]);
     expect(readsOf('fresh')).toEqual([0]);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
+import type { Pool, PoolClient } from 'pg';
 import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
@@ -10,10 +11,13 @@ import { WEBHOOKS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { LeasedFollower } from '../log-follower/leased-follower';
 import { LogFollower } from '../log-follower/log-follower';
 import { LogFollowers } from '../log-follower/log-followers';
+import { POSTGRES_POOL } from '../postgres/postgres.module';
 import { READ_MODEL_DB } from '../projections/read-model-database';
+import { PostgresWebhookOutbox } from './postgres-webhook-outbox';
 import { WebhookDispatcher } from './webhook-dispatcher';
-import { OutboxRow, WebhookOutbox } from './webhook-outbox';
-import { WebhookOutboxFeeder } from './webhook-outbox-feeder';
+import { SqliteWebhookOutbox } from './sqlite-webhook-outbox';
+import { OutboxRow, WebhookOutbox } from './webhook-outbox.port';
+import { InsertDeliveries, WebhookOutboxFeeder } from './webhook-outbox-feeder';
 import { WEBHOOK_OPTIONS, WebhookOptions, describeWebhookTarget } from './webhook.options';
 
 /**
@@ -31,7 +35,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions | null,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODEL_DB) private readonly db: Database.Database,
+    @Inject(READ_MODEL_DB) private readonly db: Database.Database | null,
+    @Inject(POSTGRES_POOL) private readonly pool: Pool | null,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly payouts: PayoutRepository,
     @Inject(FOLLOWER_STORAGE) private readonly storage: FollowerStorage<unknown>,
@@ -50,13 +55,13 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     if (this.dispatcher) return;
-    const outbox = new WebhookOutbox(this.db);
+    const { outbox, insert } = this.openOutbox();
     const dispatcher = new WebhookDispatcher(this.options, outbox, this.store, this.clock);
     const follower = new LogFollower<unknown>({
       name: WEBHOOKS_CHECKPOINT,
       store: this.store,
       storage: this.storage,
-      handler: new WebhookOutboxFeeder(this.payouts, outbox, this.clock, () => dispatcher.wake()),
+      handler: new WebhookOutboxFeeder(this.payouts, insert, this.clock, () => dispatcher.wake()),
       clock: this.clock,
       random: this.options.random,
       // Only what happens from the first start on is announced: the customers
@@ -88,13 +93,23 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     this.dispatcher = null;
   }
 
+  /** The outbox beside the read models: in the shared database with PostgreSQL (any instance delivers), else in SQLite. */
+  private openOutbox(): { outbox: WebhookOutbox; insert: InsertDeliveries<unknown> } {
+    if (this.pool) {
+      const outbox = new PostgresWebhookOutbox(this.pool);
+      return { outbox, insert: (tx, deliveries, now) => outbox.insert(tx as PoolClient, deliveries, now) };
+    }
+    const outbox = new SqliteWebhookOutbox(this.db!);
+    return { outbox, insert: (_tx, deliveries, now) => outbox.insert(deliveries, now) };
+  }
+
   /** Looks for due deliveries now instead of at the next timer (operators, tests). */
   wake(): void {
     this.dispatcher?.wake();
   }
 
   /** The outbox rows of one order, oldest first (operators, tests); empty when notifications are off. */
-  deliveriesOf(orderId: string): OutboxRow[] {
-    return this.outbox?.forOrder(orderId) ?? [];
+  async deliveriesOf(orderId: string): Promise<OutboxRow[]> {
+    return (await this.outbox?.forOrder(orderId)) ?? [];
   }
 }

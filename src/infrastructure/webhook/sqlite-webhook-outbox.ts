@@ -1,15 +1,7 @@
 import Database from 'better-sqlite3';
-import { WebhookType } from './webhook-types';
+import { StoredOutboxRow, toOutboxRow } from './stored-outbox-row';
+import { AttemptRecord, CLAIM_SCAN, NewDelivery, OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 
-/**
- * The webhook outbox, in the read-model SQLite database but NOT a projection:
- * its feed has its own checkpoint, it is never reset by a projection rebuild, and it is
- * the source of truth for what is still to be sent (so a rebuild can never
- * re-send old webhooks and a restart never forgets a pending one).
- *
- * Times are ISO-8601 strings from the injected clock (`toISOString`, so they
- * compare as text).
- */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS webhook_outbox (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,73 +29,18 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS webhook_outbox_unaudited ON webhook_outbox (audited, state);
 `;
 
-/** Due rows looked at per claim; rows of orders already in flight are skipped in JS. */
-const CLAIM_SCAN = 100;
+/** SQLite hands back the ISO text it was given. */
+type RawRow = StoredOutboxRow<string>;
+const toRow = (raw: RawRow): OutboxRow => toOutboxRow(raw, (time) => time);
 
-export type OutboxState = 'pending' | 'delivered' | 'abandoned';
-
-export interface NewDelivery {
-  deliveryId: string;
-  orderId: string;
-  type: WebhookType;
-  eventPosition: string;
-  /** The exact JSON text sent (and signed) at every attempt. */
-  body: string;
-}
-
-export interface OutboxRow {
-  seq: number;
-  deliveryId: string;
-  orderId: string;
-  type: WebhookType;
-  eventPosition: string;
-  body: string;
-  state: OutboxState;
-  attempts: number;
-  enqueuedAt: string;
-  firstAttemptAt: string | null;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string;
-  lastError: string | null;
-  lastHttpStatus: number | null;
-  leasedUntil: string | null;
-  leaseOwner: string | null;
-  completedAt: string | null;
-  audited: boolean;
-}
-
-interface RawRow {
-  seq: number;
-  delivery_id: string;
-  order_id: string;
-  type: string;
-  event_position: string;
-  body: string;
-  state: string;
-  attempts: number;
-  enqueued_at: string;
-  first_attempt_at: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string;
-  last_error: string | null;
-  last_http_status: number | null;
-  leased_until: string | null;
-  lease_owner: string | null;
-  completed_at: string | null;
-  audited: number;
-}
-
-export interface AttemptRecord {
-  deliveryId: string;
-  owner: string;
-  attempts: number;
-  firstAttemptAt: string;
-  attemptedAt: string;
-  httpStatus: number | null;
-  error: string | null;
-}
-
-export class WebhookOutbox {
+/**
+ * The webhook outbox in the read-model SQLite database (webhook-outbox.port.ts
+ * says what it keeps). Times are ISO-8601 strings from the injected clock
+ * (`toISOString`, so they compare as text). A claim runs in an IMMEDIATE
+ * transaction: the file's one writer at a time is what keeps two processes
+ * sharing it from leasing one row, or two rows of one order, at once.
+ */
+export class SqliteWebhookOutbox implements WebhookOutbox {
   private readonly statements: {
     insert: Database.Statement<[string, string, string, string, string, string, string]>;
     due: Database.Statement<{ now: string; limit: number }, RawRow>;
@@ -190,7 +127,7 @@ export class WebhookOutbox {
   /**
    * Adds the deliveries of a batch of events; a delivery already stored (by
    * its event id) is left as it is. Called inside the transaction that moves
-   * the feed's checkpoint. Returns how many rows were inserted.
+   * the feed's checkpoint, so it is synchronous. Returns how many rows were inserted.
    */
   insert(deliveries: readonly NewDelivery[], now: Date): number {
     const at = now.toISOString();
@@ -201,73 +138,46 @@ export class WebhookOutbox {
     return inserted;
   }
 
-  /** Leases up to `limit` due rows of distinct orders (none of `busyOrders`), oldest first. */
-  claimDue(now: Date, limit: number, leaseMs: number, owner: string, busyOrders: ReadonlySet<string>): OutboxRow[] {
+  async claimDue(now: Date, limit: number, leaseMs: number, owner: string, busyOrders: ReadonlySet<string>): Promise<OutboxRow[]> {
     if (limit <= 0) return [];
     return this.claimTransaction.immediate(now.toISOString(), limit, new Date(now.getTime() + leaseMs).toISOString(), owner, busyOrders);
   }
 
-  markDelivered(record: AttemptRecord & { httpStatus: number }): boolean {
+  async markDelivered(record: AttemptRecord & { httpStatus: number }): Promise<boolean> {
     return this.statements.delivered.run(record).changes > 0;
   }
 
-  markRetry(record: AttemptRecord, nextAttemptAt: Date): boolean {
+  async markRetry(record: AttemptRecord, nextAttemptAt: Date): Promise<boolean> {
     return this.statements.retry.run({ ...record, nextAttemptAt: nextAttemptAt.toISOString() }).changes > 0;
   }
 
-  markAbandoned(record: AttemptRecord): boolean {
+  async markAbandoned(record: AttemptRecord): Promise<boolean> {
     return this.statements.abandoned.run(record).changes > 0;
   }
 
-  /** Gives a leased row back untouched (shutdown aborted its attempt). */
-  release(deliveryId: string, owner: string): void {
+  async release(deliveryId: string, owner: string): Promise<void> {
     this.statements.release.run({ deliveryId, owner });
   }
 
-  /** Delivered or abandoned rows whose audit event is not known to be stored yet. */
-  unaudited(limit: number): OutboxRow[] {
+  async unaudited(limit: number): Promise<OutboxRow[]> {
     return this.statements.unaudited.all(limit).map(toRow);
   }
 
-  markAudited(deliveryId: string): void {
+  async markAudited(deliveryId: string): Promise<void> {
     this.statements.audited.run(deliveryId);
   }
 
-  /** When a pending row next becomes claimable, if later than `now`. */
-  nextWakeAt(now: Date): Date | null {
+  async nextWakeAt(now: Date): Promise<Date | null> {
     const next = this.statements.nextWake.get(now.toISOString());
     return next ? new Date(next) : null;
   }
 
-  get(deliveryId: string): OutboxRow | null {
+  async get(deliveryId: string): Promise<OutboxRow | null> {
     const raw = this.statements.get.get(deliveryId);
     return raw ? toRow(raw) : null;
   }
 
-  forOrder(orderId: string): OutboxRow[] {
+  async forOrder(orderId: string): Promise<OutboxRow[]> {
     return this.statements.byOrder.all(orderId).map(toRow);
   }
-}
-
-function toRow(raw: RawRow): OutboxRow {
-  return {
-    seq: raw.seq,
-    deliveryId: raw.delivery_id,
-    orderId: raw.order_id,
-    type: raw.type as WebhookType,
-    eventPosition: raw.event_position,
-    body: raw.body,
-    state: raw.state as OutboxState,
-    attempts: raw.attempts,
-    enqueuedAt: raw.enqueued_at,
-    firstAttemptAt: raw.first_attempt_at,
-    lastAttemptAt: raw.last_attempt_at,
-    nextAttemptAt: raw.next_attempt_at,
-    lastError: raw.last_error,
-    lastHttpStatus: raw.last_http_status,
-    leasedUntil: raw.leased_until,
-    leaseOwner: raw.lease_owner,
-    completedAt: raw.completed_at,
-    audited: raw.audited === 1,
-  };
 }
