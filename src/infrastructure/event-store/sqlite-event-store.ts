@@ -2,11 +2,9 @@ import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../application/ports/clock.port';
 import {
-  ANY,
   ConcurrencyError,
   InvalidPositionError,
   NO_STREAM,
-  STREAM_EXISTS,
   type AppendResult,
   type EventHandler,
   type EventMetadata,
@@ -18,6 +16,7 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../../application/ports/event-store.port';
+import { assertAppendable, assertLimit, assertNonNegativeInteger, satisfies } from './append-rules';
 
 export interface SqliteEventStoreOptions {
   filename: string;
@@ -469,28 +468,6 @@ class SqliteSubscription implements Subscription {
   }
 }
 
-function assertAppendable(events: EventToAppend[], expected: ExpectedRevision): void {
-  if (events.length === 0) {
-    throw new RangeError('append needs at least one event');
-  }
-  if (typeof expected === 'number') {
-    assertNonNegativeInteger(expected, 'expectedRevision');
-  }
-}
-
-function satisfies(expected: ExpectedRevision, actual: number | typeof NO_STREAM): boolean {
-  switch (expected) {
-    case ANY:
-      return true;
-    case NO_STREAM:
-      return actual === NO_STREAM;
-    case STREAM_EXISTS:
-      return actual !== NO_STREAM;
-    default:
-      return actual === expected;
-  }
-}
-
 function parsePosition(position: string | null | undefined): number {
   if (position === undefined || position === null) {
     return 0;
@@ -502,18 +479,6 @@ function parsePosition(position: string | null | undefined): number {
     throw new InvalidPositionError(position, `a SQLite position is at most ${Number.MAX_SAFE_INTEGER}`);
   }
   return Number(position);
-}
-
-function assertNonNegativeInteger(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  }
-}
-
-function assertLimit(limit: number): void {
-  if (limit !== Number.POSITIVE_INFINITY) {
-    assertNonNegativeInteger(limit, 'limit');
-  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { EVENTS_MIGRATION } from './migrations/events.migration';
+
 /**
  * The PostgreSQL schema, one entry per change, applied in version order by
  * postgres-migrations.ts. An applied migration is never edited: a change is a
@@ -9,4 +11,4 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [EVENTS_MIGRATION];
