@@ -57,7 +57,7 @@ const EVENT_COLUMNS = 'transaction_id::text AS transaction_id, position, stream,
  * first to commit, then fails with a unique violation. No row back means the
  * check failed.
  */
-const APPEND_SQL = `
+export const APPEND_SQL = `
   WITH head AS (SELECT max(revision) AS revision FROM events WHERE stream = $1)
   INSERT INTO events (stream, revision, id, type, data, metadata, created_at)
   SELECT $1, coalesce(head.revision, -1) + batch.ordinality, batch.event->>'id', batch.event->>'type',
@@ -396,7 +396,7 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function appendParameters(stream: string, events: EventToAppend[], expected: ExpectedRevision, clock: Clock): unknown[] {
+export function appendParameters(stream: string, events: EventToAppend[], expected: ExpectedRevision, clock: Clock): unknown[] {
   const kind = typeof expected === 'number' ? 'revision' : expected;
   const revision = typeof expected === 'number' ? expected : null;
   const batch = JSON.stringify(events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata })));
