@@ -177,12 +177,16 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw toStoreError(error);
     });
+    // A connection dying mid-query is also emitted as 'error' on the client; unheard, it would end the process.
+    client.on('error', ignoreConnectionError);
     let appended: AppendedRow[];
     try {
       appended = (await client.query<AppendedRow>(APPEND_SQL, appendParameters(stream, events, expectedRevision, this.clock))).rows;
     } catch (error) {
+      client.off('error', ignoreConnectionError);
       return this.settleFailedAppend(client, error, stream, events, expectedRevision);
     }
+    client.off('error', ignoreConnectionError);
     client.release();
     if (appended.length === 0) {
       return this.settleConflict(stream, events, expectedRevision, false);
@@ -413,6 +417,9 @@ function answeredByServer(error: unknown): error is DatabaseError {
   const sessionEnding = error.severity === 'FATAL' || error.severity === 'PANIC';
   return !sessionEnding && !error.code?.startsWith('08') && !error.code?.startsWith('57P0');
 }
+
+/** The query's own rejection carries the same error, and is what append() answers. */
+function ignoreConnectionError(): void {}
 
 /** pg refused the query before writing it to the socket. */
 function neverSent(error: unknown): boolean {
