@@ -127,6 +127,22 @@ describe('PostgresEventStore (PostgreSQL specifics)', () => {
     expect(paged.map((event) => event.stream)).toEqual(streams);
   });
 
+  it('orders the log by transaction id as a number, across a power of ten', async () => {
+    const store = open();
+    const marker = await store.append(uniqueStream('digits-marker'), [newEvent('Marker')], NO_STREAM);
+    const [shorter, longer] = [uniqueStream('digits-shorter'), uniqueStream('digits-longer')];
+    const first = await store.append(shorter, [newEvent()], NO_STREAM);
+    const digits = first.position.split('/')[0].length;
+    await burnTransactionIds(10n ** BigInt(digits) - BigInt(first.position.split('/')[0]));
+    const second = await store.append(longer, [newEvent()], NO_STREAM);
+    expect(second.position.split('/')[0].length).toBeGreaterThan(digits);
+
+    const log = (await collect(store.readAll({ after: marker.position }))).filter((event) => [shorter, longer].includes(event.stream));
+
+    expect(log.map((event) => event.stream)).toEqual([shorter, longer]);
+    expect(await store.headPosition()).toBe(second.position);
+  });
+
   it('wakes a subscriber on another instance by NOTIFY, long before its next poll', async () => {
     const writer = open();
     const reader = open({ pollIntervalMs: 600_000 });
@@ -288,6 +304,19 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
+}
+
+/** Uses up transaction ids (one per subtransaction that writes), so the next append's id is at least `count` higher. */
+async function burnTransactionIds(count: bigint): Promise<void> {
+  await withAdmin(async (client) => {
+    await client.query('CREATE TEMP TABLE burn (n integer)');
+    for (let left = count; left > 0n; left -= 100_000n) {
+      const chunk = left < 100_000n ? left : 100_000n;
+      await client.query(
+        `DO $$ BEGIN FOR i IN 1..${chunk} LOOP BEGIN INSERT INTO burn VALUES (i); EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$`,
+      );
+    }
+  });
 }
 
 const LISTEN_APPLICATION = 'pix-lightning-ledger:listen';

@@ -47,6 +47,7 @@ const ID_CONSTRAINT = 'events_id_key';
 const MAX_XID8 = 2n ** 64n - 1n;
 const MAX_BIGINT = 2n ** 63n - 1n;
 
+// ORDER BY names the table's columns (events.transaction_id): the bare name would be this text alias, which sorts "10" before "9".
 const EVENT_COLUMNS = 'transaction_id::text AS transaction_id, position, stream, revision, id, type, data, metadata, created_at';
 
 /**
@@ -77,17 +78,18 @@ export const APPEND_SQL = `
  * below that line any more, so a follower that has read up to a position
  * never finds an event appear before it later.
  */
-const READ_ALL_SQL = `
+export const READ_ALL_SQL = `
   SELECT ${EVENT_COLUMNS} FROM events
   WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
     AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
-  ORDER BY transaction_id, position
+  ORDER BY events.transaction_id, events.position
   LIMIT $3`;
 const READ_STREAM_FORWARDS_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = $1 AND revision >= $2::bigint ORDER BY revision LIMIT $3`;
 const READ_STREAM_BACKWARDS_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = $1 AND revision <= $2::bigint ORDER BY revision DESC LIMIT $3`;
 const FIND_BY_IDS_SQL = `SELECT id, stream, revision, transaction_id::text AS transaction_id, position FROM events WHERE id = ANY($1::text[])`;
 const CURRENT_REVISION_SQL = 'SELECT max(revision) AS revision FROM events WHERE stream = $1';
-const HEAD_SQL = 'SELECT transaction_id::text AS transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1';
+const HEAD_SQL = `SELECT transaction_id::text AS transaction_id, position FROM events
+  ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1`;
 
 interface Located {
   transaction_id: string;
