@@ -4,6 +4,7 @@ import { benchEventStore } from './event-store.bench';
 import { benchLedgerChain } from './ledger-chain.bench';
 import { benchObservabilityOverhead } from './observability-overhead.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
+import { benchPostgresStore } from './postgres-store.bench';
 import { benchSweepCost } from './sweep-cost.bench';
 
 /** Every bench of the project; each returns its rows, printed together at the end. */
@@ -14,6 +15,7 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'sweep-cost', run: benchSweepCost },
   { name: 'audit', run: benchAudit },
   { name: 'observability-overhead', run: benchObservabilityOverhead },
+  { name: 'postgres-store', run: benchPostgresStore },
 ];
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */
