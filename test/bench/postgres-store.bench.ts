@@ -19,6 +19,8 @@ import type { BenchFigures, BenchJob, Contender } from './postgres-store.bench-c
  */
 const APPENDS = Number(process.env.BENCH_PG_APPENDS ?? 5_000);
 const IN_FLIGHT = 16;
+/** The group's contenders append in turns, this many rounds each. */
+const ROUNDS = 4;
 const SEED_EVENTS = 50_000;
 const READ_STREAMS = 200;
 const ROOT = join(__dirname, '..', '..');
@@ -48,10 +50,10 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
   return url.toString();
 }
 
-async function run(job: BenchJob): Promise<BenchFigures> {
+async function run(job: BenchJob): Promise<Partial<Record<Contender, BenchFigures>>> {
   const child = spawn(process.execPath, ['--require', REGISTER_TS, CHILD, JSON.stringify(job)], { cwd: ROOT });
-  const figures = JSON.parse(await firstLine(child, `the ${job.contender} bench`)) as BenchFigures;
-  process.stderr.write(`[bench] postgres-store ${job.contender}: ${JSON.stringify(figures)}\n`);
+  const figures = JSON.parse(await firstLine(child, `the ${job.group} bench`)) as Partial<Record<Contender, BenchFigures>>;
+  process.stderr.write(`[bench] postgres-store ${job.group}: ${JSON.stringify(figures)}\n`);
   return figures;
 }
 
@@ -68,29 +70,28 @@ export async function benchPostgresStore(): Promise<BenchRow[]> {
       urls[contender] = await createDatabase(serverUrl, `bench_${contender.replace('-', '_')}`);
       if (contender !== 'emmett') await migratePostgres(urls[contender]);
     }
-    const job = (contender: Contender, seed: boolean, readUrl: string | null): BenchJob => ({
-      contender,
-      appendUrl: urls[contender],
+    const job = (group: BenchJob['group'], contenders: Contender[]): BenchJob => ({
+      group,
+      urls: Object.fromEntries(contenders.map((contender) => [contender, urls[contender]])),
       appends: APPENDS,
+      rounds: ROUNDS,
       inFlight: IN_FLIGHT,
-      seedEvents: seed ? SEED_EVENTS : 0,
-      readUrl,
+      seedEvents: SEED_EVENTS,
       readStreams: READ_STREAMS,
     });
-    const ours = await run(job('adapter', true, urls.adapter));
-    const raw = await run(job('raw', false, urls.adapter));
-    const locked = await run(job('advisory-lock', false, urls.adapter));
-    const emmett = await run(job('emmett', true, urls.emmett));
+    const { adapter: ours, raw, 'advisory-lock': locked } = await run(job('ours', ['adapter', 'raw', 'advisory-lock']));
+    const { emmett } = await run(job('emmett', ['emmett']));
+    if (!ours || !raw || !locked || !emmett) throw new Error('a contender of the postgres-store bench reported nothing');
     const appends = `appends/s (1 event/tx, ${IN_FLIGHT} in flight)`;
     return [
       row('postgres-store: adapter vs raw pg, same SQL', ours.appendsPerSecond, appends, raw.appendsPerSecond),
       row('postgres-store: adapter vs Emmett', ours.appendsPerSecond, appends, emmett.appendsPerSecond),
       row('postgres-store: advisory-lock remedy vs xid remedy (raw)', locked.appendsPerSecond, appends, raw.appendsPerSecond),
-      row('postgres-store: readAll adapter vs raw pg, same SQL', ours.readAllPerSecond!, 'events/s', raw.readAllPerSecond!),
-      row('postgres-store: readAll adapter vs Emmett', ours.readAllPerSecond!, 'events/s', emmett.readAllPerSecond!),
-      row('postgres-store: readAll by identity vs below xmin (raw)', locked.readAllPerSecond!, 'events/s', raw.readAllPerSecond!),
-      row('postgres-store: readStream adapter vs raw pg', ours.readStreamPerSecond!, 'events/s', raw.readStreamPerSecond!),
-      row('postgres-store: readStream adapter vs Emmett', ours.readStreamPerSecond!, 'events/s', emmett.readStreamPerSecond!),
+      row('postgres-store: readAll adapter vs raw pg, same SQL', ours.readAllPerSecond, 'events/s', raw.readAllPerSecond),
+      row('postgres-store: readAll adapter vs Emmett', ours.readAllPerSecond, 'events/s', emmett.readAllPerSecond),
+      row('postgres-store: readAll by identity vs below xmin (raw)', locked.readAllPerSecond, 'events/s', raw.readAllPerSecond),
+      row('postgres-store: readStream adapter vs raw pg', ours.readStreamPerSecond, 'events/s', raw.readStreamPerSecond),
+      row('postgres-store: readStream adapter vs Emmett', ours.readStreamPerSecond, 'events/s', emmett.readStreamPerSecond),
     ];
   } finally {
     await new Promise((resolve) => {
