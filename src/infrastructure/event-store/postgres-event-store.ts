@@ -68,7 +68,7 @@ export const APPEND_SQL = `
           WHEN 'any' THEN true
           WHEN 'no_stream' THEN head.revision IS NULL
           WHEN 'stream_exists' THEN head.revision IS NOT NULL
-          ELSE head.revision = $3::integer
+          ELSE head.revision = $3::bigint
         END
   ORDER BY batch.ordinality
   RETURNING revision, transaction_id::text AS transaction_id, position`;
