@@ -19,7 +19,7 @@ import {
 } from '../../application/ports/event-store.port';
 import { describeError } from '../../application/describe-error';
 import { toStoreError } from '../postgres/postgres-errors';
-import { assertAppendable, assertLimit, assertNonNegativeInteger } from './append-rules';
+import { assertAppendable, pageThroughLog, pageThroughStream, replayOutcome } from './store-rules';
 import { PolledSubscription } from './polled-subscription';
 import { PostgresChangeListener } from './postgres-change-listener';
 import { ThrottledLog } from './throttled-log';
@@ -198,45 +198,16 @@ export class PostgresEventStore implements EventStore {
     return { nextRevision: last.revision, position: formatPosition(last) };
   }
 
-  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
-    const backwards = options.direction === 'backwards';
-    let cursor = options.from ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    assertNonNegativeInteger(cursor, 'from');
-    assertLimit(remaining);
-    const sql = backwards ? READ_STREAM_BACKWARDS_SQL : READ_STREAM_FORWARDS_SQL;
-    while (remaining > 0) {
-      const pageSize = Math.min(PAGE_SIZE, remaining);
-      const rows = await this.query<EventRow>(sql, [stream, cursor, pageSize]);
-      for (const row of rows) {
-        yield toStoredEvent(row);
-      }
-      if (rows.length < pageSize) {
-        return;
-      }
-      remaining -= rows.length;
-      const last = rows[rows.length - 1].revision;
-      cursor = backwards ? last - 1 : last + 1;
-      if (cursor < 0) {
-        return;
-      }
-    }
+  readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+    return pageThroughStream(options, PAGE_SIZE, async (from, limit, backwards) =>
+      (await this.query<EventRow>(backwards ? READ_STREAM_BACKWARDS_SQL : READ_STREAM_FORWARDS_SQL, [stream, from, limit])).map(
+        toStoredEvent,
+      ),
+    );
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    let after = parsePosition(options.after);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    assertLimit(remaining);
-    while (remaining > 0) {
-      const pageSize = Math.min(PAGE_SIZE, remaining);
-      const events = await this.readPage(after, pageSize);
-      yield* events;
-      if (events.length < pageSize) {
-        return;
-      }
-      remaining -= events.length;
-      after = parsePosition(events[events.length - 1].position);
-    }
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return pageThroughLog(options, PAGE_SIZE, (after, limit) => this.readPage(parsePosition(after), limit));
   }
 
   subscribe(options: { after?: string | null }, handler: EventHandler): Subscription {
@@ -335,33 +306,15 @@ export class PostgresEventStore implements EventStore {
     throw new ConcurrencyError(stream, expected, await this.currentRevision(stream));
   }
 
-  /**
-   * Idempotency rule, as in every adapter: a batch whose FIRST event id is
-   * already stored is a retry of an append that went through; it is
-   * acknowledged again with the stored outcome, whatever the expected
-   * revision says now. It must be the same batch (every id in this stream,
-   * at consecutive revisions): a partial match is a ConcurrencyError, and a
-   * first id stored in another stream a caller bug.
-   */
+  /** The idempotency rule (replayOutcome) over the stored locations of the batch's ids. */
   private async findReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult | null> {
     const rows = await this.query<StoredRow>(FIND_BY_IDS_SQL, [events.map((event) => event.id)]);
-    const stored = new Map(rows.map((row) => [row.id, row]));
-    const first = stored.get(events[0].id);
-    if (first === undefined) {
-      return null;
+    const stored = new Map(rows.map((row) => [row.id, { stream: row.stream, revision: row.revision, position: formatPosition(row) }]));
+    const outcome = replayOutcome(stream, events, (id) => stored.get(id));
+    if (outcome === 'partial') {
+      throw new ConcurrencyError(stream, expected, await this.currentRevision(stream));
     }
-    if (first.stream !== stream) {
-      throw new Error(`Event id ${events[0].id} is already stored in stream ${first.stream}, not ${stream}`);
-    }
-    let last = first;
-    for (let index = 1; index < events.length; index += 1) {
-      const next = stored.get(events[index].id);
-      if (next === undefined || next.stream !== stream || next.revision !== first.revision + index) {
-        throw new ConcurrencyError(stream, expected, await this.currentRevision(stream));
-      }
-      last = next;
-    }
-    return { nextRevision: last.revision, position: formatPosition(last) };
+    return outcome;
   }
 
   private async currentRevision(stream: string): Promise<number | typeof NO_STREAM> {
