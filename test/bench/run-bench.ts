@@ -5,6 +5,7 @@ import { benchLedgerChain } from './ledger-chain.bench';
 import { benchObservabilityOverhead } from './observability-overhead.bench';
 import { benchPayoutThroughput } from './payout-throughput.bench';
 import { benchPostgresPayouts } from './postgres-payouts.bench';
+import { benchPostgresStore } from './postgres-store.bench';
 import { benchSweepCost } from './sweep-cost.bench';
 
 /** Every bench of the project; each returns its rows, printed together at the end. */
@@ -16,6 +17,7 @@ const benches: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'audit', run: benchAudit },
   { name: 'observability-overhead', run: benchObservabilityOverhead },
   { name: 'postgres-payouts', run: benchPostgresPayouts },
+  { name: 'postgres-store', run: benchPostgresStore },
 ];
 
 /** BENCH_ONLY=name[,name...] runs a subset (names above); default: all. */

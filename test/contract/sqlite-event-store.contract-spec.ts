@@ -1,16 +1,12 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NO_STREAM, type StoredEvent } from '../../src/application/ports/event-store.port';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
 import { Condition, collect, newEvent, runEventStoreContract, uniqueStream } from './event-store.contract';
+import { expectOneWinnerPerClaim, killChildren, nextLine, spawnChild } from './fixtures/store-children';
 
-const PROJECT_ROOT = resolve(__dirname, '..', '..');
-const REGISTER_TS = join(PROJECT_ROOT, 'test', 'support', 'register-ts.js');
-const CHILD = join(__dirname, 'fixtures', 'sqlite-event-store-child.ts');
 const FIXED_CLOCK = { now: () => new Date('2025-03-01T12:00:00.000Z') };
 
 function tempDir(): string {
@@ -33,48 +29,6 @@ runEventStoreContract('SqliteEventStore', async () => {
   };
 });
 
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  lines: AsyncIterator<string>;
-  exited: Promise<number | null>;
-}
-
-const children: Child[] = [];
-
-function spawnChild(...args: string[]): Child {
-  const child = spawn(process.execPath, ['--require', REGISTER_TS, CHILD, ...args], { cwd: PROJECT_ROOT });
-  const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit, rejectExit) => {
-    child.on('error', rejectExit);
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) {
-        rejectExit(new Error(`child exited with ${code}: ${stderr.join('')}`));
-      } else {
-        resolveExit(code);
-      }
-    });
-  });
-  // Surfaces a crash even while the test is waiting for a line.
-  exited.catch(() => undefined);
-  const spawned = { process: child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
-  children.push(spawned);
-  return spawned;
-}
-
-async function nextLine(child: Child): Promise<string> {
-  const line = await Promise.race([
-    child.lines.next(),
-    child.exited.then((code) => {
-      throw new Error(`child exited (${code}) before printing a line`);
-    }),
-  ]);
-  if (line.done) {
-    throw new Error('child closed stdout');
-  }
-  return line.value;
-}
-
 describe('SqliteEventStore (SQLite specifics)', () => {
   let dir: string;
   let filename: string;
@@ -86,12 +40,7 @@ describe('SqliteEventStore (SQLite specifics)', () => {
   });
 
   afterEach(async () => {
-    // A failed test must not leave writers behind on the file being deleted.
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) {
-        child.process.kill('SIGKILL');
-      }
-    }
+    killChildren();
     await Promise.all(stores.splice(0).map((store) => store.close()));
     jest.restoreAllMocks();
     rmSync(dir, { recursive: true, force: true });
@@ -188,34 +137,7 @@ describe('SqliteEventStore (SQLite specifics)', () => {
   });
 
   it('lets exactly one process win each claim when several processes race on one file', async () => {
-    const store = open();
-    const prefix = uniqueStream('claim');
-    const streamCount = 40;
-    for (let index = 0; index < streamCount; index += 1) {
-      await store.append(`${prefix}-${index}`, [newEvent('Opened')], NO_STREAM);
-    }
-    const contenders = Array.from({ length: 3 }, () => spawnChild('contend', filename, prefix, String(streamCount)));
-
-    for (const child of contenders) {
-      expect(await nextLine(child)).toBe('ready');
-    }
-    for (const child of contenders) {
-      child.process.stdin.end('go\n');
-    }
-    const reports = await Promise.all(
-      contenders.map(async (child) => JSON.parse(await nextLine(child)) as { won: Record<string, string>; lost: string[] }),
-    );
-    await Promise.all(contenders.map((child) => child.exited));
-
-    for (let index = 0; index < streamCount; index += 1) {
-      const stream = `${prefix}-${index}`;
-      const winners = reports.filter((report) => stream in report.won);
-      expect(winners).toHaveLength(1);
-      expect(reports.filter((report) => report.lost.includes(stream))).toHaveLength(contenders.length - 1);
-      const stored = await collect(store.readStream(stream));
-      expect(stored.map((event) => event.revision)).toEqual([0, 1]);
-      expect(stored[1].id).toBe(winners[0].won[stream]);
-    }
+    await expectOneWinnerPerClaim(open(), filename);
   });
 
   it('keeps every acknowledged append when the writing process is killed mid-way (SIGKILL)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The event store port (docs/architecture.md). Revisions are 0-based like EventStoreDB;
  * positions are opaque strings ordered by the adapter (SQLite: the decimal
- * global sequence number).
+ * global sequence number; PostgreSQL: "transaction/identity").
  */
 export const NO_STREAM = 'no_stream' as const;
 export const STREAM_EXISTS = 'stream_exists' as const;
@@ -118,7 +118,8 @@ const SMALL_INTEGER = /^[0-9]{1,15}$/;
 
 /**
  * Orders two positions of one store. SQLite positions are decimal integers,
- * EventStoreDB's are "commit/prepare": both compare part by part as integers.
+ * PostgreSQL's "transaction/identity", EventStoreDB's "commit/prepare": all
+ * compare part by part as integers.
  */
 export function comparePositions(a: string, b: string): number {
   // Most calls compare SQLite positions: exact as doubles below 2^53, and far cheaper than BigInts (verify compares every event).

@@ -1,15 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { Pool } from 'pg';
 import { EventStore } from '../../application/ports/event-store.port';
 import { AppConfig } from '../config/app-config';
 import { InvalidConfigurationError, loadConfig } from '../config/load-config';
 import { EsdbEventStore } from '../event-store/esdb-event-store';
 import { SQLITE_EVENTS_FILE } from '../event-store/event-store.module';
+import { PostgresEventStore } from '../event-store/postgres-event-store';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { Projection } from '../projections/projection';
 import { openReadModelDatabase } from '../projections/read-model-database';
 import { SystemClock } from '../system/system-clock';
 import { UsageError } from './cli-errors';
+import { copyLiveReadModels, openLedgerDatabase } from './postgres-ledger';
 
 /** The service's own configuration, from the same environment; a problem is a usage error (exit 2), never echoing secrets. */
 export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -21,31 +26,74 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 }
 
-/**
- * The configured store, opened for an audit: a SQLite store must already
- * exist (opening a missing file would create an empty ledger that "verifies").
- */
-export function openStore(config: AppConfig): EventStore {
-  if (config.eventStore.kind === 'esdb')
-    return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock: new SystemClock() });
-  const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
-  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
-  return new SqliteEventStore({ filename, clock: new SystemClock() });
+/** The configured store for one run, and the PostgreSQL pool behind it (null in the other modes). */
+export interface LedgerStore {
+  store: EventStore;
+  pool: Pool | null;
 }
 
-/** The live read models: the events file itself with SQLite, `read-models.sqlite` beside EventStoreDB. */
-export function openLiveReadModels(config: AppConfig): Database.Database {
-  const filename = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
-  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
-  return openReadModelDatabase(config.dataDir, config.eventStore.kind);
+/**
+ * The configured store, opened for an audit: a SQLite store must already
+ * exist (opening a missing file would create an empty ledger that
+ * "verifies"), and so must a PostgreSQL ledger.
+ */
+async function openStore(config: AppConfig): Promise<LedgerStore> {
+  const clock = new SystemClock();
+  switch (config.eventStore.kind) {
+    case 'esdb':
+      return { store: new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock }), pool: null };
+    case 'postgres': {
+      const pool = await openLedgerDatabase(config.eventStore.url);
+      // A one-off run follows nothing live: no LISTEN connection.
+      return { store: new PostgresEventStore({ pool, url: config.eventStore.url, clock, notifications: false }), pool };
+    }
+    default: {
+      const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
+      if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
+      return { store: new SqliteEventStore({ filename, clock }), pool: null };
+    }
+  }
 }
 
 /** Runs `work` on the configured store and always closes it. */
-export async function withStore<T>(config: AppConfig, work: (store: EventStore) => Promise<T>): Promise<T> {
-  const store = openStore(config);
+export async function withStore<T>(config: AppConfig, work: (store: EventStore, pool: Pool | null) => Promise<T>): Promise<T> {
+  const { store, pool } = await openStore(config);
   try {
-    return await work(store);
+    return await work(store, pool);
   } finally {
     await store.close();
+    await pool?.end();
   }
+}
+
+/** The live read models, and how to let go of them. */
+export interface LiveReadModels {
+  db: Database.Database;
+  close(): void;
+}
+
+/**
+ * The live read models as SQLite: the events file itself with SQLite,
+ * `read-models.sqlite` beside EventStoreDB, and with PostgreSQL a snapshot
+ * copy of the shared tables at their checkpoint.
+ */
+export async function openLiveReadModels(
+  config: AppConfig,
+  pool: Pool | null,
+  projections: readonly Projection[],
+): Promise<LiveReadModels> {
+  if (config.eventStore.kind === 'postgres') {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-live-'));
+    try {
+      const db = await copyLiveReadModels(pool!, projections, join(dir, 'live.sqlite'));
+      return { db, close: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+  const filename = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
+  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
+  const db = openReadModelDatabase(config.dataDir, config.eventStore.kind);
+  return { db, close: () => db.close() };
 }

@@ -8,6 +8,11 @@ import { AdminStatsProjection } from '../projections/admin-stats.projection';
 import { PayoutsProjection } from '../projections/payouts.projection';
 import { ReadModelBuilder } from '../projections/read-model-builder';
 import { UsageError } from './cli-errors';
+import { EventStore, StoredEvent } from '../../application/ports/event-store.port';
+import { AppConfig } from '../config/app-config';
+import { PostgresAdminStatsProjection } from '../projections/postgres-admin-stats.projection';
+import { PostgresPayoutsProjection } from '../projections/postgres-payouts.projection';
+import { PostgresReadModelBuilder } from '../projections/postgres-read-model-builder';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
 import { ProgressReporter } from './cli-progress-reporter';
 
@@ -27,6 +32,7 @@ export function rebuildCommand(): Command {
     .option('--force', 'rebuild although the read-model file looks open (only after checking no service runs)')
     .action(async (options: { force?: boolean }) => {
       const config = cliConfig();
+      if (config.eventStore.kind === 'postgres') return rebuildInPostgres(config);
       const file = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
       if (!options.force && (existsSync(`${file}-wal`) || existsSync(`${file}-shm`))) {
         throw new UsageError(
@@ -34,27 +40,68 @@ export function rebuildCommand(): Command {
             `nothing has it open, a crash left its -wal/-shm files behind: pass --force`,
         );
       }
-      const db = openLiveReadModels(config);
+      const projections = [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()];
+      const live = await openLiveReadModels(config, null, projections);
       try {
-        const before = new LogCheckpoints(db).read(PROJECTIONS_CHECKPOINT).position;
-        let events = 0;
-        await withStore(config, async (store) => {
-          const builder = new ReadModelBuilder(db, [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()]);
-          const progress = new ProgressReporter('rebuild');
-          for await (const event of store.readAll()) {
-            builder.add(event);
-            progress.update(++events);
-          }
-          builder.finish();
-          progress.done();
+        const before = new LogCheckpoints(live.db).read(PROJECTIONS_CHECKPOINT).position;
+        const events = await withStore(config, async (store) => {
+          const builder = new ReadModelBuilder(live.db, projections);
+          return replayInto(
+            store,
+            (event) => builder.add(event),
+            () => builder.finish(),
+          );
         });
-        const after = new LogCheckpoints(db).read(PROJECTIONS_CHECKPOINT).position;
-        process.stdout.write(
-          `rebuilt the read models from ${events} events (checkpoint ${before ?? '(none)'} -> ${after ?? '(none)'}); ` +
-            `the webhook outbox was left alone\n`,
-        );
+        const after = new LogCheckpoints(live.db).read(PROJECTIONS_CHECKPOINT).position;
+        report(events, before, after);
       } finally {
-        db.close();
+        live.close();
       }
     });
+}
+
+/**
+ * In PostgreSQL the rebuild runs beside the services: one transaction holds
+ * the projections' checkpoint row, so the instance applying projections
+ * waits, then finds the checkpoint at or past its own and goes on.
+ */
+async function rebuildInPostgres(config: AppConfig): Promise<void> {
+  await withStore(config, async (store, pool) => {
+    const settings = payoutSettingsFrom(config);
+    const builder = await PostgresReadModelBuilder.open(pool!, [
+      new PostgresPayoutsProjection(settings),
+      new PostgresAdminStatsProjection(),
+    ]);
+    try {
+      const events = await replayInto(
+        store,
+        (event) => builder.add(event),
+        () => builder.finish(),
+      );
+      report(events, null, builder.checkpoint);
+    } catch (error) {
+      await builder.abort();
+      throw error;
+    }
+  });
+}
+
+/** Feeds the whole log to a builder with progress on stderr; answers how many events it read. */
+async function replayInto(store: EventStore, add: (event: StoredEvent) => unknown, finish: () => unknown): Promise<number> {
+  let events = 0;
+  const progress = new ProgressReporter('rebuild');
+  for await (const event of store.readAll()) {
+    await add(event);
+    progress.update(++events);
+  }
+  await finish();
+  progress.done();
+  return events;
+}
+
+function report(events: number, before: string | null, after: string | null): void {
+  process.stdout.write(
+    `rebuilt the read models from ${events} events (checkpoint ${before ?? '(none)'} -> ${after ?? '(none)'}); ` +
+      `the webhook outbox was left alone\n`,
+  );
 }

@@ -13,6 +13,7 @@ import { payoutSettingsFrom } from '../config/payout-settings.factory';
 import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { AdminStatsProjection } from '../projections/admin-stats.projection';
 import { PayoutsProjection } from '../projections/payouts.projection';
+import { Projection } from '../projections/projection';
 import { ReadModelBuilder, compareReadModels } from '../projections/read-model-builder';
 import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
@@ -49,8 +50,7 @@ export async function verifyLedger(
   live: Database.Database,
   alongside?: { add(event: StoredEvent): void },
 ): Promise<VerifyResult> {
-  const settings = payoutSettingsFrom(config);
-  const projections = [new PayoutsProjection(settings), new AdminStatsProjection()];
+  const projections = readModelProjections(config);
   const scratchDir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
   const scratchFile = join(scratchDir, 'read-models.sqlite');
   const scratch = openScratch(scratchFile);
@@ -63,7 +63,7 @@ export async function verifyLedger(
     scratch.exec('BEGIN');
     const builder = new ReadModelBuilder(scratch, projections);
     dropLookupIndexes(scratch);
-    const audits = new OpenAuditPool(store, fallbackTimings(settings));
+    const audits = new OpenAuditPool(store, fallbackTimings(payoutSettingsFrom(config)));
     // Positions only grow: once an event is past the checkpoint, every later one is too.
     let rebuilding = liveCheckpoint !== null;
     const scan = new ProgressReporter('verify: reading the log');
@@ -99,6 +99,11 @@ export async function verifyLedger(
     if (scratch.open) scratch.close();
     rmSync(scratchDir, { recursive: true, force: true });
   }
+}
+
+/** The SQLite projections of this configuration: what a rebuild writes and what the live copy is compared on. */
+function readModelProjections(config: AppConfig): Projection[] {
+  return [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()];
 }
 
 function openScratch(filename: string): Database.Database {
@@ -151,27 +156,27 @@ export function verifyCommand(): Command {
         process.exitCode = proof.held ? EXIT_OK : EXIT_FOUND;
         return;
       }
-      const live = openLiveReadModels(config);
-      try {
-        const { result, chains } = await withStore(config, async (store) => {
+      const { result, chains } = await withStore(config, async (store, pool) => {
+        const live = await openLiveReadModels(config, pool, readModelProjections(config));
+        try {
           const check = await LedgerCheck.open(store);
-          return { result: await verifyLedger(config, store, live, check), chains: check.report() };
-        });
-        const { events, orders, readModelsComparedUpTo, violations } = result;
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);
-        } else {
-          process.stdout.write(
-            `verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`,
-          );
-          for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} order ${v.orderId}: ${v.detail}\n`);
-          printChains(chains);
-          process.stdout.write(violations.length === 0 ? 'all invariants held\n' : `${violations.length} violation(s)\n`);
+          return { result: await verifyLedger(config, store, live.db, check), chains: check.report() };
+        } finally {
+          live.close();
         }
-        process.exitCode = violations.length === 0 && chains.breaks.length === 0 ? EXIT_OK : EXIT_FOUND;
-      } finally {
-        live.close();
+      });
+      const { events, orders, readModelsComparedUpTo, violations } = result;
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);
+      } else {
+        process.stdout.write(
+          `verified ${orders} orders over ${events} events; read models compared up to position ${readModelsComparedUpTo ?? '(none)'}\n`,
+        );
+        for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} order ${v.orderId}: ${v.detail}\n`);
+        printChains(chains);
+        process.stdout.write(violations.length === 0 ? 'all invariants held\n' : `${violations.length} violation(s)\n`);
       }
+      process.exitCode = violations.length === 0 && chains.breaks.length === 0 ? EXIT_OK : EXIT_FOUND;
     });
 }
 

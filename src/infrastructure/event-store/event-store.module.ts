@@ -3,14 +3,21 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
+import type { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { POSTGRES_POOL } from '../postgres/postgres.module';
 import { EsdbEventStore } from './esdb-event-store';
+import { PostgresEventStore } from './postgres-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 
 export const SQLITE_EVENTS_FILE = 'events.sqlite';
 
-function createEventStore(config: AppConfig, clock: Clock): EventStore {
+function createEventStore(config: AppConfig, clock: Clock, pool: Pool | null): EventStore {
   const logger = new Logger('EventStore');
+  if (config.eventStore.kind === 'postgres') {
+    logger.log('Event store: PostgreSQL (events, read models and the webhook outbox in the shared database)');
+    return new PostgresEventStore({ pool: pool!, url: config.eventStore.url, clock });
+  }
   if (config.eventStore.kind === 'esdb') {
     logger.log('Event store: EventStoreDB');
     return new EsdbEventStore({ connectionString: config.eventStore.connectionString, clock });
@@ -24,7 +31,7 @@ function createEventStore(config: AppConfig, clock: Clock): EventStore {
 /** The configured event store; closed last, when the application shuts down. */
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, useFactory: createEventStore, inject: [APP_CONFIG, CLOCK] }],
+  providers: [{ provide: EVENT_STORE, useFactory: createEventStore, inject: [APP_CONFIG, CLOCK, POSTGRES_POOL] }],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {

@@ -2,11 +2,9 @@ import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../application/ports/clock.port';
 import {
-  ANY,
   ConcurrencyError,
   InvalidPositionError,
   NO_STREAM,
-  STREAM_EXISTS,
   type AppendResult,
   type EventHandler,
   type EventMetadata,
@@ -18,6 +16,9 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../../application/ports/event-store.port';
+import { PolledSubscription } from './polled-subscription';
+import { assertAppendable, pageThroughLog, pageThroughStream, replayOutcome, satisfies, type StoredLocation } from './store-rules';
+import { ThrottledLog } from './throttled-log';
 
 export interface SqliteEventStoreOptions {
   filename: string;
@@ -30,6 +31,7 @@ export interface SqliteEventStoreOptions {
 
 const DEFAULT_POLL_INTERVAL_MS = 200;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const READ_FAILURE_LOG_INTERVAL_MS = 60_000;
 /** Reads page through the table so a replay of the whole log never sits in memory. */
 const PAGE_SIZE = 500;
 
@@ -63,11 +65,8 @@ interface EventRow {
   created_at: string;
 }
 
-interface StoredLocation {
-  stream: string;
-  revision: number;
-  position: number;
-}
+/** As stored: the position is SQLite's integer. */
+type StoredRow = Omit<StoredLocation, 'position'> & { position: number };
 
 interface AppendOutcome {
   result: AppendResult;
@@ -110,9 +109,10 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly pollIntervalMs: number;
-  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly subscriptions = new Set<PolledSubscription>();
+  private readonly readFailures: ThrottledLog;
   private readonly selectCurrentRevision: Database.Statement<[string], number | null>;
-  private readonly selectLocationById: Database.Statement<[string], StoredLocation>;
+  private readonly selectLocationById: Database.Statement<[string], StoredRow>;
   private readonly insertEvent: Database.Statement<[string, number, string, string, string, string, string]>;
   private readonly selectStreamForwards: Database.Statement<[string, number, number], EventRow>;
   private readonly selectStreamBackwards: Database.Statement<[string, number, number], EventRow>;
@@ -129,6 +129,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     this.clock = options.clock;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.readFailures = new ThrottledLog((line) => this.logger.warn(line), this.clock, READ_FAILURE_LOG_INTERVAL_MS);
     this.db = new Database(options.filename);
     try {
       // busy_timeout first: switching to WAL and creating the table need locks
@@ -145,7 +146,7 @@ export class SqliteEventStore implements EventStore {
     }
 
     this.selectCurrentRevision = this.db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck();
-    this.selectLocationById = this.db.prepare<[string], StoredLocation>('SELECT stream, revision, position FROM events WHERE id = ?');
+    this.selectLocationById = this.db.prepare<[string], StoredRow>('SELECT stream, revision, position FROM events WHERE id = ?');
     this.insertEvent = this.db.prepare(
       'INSERT INTO events (stream, revision, id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -176,56 +177,25 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
-    const backwards = options.direction === 'backwards';
-    const statement = backwards ? this.selectStreamBackwards : this.selectStreamForwards;
-    let cursor = options.from ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    assertNonNegativeInteger(cursor, 'from');
-    assertLimit(remaining);
-    while (remaining > 0) {
-      const pageSize = Math.min(PAGE_SIZE, remaining);
-      const rows = statement.all(stream, cursor, pageSize);
-      for (const row of rows) {
-        yield toStoredEvent(row);
-      }
-      if (rows.length < pageSize) {
-        return;
-      }
-      remaining -= rows.length;
-      const last = rows[rows.length - 1].revision;
-      cursor = backwards ? last - 1 : last + 1;
-      if (cursor < 0) {
-        return;
-      }
-    }
+  readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+    return pageThroughStream(options, PAGE_SIZE, (from, limit, backwards) =>
+      (backwards ? this.selectStreamBackwards : this.selectStreamForwards).all(stream, from, limit).map(toStoredEvent),
+    );
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    let cursor = parsePosition(options.after);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    assertLimit(remaining);
-    while (remaining > 0) {
-      const pageSize = Math.min(PAGE_SIZE, remaining);
-      const rows = this.selectAllAfter.all(cursor, pageSize);
-      for (const row of rows) {
-        yield toStoredEvent(row);
-      }
-      if (rows.length < pageSize) {
-        return;
-      }
-      remaining -= rows.length;
-      cursor = rows[rows.length - 1].position;
-    }
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return pageThroughLog(options, PAGE_SIZE, (after, limit) => this.selectAllAfter.all(parsePosition(after), limit).map(toStoredEvent));
   }
 
   subscribe(options: { after?: string | null }, handler: EventHandler): Subscription {
-    const subscription = new SqliteSubscription(
-      parsePosition(options.after),
+    parsePosition(options.after);
+    const subscription = new PolledSubscription(
+      options.after ?? null,
       handler,
-      (after) => this.selectAllAfter.all(after, PAGE_SIZE),
+      async (after) => this.selectAllAfter.all(parsePosition(after), PAGE_SIZE).map(toStoredEvent),
       this.pollIntervalMs,
       this.logger,
+      this.readFailures,
       (closed) => this.subscriptions.delete(closed),
     );
     this.subscriptions.add(subscription);
@@ -356,138 +326,20 @@ export class SqliteEventStore implements EventStore {
     return { result: { nextRevision: revision, position: String(position) }, written: true };
   }
 
-  /**
-   * Idempotency rule: a batch whose FIRST event id is already stored is a
-   * retry of an append that went through (typically the caller never saw the
-   * acknowledgement). It is acknowledged again with the stored outcome — the
-   * revision and position of the batch's last event — and nothing is written,
-   * whatever the expected revision says now.
-   *
-   * The retry must be the same batch: every id stored in this stream, at
-   * consecutive revisions in the given order. A batch that only partly matches
-   * is refused with a ConcurrencyError, as EventStoreDB does; a first id
-   * stored in another stream is a caller bug and fails loudly.
-   */
+  /** The idempotency rule (replayOutcome) over the stored locations of the batch's ids. */
   private findReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult | null {
-    const first = this.selectLocationById.get(events[0].id);
-    if (first === undefined) {
-      return null;
+    const outcome = replayOutcome(stream, events, (id) => {
+      const stored = this.selectLocationById.get(id);
+      return stored === undefined ? undefined : { ...stored, position: String(stored.position) };
+    });
+    if (outcome === 'partial') {
+      throw new ConcurrencyError(stream, expected, this.currentRevision(stream));
     }
-    if (first.stream !== stream) {
-      throw new Error(`Event id ${events[0].id} is already stored in stream ${first.stream}, not ${stream}`);
-    }
-    let last = first;
-    for (let index = 1; index < events.length; index += 1) {
-      const stored = this.selectLocationById.get(events[index].id);
-      if (stored === undefined || stored.stream !== stream || stored.revision !== first.revision + index) {
-        throw new ConcurrencyError(stream, expected, this.currentRevision(stream));
-      }
-      last = stored;
-    }
-    return { nextRevision: last.revision, position: String(last.position) };
+    return outcome;
   }
 
   private currentRevision(stream: string): number | typeof NO_STREAM {
     return this.selectCurrentRevision.get(stream) ?? NO_STREAM;
-  }
-}
-
-/**
- * Follows the log by position: catch-up and live delivery are the same loop
- * (read the next page after the last delivered position), so an event can
- * neither be skipped nor delivered twice. The loop is woken right after each
- * append made through this store and by a timer for appends made by other
- * processes sharing the file.
- */
-class SqliteSubscription implements Subscription {
-  private draining = false;
-  private wakeRequested = false;
-  private closed = false;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private position: number,
-    private readonly handler: EventHandler,
-    private readonly readPage: (after: number) => EventRow[],
-    pollIntervalMs: number,
-    private readonly logger: Logger,
-    private readonly onClose: (subscription: SqliteSubscription) => void,
-  ) {
-    this.timer = setInterval(() => this.wake(), pollIntervalMs);
-    this.wake();
-  }
-
-  wake(): void {
-    if (this.closed) {
-      return;
-    }
-    if (this.draining) {
-      this.wakeRequested = true;
-      return;
-    }
-    this.draining = true;
-    // Deferred so handlers never run inside the caller's append(), and a burst
-    // of appends is drained by one pass.
-    setImmediate(() => void this.drain());
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.timer);
-    this.onClose(this);
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.wakeRequested = false;
-        for (let rows = this.nextPage(); rows.length > 0; rows = this.nextPage()) {
-          for (const row of rows) {
-            if (this.closed) {
-              return;
-            }
-            await this.handler(toStoredEvent(row));
-            this.position = row.position;
-          }
-        }
-      } while (this.wakeRequested);
-    } catch (error) {
-      // The position did not move past the failed event: the next poll
-      // retries it, so a transient failure (a busy read-model file) heals
-      // itself and nothing is skipped.
-      this.logger.error(
-        `Subscription handler failed after position ${this.position}; retrying on the next poll`,
-        error instanceof Error ? error.stack : String(error),
-      );
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private nextPage(): EventRow[] {
-    return this.closed ? [] : this.readPage(this.position);
-  }
-}
-
-function assertAppendable(events: EventToAppend[], expected: ExpectedRevision): void {
-  if (events.length === 0) {
-    throw new RangeError('append needs at least one event');
-  }
-  if (typeof expected === 'number') {
-    assertNonNegativeInteger(expected, 'expectedRevision');
-  }
-}
-
-function satisfies(expected: ExpectedRevision, actual: number | typeof NO_STREAM): boolean {
-  switch (expected) {
-    case ANY:
-      return true;
-    case NO_STREAM:
-      return actual === NO_STREAM;
-    case STREAM_EXISTS:
-      return actual !== NO_STREAM;
-    default:
-      return actual === expected;
   }
 }
 
@@ -502,18 +354,6 @@ function parsePosition(position: string | null | undefined): number {
     throw new InvalidPositionError(position, `a SQLite position is at most ${Number.MAX_SAFE_INTEGER}`);
   }
   return Number(position);
-}
-
-function assertNonNegativeInteger(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  }
-}
-
-function assertLimit(limit: number): void {
-  if (limit !== Number.POSITIVE_INFINITY) {
-    assertNonNegativeInteger(limit, 'limit');
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readModelsMigration } from './migrations/read-models.migration';
+import { EVENTS_MIGRATION } from './migrations/events.migration';
+import { READ_MODELS_MIGRATION } from './migrations/read-models.migration';
 import { WEBHOOK_OUTBOX_MIGRATION } from './migrations/webhook-outbox.migration';
 
 /**
@@ -12,4 +13,4 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [readModelsMigration, WEBHOOK_OUTBOX_MIGRATION];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [EVENTS_MIGRATION, READ_MODELS_MIGRATION, WEBHOOK_OUTBOX_MIGRATION];

@@ -30,7 +30,8 @@ abstract class PostgresBatchTransaction {
   }
 
   /** Position of the last event added. */
-  protected get position(): string | null {
+  /** The position of the last event added: where the rebuilt read models stand. */
+  get checkpoint(): string | null {
     return this.last;
   }
 
@@ -87,7 +88,7 @@ export class PostgresReadModelBuilder extends PostgresBatchTransaction {
   async finish(): Promise<void> {
     try {
       await this.flush();
-      await this.client.query('UPDATE log_checkpoints SET position = $2 WHERE name = $1', [PROJECTIONS_CHECKPOINT, this.position]);
+      await this.client.query('UPDATE log_checkpoints SET position = $2 WHERE name = $1', [PROJECTIONS_CHECKPOINT, this.checkpoint]);
     } catch (error) {
       await this.end('ROLLBACK');
       throw toStoreError(error);
@@ -98,75 +99,5 @@ export class PostgresReadModelBuilder extends PostgresBatchTransaction {
   /** Leaves the read models as they were. */
   abort(): Promise<void> {
     return this.end('ROLLBACK');
-  }
-}
-
-/**
- * `ledger verify` in PostgreSQL: the read models rebuilt into temporary
- * copies of their tables and compared row by row with the live ones, all in
- * one REPEATABLE READ transaction that is rolled back. Its snapshot is taken
- * by the first read, of the live checkpoint, so the live rows compared are
- * exactly those at that checkpoint however far the service moves meanwhile.
- * The temporary tables shadow the live ones (pg_temp comes first in the
- * search path), so the production projections write into them unchanged.
- */
-export class PostgresReadModelCheck extends PostgresBatchTransaction {
-  private constructor(
-    client: PoolClient,
-    projections: readonly PostgresProjection[],
-    /** Where the live read models stood: compare the rebuild up to here. */
-    readonly liveCheckpoint: string | null,
-    private readonly liveSchema: string,
-  ) {
-    super(client, projections);
-  }
-
-  static async open(pool: Pool, projections: readonly PostgresProjection[]): Promise<PostgresReadModelCheck> {
-    const client = await PostgresBatchTransaction.begin(pool, 'REPEATABLE READ');
-    try {
-      const { rows } = await client.query<{ position: string | null; schema: string }>(
-        'SELECT (SELECT position FROM log_checkpoints WHERE name = $1) AS position, current_schema() AS schema',
-        [PROJECTIONS_CHECKPOINT],
-      );
-      const { position, schema } = rows[0];
-      for (const { name } of projections.flatMap((projection) => projection.tables))
-        await client.query(`CREATE TEMPORARY TABLE ${name} (LIKE ${schema}.${name} INCLUDING ALL) ON COMMIT DROP`);
-      return new PostgresReadModelCheck(client, projections, position, schema);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw toStoreError(error);
-    }
-  }
-
-  /** Applies what is left of the rebuild, compares, and ends the transaction (nothing is kept). */
-  async differences(): Promise<ReadModelDifference[]> {
-    const differences: ReadModelDifference[] = [];
-    try {
-      await this.flush();
-      for (const { name, key } of this.projections.flatMap((projection) => projection.tables)) {
-        const { rows: columns } = await this.client.query<{ column_name: string }>(
-          'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-          [this.liveSchema, name],
-        );
-        const differs = columns.map(({ column_name: c }) => `r.${c} IS DISTINCT FROM l.${c}`).join(' OR ');
-        const live = `${this.liveSchema}.${name}`;
-        const wrongOrMissing = await this.client.query<{ k: string; missing: boolean }>(
-          `SELECT r.${key} AS k, l.${key} IS NULL AS missing FROM pg_temp.${name} r LEFT JOIN ${live} l ON l.${key} = r.${key}
-            WHERE l.${key} IS NULL OR ${differs} ORDER BY r.${key}`,
-        );
-        for (const { k, missing } of wrongOrMissing.rows)
-          differences.push({ table: name, key: String(k), problem: missing ? 'missing_in_live' : 'differs' });
-        const extra = await this.client.query<{ k: string }>(
-          `SELECT l.${key} AS k FROM ${live} l WHERE NOT EXISTS (SELECT 1 FROM pg_temp.${name} r WHERE r.${key} = l.${key}) ORDER BY l.${key}`,
-        );
-        for (const { k } of extra.rows) differences.push({ table: name, key: String(k), problem: 'extra_in_live' });
-      }
-    } catch (error) {
-      await this.end('ROLLBACK');
-      throw toStoreError(error);
-    }
-    await this.end('ROLLBACK');
-    return differences;
   }
 }

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Pool } from 'pg';
 import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
 import { StoredEvent } from '../../application/ports/event-store.port';
@@ -24,7 +28,9 @@ import { PostgresFallbackQueue } from './postgres-fallback-queue';
 import { PostgresPayoutReadModel } from './postgres-payout-read-model';
 import { PostgresPayoutsProjection } from './postgres-payouts.projection';
 import { PostgresProjectionStorage } from './postgres-projection-storage';
-import { PostgresReadModelBuilder, PostgresReadModelCheck } from './postgres-read-model-builder';
+import { PostgresReadModelBuilder } from './postgres-read-model-builder';
+import { ReadModelBuilder, compareReadModels } from './read-model-builder';
+import { copyLiveReadModels } from '../cli/postgres-ledger';
 import { ProjectionRunner } from './projection-runner';
 import { ProjectionStorage } from './projection-storage';
 import { SqliteAdminStats } from './sqlite-admin-stats';
@@ -373,30 +379,32 @@ describe('PostgreSQL rebuild and check (ledger rebuild, ledger verify)', () => {
     expect((await storage.followers.read(PROJECTIONS_CHECKPOINT)).position).toBe(events[events.length - 1].position);
   });
 
-  it('compares a rebuild with the live rows as of the live checkpoint, naming every row that differs', async () => {
+  it('copies the live rows at the live checkpoint for `ledger verify`, which names every row that differs from a rebuild', async () => {
     const storage = new PostgresProjectionStorage(pool, projections());
     const events = await appendAll(scenario());
     await storage.followers.commit(PROJECTIONS_CHECKPOINT, null, events, (fresh, tx) => storage.apply(fresh, tx));
     await pool.query(`UPDATE payouts SET view = '{}' WHERE order_id = 'ord_rm_2';
       DELETE FROM fallback_queue WHERE order_id = 'ord_rm_3';
       INSERT INTO voltz_520 (event_id, source, received_at) VALUES ('planted', 'lnbits', 'x');`);
-
-    const check = await PostgresReadModelCheck.open(pool, projections());
-    expect(check.liveCheckpoint).toBe(events[events.length - 1].position);
-    // The service moves on while the check runs: the check still sees the rows at its checkpoint.
-    const more = await appendAll([{ orderId: 'ord_rm_late', pieces: [[ev.pixConfirmed({ orderId: 'ord_rm_late' })]] }]);
-    await storage.followers.commit(PROJECTIONS_CHECKPOINT, check.liveCheckpoint, more.slice(events.length), (fresh, tx) =>
-      storage.apply(fresh, tx),
-    );
-    for (const event of events) await check.add(event);
-    expect(await check.differences()).toEqual([
-      { table: 'payouts', key: 'ord_rm_2', problem: 'differs' },
-      { table: 'fallback_queue', key: 'ord_rm_3', problem: 'missing_in_live' },
-      { table: 'voltz_520', key: 'planted', problem: 'extra_in_live' },
-    ]);
-    // Nothing of the check stays behind.
-    expect((await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname LIKE 'pg_temp%'")).rows).toEqual([{ n: 0 }]);
-    expect((await pool.query("SELECT order_id FROM payouts WHERE order_id = 'ord_rm_late'")).rows).toHaveLength(1);
+    const sqliteProjections = [new PayoutsProjection(READ_MODEL_SETTINGS), new AdminStatsProjection()];
+    const dir = mkdtempSync(join(tmpdir(), 'pll-live-copy-'));
+    try {
+      const live = await copyLiveReadModels(pool, sqliteProjections, join(dir, 'live.sqlite'));
+      expect(new LogCheckpoints(live).read(PROJECTIONS_CHECKPOINT).position).toBe(events[events.length - 1].position);
+      const rebuilt = new Database(join(dir, 'rebuilt.sqlite'));
+      const builder = new ReadModelBuilder(rebuilt, sqliteProjections);
+      for (const event of events) builder.add(event);
+      builder.finish();
+      rebuilt.close();
+      expect(compareReadModels(live, join(dir, 'rebuilt.sqlite'), sqliteProjections)).toEqual([
+        { table: 'payouts', key: 'ord_rm_2', problem: 'differs' },
+        { table: 'fallback_queue', key: 'ord_rm_3', problem: 'missing_in_live' },
+        { table: 'voltz_520', key: 'planted', problem: 'extra_in_live' },
+      ]);
+      live.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

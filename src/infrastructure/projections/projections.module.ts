@@ -68,12 +68,14 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
     ProjectionRunner,
     {
       provide: PAYOUT_READ_MODEL,
-      useFactory: (pool: Pool | null, db: Database.Database | null) => (pool ? new PostgresPayoutReadModel(pool) : new SqlitePayoutReadModel(db!)),
+      useFactory: (pool: Pool | null, db: Database.Database | null) =>
+        pool ? new PostgresPayoutReadModel(pool) : new SqlitePayoutReadModel(db!),
       inject: [POSTGRES_POOL, READ_MODEL_DB],
     },
     {
       provide: FALLBACK_QUEUE,
-      useFactory: (pool: Pool | null, db: Database.Database | null) => (pool ? new PostgresFallbackQueue(pool) : new SqliteFallbackQueue(db!)),
+      useFactory: (pool: Pool | null, db: Database.Database | null) =>
+        pool ? new PostgresFallbackQueue(pool) : new SqliteFallbackQueue(db!),
       inject: [POSTGRES_POOL, READ_MODEL_DB],
     },
     {

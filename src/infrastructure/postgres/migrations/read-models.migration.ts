@@ -8,7 +8,7 @@ import type { PostgresMigration } from '../migrations';
  * ISO timestamps order the same in both storages. JSON stays text: the rows
  * are compared byte for byte with a rebuild.
  */
-export const readModelsMigration: PostgresMigration = {
+export const READ_MODELS_MIGRATION: PostgresMigration = {
   version: 2,
   name: 'read models and log checkpoints',
   sql: `
