@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { describeError } from '../../application/describe-error';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
+import { ALWAYS_HELD, APPLY_LEASE, ApplyLease } from '../log-follower/apply-lease';
 import { FollowerStatus } from '../log-follower/log-follower';
 import { LogFollowers } from '../log-follower/log-followers';
 import { ProjectionRunner } from '../projections/projection-runner';
@@ -12,7 +13,15 @@ export interface ReadinessReport {
   ready: boolean;
   eventStore: { reachable: boolean; error?: string };
   /** The read models' follower (the report's shape before there were several). */
-  projections: { position: string | null; head: string | null; behindForMs: number; retries: number; error?: string };
+  projections: {
+    position: string | null;
+    head: string | null;
+    behindForMs: number;
+    retries: number;
+    error?: string;
+    /** PostgreSQL mode: whether this instance applies the shared projections now, or watches the one that does. */
+    lease?: 'held' | 'standby';
+  };
   /** Every log follower of this process: the read models, the webhook outbox. */
   followers: FollowerStatus[];
 }
@@ -23,6 +32,7 @@ export class ReadinessService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
     private readonly followers: LogFollowers,
+    @Inject(APPLY_LEASE) private readonly lease: ApplyLease,
   ) {}
 
   async check(): Promise<ReadinessReport> {
@@ -42,7 +52,7 @@ export class ReadinessService {
       return {
         ready: false,
         eventStore: { reachable: false, error: describeError(error) },
-        projections: projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
+        projections: this.projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
         followers,
       };
     }
@@ -50,12 +60,13 @@ export class ReadinessService {
     return {
       ready: followers.every((status) => status.behindForMs <= PROJECTION_LAG_BOUND_MS),
       eventStore: { reachable: true },
-      projections: projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
+      projections: this.projectionsPart(followers.find((status) => status.name === this.runner.follower.name)!),
       followers,
     };
   }
-}
 
-function projectionsPart({ position, head, behindForMs, retries, error }: FollowerStatus): ReadinessReport['projections'] {
-  return { position, head, behindForMs, retries, ...(error !== undefined ? { error } : {}) };
+  private projectionsPart({ position, head, behindForMs, retries, error }: FollowerStatus): ReadinessReport['projections'] {
+    const lease = this.lease === ALWAYS_HELD ? {} : { lease: this.lease.held ? ('held' as const) : ('standby' as const) };
+    return { position, head, behindForMs, retries, ...(error !== undefined ? { error } : {}), ...lease };
+  }
 }

@@ -23,7 +23,13 @@ export class FollowerStatusSchema {
 
 /** The read models' follower, as the report showed it before there were several. */
 @ApiSchema({ name: 'ProjectionsHealth' })
-export class ProjectionsHealthSchema extends OmitType(FollowerStatusSchema, ['name'] as const) {}
+export class ProjectionsHealthSchema extends OmitType(FollowerStatusSchema, ['name'] as const) {
+  @ApiPropertyOptional({
+    enum: ['held', 'standby'],
+    description: 'PostgreSQL mode: this instance applies the shared projections now (held), or follows the one that does (standby)',
+  })
+  lease?: 'held' | 'standby';
+}
 
 /** 200 when ready; the same body with 503 when not. */
 @ApiSchema({ name: 'Readiness' })
