@@ -136,7 +136,7 @@ describe('Three instances on one PostgreSQL database, no local state', () => {
               const items = await services[0].fallbackQueue();
               return items.length === ORDERS && items.every((item) => item.status === 'RETRY_QUEUED') ? items : undefined;
             },
-            20_000,
+            40_000,
           );
           for (const service of services.slice(1)) {
             expect((await service.fallbackQueue()).map((i) => i.orderId).sort()).toEqual(orders.map((o) => o.orderId).sort());

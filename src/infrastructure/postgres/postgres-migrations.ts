@@ -18,6 +18,8 @@ const MIGRATION_LOCK_KEY = 7_451_983_120_001;
 export async function migratePostgres(url: string, migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS): Promise<number[]> {
   const logger = new Logger('PostgresMigrations');
   const client = new Client(postgresClientConfig(url, 'pix-lightning-ledger:migrations'));
+  // Errors reach the awaiting query; unheard on the client they would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

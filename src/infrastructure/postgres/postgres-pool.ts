@@ -12,13 +12,17 @@ export interface PostgresPoolOptions {
 /**
  * One pool per process for the event store and the read models
  * (docs/architecture.md, "Multi-node"). Connections fail fast while the
- * database is unreachable (requests answer 503, never hang), and an idle
- * connection that dies is logged, never an uncaught error that ends the process.
+ * database is unreachable (requests answer 503, never hang), and a
+ * connection that dies is logged or failed to its caller, never an uncaught
+ * error that ends the process.
  */
 export function createPostgresPool(options: PostgresPoolOptions): Pool {
   const pool = new Pool(postgresClientConfig(options.url, options.applicationName, options.size));
   const logger = new Logger('PostgresPool');
   pool.on('error', (error) => logger.warn(`an idle PostgreSQL connection failed: ${describeError(error)}`));
+  // A connection the server ends while it is checked out (a restart, a failover) emits 'error' on the client
+  // itself; unheard, that would end the process. Its query fails on its own, and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
