@@ -21,9 +21,9 @@ export const SERVICE_MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
 
 /** Own keys (not test-app's), so the test process does not load Nest just to know them. */
 export const SERVICE_KEYS = {
-  bot: 'svc-bot-key-0123456789',
-  admin: 'svc-admin-key-0123456789',
-  auditor: 'svc-auditor-key-0123456789',
+  bot: 'svc-bot-key-0123456789abcdefgh',
+  admin: 'svc-admin-key-0123456789abcdefgh',
+  auditor: 'svc-auditor-key-0123456789abcdefgh',
 } as const;
 
 /** Variables of README's configuration table: never inherited from the parent, always set here or left to their defaults. */

@@ -8,10 +8,10 @@ import { JsonLogger } from '../../src/infrastructure/logging/json-logger.service
 import { makeTempDir } from './temp-dir';
 
 export const KEYS = {
-  bot: 'bot-key-0123456789',
-  admin: 'admin-key-0123456789',
-  auditor: 'auditor-key-0123456789',
-  both: 'admin-and-auditor-key',
+  bot: 'bot-key-0123456789abcdefgh',
+  admin: 'admin-key-0123456789abcdefgh',
+  auditor: 'auditor-key-0123456789abcdefgh',
+  both: 'admin-and-auditor-key-0123456789',
 };
 
 export interface TestApp {
