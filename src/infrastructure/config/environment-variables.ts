@@ -260,6 +260,12 @@ export class EnvironmentVariables {
   @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 60000;
 
+  /** Per client address: a key guesser gets 429 after this many 401s in a minute. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  AUTH_FAILURES_PER_MINUTE = 20;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
@@ -283,6 +289,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
+  'AUTH_FAILURES_PER_MINUTE',
   'WALLET_LOW_BALANCE_SATS',
   'DATABASE_POOL_SIZE',
 ];

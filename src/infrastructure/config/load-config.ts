@@ -103,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
     walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
