@@ -49,6 +49,7 @@ const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
   invoice_mismatch: 'unprocessable',
   unknown_payment_hash: 'conflict',
   invalid_transition: 'conflict',
+  nothing_to_retry: 'conflict',
   invalid_pix: 'invalid',
   double_payment: 'conflict',
   no_double_payment: 'conflict',
