@@ -4,12 +4,18 @@ import { join } from 'path';
 import { CLOCK, Clock } from '../../application/ports/clock.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { StoreFaults } from '../health/store-faults';
 import { EsdbEventStore } from './esdb-event-store';
+import { FaultReportingEventStore } from './fault-reporting-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 
 export const SQLITE_EVENTS_FILE = 'events.sqlite';
 
-function createEventStore(config: AppConfig, clock: Clock): EventStore {
+function createEventStore(config: AppConfig, clock: Clock, faults: StoreFaults): EventStore {
+  return new FaultReportingEventStore(openEventStore(config, clock), faults);
+}
+
+function openEventStore(config: AppConfig, clock: Clock): EventStore {
   const logger = new Logger('EventStore');
   if (config.eventStore.kind === 'esdb') {
     logger.log('Event store: EventStoreDB');
@@ -24,7 +30,7 @@ function createEventStore(config: AppConfig, clock: Clock): EventStore {
 /** The configured event store; closed last, when the application shuts down. */
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, useFactory: createEventStore, inject: [APP_CONFIG, CLOCK] }],
+  providers: [{ provide: EVENT_STORE, useFactory: createEventStore, inject: [APP_CONFIG, CLOCK, StoreFaults] }],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {
