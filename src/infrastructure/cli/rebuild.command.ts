@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
@@ -14,9 +14,11 @@ import { ProgressReporter } from './cli-progress-reporter';
 /**
  * `ledger rebuild`: every read model from position 0, in place. Only safe
  * while no service has the file open (its follower would apply batches on
- * top of the rebuild): SQLite keeps `-wal`/`-shm` beside a database while any
- * connection has it open, so their presence means a running service — or a
- * crash that left them, which `--force` accepts once the operator checked.
+ * top of the rebuild): a service's writes sit in the `-wal` beside the
+ * database until its last connection closes, so a `-wal` holding frames means
+ * a running service — or a crash that left it, which `--force` accepts once
+ * the operator checked. An empty `-wal` is what a read-only audit (verify,
+ * replay, export) leaves: it cannot remove the reader files it needed.
  */
 export function rebuildCommand(): Command {
   return new Command('rebuild')
@@ -28,13 +30,13 @@ export function rebuildCommand(): Command {
     .action(async (options: { force?: boolean }) => {
       const config = cliConfig();
       const file = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
-      if (!options.force && (existsSync(`${file}-wal`) || existsSync(`${file}-shm`))) {
+      if (!options.force && sizeOf(`${file}-wal`) > 0) {
         throw new UsageError(
           `refusing to rebuild: ${file} is open by another process (is the service running? stop it first). If ` +
             `nothing has it open, a crash left its -wal/-shm files behind: pass --force`,
         );
       }
-      const db = openLiveReadModels(config);
+      const db = openLiveReadModels(config, 'write');
       try {
         const before = new LogCheckpoints(db).read(PROJECTIONS_CHECKPOINT).position;
         let events = 0;
@@ -57,4 +59,12 @@ export function rebuildCommand(): Command {
         db.close();
       }
     });
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
