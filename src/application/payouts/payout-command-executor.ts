@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
+import { withVisibleText } from '../../domain/text/visible-text';
 import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { decide } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
@@ -74,7 +75,9 @@ export class PayoutCommandExecutor {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+  async execute(orderId: string, given: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+    // Text from outside (a server's reason, a wallet's detail) is stored inert: no terminal escapes, no bidi overrides.
+    const command = withVisibleText(given);
     const made: MadeReservation[] = [];
     let known = options.from;
     let latest: PayoutState | undefined;
