@@ -44,6 +44,8 @@ export interface AppConfig {
   voltzBreakerThreshold: number;
   /** Requests per API key per minute; 0 = no limit. */
   rateLimitPerMinute: number;
+  /** RESERVATION_TAKEOVER_MS: a reservation whose order never appeared is free again after this long. */
+  reservationTakeoverMs: number;
   /** Failed authentications per client address per minute before 429. */
   authFailuresPerMinute: number;
   logLevel: LogLevel;

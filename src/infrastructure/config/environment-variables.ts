@@ -260,6 +260,15 @@ export class EnvironmentVariables {
   @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 60000;
 
+  /**
+   * A reservation is made and its order appended in one request; an append waits at most the store's busy timeout
+   * (5 s), so at least 10 s means a request still under way is never taken over.
+   */
+  @IsInt()
+  @Min(10_000)
+  @Max(3_600_000)
+  RESERVATION_TAKEOVER_MS = 30_000;
+
   /** Per client address: a key guesser gets 429 after this many 401s in a minute. */
   @IsInt()
   @Min(1)
@@ -290,6 +299,7 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
   'AUTH_FAILURES_PER_MINUTE',
+  'RESERVATION_TAKEOVER_MS',
   'WALLET_LOW_BALANCE_SATS',
   'DATABASE_POOL_SIZE',
 ];

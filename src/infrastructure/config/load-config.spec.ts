@@ -205,6 +205,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ BOT_API_KEYS: 'b' }).apiKeys.bot).toEqual(['b']);
   });
 
+  it('RESERVATION_TAKEOVER_MS: 30 s by default, at least 10 s (above the longest wait of a request on the store); AUTH_FAILURES_PER_MINUTE: 20', () => {
+    expect(loadConfig({}).reservationTakeoverMs).toBe(30_000);
+    expect(payoutSettingsFrom(loadConfig({ RESERVATION_TAKEOVER_MS: '10000' })).reservationTakeoverMs).toBe(10_000);
+    expect(problemsOf({ RESERVATION_TAKEOVER_MS: '9999' })).toEqual([
+      expect.stringMatching(/^RESERVATION_TAKEOVER_MS must not be less than 10000/),
+    ]);
+    expect(loadConfig({}).authFailuresPerMinute).toBe(20);
+    expect(problemsOf({ AUTH_FAILURES_PER_MINUTE: '0' })).toEqual([
+      expect.stringMatching(/^AUTH_FAILURES_PER_MINUTE must not be less than 1/),
+    ]);
+  });
+
   it('refuses a cron that never fires, and a HOST that is not an IP address', () => {
     expect(problemsOf({ FALLBACK_CRON: '0 0 31 2 *' })).toEqual([expect.stringMatching(/^FALLBACK_CRON must be .* fires at least once/)]);
     expect(problemsOf({ DIGEST_CRON: '0 0 30 2 *' })).toEqual([expect.stringContaining('DIGEST_CRON')]);

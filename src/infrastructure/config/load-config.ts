@@ -104,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    reservationTakeoverMs: vars.RESERVATION_TAKEOVER_MS,
     logLevel: vars.LOG_LEVEL,
     walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
