@@ -18,6 +18,8 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../../application/ports/event-store.port';
+import { sqliteStoreFault } from './sqlite-store-faults';
+import { ThrottledLog } from './throttled-log';
 
 export interface SqliteEventStoreOptions {
   filename: string;
@@ -31,6 +33,7 @@ export interface SqliteEventStoreOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 200;
+const STORE_FAULT_LOG_INTERVAL_MS = 60_000;
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** Reads page through the table so a replay of the whole log never sits in memory. */
 const PAGE_SIZE = 500;
@@ -233,6 +236,7 @@ export class SqliteEventStore implements EventStore {
       this.pollIntervalMs,
       this.logger,
       (closed) => this.subscriptions.delete(closed),
+      new ThrottledLog((line) => this.logger.error(line), this.clock, STORE_FAULT_LOG_INTERVAL_MS),
     );
     this.subscriptions.add(subscription);
     return subscription;
@@ -418,6 +422,8 @@ class SqliteSubscription implements Subscription {
     pollIntervalMs: number,
     private readonly logger: Logger,
     private readonly onClose: (subscription: SqliteSubscription) => void,
+    /** A damaged or full file fails every poll: said once a minute, not five times a second. */
+    private readonly faultLog: ThrottledLog,
   ) {
     this.timer = setInterval(() => this.wake(), pollIntervalMs);
     this.wake();
@@ -457,7 +463,13 @@ class SqliteSubscription implements Subscription {
           }
         }
       } while (this.wakeRequested);
+      this.faultLog.resolve(`Subscription reads the store again after position ${this.position}`);
     } catch (error) {
+      const fault = sqliteStoreFault(error);
+      if (fault !== null) {
+        this.faultLog.report(`Subscription stopped after position ${this.position}: ${fault.message}; retrying on every poll`);
+        return;
+      }
       // The position did not move past the failed event: the next poll
       // retries it, so a transient failure (a busy read-model file) heals
       // itself and nothing is skipped.
