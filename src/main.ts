@@ -2,6 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './infrastructure/bootstrap/create-app';
 import { InvalidConfigurationError, loadConfig } from './infrastructure/config/load-config';
+import { describeStartupFailure } from './infrastructure/bootstrap/startup-failure';
+import { prepareDataDir } from './infrastructure/system/data-dir';
+
+/** One line on stderr and exit 1: an operator reads the cause, not a stack. */
+function stop(line: string): never {
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
+}
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -14,10 +22,18 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp({ config });
-  if (config.host) await app.listen(config.port, config.host);
-  else await app.listen(config.port);
-  new Logger('Main').log(`pix-lightning-ledger listening on ${config.host ?? '*'}:${config.port}`);
+  if (config.eventStore.kind !== 'postgres') {
+    const dataDir = prepareDataDir(config.dataDir);
+    if (!dataDir.ok) stop(`Invalid configuration: ${dataDir.problem}`);
+  }
+  try {
+    const app = await createApp({ config });
+    if (config.host) await app.listen(config.port, config.host);
+    else await app.listen(config.port);
+    new Logger('Main').log(`pix-lightning-ledger listening on ${config.host ?? '*'}:${config.port}`);
+  } catch (error) {
+    stop(`Start-up failed: ${describeStartupFailure(error, config)}`);
+  }
 }
 
 void bootstrap();

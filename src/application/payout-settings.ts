@@ -17,6 +17,8 @@ export interface PayoutSettings {
   escalateAfterAttempts: number;
   /** A sent invoice is abandoned only this long after its expiry (docs/architecture.md, rule 8). */
   sentInvoiceSlackMs: number;
+  /** A reservation whose order has no stream is taken over after this long (RESERVATION_TAKEOVER_MS). */
+  reservationTakeoverMs: number;
 }
 
 export const PAYOUT_SETTINGS = Symbol('PAYOUT_SETTINGS');

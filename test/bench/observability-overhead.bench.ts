@@ -30,7 +30,7 @@ const CONCURRENCY = positiveInt(process.env.BENCH_CONCURRENCY, 64);
 const WARM_UP = 1_000;
 const SCRAPE_EVERY_MS = 5_000;
 const AMOUNT_SATS = 1_000;
-const KEYS = { bot: 'bench-bot-key-0123456789', admin: 'bench-admin-key-0123456789' };
+const KEYS = { bot: 'bench-bot-key-0123456789abcdefgh', admin: 'bench-admin-key-0123456789abcdefgh' };
 const MODES = {
   on: envOf('BENCH_OBS_ON_ENV', { METRICS_ENABLED: 'true', LOG_LEVEL: 'info' }),
   off: envOf('BENCH_OBS_OFF_ENV', { METRICS_ENABLED: 'false', LOG_LEVEL: 'warn' }),

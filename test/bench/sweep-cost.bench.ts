@@ -54,7 +54,7 @@ const AMOUNT_SATS = 1_000;
 const SEED_GROUP = 1_000;
 /** Queue-then-sweep rounds per data set; the fastest sweep is reported (the machine may be shared). */
 const ROUNDS = 2;
-const KEYS = { bot: 'bench-bot-key-0123456789', admin: 'bench-admin-key-0123456789' };
+const KEYS = { bot: 'bench-bot-key-0123456789abcdefgh', admin: 'bench-admin-key-0123456789abcdefgh' };
 
 const log = (line: string) => process.stderr.write(`[sweep-cost] ${line}\n`);
 

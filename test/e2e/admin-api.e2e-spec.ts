@@ -250,10 +250,10 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect((await h.admin('POST', '/v1/admin/payouts/ord_unknown_x/cancel', { reason: 'x' })).status).toBe(404);
       expect((await h.admin('POST', '/v1/admin/payouts/ord_unknown_x/retry')).status).toBe(404);
       expect((await h.admin('POST', '/v1/admin/payouts/bad%20id!/retry')).status).toBe(400);
-      // A retry of an order at rest is accepted and harmless.
+      // Nothing to retry on a cancelled order: a 409 says so rather than a 202 that does nothing.
       const retry = await h.admin('POST', `/v1/admin/payouts/${orderId}/retry`);
-      expect(retry.status).toBe(202);
-      expect(retry.body.status).toBe('CANCELLED');
+      expect(retry.status).toBe(409);
+      expect(retry.body.code).toBe('nothing_to_retry');
     });
 
     it('GET /v1/admin/payouts pages with nextCursor (keyset, ties included) and filters by status', async () => {

@@ -7,7 +7,7 @@ import { KEYS, TestApp, startTestApp } from '../support/test-app';
  * the counters move as the orders did, and only admin and metrics keys read it.
  */
 
-const METRICS_KEY = 'metrics-key-0123456789';
+const METRICS_KEY = 'metrics-key-0123456789abcdefgh';
 const DONE: PayoutStatus[] = ['SETTLED', 'FAILED', 'NEEDS_ATTENTION', 'CANCELLED'];
 let sequence = 0;
 const newOrderId = (tag: string) => `met_${tag}_${++sequence}`;

@@ -1,3 +1,4 @@
+import { JsonLogger } from '../../src/infrastructure/logging/json-logger.service';
 import { Clock } from '../../src/application/ports/clock.port';
 import { EVENT_STORE, EventStore, StoredEvent } from '../../src/application/ports/event-store.port';
 import { PayoutView } from '../../src/application/payouts/payout-view';
@@ -55,6 +56,8 @@ export interface HttpAnswer {
 }
 
 export interface PayoutHarnessOptions {
+  /** The app's logger (a LogCapture's), instead of none. */
+  logger?: JsonLogger;
   /** The app's clock (e.g. a TestClock), shared by the sandbox it starts: Lightning Address invoices are minted at that time. */
   clock?: Clock;
   /** Pay into an already running sandbox (a second app instance on the same data dir); close() leaves it running. */
@@ -87,6 +90,7 @@ export async function startPayoutHarness(
   const app = await startTestApp({
     dataDir,
     clock: options.clock,
+    logger: options.logger,
     env: {
       VOLTZ_URL: sandbox.lnbitsUrl,
       VOLTZ_ADMIN_KEY: sandbox.adminKey,

@@ -15,6 +15,7 @@ export const READ_MODEL_SETTINGS: PayoutSettings = {
   voltzTimeoutMs: 10_000,
   escalateAfterAttempts: 5,
   sentInvoiceSlackMs: SLACK_MS,
+  reservationTakeoverMs: 30_000,
 };
 
 /** An event as the app appends it, with a fresh id. */

@@ -21,9 +21,9 @@ export const SERVICE_MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
 
 /** Own keys (not test-app's), so the test process does not load Nest just to know them. */
 export const SERVICE_KEYS = {
-  bot: 'svc-bot-key-0123456789',
-  admin: 'svc-admin-key-0123456789',
-  auditor: 'svc-auditor-key-0123456789',
+  bot: 'svc-bot-key-0123456789abcdefgh',
+  admin: 'svc-admin-key-0123456789abcdefgh',
+  auditor: 'svc-auditor-key-0123456789abcdefgh',
 } as const;
 
 /** Variables of README's configuration table: never inherited from the parent, always set here or left to their defaults. */
@@ -61,6 +61,8 @@ const SERVICE_VARIABLES = [
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
+  'AUTH_FAILURES_PER_MINUTE',
+  'RESERVATION_TAKEOVER_MS',
   'LOG_LEVEL',
   'WALLET_LOW_BALANCE_SATS',
 ];
@@ -82,6 +84,10 @@ export interface ServiceProcessOptions {
   name?: string;
   /** Cap on the wait for GET /health/ready; default 30 s. */
   readyTimeoutMs?: number;
+  /** 'live': start() returns once GET /health/live answers (a service expected never to be ready). Default 'ready'. */
+  waitFor?: 'ready' | 'live';
+  /** RLIMIT_FSIZE of the child, in 1024-byte blocks (`ulimit -f`): writes beyond it fail with EFBIG (a full disk). */
+  fileSizeLimitBlocks?: number;
 }
 
 export interface ExitInfo {
@@ -163,7 +169,7 @@ export class ServiceProcess {
       const port = await freePort();
       const service = ServiceProcess.spawn(options, port);
       try {
-        await service.waitUntilReady(options.readyTimeoutMs ?? 30_000);
+        await service.waitUntilReady(options.readyTimeoutMs ?? 30_000, options.waitFor ?? 'ready');
         return service;
       } catch (error) {
         lastError = error as Error;
@@ -197,7 +203,13 @@ export class ServiceProcess {
       DIGEST_CRON: '0 0 1 1 *',
       ...options.env,
     });
-    const child = spawn(process.execPath, ['--require', REGISTER_TS, SERVICE_MAIN], {
+    const args = ['--require', REGISTER_TS, SERVICE_MAIN];
+    // Node ignores SIGXFSZ, so a write past the limit fails with EFBIG instead of killing the child.
+    const [command, commandArgs] =
+      options.fileSizeLimitBlocks === undefined
+        ? [process.execPath, args]
+        : ['bash', ['-c', `ulimit -f ${options.fileSizeLimitBlocks} && exec "$0" "$@"`, process.execPath, ...args]];
+    const child = spawn(command, commandArgs, {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -337,7 +349,7 @@ export class ServiceProcess {
     while (this.outputChars > MAX_OUTPUT_CHARS && this.chunks.length > 1) this.outputChars -= this.chunks.shift()!.length;
   }
 
-  private async waitUntilReady(timeoutMs: number): Promise<void> {
+  private async waitUntilReady(timeoutMs: number, waitFor: 'ready' | 'live'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
@@ -345,7 +357,7 @@ export class ServiceProcess {
         throw new Error(`${this.name} exited (${JSON.stringify(this.exitInfo)}) before it was ready:\n${this.tail()}`);
       }
       try {
-        const res = await this.request('GET', '/health/ready', { timeoutMs: 2000 });
+        const res = await this.request('GET', `/health/${waitFor}`, { timeoutMs: 2000 });
         if (res.status === 200) {
           this.readyAt = Date.now();
           return;

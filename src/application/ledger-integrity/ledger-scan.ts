@@ -10,7 +10,9 @@ export type LedgerBreakKind =
   | 'unchained_after_chaining'
   | 'digest_mismatch'
   | 'malformed_digest'
-  | 'digest_not_found';
+  | 'digest_not_found'
+  /** A store whose positions are contiguous by construction (SQLite) is missing some: events were removed. */
+  | 'position_gap';
 
 /** One place where the ledger is not what its chains and digests say it was. */
 export interface LedgerBreak {

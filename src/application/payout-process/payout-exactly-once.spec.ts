@@ -200,6 +200,7 @@ const SETTINGS: PayoutSettings = {
   voltzTimeoutMs: 30 * SEC,
   escalateAfterAttempts: 5,
   sentInvoiceSlackMs: 60 * SEC,
+  reservationTakeoverMs: 30 * SEC,
 };
 
 describe(`exactly-once property: the production payout process over a faulty, lying wallet (${SCHEDULES} schedules)`, () => {

@@ -25,6 +25,7 @@ const SETTINGS: PayoutSettings = {
   voltzTimeoutMs: 30_000,
   escalateAfterAttempts: 10,
   sentInvoiceSlackMs: 60_000,
+  reservationTakeoverMs: 30_000,
 };
 
 /** A wallet whose POSTs answer from a script (or throw: the process died there). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
+import { withVisibleText } from '../../domain/text/visible-text';
 import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { decide } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
@@ -49,6 +50,7 @@ const ERROR_KINDS: Record<PayoutErrorCode, ApplicationErrorKind> = {
   invoice_mismatch: 'unprocessable',
   unknown_payment_hash: 'conflict',
   invalid_transition: 'conflict',
+  nothing_to_retry: 'conflict',
   invalid_pix: 'invalid',
   double_payment: 'conflict',
   no_double_payment: 'conflict',
@@ -73,7 +75,9 @@ export class PayoutCommandExecutor {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(orderId: string, command: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+  async execute(orderId: string, given: PayoutCommand, context: CommandContext, options: ExecuteOptions = {}): Promise<ExecutedCommand> {
+    // Text from outside (a server's reason, a wallet's detail) is stored inert: no terminal escapes, no bidi overrides.
+    const command = withVisibleText(given);
     const made: MadeReservation[] = [];
     let known = options.from;
     let latest: PayoutState | undefined;

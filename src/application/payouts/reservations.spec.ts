@@ -49,12 +49,24 @@ describe('Reservations (real SqliteEventStore)', () => {
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved']);
   });
 
-  it('a reservation of a request still under way (no order stream yet) holds for ten minutes, then is stale and taken over', async () => {
+  it('a reservation of a request still under way (no order stream yet) holds for 30 s by default, then is stale and taken over', async () => {
     await reservations.reserve('crashed', [e2e], context);
     await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
-    clock.advance(10 * 60_000);
+    clock.advance(29_999);
+    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    clock.advance(1);
     await expect(reservations.reserve('other', [e2e], context)).resolves.toHaveLength(1);
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'EndToEndIdReserved']);
+  });
+
+  it('the takeover time is configurable (RESERVATION_TAKEOVER_MS)', async () => {
+    const ids = new TimeOrderedIdGenerator(clock);
+    const configured = new Reservations(store, new PayoutRepository(store, ids), ids, clock, { reservationTakeoverMs: 60_000 });
+    await configured.reserve('crashed', [e2e], context);
+    clock.advance(59_999);
+    await expect(configured.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    clock.advance(1);
+    await expect(configured.reserve('other', [e2e], context)).resolves.toHaveLength(1);
   });
 
   it('a reservation whose order exists but uses another value (a lost race whose release was lost) is taken over at once', async () => {

@@ -8,10 +8,12 @@ import {
   ReservedValue,
   orderUses,
   reservationHolds,
+  DEFAULT_RESERVATION_TAKEOVER_MS,
   reservationOf,
   reservationStreamOf,
 } from '../../domain/reservation/reservations';
 import { ApplicationError } from '../application-error';
+import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { ConcurrencyError, EVENT_STORE, EventStore } from '../ports/event-store.port';
@@ -43,6 +45,8 @@ export class Reservations {
     private readonly payouts: PayoutRepository,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PAYOUT_SETTINGS)
+    private readonly settings: Pick<PayoutSettings, 'reservationTakeoverMs'> = { reservationTakeoverMs: DEFAULT_RESERVATION_TAKEOVER_MS },
   ) {}
 
   /**
@@ -129,7 +133,7 @@ export class Reservations {
   private async assertFree(orderId: string, value: ReservedValue, holding: StreamHolding): Promise<void> {
     if (holding.holder === null || holding.holder === orderId) return;
     const { state } = await this.payouts.load(holding.holder);
-    if (!reservationHolds(state, value, holding.reservedAt, this.clock.now())) return;
+    if (!reservationHolds(state, value, holding.reservedAt, this.clock.now(), this.settings.reservationTakeoverMs)) return;
     if (value.kind === 'endToEndId') {
       throw new ApplicationError('conflict', `pix.endToEndId ${value.endToEndId} was already used by another order`, 'end_to_end_id_used');
     }

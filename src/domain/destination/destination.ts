@@ -38,3 +38,8 @@ export function parseDestination(raw: string): ParsedDestination {
   }
   return { kind: 'bolt11', bolt11: normalizeBolt11(value), decoded };
 }
+
+/** The value a payout records for this destination: the normalised address or invoice. */
+export function destinationValue(destination: Destination): string {
+  return destination.kind === 'lightning_address' ? destination.address : destination.bolt11;
+}

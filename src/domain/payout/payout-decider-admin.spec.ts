@@ -132,7 +132,7 @@ describe('decide', () => {
     });
 
     it.each<[string, PayoutErrorCode, PayoutCommand]>([
-      ['SubmitDestination', 'cancelled', cmd.submit(addressDestination())],
+      ['SubmitDestination (another destination)', 'cancelled', cmd.submit(addressDestination('bob@example.com'))],
       ['RecordResolution', 'cancelled', cmd.resolveOk(B)],
       ['ClaimPayment', 'cancelled', cmd.claim(A)],
       ['ExpireInvoice', 'cancelled', cmd.expire(A)],
@@ -180,6 +180,15 @@ describe('decide', () => {
 
     it('clear when not escalated -> nothing', () => {
       given(history.addressResolved(A)).when(cmd.clearEscalation()).thenNothing();
+    });
+
+    it.each<[string, PayoutEvent[]]>([
+      ['awaiting a destination', history.confirmed()],
+      ['failed', [...history.addressSubmitted(), ev.destinationRejected(true)]],
+      ['settled', [...history.addressClaimed(A), ev.settled(A)]],
+      ['cancelled', [...history.addressResolved(A), ev.cancelled()]],
+    ])('clear (an admin retry) when %s and not escalated -> nothing_to_retry', (_name, events) => {
+      given(events).when(cmd.clearEscalation()).thenError('nothing_to_retry');
     });
 
     it('after clearing, claims are accepted again', () => {

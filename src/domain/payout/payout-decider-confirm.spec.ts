@@ -328,8 +328,20 @@ describe('decide', () => {
           .thenError('already_settled');
       });
 
-      it('when settled, even with the same destination -> already_settled', () => {
-        given(history.addressClaimed(A), ev.settled(A)).when(cmd.submit(addressDestination())).thenError('already_settled');
+      it('when settled: another destination -> already_settled; the same one again -> nothing (an idempotent retry)', () => {
+        given(history.addressClaimed(A), ev.settled(A))
+          .when(cmd.submit(addressDestination('bob@example.com')))
+          .thenError('already_settled');
+        given(history.addressClaimed(A), ev.settled(A)).when(cmd.submit(addressDestination())).thenNothing();
+      });
+
+      it.each<[string, PayoutEvent[]]>([
+        ['resolving', history.addressSubmitted()],
+        ['paying with an unknown outcome', [...history.addressClaimed(A), ev.unknown(A)]],
+        ['cancelled', [...history.addressResolved(A), ev.cancelled()]],
+        ['escalated', [...history.addressResolved(A), ev.escalated()]],
+      ])('the destination already accepted, again while %s -> nothing', (_name, events) => {
+        given(events).when(cmd.submit(addressDestination())).thenNothing();
       });
 
       it('when cancelled -> cancelled', () => {

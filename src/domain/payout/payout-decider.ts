@@ -3,6 +3,7 @@ import { PayoutCommand, ValidDestination } from './payout-commands';
 import { PayoutError, payoutError } from './payout-errors';
 import { Payment520, PayoutEvent } from './payout-events';
 import { WALLET_SHORT, retryCauseOf } from '../wallet/wallet-balance';
+import { PayoutStatus } from './payout-status';
 import { PaymentHashRecord, Payout, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
 
 /**
@@ -13,6 +14,9 @@ import { PaymentHashRecord, Payout, PayoutState, assertNever, hasUnacknowledgedD
 export const DEFAULT_SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
 
 export type DecideResult = { ok: true; events: PayoutEvent[] } | { ok: false; error: PayoutError };
+
+/** Statuses an admin retry cannot move: they wait for the bot (a destination) or are final. */
+const AT_REST: readonly PayoutStatus[] = ['AWAITING_DESTINATION', 'FAILED', 'SETTLED', 'CANCELLED'];
 
 const accept = (...events: PayoutEvent[]): DecideResult => ({ ok: true, events });
 const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
@@ -104,7 +108,10 @@ export function decide(command: PayoutCommand, state: PayoutState, now: Date): D
           ),
         );
       }
-      return state.escalated ? accept({ type: 'EscalationCleared', data: { clearedAt: at } }) : accept();
+      if (state.escalated) return accept({ type: 'EscalationCleared', data: { clearedAt: at } });
+      // What waits for the bot or has ended cannot be revisited: a 409 tells the admin so instead of a 202 that does nothing.
+      if (AT_REST.includes(state.status)) return reject(payoutError('nothing_to_retry', `Nothing to retry: the payout is ${state.status}`));
+      return accept();
     case 'AcknowledgeDoublePayment': {
       const double = state.doublePayment;
       if (!double || double.acknowledgedAt !== null)
@@ -164,7 +171,17 @@ function confirmPixAgain(data: ConfirmPixData, state: Payout, at: string): Decid
   );
 }
 
+/**
+ * The destination already accepted, sent again (a bot retrying after a timeout): answered with the payout as it
+ * stands, whatever the state. Only FAILED differs: its destination has failed, and sending it again asks for a new
+ * attempt (the customer fixed their address).
+ */
+export function isAcceptedDestination(state: Payout, value: string): boolean {
+  return state.destination?.value === value && state.status !== 'FAILED';
+}
+
 function submitDestination(state: Payout, destination: ValidDestination, at: string): DecideResult {
+  if (isAcceptedDestination(state, destination.value)) return accept();
   if (state.settlement) return reject(payoutError('already_settled', 'The payout is already settled'));
   if (state.cancelled) return reject(payoutError('cancelled', 'The payout was cancelled'));
   if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment for this order is in flight or its outcome is unknown'));

@@ -14,6 +14,8 @@ export type PayoutErrorCode =
   | 'invoice_mismatch'
   | 'unknown_payment_hash'
   | 'invalid_transition'
+  /** An admin retry of a payout that waits for the bot or has ended. */
+  | 'nothing_to_retry'
   /** A ConfirmPix without every PIX field (the HTTP layer checks first; the decider never trusts it). */
   | 'invalid_pix'
   /** The order was paid twice: only an admin acknowledgement closes it. */

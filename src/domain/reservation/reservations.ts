@@ -27,10 +27,12 @@ export const RESERVATION_SCHEMA_VERSION = 1;
 
 /**
  * A reservation whose order has no stream yet is a request in progress for
- * this long; after it, a crash between the reservation and the order's append
- * is assumed, and the value is free again. Far longer than any request takes.
+ * this long (RESERVATION_TAKEOVER_MS); after it, a crash between the
+ * reservation and the order's append is assumed, and the value is free again.
+ * The span it covers is short (the order's append follows the reservation in
+ * the same request) but bounded only by the store's busy waits.
  */
-export const RESERVATION_IN_PROGRESS_MS = 10 * 60_000;
+export const DEFAULT_RESERVATION_TAKEOVER_MS = 30_000;
 
 export const reservationStreamOf = (value: ReservedValue): string =>
   value.kind === 'endToEndId' ? endToEndIdStreamName(value.endToEndId) : paymentHashStreamName(value.paymentHash);
@@ -46,9 +48,15 @@ export function orderUses(state: PayoutState, value: ReservedValue): boolean {
  * value, or has no stream yet and the reservation is recent (its request is
  * still under way); otherwise the reservation is stale.
  */
-export function reservationHolds(holder: PayoutState, value: ReservedValue, reservedAt: string, now: Date): boolean {
+export function reservationHolds(
+  holder: PayoutState,
+  value: ReservedValue,
+  reservedAt: string,
+  now: Date,
+  takeoverMs: number = DEFAULT_RESERVATION_TAKEOVER_MS,
+): boolean {
   if (holder.status !== 'NONE') return orderUses(holder, value);
-  return now.getTime() - Date.parse(reservedAt) < RESERVATION_IN_PROGRESS_MS;
+  return now.getTime() - Date.parse(reservedAt) < takeoverMs;
 }
 
 export function reservationOf(value: ReservedValue, orderId: string, reservedAt: string): Reservation {

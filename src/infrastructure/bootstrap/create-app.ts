@@ -20,6 +20,8 @@ export async function createApp(options: CoreOptions & { logger?: false | JsonLo
   const logger = options.logger === false ? null : (options.logger ?? new JsonLogger(options.config.logLevel));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bodyParser: false,
+    // A module that fails to start throws to main.ts, which prints one line, instead of aborting with a core dump.
+    abortOnError: false,
     logger: logger ?? false,
   });
   const metrics = app.get(PAYOUT_METRICS);

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { EventStore } from '../../application/ports/event-store.port';
 import { AppConfig } from '../config/app-config';
@@ -26,18 +26,21 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 }
 
+/** 'read' (every audit) never writes to the file it reads; only `reconcile --record` and `rebuild`'s read models write. */
+export type StoreAccess = 'read' | 'write';
+
 /** The configured store for one run, and the PostgreSQL pool behind it (null in the other modes). */
-export interface LedgerStore {
+interface LedgerStore {
   store: EventStore;
   pool: Pool | null;
 }
 
 /**
  * The configured store, opened for an audit: a SQLite store must already
- * exist (opening a missing file would create an empty ledger that
- * "verifies"), and so must a PostgreSQL ledger.
+ * exist and hold something (a missing or empty file is no ledger, and must
+ * not "verify" as an empty one), and a PostgreSQL database must hold a ledger.
  */
-async function openStore(config: AppConfig): Promise<LedgerStore> {
+async function openStore(config: AppConfig, access: StoreAccess): Promise<LedgerStore> {
   const clock = new SystemClock();
   switch (config.eventStore.kind) {
     case 'esdb':
@@ -48,16 +51,19 @@ async function openStore(config: AppConfig): Promise<LedgerStore> {
       return { store: new PostgresEventStore({ pool, url: config.eventStore.url, clock, notifications: false }), pool };
     }
     default: {
-      const filename = join(config.dataDir, SQLITE_EVENTS_FILE);
-      if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
-      return { store: new SqliteEventStore({ filename, clock }), pool: null };
+      const filename = existingStoreFile(join(config.dataDir, SQLITE_EVENTS_FILE));
+      return { store: new SqliteEventStore({ filename, clock, readonly: access === 'read' }), pool: null };
     }
   }
 }
 
 /** Runs `work` on the configured store and always closes it. */
-export async function withStore<T>(config: AppConfig, work: (store: EventStore, pool: Pool | null) => Promise<T>): Promise<T> {
-  const { store, pool } = await openStore(config);
+export async function withStore<T>(
+  config: AppConfig,
+  work: (store: EventStore, pool: Pool | null) => Promise<T>,
+  access: StoreAccess = 'read',
+): Promise<T> {
+  const { store, pool } = await openStore(config, access);
   try {
     return await work(store, pool);
   } finally {
@@ -75,12 +81,13 @@ export interface LiveReadModels {
 /**
  * The live read models as SQLite: the events file itself with SQLite,
  * `read-models.sqlite` beside EventStoreDB, and with PostgreSQL a snapshot
- * copy of the shared tables at their checkpoint.
+ * copy of the shared tables at their checkpoint (the rebuild there has its own path).
  */
 export async function openLiveReadModels(
   config: AppConfig,
   pool: Pool | null,
   projections: readonly Projection[],
+  access: StoreAccess = 'read',
 ): Promise<LiveReadModels> {
   if (config.eventStore.kind === 'postgres') {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-live-'));
@@ -92,8 +99,21 @@ export async function openLiveReadModels(
       throw error;
     }
   }
-  const filename = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
-  if (!existsSync(filename)) throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
-  const db = openReadModelDatabase(config.dataDir, config.eventStore.kind);
+  const filename = existingStoreFile(join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite'));
+  const db =
+    access === 'read'
+      ? new Database(filename, { readonly: true, fileMustExist: true })
+      : openReadModelDatabase(config.dataDir, config.eventStore.kind);
   return { db, close: () => db.close() };
+}
+
+function existingStoreFile(filename: string): string {
+  let size: number;
+  try {
+    size = statSync(filename).size;
+  } catch {
+    throw new UsageError(`no store at ${filename} (set DATA_DIR to the directory holding it)`);
+  }
+  if (size === 0) throw new UsageError(`${filename} is empty (0 bytes): not a store`);
+  return filename;
 }

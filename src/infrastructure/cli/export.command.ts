@@ -71,8 +71,16 @@ export function exportCommand(): Command {
 
 function isoDate(value: string, name: string): string {
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`${name} must be an ISO date (2025-07-01) or time (2025-07-01T12:00:00Z)`);
+  // Date.parse rolls an impossible day over (2026-02-30 becomes 2 March): the calendar date must read back the same.
+  if (Number.isNaN(ms) || !sameCalendarDate(value, ms))
+    throw new UsageError(`${name} must be an ISO date (2025-07-01) or time (2025-07-01T12:00:00Z) that exists`);
   return new Date(ms).toISOString();
+}
+
+function sameCalendarDate(value: string, ms: number): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && Number.isFinite(ms);
 }
 
 function csvField(value: string | number | null): string {

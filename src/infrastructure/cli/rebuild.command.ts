@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
@@ -19,9 +19,11 @@ import { ProgressReporter } from './cli-progress-reporter';
 /**
  * `ledger rebuild`: every read model from position 0, in place. Only safe
  * while no service has the file open (its follower would apply batches on
- * top of the rebuild): SQLite keeps `-wal`/`-shm` beside a database while any
- * connection has it open, so their presence means a running service — or a
- * crash that left them, which `--force` accepts once the operator checked.
+ * top of the rebuild): a service's writes sit in the `-wal` beside the
+ * database until its last connection closes, so a `-wal` holding frames means
+ * a running service — or a crash that left it, which `--force` accepts once
+ * the operator checked. An empty `-wal` is what a read-only audit (verify,
+ * replay, export) leaves: it cannot remove the reader files it needed.
  */
 export function rebuildCommand(): Command {
   return new Command('rebuild')
@@ -34,14 +36,14 @@ export function rebuildCommand(): Command {
       const config = cliConfig();
       if (config.eventStore.kind === 'postgres') return rebuildInPostgres(config);
       const file = join(config.dataDir, config.eventStore.kind === 'sqlite' ? SQLITE_EVENTS_FILE : 'read-models.sqlite');
-      if (!options.force && (existsSync(`${file}-wal`) || existsSync(`${file}-shm`))) {
+      if (!options.force && sizeOf(`${file}-wal`) > 0) {
         throw new UsageError(
           `refusing to rebuild: ${file} is open by another process (is the service running? stop it first). If ` +
             `nothing has it open, a crash left its -wal/-shm files behind: pass --force`,
         );
       }
       const projections = [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()];
-      const live = await openLiveReadModels(config, null, projections);
+      const live = await openLiveReadModels(config, null, projections, 'write');
       try {
         const before = new LogCheckpoints(live.db).read(PROJECTIONS_CHECKPOINT).position;
         const events = await withStore(config, async (store) => {
@@ -104,4 +106,12 @@ function report(events: number, before: string | null, after: string | null): vo
     `rebuilt the read models from ${events} events (checkpoint ${before ?? '(none)'} -> ${after ?? '(none)'}); ` +
       `the webhook outbox was left alone\n`,
   );
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

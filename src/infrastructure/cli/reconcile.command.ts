@@ -36,21 +36,25 @@ export function reconcileCommand(): Command {
             'printed in the service banner)',
         );
       const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.adminKey, timeoutMs: config.voltzTimeoutMs });
-      const report = await withStore(config, (store) => {
-        const ledger = new ProgressReporter('reconcile: reading the ledger');
-        const walletProgress = new ProgressReporter('reconcile: wallet payments');
-        return offlineReconciler(store, wallet)
-          .reconcile({
-            record: options.record === true,
-            actor: 'auditor',
-            pageSize: options.pageSize,
-            onProgress: (phase, count) => (phase === 'ledger' ? ledger : walletProgress).update(count),
-          })
-          .finally(() => {
-            ledger.done();
-            walletProgress.done();
-          });
-      });
+      const report = await withStore(
+        config,
+        (store) => {
+          const ledger = new ProgressReporter('reconcile: reading the ledger');
+          const walletProgress = new ProgressReporter('reconcile: wallet payments');
+          return offlineReconciler(store, wallet)
+            .reconcile({
+              record: options.record === true,
+              actor: 'auditor',
+              pageSize: options.pageSize,
+              onProgress: (phase, count) => (phase === 'ledger' ? ledger : walletProgress).update(count),
+            })
+            .finally(() => {
+              ledger.done();
+              walletProgress.done();
+            });
+        },
+        options.record ? 'write' : 'read',
+      );
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } else {

@@ -19,6 +19,11 @@ import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
 import { ProgressReporter } from './cli-progress-reporter';
 import { OpenAuditPool } from './open-audit-pool';
+import { sqlitePositionGaps } from './sqlite-position-gaps';
+import { SQLITE_EVENTS_FILE } from '../event-store/event-store.module';
+
+/** What a position of either store looks like: SQLite's integer, EventStoreDB's commit/prepare. */
+const POSITION = /^(0|[1-9][0-9]*)(\/(0|[1-9][0-9]*))?$/;
 
 const RESERVATION_TYPES = new Set(['EndToEndIdReserved', 'PaymentHashReserved', 'ReservationReleased']);
 
@@ -149,6 +154,8 @@ export function verifyCommand(): Command {
       if (options.digest !== undefined && !/^[0-9a-f]{64}$/.test(options.digest))
         throw new UsageError('--digest must be a root as GET /v1/audit/digests shows it: 64 lowercase hex digits');
       if (options.position !== undefined && options.digest === undefined) throw new UsageError('--position goes with --digest');
+      if (options.position !== undefined && !POSITION.test(options.position))
+        throw new UsageError('--position must be a position as GET /v1/audit/digests shows it (a non-negative integer, or commit/prepare)');
       const config = cliConfig();
       if (options.digest !== undefined) {
         const proof = await withStore(config, (store) => proveDigest(store, options.digest!, options.position));
@@ -165,6 +172,7 @@ export function verifyCommand(): Command {
           live.close();
         }
       });
+      if (config.eventStore.kind === 'sqlite') chains.breaks.push(...sqlitePositionGaps(join(config.dataDir, SQLITE_EVENTS_FILE)));
       const { events, orders, readModelsComparedUpTo, violations } = result;
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ ...result, chains })}\n`);

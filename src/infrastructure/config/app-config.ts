@@ -44,6 +44,10 @@ export interface AppConfig {
   voltzBreakerThreshold: number;
   /** Requests per API key per minute; 0 = no limit. */
   rateLimitPerMinute: number;
+  /** RESERVATION_TAKEOVER_MS: a reservation whose order never appeared is free again after this long. */
+  reservationTakeoverMs: number;
+  /** Failed authentications per client address per minute before 429. */
+  authFailuresPerMinute: number;
   logLevel: LogLevel;
   /** WALLET_LOW_BALANCE_SATS: a probed balance below it is an incident (0: only a short wallet is). */
   walletLowBalanceSats: number;

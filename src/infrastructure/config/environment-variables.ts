@@ -1,4 +1,5 @@
 import { CronTime } from 'cron';
+import { isIP } from 'node:net';
 import {
   IsIn,
   IsInt,
@@ -16,7 +17,7 @@ import { LIGHTNING_NETWORKS, LightningNetwork } from '../../domain/destination/l
 import { esdbConnectionStringProblems } from '../event-store/esdb-connection-string';
 import { LOG_LEVELS, LogLevel } from '../logging/log-level';
 
-/** Six-field crons (seconds first) are accepted as well as the classic five. */
+/** Six-field crons (seconds first) are accepted as well as the classic five; a cron must fire at least once. */
 function IsCron(): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -29,14 +30,15 @@ function IsCron(): PropertyDecorator {
           const fields = value.trim().split(/\s+/).length;
           if (fields !== 5 && fields !== 6) return false;
           try {
-            new CronTime(value);
+            // sendAt throws for a schedule that never fires (30 February): the scheduler would throw at start-up.
+            new CronTime(value).sendAt();
             return true;
           } catch {
             return false;
           }
         },
         defaultMessage: (args?: ValidationArguments) =>
-          `${args?.property} must be a cron expression with five fields, or six with seconds first (got "${String(args?.value)}")`,
+          `${args?.property} must be a cron expression with five fields, or six with seconds first, that fires at least once (got "${String(args?.value)}")`,
       },
     });
 }
@@ -85,6 +87,20 @@ function IsEsdbConnectionString(): PropertyDecorator {
     });
 }
 
+/** An IPv4 or IPv6 address, or localhost: anything else would fail only when the server binds. */
+function IsHost(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isHost',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && (isIP(value) !== 0 || value === 'localhost'),
+        defaultMessage: () => 'HOST must be an IP address or localhost',
+      },
+    });
+}
+
 const API_KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -100,7 +116,7 @@ export class EnvironmentVariables {
 
   /** Unset = every interface; tests and sidecars bind 127.0.0.1. */
   @IsOptional()
-  @Matches(/^[0-9a-fA-F.:]+$|^localhost$/, { message: 'HOST must be an IP address or localhost' })
+  @IsHost()
   HOST?: string;
 
   @IsString()
@@ -244,6 +260,21 @@ export class EnvironmentVariables {
   @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 60000;
 
+  /**
+   * A reservation is made and its order appended in one request; an append waits at most the store's busy timeout
+   * (5 s), so at least 10 s means a request still under way is never taken over.
+   */
+  @IsInt()
+  @Min(10_000)
+  @Max(3_600_000)
+  RESERVATION_TAKEOVER_MS = 30_000;
+
+  /** Per client address: a key guesser gets 429 after this many 401s in a minute. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  AUTH_FAILURES_PER_MINUTE = 20;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
@@ -267,6 +298,8 @@ export const NUMERIC_VARIABLES: ReadonlyArray<keyof EnvironmentVariables> = [
   'VOLTZ_PROBE_INTERVAL_MS',
   'VOLTZ_BREAKER_THRESHOLD',
   'RATE_LIMIT_PER_MINUTE',
+  'AUTH_FAILURES_PER_MINUTE',
+  'RESERVATION_TAKEOVER_MS',
   'WALLET_LOW_BALANCE_SATS',
   'DATABASE_POOL_SIZE',
 ];

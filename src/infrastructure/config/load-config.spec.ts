@@ -1,6 +1,12 @@
 import { InvalidConfigurationError, SANDBOX_API_KEYS, loadConfig } from './load-config';
 import { payoutSettingsFrom } from './payout-settings.factory';
 
+/** Keys long enough for real mode (VOLTZ_URL set). */
+const B1 = 'b1-0123456789abcdefghijklmn';
+const A1 = 'a1-0123456789abcdefghijklmn';
+const SHARED = 'shared-0123456789abcdefghijklmn';
+const M1 = 'm1-0123456789abcdefghijklmn';
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -92,10 +98,10 @@ describe('loadConfig', () => {
       BOT_WEBHOOK_SECRET: 'a-secret-of-enough-length',
       LNURL_TIMEOUT_MS: '2000',
       LNURL_HOST_OVERRIDES: 'sandbox.test=http://127.0.0.1:8080',
-      BOT_API_KEYS: 'b1',
-      ADMIN_API_KEYS: 'a1,shared',
-      AUDITOR_API_KEYS: 'shared',
-      METRICS_API_KEYS: 'm1',
+      BOT_API_KEYS: B1,
+      ADMIN_API_KEYS: `${A1},${SHARED}`,
+      AUDITOR_API_KEYS: SHARED,
+      METRICS_API_KEYS: M1,
       MIN_INVOICE_VALIDITY_S: '300',
     });
     expect(config).toMatchObject({
@@ -106,7 +112,7 @@ describe('loadConfig', () => {
       network: 'signet',
       fallbackCron: '*/30 * * * * *',
       webhook: { url: 'https://bot.example/hooks', secret: 'a-secret-of-enough-length' },
-      apiKeys: { bot: ['b1'], admin: ['a1', 'shared'], auditor: ['shared'], metrics: ['m1'] },
+      apiKeys: { bot: [B1], admin: [A1, SHARED], auditor: [SHARED], metrics: [M1] },
     });
     expect([...config.lnurlHostOverrides]).toEqual([['sandbox.test', 'http://127.0.0.1:8080']]);
   });
@@ -137,7 +143,7 @@ describe('loadConfig', () => {
 
   it('requires the pieces that go together', () => {
     expect(problemsOf({ EVENT_STORE: 'esdb' }).join('\n')).toMatch(/EVENTSTORE_CONNECTION_STRING/);
-    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' }).join('\n')).toMatch(
+    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example', BOT_API_KEYS: B1, ADMIN_API_KEYS: A1 }).join('\n')).toMatch(
       /VOLTZ_ADMIN_KEY is required/,
     );
     expect(problemsOf({ VOLTZ_ADMIN_KEY: 'k' }).join('\n')).toMatch(/VOLTZ_URL is required/);
@@ -151,11 +157,9 @@ describe('loadConfig', () => {
 
   it('refuses a VOLTZ_URL that includes /api/v1 or a trailing slash', () => {
     expect(
-      problemsOf({ VOLTZ_URL: 'https://voltz.example/api/v1', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' }),
+      problemsOf({ VOLTZ_URL: 'https://voltz.example/api/v1', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: B1, ADMIN_API_KEYS: A1 }),
     ).toHaveLength(1);
-    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' })).toHaveLength(
-      1,
-    );
+    expect(problemsOf({ VOLTZ_URL: 'https://voltz.example/', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: B1, ADMIN_API_KEYS: A1 })).toHaveLength(1);
   });
 
   it('MIN_INVOICE_VALIDITY_S is a whole number of seconds from 1 to 86400, and feeds the payout settings', () => {
@@ -182,6 +186,45 @@ describe('loadConfig', () => {
     expect(problemsOf({ PAYMENT_NOT_FOUND_GRACE_MS: '200', VOLTZ_TIMEOUT_MS: 'soon' })).toEqual([
       expect.stringContaining('VOLTZ_TIMEOUT_MS must be an integer'),
     ]);
+  });
+
+  it('in real mode refuses keys shorter than 24 characters and the public sandbox keys, counting and never quoting them', () => {
+    const real = { VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'k' };
+    expect(
+      problemsOf({ ...real, BOT_API_KEYS: `${B1},x`, ADMIN_API_KEYS: 'a'.repeat(23), AUDITOR_API_KEYS: SANDBOX_API_KEYS.auditor }),
+    ).toEqual([
+      'BOT_API_KEYS: 1 key(s) shorter than 24 characters (VOLTZ_URL is set: real money moves)',
+      'ADMIN_API_KEYS: 1 key(s) shorter than 24 characters (VOLTZ_URL is set: real money moves)',
+      'AUDITOR_API_KEYS lists a public sandbox key, refused when VOLTZ_URL is set',
+    ]);
+    expect(problemsOf({ ...real, BOT_API_KEYS: SANDBOX_API_KEYS.bot, ADMIN_API_KEYS: A1 })).toEqual([
+      'BOT_API_KEYS lists a public sandbox key, refused when VOLTZ_URL is set',
+    ]);
+    expect(loadConfig({ ...real, BOT_API_KEYS: B1, ADMIN_API_KEYS: 'a'.repeat(24) }).apiKeys.admin).toEqual(['a'.repeat(24)]);
+    // Sandbox mode keeps short keys: nothing real can be paid there.
+    expect(loadConfig({ BOT_API_KEYS: 'b' }).apiKeys.bot).toEqual(['b']);
+  });
+
+  it('RESERVATION_TAKEOVER_MS: 30 s by default, at least 10 s (above the longest wait of a request on the store); AUTH_FAILURES_PER_MINUTE: 20', () => {
+    expect(loadConfig({}).reservationTakeoverMs).toBe(30_000);
+    expect(payoutSettingsFrom(loadConfig({ RESERVATION_TAKEOVER_MS: '10000' })).reservationTakeoverMs).toBe(10_000);
+    expect(problemsOf({ RESERVATION_TAKEOVER_MS: '9999' })).toEqual([
+      expect.stringMatching(/^RESERVATION_TAKEOVER_MS must not be less than 10000/),
+    ]);
+    expect(loadConfig({}).authFailuresPerMinute).toBe(20);
+    expect(problemsOf({ AUTH_FAILURES_PER_MINUTE: '0' })).toEqual([
+      expect.stringMatching(/^AUTH_FAILURES_PER_MINUTE must not be less than 1/),
+    ]);
+  });
+
+  it('refuses a cron that never fires, and a HOST that is not an IP address', () => {
+    expect(problemsOf({ FALLBACK_CRON: '0 0 31 2 *' })).toEqual([expect.stringMatching(/^FALLBACK_CRON must be .* fires at least once/)]);
+    expect(problemsOf({ DIGEST_CRON: '0 0 30 2 *' })).toEqual([expect.stringContaining('DIGEST_CRON')]);
+    expect(loadConfig({ RECONCILE_CRON: '0 0 29 2 *' }).reconcileCron).toBe('0 0 29 2 *');
+    for (const bad of ['999.1.1.1', '1.2.3', ':::::', 'example.com', '::g']) {
+      expect(problemsOf({ HOST: bad })).toEqual(['HOST must be an IP address or localhost']);
+    }
+    for (const good of ['127.0.0.1', '::1', '0.0.0.0', 'localhost']) expect(loadConfig({ HOST: good }).host).toBe(good);
   });
 
   it('accepts five-field and six-field crons', () => {

@@ -13,6 +13,9 @@ export class InvalidConfigurationError extends Error {
 
 const INTEGER = /^-?\d+$/;
 
+/** With VOLTZ_URL set, every API key has at least this many characters. */
+export const MIN_REAL_KEY_LENGTH = 24;
+
 /** Public, documented keys for sandbox mode only; never accepted when VOLTZ_URL is set. */
 export const SANDBOX_API_KEYS = { bot: 'sandbox-bot-key', admin: 'sandbox-admin-key', auditor: 'sandbox-auditor-key' } as const;
 
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     for (const name of ['BOT_API_KEYS', 'ADMIN_API_KEYS'] as const) {
       if (vars[name] === undefined) problems.push(`${name} is required when VOLTZ_URL is set (real money moves)`);
     }
+    problems.push(...realModeKeyProblems(vars));
   }
   const overrides = parseHostOverrides(vars.LNURL_HOST_OVERRIDES);
   if (!overrides.ok) problems.push(...overrides.errors);
@@ -99,9 +103,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     voltzProbeIntervalMs: vars.VOLTZ_PROBE_INTERVAL_MS,
     voltzBreakerThreshold: vars.VOLTZ_BREAKER_THRESHOLD,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    reservationTakeoverMs: vars.RESERVATION_TAKEOVER_MS,
     logLevel: vars.LOG_LEVEL,
     walletLowBalanceSats: vars.WALLET_LOW_BALANCE_SATS,
   };
+}
+
+/** Real money moves with VOLTZ_URL: a key must resist guessing and never be one of the published sandbox keys. */
+function realModeKeyProblems(vars: EnvironmentVariables): string[] {
+  const sandboxKeys = new Set<string>(Object.values(SANDBOX_API_KEYS));
+  const problems: string[] = [];
+  for (const name of ['BOT_API_KEYS', 'ADMIN_API_KEYS', 'AUDITOR_API_KEYS', 'METRICS_API_KEYS'] as const) {
+    const keys = vars[name]?.split(',') ?? [];
+    // The messages count and never quote: a key is a secret even when it is a bad one.
+    const short = keys.filter((key) => !sandboxKeys.has(key) && key.length < MIN_REAL_KEY_LENGTH).length;
+    if (short > 0)
+      problems.push(`${name}: ${short} key(s) shorter than ${MIN_REAL_KEY_LENGTH} characters (VOLTZ_URL is set: real money moves)`);
+    if (keys.some((key) => sandboxKeys.has(key))) problems.push(`${name} lists a public sandbox key, refused when VOLTZ_URL is set`);
+  }
+  return problems;
 }
 
 function eventStoreConfig(vars: EnvironmentVariables): AppConfig['eventStore'] {

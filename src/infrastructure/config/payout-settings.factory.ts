@@ -17,5 +17,6 @@ export function payoutSettingsFrom(config: AppConfig): PayoutSettings {
     voltzTimeoutMs: config.voltzTimeoutMs,
     escalateAfterAttempts: config.escalateAfterAttempts,
     sentInvoiceSlackMs: config.sentInvoiceSlackMs,
+    reservationTakeoverMs: config.reservationTakeoverMs,
   };
 }

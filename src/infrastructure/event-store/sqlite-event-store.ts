@@ -27,6 +27,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another process holding the write lock before failing with SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Opens an existing file without ever writing to it (the auditors' CLI): no schema, no journal mode change, appends fail. */
+  readonly?: boolean;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 200;
@@ -130,16 +132,12 @@ export class SqliteEventStore implements EventStore {
     this.clock = options.clock;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.readFailures = new ThrottledLog((line) => this.logger.warn(line), this.clock, READ_FAILURE_LOG_INTERVAL_MS);
-    this.db = new Database(options.filename);
+    this.db = new Database(options.filename, options.readonly ? { readonly: true, fileMustExist: true } : undefined);
     try {
       // busy_timeout first: switching to WAL and creating the table need locks
       // another process may hold while it opens the same file.
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-      this.db.pragma('journal_mode = WAL');
-      // FULL: the WAL is fsync'd at every commit, so an acknowledged append
-      // (a payout claim) survives a power cut, not only a process crash.
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(SCHEMA);
+      if (!options.readonly) this.prepareFile();
     } catch (error) {
       this.db.close();
       throw error;
@@ -165,6 +163,14 @@ export class SqliteEventStore implements EventStore {
       this.appendInTransaction(stream, events, expected),
     );
     this.groupTransaction = this.db.transaction((group: QueuedAppend[]) => group.map((queued) => this.appendOne(queued)));
+  }
+
+  private prepareFile(): void {
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsync'd at every commit, so an acknowledged append
+    // (a payout claim) survives a power cut, not only a process crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
   }
 
   async append(stream: string, events: EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {

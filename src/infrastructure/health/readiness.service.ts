@@ -5,13 +5,15 @@ import { ALWAYS_HELD, APPLY_LEASE, ApplyLease } from '../log-follower/apply-leas
 import { FollowerStatus } from '../log-follower/log-follower';
 import { LogFollowers } from '../log-follower/log-followers';
 import { ProjectionRunner } from '../projections/projection-runner';
+import { StoreFaults } from './store-faults';
 
 /** A follower may trail the log briefly under load or while it retries a batch; longer than this and the instance is not ready. */
 export const PROJECTION_LAG_BOUND_MS = 10_000;
 
 export interface ReadinessReport {
   ready: boolean;
-  eventStore: { reachable: boolean; error?: string };
+  /** `code` while a store fault is current (store_unavailable, store_corrupt); `checking` while the start-up integrity check runs. */
+  eventStore: { reachable: boolean; error?: string; code?: string; checking?: string };
   /** The read models' follower (the report's shape before there were several). */
   projections: {
     position: string | null;
@@ -33,9 +35,20 @@ export class ReadinessService {
     private readonly runner: ProjectionRunner,
     private readonly followers: LogFollowers,
     @Inject(APPLY_LEASE) private readonly lease: ApplyLease,
+    private readonly faults: StoreFaults,
   ) {}
 
   async check(): Promise<ReadinessReport> {
+    const report = await this.probe();
+    // A fault seen by any request turns readiness at once, even where a ping would still pass (a full disk reads).
+    const fault = this.faults.current();
+    if (fault !== null) return { ...report, ready: false, eventStore: { reachable: false, error: fault.message, code: fault.code } };
+    const checking = this.faults.pending();
+    if (checking !== null) return { ...report, ready: false, eventStore: { ...report.eventStore, checking } };
+    return report;
+  }
+
+  private async probe(): Promise<ReadinessReport> {
     let head: string | null = null;
     try {
       await this.store.ping();

@@ -73,7 +73,11 @@ export class AdminController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Revisit this order now', description: 'Clears an escalation, except a double payment.' })
   @ApiAcceptedResponse({ type: PayoutSchema })
-  @ApiErrors({ 400: '`invalid_order_id`', 404: 'Unknown order', 409: 'Nothing to retry' })
+  @ApiErrors({
+    400: '`invalid_order_id`',
+    404: 'Unknown order',
+    409: '`nothing_to_retry`: the payout waits for the bot (AWAITING_DESTINATION, FAILED) or is final (SETTLED, CANCELLED)',
+  })
   retry(@Param('orderId', OrderIdPipe) orderId: string, @Req() request: AuthenticatedRequest): Promise<PayoutView> {
     return this.commands.execute(new RetryPayoutCommand(orderId, commandContextFrom(request)));
   }

@@ -4,6 +4,7 @@ import { Response } from 'express';
 import { STATUS_CODES } from 'http';
 import { ApplicationError, ApplicationErrorKind } from '../../application/application-error';
 import { ConcurrencyError, StoreUnavailableError } from '../../application/ports/event-store.port';
+import { StoreFaults } from '../health/store-faults';
 
 const STATUS: Record<ApplicationErrorKind, HttpStatus> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -54,8 +55,13 @@ export function httpError(status: HttpStatus, message: string | string[], code: 
  */
 @Catch()
 export class HttpExceptionFilter extends BaseExceptionFilter {
+  constructor(private readonly faults: StoreFaults) {
+    super();
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): void {
-    const body = toErrorBody(exception);
+    // A store fault from a read model (the same SQLite file, or PostgreSQL) is a 503 with its code, never a 500.
+    const body = toErrorBody(exception instanceof HttpException ? exception : (this.faults.classify(exception, 'read') ?? exception));
     if (body === null) return super.catch(exception, host);
     host.switchToHttp().getResponse<Response>().status(body.statusCode).json(body);
   }

@@ -8,10 +8,14 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { SlidingWindowThrottlerStorage } from './auth/sliding-window-throttler.storage';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
+import { StrictQueryGuard } from './strict-query.guard';
 
 const MINUTE_MS = 60_000;
 
-/** What every route shares: the API key guard, then the per-key rate limit, request validation, and the one error shape. */
+/**
+ * What every route shares: the API key guard, then the per-key rate limit, the refusal of a query string a route does
+ * not read, request validation, and the one error shape.
+ */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -30,6 +34,7 @@ const MINUTE_MS = 60_000;
     // Guards run in this order: the throttler counts by the key the first one verified.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+    { provide: APP_GUARD, useClass: StrictQueryGuard },
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],

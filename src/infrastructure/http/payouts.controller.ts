@@ -70,8 +70,14 @@ export class PayoutsController {
   @Put(':orderId/destination')
   @Roles('bot')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Give or replace the destination', description: 'Allowed while the payout awaits a destination or has FAILED.' })
+  @ApiOperation({
+    summary: 'Give or replace the destination',
+    description:
+      'Allowed while the payout awaits a destination or has FAILED. Idempotent: the destination already accepted, sent ' +
+      'again, answers 200 with the payout in any state but FAILED (where it starts a new attempt).',
+  })
   @ApiAcceptedResponse({ type: PayoutSchema })
+  @ApiOkResponse({ type: PayoutSchema, description: 'The same destination as the one already accepted: nothing new recorded' })
   @ApiErrors({
     400: 'Invalid body or orderId',
     404: 'Unknown order',
@@ -82,13 +88,16 @@ export class PayoutsController {
     @Param('orderId', OrderIdPipe) orderId: string,
     @Body() body: SubmitDestinationDto,
     @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<PayoutView> {
     const command = new DecidePayoutCommand(
       orderId,
       { type: 'SubmitDestination', data: { destination: body.destination } },
       commandContextFrom(request),
     );
-    return (await this.commands.execute(command)).payout;
+    const result = await this.commands.execute(command);
+    if (!result.recorded) response.status(200);
+    return result.payout;
   }
 
   @Get(':orderId')

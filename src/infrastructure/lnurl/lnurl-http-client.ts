@@ -13,8 +13,6 @@ type SingleFetch = (LnurlFetch & { ok: true; location: string | null }) | (Lnurl
 export interface LnurlHttpClientOptions {
   timeoutMs: number;
   maxResponseBytes: number;
-  /** Origins (scheme://host:port) exempt from the SSRF rules: the LNURL_HOST_OVERRIDES base URLs, and only them. */
-  trustedOrigins: ReadonlySet<string>;
   resolveAll?: ResolveAll;
 }
 
@@ -40,7 +38,9 @@ const TRANSIENT_CODES = new Set([
  * policy, a response-size cap and a whole-request deadline. Redirects are
  * followed by hand, at most 3, each hop checked like a first request, so a
  * public server cannot bounce the resolver to 169.254.169.254. Only the
- * configured override origins skip these checks, each for its own origin.
+ * override origin of the address being resolved skips these checks (the
+ * caller names it): another domain's server cannot send its callback, or a
+ * redirect, into an override origin.
  */
 export class LnurlHttpClient {
   private readonly guarded: { http: http.Agent; https: https.Agent };
@@ -52,11 +52,12 @@ export class LnurlHttpClient {
     this.guarded = { http: new http.Agent({ keepAlive: false, lookup }), https: new https.Agent({ keepAlive: false, lookup }) };
   }
 
-  async get(url: string): Promise<LnurlFetch> {
+  /** `trustedOrigin`: the LNURL_HOST_OVERRIDES base URL's origin of the domain being resolved, if it has one. */
+  async get(url: string, trustedOrigin: string | null = null): Promise<LnurlFetch> {
     let current = url;
     for (let hops = 0; ; hops += 1) {
       const via = hops === 0 ? '' : `redirected to ${current}: `;
-      const target = this.check(current);
+      const target = this.check(current, trustedOrigin);
       if ('refused' in target) return { ok: false, permanent: true, reason: `${via}${target.refused}` };
       const answer = await this.fetchOnce(target.url, target.trusted);
       if (!answer.ok) return { ...answer, reason: `${via}${answer.reason}` };
@@ -67,14 +68,14 @@ export class LnurlHttpClient {
     }
   }
 
-  private check(raw: string): { url: URL; trusted: boolean } | { refused: string } {
+  private check(raw: string, trustedOrigin: string | null): { url: URL; trusted: boolean } | { refused: string } {
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
       return { refused: `"${raw}" is not an absolute URL` };
     }
-    if (this.options.trustedOrigins.has(url.origin)) return { url, trusted: true };
+    if (trustedOrigin !== null && url.origin === trustedOrigin) return { url, trusted: true };
     if (url.username || url.password) return { refused: `${url.origin}: URLs with credentials are refused` };
     const onion = url.hostname.endsWith('.onion');
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && onion)) {

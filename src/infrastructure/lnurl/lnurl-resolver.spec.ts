@@ -154,7 +154,7 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     });
 
     it('refuses localhost resolved by the real system resolver when no override names it', async () => {
-      const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
+      const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024 });
       const port = new URL(lnurl.baseUrl).port;
       const result = await client.get(`https://localhost:${port}/.well-known/lnurlp/alice`);
       expect(result).toEqual({
@@ -178,14 +178,14 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       'https://[fd00::1]/x',
       'https://[fe80::1]/x',
     ])('refuses the literal address in %s', async (url) => {
-      const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
+      const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024 });
       expect(await client.get(url)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('refused') });
     });
 
     it.each(['http://example.com/x', 'ftp://example.com/x', 'https://user:pw@example.com/x'])(
       'refuses %s (scheme or credentials)',
       async (url) => {
-        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024, trustedOrigins: new Set() });
+        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 1024 });
         expect(await client.get(url)).toMatchObject({ ok: false, permanent: true });
       },
     );
@@ -193,13 +193,11 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
     it('trusts an override origin only: the same host on another port is refused', async () => {
       const other = await SandboxHttpServer.start((_req, res) => sendJson(res, 200, {}));
       try {
-        const client = new LnurlHttpClient({
-          timeoutMs: TIMEOUT_MS,
-          maxResponseBytes: 64 * 1024,
-          trustedOrigins: new Set([lnurl.baseUrl]),
-        });
-        expect(await client.get(`${lnurl.baseUrl}/sandbox/users`)).toMatchObject({ ok: true, status: 200 });
-        expect(await client.get(`${other.url}/`)).toMatchObject({ ok: false, permanent: true });
+        const client = new LnurlHttpClient({ timeoutMs: TIMEOUT_MS, maxResponseBytes: 64 * 1024 });
+        expect(await client.get(`${lnurl.baseUrl}/sandbox/users`, lnurl.baseUrl)).toMatchObject({ ok: true, status: 200 });
+        expect(await client.get(`${other.url}/`, lnurl.baseUrl)).toMatchObject({ ok: false, permanent: true });
+        // Trust is given per request: without naming the origin, the same URL is checked like any stranger's.
+        expect(await client.get(`${lnurl.baseUrl}/sandbox/users`)).toMatchObject({ ok: false, permanent: true });
       } finally {
         await other.close();
       }
@@ -249,14 +247,16 @@ describe('LnurlResolver against the sandbox Lightning Address server', () => {
       expect(hits).toBe(4);
     });
 
-    it('follows a redirect to another override origin, re-checking the hop', async () => {
-      expect(await peerResolver().resolve('hop@peer.test', 1000)).toMatchObject({ ok: true });
-      const onlyPeerTrusted = makeResolver({ hostOverrides: new Map([['peer.test', peer.url]]) });
-      expect(await onlyPeerTrusted.resolve('hop@peer.test', 1000)).toMatchObject({
-        ok: false,
-        permanent: true,
-        reason: expect.stringContaining('only https://'),
-      });
+    it("refuses a redirect into another domain's override origin, like any private address", async () => {
+      const minted = lnurl.minted().length;
+      for (const resolver of [peerResolver(), makeResolver({ hostOverrides: new Map([['peer.test', peer.url]]) })]) {
+        expect(await resolver.resolve('hop@peer.test', 1000)).toMatchObject({
+          ok: false,
+          permanent: true,
+          reason: expect.stringContaining(`redirected to ${lnurl.baseUrl}/.well-known/lnurlp/alice: ${lnurl.baseUrl}: only https://`),
+        });
+      }
+      expect(lnurl.minted()).toHaveLength(minted);
     });
 
     it.each([

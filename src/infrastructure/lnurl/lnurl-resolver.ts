@@ -12,7 +12,7 @@ export interface LnurlResolverOptions {
   /** Per request (each redirect hop and the callback get their own). */
   timeoutMs: number;
   maxResponseBytes: number;
-  /** domain -> base URL (LNURL_HOST_OVERRIDES); plain http and private addresses are allowed for that origin only. */
+  /** domain -> base URL (LNURL_HOST_OVERRIDES); plain http and private addresses are allowed for that origin, and only while resolving that domain. */
   hostOverrides: ReadonlyMap<string, string>;
   minRemainingSeconds: number;
   clock: Clock;
@@ -34,11 +34,9 @@ export class LnurlResolver implements LightningAddressResolver {
   private readonly http: LnurlHttpClient;
 
   constructor(private readonly options: LnurlResolverOptions) {
-    const trustedOrigins = new Set([...options.hostOverrides.values()].map((base) => new URL(base).origin));
     this.http = new LnurlHttpClient({
       timeoutMs: options.timeoutMs,
       maxResponseBytes: options.maxResponseBytes,
-      trustedOrigins,
       resolveAll: options.resolveAll,
     });
   }
@@ -52,13 +50,16 @@ export class LnurlResolver implements LightningAddressResolver {
       return permanent(`${label}: amount ${amountSats} is not a whole number of sats`);
     const amountMsat = amountSats * 1000;
 
+    const override = this.options.hostOverrides.get(domain);
+    // An override origin is trusted for the domain it overrides, and for no other address's requests.
+    const trustedOrigin = override === undefined ? null : new URL(override).origin;
     const payRequestUrl = `${this.baseUrlFor(domain)}/.well-known/lnurlp/${user}`;
-    const first = answerBody(await this.http.get(payRequestUrl));
+    const first = answerBody(await this.http.get(payRequestUrl, trustedOrigin));
     if (!first.ok) return fail(first, `${label}: payRequest`);
     const payRequest = readPayRequest(first.body, amountMsat);
     if (!payRequest.ok) return fail(payRequest, `${label}: payRequest`);
 
-    const second = answerBody(await this.http.get(callbackWithAmount(payRequest.value.callback, amountMsat)));
+    const second = answerBody(await this.http.get(callbackWithAmount(payRequest.value.callback, amountMsat), trustedOrigin));
     if (!second.ok) return fail(second, `${label}: callback`);
     const pr = readCallbackAnswer(second.body);
     if (!pr.ok) return fail(pr, `${label}: callback`);

@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import { visibleText, withVisibleText } from '../../domain/text/visible-text';
 import { LogLevel } from './log-level';
 import { requestContext } from './request-context';
 
@@ -86,7 +87,10 @@ export class JsonLogger implements LoggerService {
       line.msg = message;
     }
     if (stack !== undefined) line.stack = stack;
-    const text = JSON.stringify(line);
-    this.write((MAY_HOLD_SECRET.test(text) ? JSON.stringify(line, redact) : text) + '\n');
+    const visible = withVisibleText(line);
+    // A stack's line breaks are its shape; only what is on each line could come from outside.
+    if (typeof line.stack === 'string') visible.stack = line.stack.split('\n').map(visibleText).join('\n');
+    const text = JSON.stringify(visible);
+    this.write((MAY_HOLD_SECRET.test(text) ? JSON.stringify(visible, redact) : text) + '\n');
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { PAYOUT_SETTINGS } from '../../application/payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../../application/ports/clock.port';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { StoreFaults } from '../health/store-faults';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
 import { SystemClock } from '../system/system-clock';
 import { TimeOrderedIdGenerator } from '../system/time-ordered-id-generator';
@@ -14,7 +15,7 @@ export interface CoreOptions {
   random?: RandomSource;
 }
 
-/** Configuration, time and randomness: what every other module reads. */
+/** Configuration, time and randomness, and the store's faults: what every other module reads. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -26,7 +27,8 @@ export class CoreModule {
       { provide: CLOCK, useValue: clock },
       { provide: ID_GENERATOR, useValue: options.ids ?? new TimeOrderedIdGenerator(clock) },
       { provide: RANDOM, useValue: options.random ?? { next: Math.random } },
+      StoreFaults,
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
   }
 }

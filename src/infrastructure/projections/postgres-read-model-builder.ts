@@ -4,7 +4,6 @@ import { PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { toStoreError } from '../postgres/postgres-errors';
 import { connectClient } from '../postgres/postgres-transaction';
 import { PostgresProjection } from './postgres-projection';
-import { ReadModelDifference } from './read-model-builder';
 
 const BATCH = 500;
 

@@ -52,7 +52,12 @@ describe('WebhookOutboxFeeder on a LogFollower (real SqliteEventStore)', () => {
       name: WEBHOOKS_CHECKPOINT,
       store,
       storage: new SqliteFollowerStorage(db, checkpoints),
-      handler: new WebhookOutboxFeeder(payouts, (_tx, deliveries, now) => outbox.insert(deliveries, now), clock, () => enqueued()),
+      handler: new WebhookOutboxFeeder(
+        payouts,
+        (_tx, deliveries, now) => outbox.insert(deliveries, now),
+        clock,
+        () => enqueued(),
+      ),
       clock,
       random: () => 0,
       retryBaseMs: 5,

@@ -6,6 +6,8 @@ import { PayoutView } from '../payout-view';
 export interface DecidedPayout {
   /** True when this command started the payout (a new order: 201 rather than 200). */
   created: boolean;
+  /** False when the command changed nothing (a replay): a PUT of the destination already accepted answers 200, not 202. */
+  recorded: boolean;
   payout: PayoutView;
 }
 

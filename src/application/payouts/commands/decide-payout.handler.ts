@@ -1,6 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { destinationValue, isInvalidDestination, parseDestination } from '../../../domain/destination/destination';
 import { PayoutCommand } from '../../../domain/payout/payout-commands';
+import { isAcceptedDestination } from '../../../domain/payout/payout-decider';
 import { ApplicationError } from '../../application-error';
 import { CommandContext } from '../../command-context';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
@@ -22,8 +24,8 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
   ) {}
 
   async execute({ orderId, command, context }: DecidePayoutCommand): Promise<DecidedPayout> {
-    const { before, payout } = await this.decide(orderId, command, context);
-    return { created: before.status === 'NONE', payout: toPayoutView(payout) };
+    const { before, events, payout } = await this.decide(orderId, command, context);
+    return { created: before.status === 'NONE', recorded: events.length > 0, payout: toPayoutView(payout) };
   }
 
   private decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<ExecutedCommand> {
@@ -55,8 +57,14 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
   private async submitDestination(orderId: string, raw: string, context: CommandContext): Promise<ExecutedCommand> {
     // The invoice is checked against this order's amount, so the order must be read first.
     const loaded = await this.repository.load(orderId);
-    if (loaded.state.status === 'NONE') throw new ApplicationError('not_found', `Payout ${orderId} not found`, 'order_not_found');
-    const destination = this.destinations.validate(raw, loaded.state.amountSats);
+    const { state } = loaded;
+    if (state.status === 'NONE') throw new ApplicationError('not_found', `Payout ${orderId} not found`, 'order_not_found');
+    // Checked before the invoice is validated again: the one accepted may since have come close to its expiry.
+    const parsed = parseDestination(raw);
+    if (!isInvalidDestination(parsed) && isAcceptedDestination(state, destinationValue(parsed))) {
+      return { before: state, events: [], loaded, payout: state };
+    }
+    const destination = this.destinations.validate(raw, state.amountSats);
     return this.executor.execute(orderId, { type: 'SubmitDestination', data: { destination } }, context, { from: loaded });
   }
 }
