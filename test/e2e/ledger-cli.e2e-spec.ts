@@ -103,7 +103,7 @@ describe('ledger CLI', () => {
     ];
     const [help, badConfig, ...runs] = await inBatches([
       () => runLedger(['verify', '--help'], env()),
-      () => runLedger(['verify'], { ...env(), EVENT_STORE: 'postgres' }),
+      () => runLedger(['verify'], { ...env(), EVENT_STORE: 'mysql' }),
       ...cases.map(
         ([args]) =>
           () =>
