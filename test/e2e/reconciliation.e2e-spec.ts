@@ -30,7 +30,7 @@ describe('Reconciliation against the wallet (docs/architecture.md, rule 9)', () 
   });
 
   const cli = (...args: string[]): Promise<LedgerRun> =>
-    runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, adminKey: h.sandbox.adminKey }));
+    runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, readKey: h.sandbox.lnbits.invoiceKey }));
   const kinds = (report: { discrepancies: { kind: string; orderId: string | null; paymentHash: string }[] }, orderId?: string) =>
     report.discrepancies.filter((d) => orderId === undefined || d.orderId === orderId).map((d) => d.kind);
 
