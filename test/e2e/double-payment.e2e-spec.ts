@@ -77,7 +77,15 @@ describe('A wallet that pays twice behind its own answers is caught (rule 8)', (
     expect(caught.lastError).toMatch(/^double_payment: /);
     expect(sandbox.lnbits.paidTotalMsatFor(first)).toBeGreaterThan(0);
     expect(sandbox.lnbits.paidTotalMsatFor(second)).toBeGreaterThan(0);
-    expect(alerts.some((line) => line.includes('ALERT double_payment') && line.includes(first) && line.includes(second))).toBe(true);
+    expect(
+      alerts.some(
+        (line) =>
+          line.includes('ALERT double_payment') &&
+          line.includes('"alert":"double_payment"') &&
+          line.includes(first) &&
+          line.includes(second),
+      ),
+    ).toBe(true);
 
     // A retry never clears it, and records nothing.
     const before = (await h.events(orderId)).length;

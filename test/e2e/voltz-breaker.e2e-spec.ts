@@ -29,6 +29,11 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
     return events;
   };
 
+  const breakerGauge = async (): Promise<string | undefined> => {
+    const scrape = await h.request('GET', '/metrics', KEYS.admin);
+    return /^pll_voltz_breaker_state (\S+)$/m.exec(scrape.body as string)?.[1];
+  };
+
   beforeAll(async () => {
     // The ALERT line is expected here; keep the test output readable.
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
@@ -122,11 +127,14 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
       expect(lnbits.postCount()).toBe(postsAtOpen);
       expect(lnbits.payments()).toHaveLength(paymentsBefore);
       expect((await status()).breaker).toBe('open');
+      // 2 open, or 1 in the instant an invoice probe is out.
+      expect(await breakerGauge()).toMatch(/^[12]$/);
 
       lnbits.clearFaults();
       const all = [...first, ...held];
       await Promise.all(all.map((orderId) => h.waitForStatus(orderId, ['SETTLED'], 15_000)));
       expect((await status()).breaker).toBe('closed');
+      expect(await breakerGauge()).toBe('0');
       for (const orderId of all) {
         const events = await h.events(orderId);
         expect(events.filter((e) => e.type === 'PaymentSettled')).toHaveLength(1);

@@ -268,9 +268,10 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       await monitor.probe();
     }
     expect(monitor.status().breaker).toBe('open');
-    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(
-      1,
-    );
+    const lines = alerts.mock.calls.map(([line]) => line as { msg: string; alert: string });
+    expect(lines.filter((line) => line.msg.startsWith('ALERT Voltz circuit breaker'))).toEqual([
+      expect.objectContaining({ alert: 'breaker_open' }),
+    ]);
   });
 
   it(
@@ -300,8 +301,8 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       expect(recoveries).toBe(1);
       expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
       expect(
-        alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low')),
-      ).toHaveLength(1);
+        alerts.mock.calls.map(([line]) => line as { msg: string; alert: string }).filter((line) => line.alert === 'wallet_low_balance'),
+      ).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^ALERT Voltz wallet balance low/) })]);
       const events = await monitorEvents();
       expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
       expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });

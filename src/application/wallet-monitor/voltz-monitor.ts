@@ -31,6 +31,7 @@ import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
 import { ProbedWalletPort, WalletInfo } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
+import { alertLine } from '../alert-line';
 
 export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
@@ -231,7 +232,7 @@ export class VoltzMonitor implements PaymentGate {
     const line = `Voltz circuit breaker ${transition.from} -> ${transition.to}: ${transition.reason}`;
     // Only the first opening is an incident; a failed invoice probe re-opening it is the same incident going on.
     if (transition.to === 'open' && transition.from === 'closed')
-      this.logger.error(`ALERT ${line}; no payment is POSTed until an invoice probe succeeds`);
+      this.logger.error(alertLine('breaker_open', `${line}; no payment is POSTed until an invoice probe succeeds`));
     else this.logger.warn(line);
     this.record(TRANSITION_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold });
     if (transition.to === 'closed') this.recovered();
@@ -249,7 +250,9 @@ export class VoltzMonitor implements PaymentGate {
 
   private balanceTransitioned(transition: BalanceTransition): void {
     if (transition.to === 'low')
-      this.logger.error(`ALERT Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`);
+      this.logger.error(
+        alertLine('wallet_low_balance', `Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`),
+      );
     else this.logger.warn(`Voltz wallet balance restored: ${transition.reason}`);
     const { shortSince, shortOfMsat } = this.balance;
     this.record(BALANCE_EVENT[transition.to], {

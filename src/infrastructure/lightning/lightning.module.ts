@@ -56,7 +56,12 @@ const IN_FLIGHT_SLACK_MS = 5_000;
       // The balance gauges of /metrics read the monitor when scraped (nothing is registered with metrics off).
       provide: WALLET_GAUGES,
       useFactory: (metrics: PayoutMetrics, monitor: VoltzMonitor) => {
-        if (metrics instanceof PrometheusMetrics) registerWalletGauges(metrics.registry, () => monitor.walletBalance());
+        if (metrics instanceof PrometheusMetrics)
+          registerWalletGauges(
+            metrics.registry,
+            () => monitor.walletBalance(),
+            () => monitor.status().breaker,
+          );
         return metrics instanceof PrometheusMetrics;
       },
       inject: [PAYOUT_METRICS, VoltzMonitor],
