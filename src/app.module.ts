@@ -12,6 +12,7 @@ import { MetricsModule } from './infrastructure/metrics/metrics.module';
 import { PayoutsModule } from './infrastructure/modules/payouts.module';
 import { ProjectionsModule } from './infrastructure/projections/projections.module';
 import { WebhookModule } from './infrastructure/webhook/webhook.module';
+import { ShutdownNotice } from './infrastructure/bootstrap/shutdown-notice';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         MetricsModule,
         AdminPageModule,
       ],
+      providers: [ShutdownNotice],
     };
   }
 }

@@ -104,7 +104,7 @@ describe('the Docker image layout', () => {
   afterAll(() => temp.remove());
 
   it(
-    'starts from the runtime stage alone, answers /health/ready and /admin, and runs the ledger CLI from dist',
+    'starts from the runtime stage alone, answers /health/ready and /admin, says when it stops, and runs the ledger CLI from dist',
     async () => {
       const app = layOut(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'), path.join(temp.path, 'image'), path.join(temp.path, 'dist'));
       const dataDir = path.join(temp.path, 'data');
@@ -138,6 +138,7 @@ describe('the Docker image layout', () => {
         child.kill('SIGTERM');
         await exited;
       }
+      expect(output).toMatch(/"msg":"pix-lightning-ledger shutting down on SIGTERM[^"]*","signal":"SIGTERM"/);
       const cliEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATA_DIR: dataDir };
       const verify = run(['dist/infrastructure/cli/ledger.cli.js', 'verify'], app, cliEnv);
       expect(verify).toEqual({ code: 0, output: expect.stringMatching(/verif/i) });

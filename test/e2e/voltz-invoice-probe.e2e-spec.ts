@@ -63,6 +63,8 @@ describe('The invoice probe closes the breaker, no order is the trial', () => {
     const settledWithinMs = Date.now() - clearedAt;
     expect(settledWithinMs).toBeLessThan(10_000);
     for (const [orderId, paymentHash] of held) {
+      // The breaker's refusal explained the wait; SETTLED, there is nothing left to explain.
+      expect((await h.bot('GET', `/v1/payouts/${orderId}`)).body).toMatchObject({ status: 'SETTLED', lastError: null });
       expect(lnbits.postCount(paymentHash)).toBe(1);
       expect((await h.events(orderId)).filter((e) => e.type === 'PaymentAttempted')).toHaveLength(1);
     }
