@@ -76,9 +76,11 @@ describe('ledger CLI', () => {
     const csv = await runLedger(['export', '--from', '2000-01-01', '--to', '2100-01-01'], env());
     expect(csv.code).toBe(0);
     const [header, ...rows] = csv.stdout.trim().split('\n');
-    expect(header).toBe('orderId,endToEndId,amountCents,amountSats,feeMsat,paymentHash,preimage,settledAt');
+    expect(header).toBe('orderId,endToEndId,amountCents,amountSats,feeMsat,paymentHash,preimage,settledAt,outflow');
     expect(rows.map((row) => row.split(',')[0]).sort()).toEqual(['cli-a', 'cli-b', 'cli-c']);
-    expect(rows.find((row) => row.startsWith('cli-b,'))).toMatch(/^cli-b,E\w+,5000,2500,\d+,[0-9a-f]{64},[0-9a-f]{64},\d{4}-/);
+    expect(rows.find((row) => row.startsWith('cli-b,'))).toMatch(
+      /^cli-b,E\w+,5000,2500,\d+,[0-9a-f]{64},[0-9a-f]{64},\d{4}-[\d:.TZ-]+,payout$/,
+    );
     const jsonl = await runLedger(['export', '--from', '2000-01-01', '--to', '2100-01-01', '--format', 'jsonl'], env());
     expect(
       jsonl.stdout

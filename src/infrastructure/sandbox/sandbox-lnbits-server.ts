@@ -4,6 +4,7 @@ import { decode } from 'bolt11';
 import { Clock } from '../../application/ports/clock.port';
 import { BOLT11_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
 import { mintInvoice, preimageOfMinted } from './invoice-minter';
+import { SandboxWalletFile } from './sandbox-wallet-file';
 import { FaultRule, PayFault, QueuedFault, StatusFault, WalletFault } from './sandbox-lnbits-faults';
 import { handleSandboxControl } from './sandbox-lnbits-control';
 import { readBody, sendCloudflarePage, sendJson, sendRaw, SandboxHttpServer } from './sandbox-http-server';
@@ -25,6 +26,8 @@ export interface SandboxLnbitsOptions {
   port?: number;
   /** Where successful payments get their preimage; default: invoices minted in this process. */
   preimageFor?: (paymentHash: string) => string | undefined;
+  /** Keeps the wallet's payments and balance across restarts (sandbox mode: DATA_DIR/sandbox-wallet.sqlite). */
+  walletFile?: string;
 }
 
 /** A POST held by holdNextPayment(): `arrived` resolves once the wallet holds it; release() lets it go on (or drops it). */
@@ -64,6 +67,7 @@ const systemClock: Clock = { now: () => new Date() };
  */
 export class SandboxLnbitsServer {
   private readonly ledger: SandboxWalletLedger;
+  private readonly file: SandboxWalletFile | null;
   private readonly faults: QueuedFault[] = [];
   private readonly holds: ArmedHold[] = [];
   private readonly posts = new Map<string, number>();
@@ -79,7 +83,8 @@ export class SandboxLnbitsServer {
     this.adminKey = options.adminKey ?? randomBytes(16).toString('hex');
     this.invoiceKey = options.invoiceKey ?? randomBytes(16).toString('hex');
     this.currentVersion = options.version ?? '1.x';
-    this.ledger = new SandboxWalletLedger(options.balanceMsat ?? 100_000_000_000, options.feeMsat ?? 1000);
+    this.file = options.walletFile ? new SandboxWalletFile(options.walletFile) : null;
+    this.ledger = new SandboxWalletLedger(options.balanceMsat ?? 100_000_000_000, options.feeMsat ?? 1000, this.file);
   }
 
   static async start(options: SandboxLnbitsOptions): Promise<SandboxLnbitsServer> {
@@ -177,6 +182,7 @@ export class SandboxLnbitsServer {
     for (const hold of this.holds) hold.release({ process: false });
     this.holds.length = 0;
     await this.server.close();
+    this.file?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
