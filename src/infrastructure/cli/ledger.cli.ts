@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { backupCommand } from './backup.command';
 import { EXIT_USAGE, UsageError } from './cli-errors';
 import { exportCommand } from './export.command';
 import { rebuildCommand } from './rebuild.command';
@@ -16,10 +17,10 @@ import { verifyCommand } from './verify.command';
  */
 export function ledgerProgram(): Command {
   const program = new Command('ledger')
-    .description('audit the pix-lightning-ledger store: replay, verify, rebuild, reconcile, export')
+    .description('audit the pix-lightning-ledger store: replay, verify, rebuild, reconcile, export, backup')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [replayCommand(), verifyCommand(), rebuildCommand(), reconcileCommand(), exportCommand()]) {
+  for (const command of [replayCommand(), verifyCommand(), rebuildCommand(), reconcileCommand(), exportCommand(), backupCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError());
   }
   return program;

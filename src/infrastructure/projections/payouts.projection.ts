@@ -6,6 +6,7 @@ import { toPayoutView } from '../../application/payouts/payout-view';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settings';
 import { fallbackDueAt } from '../../domain/payout/fallback-policy';
 import { fallbackTimings } from '../../application/payout-settings';
+import { recordTimings } from './recorded-timings';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
 import { Payout, PayoutState, evolve, initialPayoutState } from '../../domain/payout/payout-state';
 import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
@@ -54,6 +55,7 @@ export class PayoutsProjection implements Projection {
       next_attempt_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS fallback_queue_by_due ON fallback_queue (next_attempt_at, order_id);`);
+    recordTimings(db, fallbackTimings(this.settings));
     this.statements = {
       get: db.prepare('SELECT state FROM payouts WHERE order_id = ?'),
       upsert: db.prepare(
