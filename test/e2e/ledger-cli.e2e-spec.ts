@@ -135,6 +135,8 @@ describe('ledger CLI', () => {
       expect({ args, code: runs[i].code }).toEqual({ args, code: 2 });
     });
     expect(help.stdout).toContain('Usage: ledger verify');
+    expect(help.stdout).toContain('Exit codes: 0 all held, 1 a violation or discrepancy was found (listed), 2 bad usage or configuration.');
+    expect(help.stdout).toMatch(/^Reads: EVENT_STORE, DATA_DIR, .*VOLTZ_TIMEOUT_MS/m);
     expect(help.code).toBe(0);
     expect(badConfig.stderr).toMatch(/invalid configuration:\n {2}EVENT_STORE/);
     expect(badConfig.code).toBe(2);
