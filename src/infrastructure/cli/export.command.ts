@@ -3,7 +3,7 @@ import { EventStore } from '../../application/ports/event-store.port';
 import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
 import { UsageError } from './cli-errors';
 import { cliConfig, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 
 const COLUMNS = [
   'orderId',
@@ -54,8 +54,9 @@ export function exportCommand(): Command {
             options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`,
           );
         const inPeriod = (at: string) => at >= options.from && at < options.to;
+        const total = await logSize(store);
         for await (const event of store.readAll()) {
-          progress.update(++events);
+          progress.update(++events, total);
           const orderId = orderIdOfPayoutStream(event.stream);
           if (orderId === null) continue;
           const data = event.data;

@@ -9,7 +9,7 @@ import { PayoutsProjection } from '../projections/payouts.projection';
 import { ReadModelBuilder } from '../projections/read-model-builder';
 import { UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 
 /**
  * `ledger rebuild`: every read model from position 0, in place. Only safe
@@ -41,9 +41,10 @@ export function rebuildCommand(): Command {
         await withStore(config, async (store) => {
           const builder = new ReadModelBuilder(db, [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()]);
           const progress = new ProgressReporter('rebuild');
+          const total = await logSize(store);
           for await (const event of store.readAll()) {
             builder.add(event);
-            progress.update(++events);
+            progress.update(++events, total);
           }
           builder.finish();
           progress.done();

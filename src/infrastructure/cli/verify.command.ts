@@ -18,7 +18,7 @@ import { PayoutsProjection } from '../projections/payouts.projection';
 import { ReadModelBuilder, compareReadModels } from '../projections/read-model-builder';
 import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 import { OpenAuditPool } from './open-audit-pool';
 import { positiveInt } from './reconcile.command';
 
@@ -71,8 +71,9 @@ export async function verifyLedger(
     // Positions only grow: once an event is past the checkpoint, every later one is too.
     let rebuilding = liveCheckpoint !== null;
     const scan = new ProgressReporter('verify: reading the log');
+    const total = await logSize(store);
     for await (const event of store.readAll()) {
-      scan.update(++events);
+      scan.update(++events, total);
       alongside?.add(event);
       if (rebuilding && comparePositions(event.position, liveCheckpoint!) > 0) rebuilding = false;
       if (rebuilding) builder.add(event);
