@@ -212,6 +212,11 @@ export class VoltzMonitor implements PaymentGate {
     };
   }
 
+  /** Availability in the hour starting at `hourStartMs`, as this process saw it; null for an hour it saw nothing of. */
+  availabilityInHour(hourStartMs: number): number | null {
+    return this.history.availabilityInHour(hourStartMs);
+  }
+
   /** Resolves once every transition so far is in the store. */
   flush(): Promise<void> {
     return this.writes;

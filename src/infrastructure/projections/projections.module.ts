@@ -11,6 +11,8 @@ import { PROJECTIONS } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { READ_MODEL_DB, openReadModelDatabase } from './read-model-database';
 import { SqliteAdminStats } from './sqlite-admin-stats';
+import { SqliteStatsSeries } from './sqlite-stats-series';
+import { STATS_SERIES } from '../../application/ports/stats-series.port';
 import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 
 @Global()
@@ -29,8 +31,9 @@ import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
     ProjectionRunner,
     { provide: PAYOUT_READ_MODEL, useClass: SqlitePayoutReadModel },
     { provide: ADMIN_STATS, useClass: SqliteAdminStats },
+    { provide: STATS_SERIES, useClass: SqliteStatsSeries },
   ],
-  exports: [READ_MODEL_DB, LogCheckpoints, LogFollowers, ProjectionRunner, PAYOUT_READ_MODEL, ADMIN_STATS],
+  exports: [READ_MODEL_DB, LogCheckpoints, LogFollowers, ProjectionRunner, PAYOUT_READ_MODEL, ADMIN_STATS, STATS_SERIES],
 })
 export class ProjectionsModule implements OnApplicationShutdown {
   constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
