@@ -62,6 +62,8 @@ export interface VoltzStatus {
 export interface WalletBalanceStatus {
   /** The last successful probe's balance; null before the first. */
   balanceMsat: number | null;
+  /** When that probe answered: the balance is as of then (probes that fail leave it as it was). */
+  balanceAt: string | null;
   lowBalanceSats: number;
   /** Below WALLET_LOW_BALANCE_SATS, or a payout waiting for sats. */
   low: boolean;
@@ -138,7 +140,7 @@ export class VoltzMonitor implements PaymentGate {
 
   walletBalance(): WalletBalanceStatus {
     const { probedMsat, low, shortSince } = this.balance;
-    return { balanceMsat: probedMsat, lowBalanceSats: this.options.lowBalanceSats, low, shortSince };
+    return { balanceMsat: probedMsat, balanceAt: this.wallet?.at ?? null, lowBalanceSats: this.options.lowBalanceSats, low, shortSince };
   }
 
   /** Called when the wallet is worth trying again (half-open), when it has proved itself (closed), and when a shortage of sats ends. */
