@@ -231,7 +231,11 @@ function renderBanners(stats, voltz, queue, needs) {
       );
     if (voltz.body.breaker === 'half_open')
       banners.push(
-        el('div', { class: 'banner warn', id: 'banner-breaker' }, 'Voltz circuit breaker half-open: one trial payment decides.'),
+        el(
+          'div',
+          { class: 'banner warn', id: 'banner-breaker' },
+          'Voltz circuit breaker half-open: an invoice probe (no money moves) decides; no order is the trial.',
+        ),
       );
     const wallet = walletOf(voltz.body);
     if (wallet.low)
