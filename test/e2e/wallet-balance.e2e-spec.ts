@@ -112,6 +112,7 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
       const short = await status();
       expect(short.wallet).toEqual({
         balanceMsat: lnbits.balanceMsat,
+        balanceAt: expect.any(String),
         neededMsat: held.length * NEED_MSAT,
         lowBalanceSats: LOW_BALANCE_SATS,
         low: true,
