@@ -27,6 +27,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The admin page's files are read at start-up, from beside dist/.
+COPY admin-page ./admin-page
 COPY package.json ./
 # The image's own `node` user (uid 1000) owns only the data directory: the code is read-only to it.
 RUN mkdir -p /data && chown node:node /data

@@ -59,6 +59,22 @@ function fmtAgo(iso) {
   return ms >= 0 ? `${text} ago` : `in ${text}`;
 }
 
+/** A long id or invoice as `head…tail`, the whole value in its title, with a button that copies it. */
+function short(value, keep = 24) {
+  if (value === null || value === undefined || value === '') return '–';
+  const text = String(value);
+  if (text.length <= keep) return text;
+  const copy = el(
+    'button',
+    { type: 'button', class: 'copy secondary', title: 'Copy', onclick: () => void window.navigator.clipboard?.writeText(text) },
+    'copy',
+  );
+  return el('span', { class: 'short', title: text, dataset: { full: text } }, `${text.slice(0, 10)}…${text.slice(-8)}`, copy);
+}
+
+/** Stale: the balance was read more than three probe periods ago (or never). */
+const STALE_BALANCE_MS = 3 * 30_000;
+
 function table(headers, rows, empty) {
   if (rows.length === 0) return el('p', { class: 'muted' }, empty);
   return el(
@@ -166,15 +182,21 @@ async function refresh() {
   if (refreshing || !state.key) return;
   refreshing = true;
   try {
-    const [stats, voltz, queue, recon] = await Promise.all([
+    const [stats, voltz, queue, recon, needs, series] = await Promise.all([
       optional('/v1/admin/stats'),
       optional('/v1/admin/voltz/status'),
       optional('/v1/admin/fallback-queue'),
       optional('/v1/admin/reconciliation'),
+      optional('/v1/admin/payouts?status=NEEDS_ATTENTION&limit=100'),
+      optional('/v1/admin/stats/series?hours=24'),
     ]);
-    const unauthorized = [stats, voltz, queue, recon].find((r) => !r.ok && r.error instanceof ApiError && r.error.status === 401);
+    const unauthorized = [stats, voltz, queue, recon, needs, series].find(
+      (r) => !r.ok && r.error instanceof ApiError && r.error.status === 401,
+    );
     if (unauthorized) return signOut('The key is no longer accepted; sign in again.');
-    renderBanners(stats, voltz, queue);
+    renderBanners(stats, voltz, queue, needs);
+    renderNeeds(needs);
+    renderCharts(series);
     renderStats(stats);
     renderVoltz(voltz);
     renderQueue(queue);
@@ -192,10 +214,10 @@ function walletOf(voltz) {
   const balanceMsat = w.balanceMsat ?? voltz.balanceMsat;
   const neededMsat = w.neededMsat ?? voltz.neededMsat;
   const low = w.low ?? (typeof balanceMsat === 'number' && typeof neededMsat === 'number' ? balanceMsat < neededMsat : undefined);
-  return { balanceMsat, neededMsat, low };
+  return { balanceMsat, neededMsat, low, balanceAt: w.balanceAt ?? null };
 }
 
-function renderBanners(stats, voltz, queue) {
+function renderBanners(stats, voltz, queue, needs) {
   const banners = [];
   if (voltz.ok) {
     if (voltz.body.breaker === 'open')
@@ -209,7 +231,11 @@ function renderBanners(stats, voltz, queue) {
       );
     if (voltz.body.breaker === 'half_open')
       banners.push(
-        el('div', { class: 'banner warn', id: 'banner-breaker' }, 'Voltz circuit breaker half-open: one trial payment decides.'),
+        el(
+          'div',
+          { class: 'banner warn', id: 'banner-breaker' },
+          'Voltz circuit breaker half-open: an invoice probe (no money moves) decides; no order is the trial.',
+        ),
       );
     const wallet = walletOf(voltz.body);
     if (wallet.low)
@@ -222,16 +248,17 @@ function renderBanners(stats, voltz, queue) {
         ),
       );
   }
+  if (needs.ok && needs.body.items.length > 0) {
+    const n = needs.body.items.length;
+    banners.push(
+      el(
+        'div',
+        { class: 'banner bad', id: 'banner-attention' },
+        `${n}${needs.body.nextCursor ? '+' : ''} payout(s) NEED A PERSON: see "Needs a person" below.`,
+      ),
+    );
+  }
   if (queue.ok) {
-    const attention = queue.body.items.filter((item) => item.status === 'NEEDS_ATTENTION').length;
-    if (attention > 0)
-      banners.push(
-        el(
-          'div',
-          { class: 'banner bad', id: 'banner-attention' },
-          `${attention} payout(s) NEED ATTENTION: a person must decide (see the queue below).`,
-        ),
-      );
     const overdue = queue.body.items.filter((item) => Date.now() - Date.parse(item.nextAttemptAt) > OVERDUE_MS).length;
     if (overdue > 0)
       banners.push(el('div', { class: 'banner warn' }, `${overdue} queued payout(s) are more than 10 min past due: is the sweep running?`));
@@ -300,6 +327,10 @@ function renderVoltz(voltz) {
         typeof wallet.balanceMsat === 'number'
           ? `${fmtInt(Math.floor(wallet.balanceMsat / 1000))} sats`
           : el('span', { class: 'unavailable' }, 'not available'),
+        wallet.balanceAt ? ` as of ${fmtTime(wallet.balanceAt)}` : '',
+        !wallet.balanceAt || Date.now() - Date.parse(wallet.balanceAt) > STALE_BALANCE_MS
+          ? [' ', el('span', { class: 'stale', id: 'balance-stale' }, 'STALE: the wallet probe is failing')]
+          : '',
         typeof wallet.neededMsat === 'number' ? ` · open payouts need ${fmtInt(Math.ceil(wallet.neededMsat / 1000))} sats` : '',
         wallet.low ? [' ', badge('LOW', 'bad')] : '',
       ),
@@ -358,7 +389,7 @@ function renderQueue(queue) {
         el(
           'tr',
           { class: Date.now() - Date.parse(item.nextAttemptAt) > OVERDUE_MS ? 'overdue' : undefined, dataset: { order: item.orderId } },
-          el('td', { class: 'mono' }, item.orderId),
+          el('td', { class: 'mono' }, short(item.orderId)),
           el('td', {}, badge(item.status)),
           el('td', { class: 'why' }, item.lastError ?? '–'),
           el('td', {}, fmtInt(item.attempts)),
@@ -376,10 +407,10 @@ function payoutRow(p) {
   return el(
     'tr',
     { dataset: { order: p.orderId } },
-    el('td', { class: 'mono' }, p.orderId),
+    el('td', { class: 'mono' }, short(p.orderId)),
     el('td', {}, badge(p.status)),
     el('td', {}, fmtInt(p.amountSats)),
-    el('td', { class: 'mono' }, p.destination ?? '–'),
+    el('td', { class: 'mono' }, short(p.destination)),
     el('td', {}, fmtInt(p.attempts)),
     el('td', { class: 'why' }, p.lastError ?? ''),
     el('td', { title: fmtTime(p.updatedAt) }, fmtAgo(p.updatedAt)),
@@ -407,6 +438,149 @@ async function renderPayouts() {
   } catch (error) {
     replace('payouts', errorLine(error.message));
   }
+}
+
+function renderNeeds(needs) {
+  if (!needs.ok) return replace('needs', errorLine(needs.error.message));
+  const items = needs.body.items;
+  $('needs-count').textContent = String(items.length) + (needs.body.nextCursor ? '+' : '');
+  $('needs-count').className = `count${items.length > 0 ? ' hot' : ''}`;
+  replace(
+    'needs',
+    table(
+      ['Order', 'Why', 'Double payment', 'Sats', 'Since', ''],
+      items.map((p) =>
+        el(
+          'tr',
+          { dataset: { order: p.orderId } },
+          el('td', { class: 'mono' }, short(p.orderId)),
+          el('td', { class: 'why' }, p.lastError ?? '–'),
+          el(
+            'td',
+            {},
+            p.doublePayment && !p.doublePayment.acknowledgedAt
+              ? badge(`paid ${p.doublePayment.paymentHashes.length}×, to acknowledge`, 'bad')
+              : '–',
+          ),
+          el('td', {}, fmtInt(p.amountSats)),
+          el('td', { title: fmtTime(p.updatedAt) }, fmtAgo(p.updatedAt)),
+          actionButtons(p),
+        ),
+      ),
+      'Nothing needs a person.',
+    ),
+  );
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A bar per hour, scaled to the largest; each bar's title says its hour and value. */
+function barChart(id, title, points, value, format, bad) {
+  const width = 240;
+  const height = 90;
+  const max = Math.max(1, ...points.map((p) => value(p) ?? 0));
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  const step = width / Math.max(1, points.length);
+  points.forEach((p, i) => {
+    const v = value(p);
+    if (v === null || v === undefined) return;
+    const h = Math.max(1, (v / max) * (height - 2));
+    const bar = document.createElementNS(SVG, 'rect');
+    bar.setAttribute('class', `bar${bad(p) ? ' bad' : ''}`);
+    bar.setAttribute('x', String(i * step + 1));
+    bar.setAttribute('y', String(height - h));
+    bar.setAttribute('width', String(Math.max(1, step - 2)));
+    bar.setAttribute('height', String(h));
+    const tip = document.createElementNS(SVG, 'title');
+    tip.textContent = `${fmtTime(p.at)}: ${format(v)}`;
+    bar.append(tip);
+    svg.append(bar);
+  });
+  const total = points.reduce((n, p) => n + (value(p) ?? 0), 0);
+  return el('figure', { class: 'chart', id }, svg, el('figcaption', {}, `${title} · ${format(total)} in 24 h`));
+}
+
+function renderCharts(series) {
+  if (!series.ok) return replace('charts', series.missing ? unavailable('The stats series') : errorLine(series.error.message));
+  const points = series.body.points;
+  const seen = points.filter((p) => p.availability !== null);
+  const mean = seen.length ? seen.reduce((n, p) => n + p.availability, 0) / seen.length : null;
+  replace(
+    'charts',
+    barChart(
+      'chart-settled',
+      'Settled per hour',
+      points,
+      (p) => p.settled,
+      fmtInt,
+      () => false,
+    ),
+    barChart(
+      'chart-520',
+      'Voltz 520s per hour',
+      points,
+      (p) => p.voltz520,
+      fmtInt,
+      () => true,
+    ),
+    el(
+      'div',
+      {},
+      barChart(
+        'chart-availability',
+        'Wallet availability',
+        points,
+        (p) => (p.availability === null ? null : p.availability * 100),
+        (v) => `${v.toFixed(1)} %`,
+        (p) => p.availability !== null && p.availability < 0.99,
+      ),
+      el(
+        'p',
+        { class: 'muted' },
+        mean === null ? 'No wallet calls seen by this instance yet.' : `average ${(mean * 100).toFixed(1)} % over the hours seen`,
+      ),
+    ),
+  );
+}
+
+const OPERATIONS = {
+  sweep: {
+    title: 'Run a fallback sweep now?',
+    text: 'Revisits every due order in the fallback view at once, as the schedule would.',
+    path: '/v1/admin/fallback/sweep',
+    done: (r) =>
+      `Sweep: ${r.examined} examined, ${r.settled} settled, ${r.retried} retried, ${r.stillPending} still pending, ${r.escalated} escalated.`,
+  },
+  reconcile: {
+    title: 'Reconcile against the wallet now?',
+    text: "Matches the wallet's payment list to the ledger and records what it finds.",
+    path: '/v1/admin/reconciliation',
+    done: (r) => `Reconciliation: ${r.walletPayments} wallet payments, ${r.matched} matched, ${r.discrepancies.length} discrepancies.`,
+  },
+  digest: {
+    title: 'Record a ledger digest now?',
+    text: 'Records a Merkle root of the log so far (tamper evidence).',
+    path: '/v1/admin/ledger/digest',
+    done: (r) => `Digest recorded: root ${r.root.slice(0, 16)}… over ${fmtInt(r.events)} events.`,
+  },
+};
+
+function confirmOperation(op) {
+  const spec = OPERATIONS[op];
+  const dialog = $('confirm');
+  $('confirm-title').textContent = spec.title;
+  $('confirm-text').textContent = spec.text;
+  $('confirm-reason-label').hidden = true;
+  $('confirm-reason').value = '';
+  $('confirm-reason').required = false;
+  $('confirm-error').hidden = true;
+  dialog.dataset.action = `op:${op}`;
+  dialog.dataset.order = '';
+  dialog.showModal();
 }
 
 function renderReconciliation(recon) {
@@ -444,8 +618,8 @@ function renderReconciliation(recon) {
               'tr',
               {},
               el('td', {}, badge(d.kind, 'bad')),
-              el('td', { class: 'mono' }, d.orderId ?? '–'),
-              el('td', { class: 'mono' }, d.paymentHash ?? '–'),
+              el('td', { class: 'mono' }, short(d.orderId)),
+              el('td', { class: 'mono' }, short(d.paymentHash)),
               el('td', { class: 'why' }, d.detail ?? ''),
             ),
           ),
@@ -485,13 +659,13 @@ async function renderTimeline(orderId) {
     el('dt', {}, 'Amount'),
     el('dd', {}, `${fmtInt(payout.amountSats)} sats (PIX ${fmtInt(payout.amountCents)} cents, ${payout.endToEndId ?? '–'})`),
     el('dt', {}, 'Destination'),
-    el('dd', { class: 'mono' }, payout.destination ?? '–'),
+    el('dd', { class: 'mono' }, short(payout.destination)),
     el('dt', {}, 'Attempts'),
     el('dd', {}, fmtInt(payout.attempts)),
     el('dt', {}, 'Last error'),
     el('dd', { class: 'why' }, payout.lastError ?? '–'),
     el('dt', {}, 'Payment hash'),
-    el('dd', { class: 'mono' }, payout.paymentHash ?? '–'),
+    el('dd', { class: 'mono' }, short(payout.paymentHash)),
     el('dt', {}, 'Created / settled'),
     el('dd', {}, `${fmtTime(payout.createdAt)} / ${fmtTime(payout.settledAt)}`),
   );
@@ -566,6 +740,7 @@ function confirmAction(action, orderId) {
 async function runConfirmedAction(event) {
   event.preventDefault();
   const dialog = $('confirm');
+  if (dialog.dataset.action.startsWith('op:')) return runOperation(OPERATIONS[dialog.dataset.action.slice(3)]);
   const spec = ACTIONS[dialog.dataset.action];
   const orderId = dialog.dataset.order;
   const reason = $('confirm-reason').value.trim();
@@ -578,6 +753,21 @@ async function runConfirmedAction(event) {
   try {
     await api('POST', `/v1/admin/payouts/${encodeURIComponent(orderId)}/${spec.path}`, spec.reason ? { reason } : undefined);
     dialog.close();
+    await refresh();
+  } catch (error) {
+    $('confirm-error').hidden = false;
+    $('confirm-error').textContent = error.message;
+  } finally {
+    $('confirm-yes').disabled = false;
+  }
+}
+
+async function runOperation(spec) {
+  $('confirm-yes').disabled = true;
+  try {
+    const result = await api('POST', spec.path);
+    $('confirm').close();
+    $('ops-result').textContent = spec.done(result);
     await refresh();
   } catch (error) {
     $('confirm-error').hidden = false;
@@ -611,6 +801,7 @@ document.addEventListener('DOMContentLoaded', () => {
     void renderPayouts();
   });
   $('confirm-form').addEventListener('submit', runConfirmedAction);
+  for (const button of document.querySelectorAll('[data-op]')) button.addEventListener('click', () => confirmOperation(button.dataset.op));
   $('confirm-no').addEventListener('click', () => $('confirm').close());
 
   const saved = sessionStorage.getItem(KEY_STORAGE);

@@ -13,6 +13,7 @@ import { PayoutsModule } from './infrastructure/modules/payouts.module';
 import { PostgresModule } from './infrastructure/postgres/postgres.module';
 import { ProjectionsModule } from './infrastructure/projections/projections.module';
 import { WebhookModule } from './infrastructure/webhook/webhook.module';
+import { ShutdownNotice } from './infrastructure/bootstrap/shutdown-notice';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         MetricsModule,
         AdminPageModule,
       ],
+      providers: [ShutdownNotice],
     };
   }
 }

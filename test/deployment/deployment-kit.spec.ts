@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from '../../src/infrastructure/config/environment-variables';
+import { SECRET_VARIABLES } from '../../src/infrastructure/config/secret-files';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -71,8 +72,24 @@ describe('Deployment kit and configuration docs', () => {
     const compose = read('docker-compose.yml');
     const service = compose.split(/^ {2}service:$/m)[1];
     const set = [...service.matchAll(/^ {6}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
-    expect(set.sort()).toEqual(['DATA_DIR', 'EVENTSTORE_CONNECTION_STRING', 'EVENT_STORE']);
-    for (const name of set) expect(code.has(name)).toBe(true);
+    const plain = set.filter((name) => !name.endsWith('_FILE'));
+    expect(plain.sort()).toEqual(['DATA_DIR', 'EVENTSTORE_CONNECTION_STRING', 'EVENT_STORE']);
+    for (const name of plain) expect(code.has(name)).toBe(true);
     expect(service).toMatch(/env_file: \.env/);
+  });
+
+  it('docker-compose reads every key and secret from a mounted file, and restarts what stops', () => {
+    const compose = read('docker-compose.yml');
+    const service = compose.split(/^ {2}service:$/m)[1].split(/^secrets:$/m)[0];
+    const files = [...service.matchAll(/^ {6}([A-Z][A-Z0-9_]*)_FILE: \/run\/secrets\/([a-z_]+)$/gm)];
+    const secrets = ['ADMIN_API_KEYS', 'AUDITOR_API_KEYS', 'BOT_API_KEYS', 'BOT_WEBHOOK_SECRET', 'METRICS_API_KEYS'];
+    secrets.push('VOLTZ_ADMIN_KEY', 'VOLTZ_READ_KEY');
+    expect(files.map((match) => match[1]).sort()).toEqual(secrets.sort());
+    for (const [, name, secret] of files) {
+      expect([name, secret]).toEqual([name, name.toLowerCase()]);
+      expect(compose).toMatch(new RegExp(`^ {2}${secret}:\\n {4}file: \\./secrets/${secret}$`, 'm'));
+      expect(SECRET_VARIABLES).toContain(name);
+    }
+    expect(compose.match(/^ {4}restart: unless-stopped$/gm)?.length).toBe(compose.match(/^ {2}[a-z-]+:\n {4}(image|build):/gm)?.length);
   });
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
+import { ledgerEnv, runLedger } from '../support/ledger-cli';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 
 /**
@@ -77,7 +78,33 @@ describe('A wallet that pays twice behind its own answers is caught (rule 8)', (
     expect(caught.lastError).toMatch(/^double_payment: /);
     expect(sandbox.lnbits.paidTotalMsatFor(first)).toBeGreaterThan(0);
     expect(sandbox.lnbits.paidTotalMsatFor(second)).toBeGreaterThan(0);
-    expect(alerts.some((line) => line.includes('ALERT double_payment') && line.includes(first) && line.includes(second))).toBe(true);
+    expect(
+      alerts.some(
+        (line) =>
+          line.includes('ALERT double_payment') &&
+          line.includes('"alert":"double_payment"') &&
+          line.includes(first) &&
+          line.includes(second),
+      ),
+    ).toBe(true);
+
+    // Both payments left the wallet, so the accounting export lists both.
+    const exported = await runLedger(
+      ['export', '--from', '2000-01-01', '--to', '2100-01-01', '--format', 'jsonl'],
+      ledgerEnv(h.app.dataDir),
+    );
+    expect(exported.code).toBe(0);
+    const rows = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { orderId: string; paymentHash: string; outflow: string })
+      .filter((row) => row.orderId === orderId);
+    expect(rows.map((row) => [row.outflow, row.paymentHash]).sort()).toEqual(
+      [
+        ['double_payment', first],
+        ['payout', second],
+      ].sort(),
+    );
 
     // A retry never clears it, and records nothing.
     const before = (await h.events(orderId)).length;

@@ -76,9 +76,11 @@ describe('ledger CLI', () => {
     const csv = await runLedger(['export', '--from', '2000-01-01', '--to', '2100-01-01'], env());
     expect(csv.code).toBe(0);
     const [header, ...rows] = csv.stdout.trim().split('\n');
-    expect(header).toBe('orderId,endToEndId,amountCents,amountSats,feeMsat,paymentHash,preimage,settledAt');
+    expect(header).toBe('orderId,endToEndId,amountCents,amountSats,feeMsat,paymentHash,preimage,settledAt,outflow');
     expect(rows.map((row) => row.split(',')[0]).sort()).toEqual(['cli-a', 'cli-b', 'cli-c']);
-    expect(rows.find((row) => row.startsWith('cli-b,'))).toMatch(/^cli-b,E\w+,5000,2500,\d+,[0-9a-f]{64},[0-9a-f]{64},\d{4}-/);
+    expect(rows.find((row) => row.startsWith('cli-b,'))).toMatch(
+      /^cli-b,E\w+,5000,2500,\d+,[0-9a-f]{64},[0-9a-f]{64},\d{4}-[\d:.TZ-]+,payout$/,
+    );
     const jsonl = await runLedger(['export', '--from', '2000-01-01', '--to', '2100-01-01', '--format', 'jsonl'], env());
     expect(
       jsonl.stdout
@@ -89,6 +91,24 @@ describe('ledger CLI', () => {
     ).toEqual([1000, 2500, 700]);
     const none = await runLedger(['export', '--from', '2000-01-01', '--to', '2000-01-02'], env());
     expect(none.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a backup taken during a burst verifies as a copy with only DATA_DIR set (exit 0)', async () => {
+    const copy = makeTempDir('pll-ledger-backup');
+    try {
+      const burst = Array.from({ length: 20 }, (_, i) => h!.confirm(`cli-burst-${i}`, 100 + i, h!.address('alice')));
+      const backup = await runLedger(['backup', join(copy.path, 'events.sqlite')], env());
+      expect(backup.stdout).toMatch(/^backup of .* written to .*events\.sqlite \(\d+ pages\)$/m);
+      expect(backup.code).toBe(0);
+      await Promise.all(burst);
+      // Only DATA_DIR: whatever timings shaped the fallback view are read from the copy itself.
+      const verified = await runLedger(['verify'], ledgerEnv(copy.path));
+      expect(verified.stdout).toContain('all invariants held');
+      expect(verified.code).toBe(0);
+      expect((await runLedger(['backup', join(copy.path, 'events.sqlite')], env())).stderr).toMatch(/exists: refusing to overwrite it/);
+    } finally {
+      copy.remove();
+    }
   });
 
   it('answers bad usage with exit 2 and a message', async () => {
@@ -115,6 +135,8 @@ describe('ledger CLI', () => {
       expect({ args, code: runs[i].code }).toEqual({ args, code: 2 });
     });
     expect(help.stdout).toContain('Usage: ledger verify');
+    expect(help.stdout).toContain('Exit codes: 0 all held, 1 a violation or discrepancy was found (listed), 2 bad usage or configuration.');
+    expect(help.stdout).toMatch(/^Reads: EVENT_STORE, DATA_DIR, .*VOLTZ_TIMEOUT_MS/m);
     expect(help.code).toBe(0);
     expect(badConfig.stderr).toMatch(/invalid configuration:\n {2}EVENT_STORE/);
     expect(badConfig.code).toBe(2);

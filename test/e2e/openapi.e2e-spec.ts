@@ -1,4 +1,6 @@
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
+import { buildWebhookBody } from '../../src/infrastructure/webhook/webhook-classifier';
+import { WEBHOOK_TYPES } from '../../src/infrastructure/webhook/webhook-types';
 import { OpenApiValidator } from '../support/openapi-validator';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';
@@ -102,6 +104,25 @@ describe('OpenAPI (/docs-json) against the running app', () => {
     check('/v1/audit/events', 'get', await h.auditor('GET', '/v1/audit/events?limit=5'));
     check('/health/live', 'get', await h.request('GET', '/health/live', null));
     check('/health/ready', 'get', await h.request('GET', '/health/ready', null));
+  });
+
+  it('describes the webhook body: a real payout.settled delivery conforms, and a stray field does not', async () => {
+    const payout = (await h.bot('GET', '/v1/payouts/spec_raw')).body;
+    expect(payout.status).toBe('SETTLED');
+    const events = await h.events('spec_raw');
+    const settled = events.find((event) => event.type === 'PaymentSettled')!;
+    const body = buildWebhookBody({
+      eventId: settled.id,
+      type: 'payout.settled',
+      orderId: 'spec_raw',
+      occurredAt: settled.createdAt,
+      state: await h.waitForStatus('spec_raw', ['SETTLED']),
+    });
+    expect(body.payout).toEqual(payout);
+    expect(spec.webhookErrors(body)).toBeNull();
+    expect(spec.webhookErrors({ ...body, type: 'payout.unknown' })).not.toBeNull();
+    expect(spec.webhookErrors({ ...body, extra: 1 })).not.toBeNull();
+    expect(spec.document.components.schemas.WebhookDelivery.properties.type.enum).toEqual([...WEBHOOK_TYPES]);
   });
 
   it('validates error answers against the error schema, and a wrong body fails validation', async () => {

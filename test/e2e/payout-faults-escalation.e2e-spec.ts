@@ -40,7 +40,11 @@ describe('Payout faults (real app, sandbox LNbits + LNURL over HTTP, wallet grou
       const events = await h.events(orderId);
       expect(eventsOfType(events, 'PayoutEscalated')).toHaveLength(1);
       expect(eventsOfType(events, 'PaymentAttempted')).toHaveLength(2);
-      expect(alerts).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`^ALERT payout ${orderId} needs attention`)));
+      expect(alerts).toHaveBeenCalledWith({
+        msg: expect.stringMatching(new RegExp(`^ALERT payout ${orderId} needs attention`)),
+        alert: 'needs_attention',
+        orderId,
+      });
       expect(await h.paidMsat(orderId)).toBe(0);
 
       // Waiting for a human: not in the sweep's view, and a sweep leaves it alone.

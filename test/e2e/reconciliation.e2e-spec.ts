@@ -30,7 +30,7 @@ describe('Reconciliation against the wallet (docs/architecture.md, rule 9)', () 
   });
 
   const cli = (...args: string[]): Promise<LedgerRun> =>
-    runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, adminKey: h.sandbox.adminKey }));
+    runLedger(['reconcile', ...args], ledgerEnv(h.app.dataDir, { url: h.sandbox.lnbitsUrl, readKey: h.sandbox.lnbits.invoiceKey }));
   const kinds = (report: { discrepancies: { kind: string; orderId: string | null; paymentHash: string }[] }, orderId?: string) =>
     report.discrepancies.filter((d) => orderId === undefined || d.orderId === orderId).map((d) => d.kind);
 
@@ -144,7 +144,14 @@ describe('Reconciliation against the wallet (docs/architecture.md, rule 9)', () 
       voltz520Last24h: { lnbits: 1, cloudflare: 1 },
       projectionLagMs: 0,
       // Nothing open: the open payouts need nothing of the wallet (the balance is the last probe's).
-      wallet: { balanceMsat: expect.any(Number), neededMsat: 0, lowBalanceSats: 100_000, low: false, shortSince: null },
+      wallet: {
+        balanceMsat: expect.any(Number),
+        balanceAt: expect.any(String),
+        neededMsat: 0,
+        lowBalanceSats: 100_000,
+        low: false,
+        shortSince: null,
+      },
     });
   });
 });

@@ -40,7 +40,9 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
     return events;
   };
   const lowBalanceAlerts = () =>
-    errors.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low'));
+    errors.mock.calls
+      .map(([line]) => line as { msg?: string; alert?: string })
+      .filter((line) => line.alert === 'wallet_low_balance' && line.msg?.startsWith('ALERT Voltz wallet balance low'));
 
   beforeAll(async () => {
     errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
@@ -110,6 +112,7 @@ describe('Wallet balance (real app, sandbox wallet ground truth)', () => {
       const short = await status();
       expect(short.wallet).toEqual({
         balanceMsat: lnbits.balanceMsat,
+        balanceAt: expect.any(String),
         neededMsat: held.length * NEED_MSAT,
         lowBalanceSats: LOW_BALANCE_SATS,
         low: true,

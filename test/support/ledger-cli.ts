@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { KEYS } from './test-app';
 import { REGISTER_TS } from './service-process';
 
 const LEDGER_CLI = path.resolve(__dirname, '..', '..', 'src', 'infrastructure', 'cli', 'ledger.cli.ts');
@@ -34,11 +33,11 @@ export function runLedger(args: string[], env: Record<string, string>, timeoutMs
   });
 }
 
-/** The environment of a service on `dataDir` paying through the sandbox wallet at `walletUrl` (real mode needs the API keys). */
-export function ledgerEnv(dataDir: string, wallet?: { url: string; adminKey: string }): Record<string, string> {
+/** The environment an auditor needs for a store in `dataDir` and, to reconcile, the wallet's URL and read key: no API or spending key. */
+export function ledgerEnv(dataDir: string, wallet?: { url: string; readKey: string }): Record<string, string> {
   return {
     DATA_DIR: dataDir,
     LIGHTNING_NETWORK: 'regtest',
-    ...(wallet ? { VOLTZ_URL: wallet.url, VOLTZ_ADMIN_KEY: wallet.adminKey, BOT_API_KEYS: KEYS.bot, ADMIN_API_KEYS: KEYS.admin } : {}),
+    ...(wallet ? { VOLTZ_URL: wallet.url, VOLTZ_READ_KEY: wallet.readKey } : {}),
   };
 }

@@ -29,6 +29,14 @@ export class OpenApiValidator {
     }
     return validate(body) ? null : this.ajv.errorsText(validate.errors);
   }
+
+  /** The errors of a webhook body against the documented delivery (`x-webhooks`), null when it conforms. */
+  webhookErrors(body: unknown): string | null {
+    const schema = this.document['x-webhooks']?.payoutChanged?.post?.requestBody?.content?.['application/json']?.schema;
+    if (!schema) throw new Error('OpenAPI documents no webhook body');
+    const validate = this.ajv.compile(toJsonSchema(schema) as Schema);
+    return validate(body) ? null : this.ajv.errorsText(validate.errors);
+  }
 }
 
 function toJsonSchema(node: unknown): unknown {

@@ -1,6 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
+import { alertLine } from '../alert-line';
+import { PAYOUT_METRICS, PayoutMetrics } from '../ports/payout-metrics.port';
 
 /**
  * docs/architecture.md, rule 8: a double payment is shouted, whoever found it (a status
@@ -11,18 +13,21 @@ import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
 export class DoublePaymentAlertHandler implements IEventHandler<PayoutEventsAppended> {
   private readonly logger = new Logger(DoublePaymentAlertHandler.name);
 
+  constructor(@Inject(PAYOUT_METRICS) private readonly metrics: PayoutMetrics) {}
+
   handle(appended: PayoutEventsAppended): void {
     for (const event of appended.events) {
       if (event.type !== 'DoublePaymentDetected') continue;
       const { settledPaymentHash, paymentHash } = event.data;
-      this.logger.error({
-        msg:
-          `ALERT double_payment: order ${appended.orderId} was paid twice (${settledPaymentHash} and ` +
-          `${paymentHash}); it needs an admin's acknowledgement`,
-        orderId: appended.orderId,
-        paymentHashes: [settledPaymentHash, paymentHash],
-        correlationId: appended.correlationId,
-      });
+      this.metrics.doublePaymentDetected();
+      this.logger.error(
+        alertLine(
+          'double_payment',
+          `double_payment: order ${appended.orderId} was paid twice (${settledPaymentHash} and ` +
+            `${paymentHash}); it needs an admin's acknowledgement`,
+          { orderId: appended.orderId, paymentHashes: [settledPaymentHash, paymentHash], correlationId: appended.correlationId },
+        ),
+      );
     }
   }
 }

@@ -9,6 +9,7 @@ import { PAYMENT_GATE, PaymentGate } from '../ports/payment-gate.port';
 import { WALLET, WalletPort } from '../ports/wallet.port';
 import { ExecutedCommand, PayoutCommandExecutor } from '../payouts/payout-command-executor';
 import { LoadedPayout } from '../payouts/payout-repository';
+import { alertLine } from '../alert-line';
 
 /** What performing one action came to: the workflow's view of it, and the payout as the effect left it. */
 export interface PerformedEffect {
@@ -92,7 +93,8 @@ export class PayoutEffects {
       }
       case 'escalate': {
         const executed = await record({ type: 'EscalatePayout', data: { reason: action.reason } });
-        if (executed.events.length > 0) this.logger.error(`ALERT payout ${orderId} needs attention: ${action.reason}`);
+        if (executed.events.length > 0)
+          this.logger.error(alertLine('needs_attention', `payout ${orderId} needs attention: ${action.reason}`, { orderId }));
         return progress(executed.loaded);
       }
       default: {
@@ -138,7 +140,11 @@ export class PayoutEffects {
     const claimed = await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context, { from: current });
     const outcome = await this.wallet.pay(invoice);
     if (outcome.kind === 'rejected' && outcome.category === 'configuration') {
-      this.logger.error(`ALERT Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`);
+      this.logger.error(
+        alertLine('wallet_key_refused', `Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`, {
+          orderId,
+        }),
+      );
     }
     const { loaded } = await this.executor.execute(
       orderId,

@@ -34,7 +34,8 @@ export function toPayoutView(state: Payout): PayoutView {
     preimage: state.settlement?.preimage ?? null,
     feeMsat: state.settlement?.feeMsat ?? 0,
     attempts: state.attempts,
-    lastError: state.lastError,
+    // The last problem explains a wait; once the money has moved there is nothing left to explain.
+    lastError: state.status === 'SETTLED' ? null : state.lastError,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     settledAt: state.settlement?.settledAt ?? null,

@@ -9,6 +9,8 @@ export interface PayoutMetrics {
   walletAnswer(call: WalletCall, outcome: string, http520Source: 'lnbits' | 'cloudflare' | null, seconds: number): void;
   sweepFinished(seconds: number, summary: SweepSummary): void;
   reconciliationFinished(seconds: number, report: ReconciliationReport): void;
+  /** This process recorded a DoublePaymentDetected. */
+  doublePaymentDetected(): void;
 }
 
 export const PAYOUT_METRICS = Symbol('PAYOUT_METRICS');
@@ -18,4 +20,5 @@ export const NO_METRICS: PayoutMetrics = {
   walletAnswer: () => undefined,
   sweepFinished: () => undefined,
   reconciliationFinished: () => undefined,
+  doublePaymentDetected: () => undefined,
 };

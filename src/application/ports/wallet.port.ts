@@ -23,4 +23,11 @@ export interface WalletPort {
   listPayments(options: { limit: number; offset: number }): Promise<WalletPayment[]>;
 }
 
+/** What the Voltz monitor asks of the wallet: its balance, and whether the payment path (POST) answers, without moving money. */
+export interface ProbedWalletPort {
+  getWallet(): Promise<WalletInfo>;
+  /** Creates a 1-sat invoice (POST /api/v1/payments, out: false); throws when the wallet does not answer with one. */
+  createProbeInvoice(): Promise<void>;
+}
+
 export const WALLET = Symbol('WALLET');

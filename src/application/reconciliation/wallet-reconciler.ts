@@ -15,6 +15,7 @@ import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { WALLET, WalletPayment, WalletPort } from '../ports/wallet.port';
 import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
 import { LedgerClaims } from './ledger-claims';
+import { alertLine } from '../alert-line';
 
 export interface ReconcileOptions {
   /** Append the findings (and answer them in the orders' streams) instead of only reporting them. */
@@ -59,8 +60,11 @@ export class WalletReconciler {
       discrepancies.push(discrepancy);
       if (!options.record || alreadyRecorded) return;
       this.logger.warn(
-        `ALERT reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ` +
-          `${discrepancy.paymentHash}: ${discrepancy.detail}`,
+        alertLine(
+          'reconciliation_finding',
+          `reconciliation ${discrepancy.kind}: order ${discrepancy.orderId ?? '-'}, payment ${discrepancy.paymentHash}: ${discrepancy.detail}`,
+          { orderId: discrepancy.orderId, finding: discrepancy.kind, paymentHash: discrepancy.paymentHash },
+        ),
       );
       if (answer)
         await answer().catch((error: Error) =>

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { StoredEvent } from '../ports/event-store.port';
-import { PayOutcome, PaymentStatus, WalletInfo, WalletPort } from '../ports/wallet.port';
+import { PayOutcome, PaymentStatus, ProbedWalletPort, WalletInfo, WalletPort } from '../ports/wallet.port';
 import { Invoice } from '../../domain/destination/invoice';
 import { WALLET_UNAVAILABLE } from '../../domain/wallet/circuit-breaker';
 import { WALLET_SHORT } from '../../domain/wallet/wallet-balance';
@@ -23,10 +23,13 @@ const CLOUDFLARE_520: PayOutcome = {
 const SETTLED: PayOutcome = { kind: 'settled', preimage: null, feeMsat: 1000 };
 
 /** A wallet whose answers the test scripts; each call takes `latencyMs` on the test clock. */
-class ScriptedWallet implements WalletPort {
+class ScriptedWallet implements WalletPort, ProbedWalletPort {
   payAnswers: PayOutcome[] = [];
   statusAnswers: PaymentStatus[] = [];
   walletAnswers: (WalletInfo | Error)[] = [];
+  /** Answers of the invoice probe: null = an invoice was created. */
+  invoiceAnswers: (Error | null)[] = [];
+  invoiceProbes = 0;
   latencyMs = 0;
 
   constructor(private readonly clock: TestClock) {}
@@ -51,6 +54,14 @@ class ScriptedWallet implements WalletPort {
   async listPayments(): Promise<never[]> {
     return [];
   }
+
+  async createProbeInvoice(): Promise<void> {
+    this.invoiceProbes++;
+    this.clock.advance(this.latencyMs);
+    const answer = this.invoiceAnswers.shift();
+    if (answer === undefined) throw new Error('the test scripted no invoice probe answer');
+    if (answer) throw answer;
+  }
 }
 
 describe('VoltzMonitor (injected clock, real SQLite store)', () => {
@@ -70,7 +81,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
     raw = new ScriptedWallet(clock);
     monitor = new VoltzMonitor(
-      { threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 },
+      { threshold: 2, inFlightTimeoutMs: 5_000, instanceId: 'instance-1', lowBalanceSats: 0 },
       raw,
       store,
       clock,
@@ -96,7 +107,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
 
   it('two instances sharing the stream keep one hash chain: a stale head in memory is re-read after the conflict', async () => {
     const other = new VoltzMonitor(
-      { threshold: 2, trialTimeoutMs: 5_000, instanceId: 'instance-2', lowBalanceSats: 0 },
+      { threshold: 2, inFlightTimeoutMs: 5_000, instanceId: 'instance-2', lowBalanceSats: 0 },
       raw,
       store,
       clock,
@@ -112,13 +123,16 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     await other.flush();
     // This instance still holds the head it wrote first: its append conflicts, and it chains on the other's event.
     raw.walletAnswers.push({ name: 'Voltz', balanceMsat: 1 });
+    raw.invoiceAnswers.push(null);
     await monitor.probe();
+    await monitor.flush();
 
     const events = await monitorEvents();
     expect(events.map((event) => [event.type, event.data.instanceId])).toEqual([
       ['VoltzBreakerOpened', 'instance-1'],
       ['VoltzBreakerOpened', 'instance-2'],
       ['VoltzBreakerHalfOpened', 'instance-1'],
+      ['VoltzBreakerClosed', 'instance-1'],
     ]);
     const report = await verifyChains(store);
     expect(report.breaks).toEqual([]);
@@ -177,7 +191,7 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     expect(monitor.status().recent).toHaveLength(1);
   });
 
-  it('opens after the threshold of unknown POSTs, half-opens on a good probe, closes on the trial, each transition recorded', async () => {
+  it('opens after the threshold of unknown POSTs; only the invoice probe closes it, never a real payment, each transition recorded', async () => {
     raw.payAnswers.push(CLOUDFLARE_520, { kind: 'unknown', reason: 'timeout after 30000 ms' });
     await wallet.pay(INVOICE);
     expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
@@ -189,26 +203,39 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     // Status checks go on and never move the breaker.
     raw.statusAnswers.push({ kind: 'not_found' });
     await wallet.checkPayment(INVOICE.paymentHash);
-    raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'));
+
+    // The wallet's GET answers but the payment path still fails: the breaker stays open, and no order was asked to try.
+    clock.advance(1_000);
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
+    raw.invoiceAnswers.push(new Error('POST /api/v1/payments (probe invoice): HTTP 520'));
     await monitor.probe();
     expect(monitor.status().breaker).toBe('open');
+    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(false);
     expect(recoveries).toBe(0);
 
     clock.advance(1_000);
     raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
+    raw.invoiceAnswers.push(null);
     await monitor.probe();
-    expect(monitor.status().breaker).toBe('half_open');
+    expect(monitor.status()).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 0 });
     expect(recoveries).toBe(1);
     expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
-    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(false);
-    raw.payAnswers.push(SETTLED);
-    await wallet.pay(INVOICE);
-    expect(monitor.status()).toMatchObject({ breaker: 'closed', consecutiveUnknownPosts: 0 });
-    expect(recoveries).toBe(2);
-    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
+    expect(raw.invoiceProbes).toBe(2);
+    expect(monitor.status().recent[0]).toMatchObject({ kind: 'probe', ok: true, detail: 'invoice probe: a 1-sat invoice was created' });
+
+    // Closed: no invoice probe, only the balance.
+    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
+    await monitor.probe();
+    expect(raw.invoiceProbes).toBe(2);
 
     const events = await monitorEvents();
-    expect(events.map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerClosed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'VoltzBreakerOpened',
+      'VoltzBreakerHalfOpened',
+      'VoltzBreakerOpened',
+      'VoltzBreakerHalfOpened',
+      'VoltzBreakerClosed',
+    ]);
     expect(events[0].data).toEqual({
       instanceId: 'instance-1',
       from: 'closed',
@@ -218,26 +245,35 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       threshold: 2,
       at: openedAt,
     });
-    expect(events[2].data).toMatchObject({ from: 'half_open', to: 'closed', reason: 'trial payment answered: settled' });
+    expect(events[2].data).toMatchObject({ from: 'half_open', to: 'open', reason: expect.stringMatching(/^the invoice probe failed: /) });
+    expect(events[4].data).toMatchObject({
+      from: 'half_open',
+      to: 'closed',
+      reason: 'the invoice probe answered: a 1-sat invoice was created',
+    });
     for (const event of events)
       expect(event.metadata).toMatchObject({ causationId: null, actor: 'system', schemaVersion: 1, correlationId: expect.any(String) });
   });
 
-  it('an unknown trial answer opens it again, logged as an ALERT', async () => {
+  it('a settled payment answered while open does not close it; the opening is one ALERT, however long the incident', async () => {
     const alerts = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
+    raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, SETTLED);
     await wallet.pay(INVOICE);
     await wallet.pay(INVOICE);
-    raw.walletAnswers.push({ name: 'w', balanceMsat: 1_000_000_000 });
-    await monitor.probe();
-    expect(monitor.permit(INVOICE.amountMsat).allowed).toBe(true);
     await wallet.pay(INVOICE);
     expect(monitor.status().breaker).toBe('open');
-    expect(alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz circuit breaker'))).toHaveLength(
-      2,
-    );
-    expect((await monitorEvents()).map((e) => e.type)).toEqual(['VoltzBreakerOpened', 'VoltzBreakerHalfOpened', 'VoltzBreakerOpened']);
+    for (let i = 0; i < 3; i++) {
+      raw.walletAnswers.push(new Error('GET /api/v1/wallet: HTTP 520'));
+      raw.invoiceAnswers.push(new Error('POST /api/v1/payments (probe invoice): HTTP 520'));
+      await monitor.probe();
+    }
+    expect(monitor.status().breaker).toBe('open');
+    const lines = alerts.mock.calls.map(([line]) => line as { msg: string; alert: string });
+    expect(lines.filter((line) => line.msg.startsWith('ALERT Voltz circuit breaker'))).toEqual([
+      expect.objectContaining({ alert: 'breaker_open' }),
+    ]);
   });
+
   it(
     'an "Insufficient balance" refusal stops every POST until a probe shows enough again, which sweeps; ' + 'one ALERT, one event each way',
     async () => {
@@ -265,8 +301,8 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       expect(recoveries).toBe(1);
       expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: true });
       expect(
-        alerts.mock.calls.map(([line]) => String(line)).filter((line) => line.startsWith('ALERT Voltz wallet balance low')),
-      ).toHaveLength(1);
+        alerts.mock.calls.map(([line]) => line as { msg: string; alert: string }).filter((line) => line.alert === 'wallet_low_balance'),
+      ).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^ALERT Voltz wallet balance low/) })]);
       const events = await monitorEvents();
       expect(events.map((e) => e.type)).toEqual(['WalletLowBalance', 'WalletBalanceRestored']);
       expect(events[0].data).toMatchObject({ instanceId: 'instance-1', to: 'low', shortOfMsat: 3_000, lowBalanceSats: 0 });

@@ -6,9 +6,10 @@ import {
   BreakerTransition,
   CircuitBreaker,
   closedBreaker,
+  paymentPermit,
+  recordInvoiceProbe,
   recordPaymentAnswer,
-  recordProbe,
-  requestPermit,
+  startInvoiceProbe,
 } from '../../domain/wallet/circuit-breaker';
 import {
   BalanceRules,
@@ -28,8 +29,9 @@ import { VOLTZ_MONITOR_STREAM } from '../../domain/streams/stream-names';
 import { StreamHead, appendChainedOnLatest } from '../ledger-integrity/chained-append';
 import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
-import { WalletInfo, WalletPort } from '../ports/wallet.port';
+import { ProbedWalletPort, WalletInfo } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
+import { alertLine } from '../alert-line';
 
 export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
@@ -40,6 +42,8 @@ export interface VoltzMonitorOptions extends BreakerRules {
   instanceId: string;
   /** WALLET_LOW_BALANCE_SATS. */
   lowBalanceSats: number;
+  /** A permitted payment whose POST never answered stops holding its sats back after this long. */
+  inFlightTimeoutMs: number;
 }
 
 export const VOLTZ_MONITOR_OPTIONS = Symbol('VOLTZ_MONITOR_OPTIONS');
@@ -58,6 +62,8 @@ export interface VoltzStatus {
 export interface WalletBalanceStatus {
   /** The last successful probe's balance; null before the first. */
   balanceMsat: number | null;
+  /** When that probe answered: the balance is as of then (probes that fail leave it as it was). */
+  balanceAt: string | null;
   lowBalanceSats: number;
   /** Below WALLET_LOW_BALANCE_SATS, or a payout waiting for sats. */
   low: boolean;
@@ -107,7 +113,7 @@ export class VoltzMonitor implements PaymentGate {
 
   constructor(
     @Inject(VOLTZ_MONITOR_OPTIONS) private readonly options: VoltzMonitorOptions,
-    @Inject(PROBED_WALLET) private readonly probed: WalletPort,
+    @Inject(PROBED_WALLET) private readonly probed: ProbedWalletPort,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
@@ -120,22 +126,21 @@ export class VoltzMonitor implements PaymentGate {
     return this.wallet;
   }
 
-  /** The balance is asked first: a half-open breaker's single trial must not go to a payout that cannot be covered. */
+  /** The balance is asked first, so a payout that cannot be covered is recorded as waiting for sats whatever the breaker says. */
   permit(amountMsat: number): PaymentPermit {
     const short = shortfall(this.balance, amountMsat);
     if (short) {
       this.balanceStep(recordShortfall(this.balance, amountMsat, short, this.clock.now(), this.balanceRules, false));
       return { allowed: false, reason: short };
     }
-    const { breaker, permit } = requestPermit(this.breaker, this.clock.now(), this.options);
-    this.breaker = breaker;
+    const permit = paymentPermit(this.breaker);
     if (permit.allowed) this.balance = reserve(this.balance, amountMsat, this.clock.now());
     return permit;
   }
 
   walletBalance(): WalletBalanceStatus {
     const { probedMsat, low, shortSince } = this.balance;
-    return { balanceMsat: probedMsat, lowBalanceSats: this.options.lowBalanceSats, low, shortSince };
+    return { balanceMsat: probedMsat, balanceAt: this.wallet?.at ?? null, lowBalanceSats: this.options.lowBalanceSats, low, shortSince };
   }
 
   /** Called when the wallet is worth trying again (half-open), when it has proved itself (closed), and when a shortage of sats ends. */
@@ -143,10 +148,24 @@ export class VoltzMonitor implements PaymentGate {
     this.recoveryListeners.push(listener);
   }
 
-  /** GET /api/v1/wallet, never a payment; a probe still running when the next is due makes that one a no-op. */
+  /**
+   * GET /api/v1/wallet (the balance) and, while the breaker is not closed, the
+   * invoice probe: reads can succeed while payment POSTs fail, so only a POST
+   * that answers may close it, and no real order is gambled on the trial. A
+   * probe still running when the next is due makes that one a no-op.
+   */
   async probe(): Promise<void> {
     if (this.probing) return;
     this.probing = true;
+    try {
+      await this.probeBalance();
+      if (this.breaker.position !== 'closed') await this.probeInvoice();
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async probeBalance(): Promise<void> {
     const started = this.clock.now();
     try {
       const wallet = await this.probed.getWallet();
@@ -155,9 +174,22 @@ export class VoltzMonitor implements PaymentGate {
       this.balanceStep(recordBalanceProbe(this.balance, wallet.balanceMsat, this.clock.now(), this.balanceRules));
     } catch (error) {
       this.observe('probe', started, false, (error as Error).message);
-    } finally {
-      this.probing = false;
     }
+  }
+
+  private async probeInvoice(): Promise<void> {
+    this.step(startInvoiceProbe(this.breaker, this.clock.now()));
+    const started = this.clock.now();
+    let ok = true;
+    let detail = 'a 1-sat invoice was created';
+    try {
+      await this.probed.createProbeInvoice();
+    } catch (error) {
+      ok = false;
+      detail = (error as Error).message;
+    }
+    this.observe('probe', started, ok, `invoice probe: ${detail}`);
+    this.step(recordInvoiceProbe(this.breaker, ok, detail, this.clock.now()));
   }
 
   recordPayment(outcome: PayOutcome, started: Date, amountMsat: number): void {
@@ -182,6 +214,11 @@ export class VoltzMonitor implements PaymentGate {
     };
   }
 
+  /** Availability in the hour starting at `hourStartMs`, as this process saw it; null for an hour it saw nothing of. */
+  availabilityInHour(hourStartMs: number): number | null {
+    return this.history.availabilityInHour(hourStartMs);
+  }
+
   /** Resolves once every transition so far is in the store. */
   flush(): Promise<void> {
     return this.writes;
@@ -190,23 +227,26 @@ export class VoltzMonitor implements PaymentGate {
   private observe(kind: WalletSampleKind, started: Date, ok: boolean, detail: string): void {
     const now = this.clock.now();
     this.history.record({ at: now.toISOString(), kind, ok, latencyMs: now.getTime() - started.getTime(), detail });
-    if (kind === 'status') return;
-    const step: BreakerStep =
-      kind === 'probe' ? recordProbe(this.breaker, ok, detail, now) : recordPaymentAnswer(this.breaker, !ok, detail, now, this.options);
+    if (kind === 'pay') this.step(recordPaymentAnswer(this.breaker, !ok, detail, now, this.options));
+  }
+
+  private step(step: BreakerStep): void {
     this.breaker = step.breaker;
     if (step.transition) this.transitioned(step.transition);
   }
 
   private transitioned(transition: BreakerTransition): void {
     const line = `Voltz circuit breaker ${transition.from} -> ${transition.to}: ${transition.reason}`;
-    if (transition.to === 'open') this.logger.error(`ALERT ${line}; no payment is POSTed until a wallet probe succeeds`);
+    // Only the first opening is an incident; a failed invoice probe re-opening it is the same incident going on.
+    if (transition.to === 'open' && transition.from === 'closed')
+      this.logger.error(alertLine('breaker_open', `${line}; no payment is POSTed until an invoice probe succeeds`));
     else this.logger.warn(line);
     this.record(TRANSITION_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold });
-    if (transition.to !== 'open') this.recovered();
+    if (transition.to === 'closed') this.recovered();
   }
 
   private get balanceRules(): BalanceRules {
-    return { lowBalanceMsat: this.options.lowBalanceSats * 1000, inFlightTimeoutMs: this.options.trialTimeoutMs };
+    return { lowBalanceMsat: this.options.lowBalanceSats * 1000, inFlightTimeoutMs: this.options.inFlightTimeoutMs };
   }
 
   private balanceStep(step: BalanceStep): void {
@@ -217,7 +257,9 @@ export class VoltzMonitor implements PaymentGate {
 
   private balanceTransitioned(transition: BalanceTransition): void {
     if (transition.to === 'low')
-      this.logger.error(`ALERT Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`);
+      this.logger.error(
+        alertLine('wallet_low_balance', `Voltz wallet balance low: ${transition.reason}; payouts it cannot cover wait for a top-up`),
+      );
     else this.logger.warn(`Voltz wallet balance restored: ${transition.reason}`);
     const { shortSince, shortOfMsat } = this.balance;
     this.record(BALANCE_EVENT[transition.to], {

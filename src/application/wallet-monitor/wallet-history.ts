@@ -11,6 +11,8 @@ export interface WalletSample {
 
 const MINUTE_MS = 60_000;
 const HOUR_MINUTES = 60;
+/** A week of hours: the longest series the admin API serves. */
+const KEPT_HOURS = 168;
 
 /**
  * The monitor's short memory: the last `capacity` samples as they were, and
@@ -20,6 +22,8 @@ const HOUR_MINUTES = 60;
 export class WalletHistory {
   private readonly samples: WalletSample[] = [];
   private readonly minutes = new Map<number, { ok: number; total: number }>();
+  /** The same counts per hour, for the admin page's 24 h chart. */
+  private readonly hours = new Map<number, { ok: number; total: number }>();
 
   constructor(private readonly capacity: number) {}
 
@@ -32,6 +36,18 @@ export class WalletHistory {
     if (sample.ok) counts.ok++;
     this.minutes.set(minute, counts);
     for (const key of this.minutes.keys()) if (key <= minute - HOUR_MINUTES) this.minutes.delete(key);
+    const hour = Math.floor(minute / HOUR_MINUTES);
+    const hourly = this.hours.get(hour) ?? { ok: 0, total: 0 };
+    hourly.total++;
+    if (sample.ok) hourly.ok++;
+    this.hours.set(hour, hourly);
+    for (const key of this.hours.keys()) if (key <= hour - KEPT_HOURS) this.hours.delete(key);
+  }
+
+  /** Share of answered samples in the hour starting at `hourStartMs`; null when this process saw none then. */
+  availabilityInHour(hourStartMs: number): number | null {
+    const counts = this.hours.get(Math.floor(hourStartMs / (HOUR_MINUTES * MINUTE_MS)));
+    return counts ? counts.ok / counts.total : null;
   }
 
   /** Newest first. */

@@ -3,12 +3,13 @@ import {
   CircuitBreaker,
   WALLET_UNAVAILABLE,
   closedBreaker,
+  paymentPermit,
+  recordInvoiceProbe,
   recordPaymentAnswer,
-  recordProbe,
-  requestPermit,
+  startInvoiceProbe,
 } from './circuit-breaker';
 
-const RULES: BreakerRules = { threshold: 3, trialTimeoutMs: 10_000 };
+const RULES: BreakerRules = { threshold: 3 };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 
@@ -25,7 +26,7 @@ describe('circuit breaker', () => {
   it('stays closed and permits below the threshold; an LNbits answer resets the count', () => {
     let breaker = unknowns(closedBreaker(at(0)), RULES.threshold - 1);
     expect(breaker).toMatchObject({ position: 'closed', consecutiveUnknownPosts: RULES.threshold - 1 });
-    expect(requestPermit(breaker, at(10), RULES).permit).toEqual({ allowed: true });
+    expect(paymentPermit(breaker)).toEqual({ allowed: true });
     const step = recordPaymentAnswer(breaker, false, 'failed: no route', at(11), RULES);
     expect(step.transition).toBeNull();
     breaker = unknowns(step.breaker, RULES.threshold - 1, 12);
@@ -43,71 +44,42 @@ describe('circuit breaker', () => {
       at: at(50).toISOString(),
     });
     expect(step.breaker).toMatchObject({ position: 'open', since: at(50).toISOString() });
-    for (const ms of [51, 100_000]) {
-      expect(requestPermit(step.breaker, at(ms), RULES).permit).toEqual({
-        allowed: false,
-        reason: `${WALLET_UNAVAILABLE} open since ${at(50).toISOString()}`,
-      });
-    }
+    expect(paymentPermit(step.breaker)).toEqual({
+      allowed: false,
+      reason: `${WALLET_UNAVAILABLE} open since ${at(50).toISOString()}`,
+    });
   });
 
-  it('leaves "open" only through a successful probe; answers of POSTs still under way only update the count', () => {
-    let breaker = opened();
-    expect(recordProbe(breaker, false, 'Cloudflare 520', at(100)).transition).toBeNull();
+  it('no payment answer moves an open breaker, not even a settled one: no real order is ever the trial', () => {
+    const breaker = opened();
     const late = recordPaymentAnswer(breaker, false, 'settled', at(101), RULES);
     expect(late.transition).toBeNull();
     expect(late.breaker).toMatchObject({ position: 'open', consecutiveUnknownPosts: 0 });
-    const probed = recordProbe(late.breaker, true, 'wallet answered', at(200));
-    expect(probed.transition).toMatchObject({ from: 'open', to: 'half_open', reason: 'the wallet probe succeeded' });
-    breaker = probed.breaker;
-    expect(breaker).toMatchObject({ position: 'half_open', since: at(200).toISOString(), trialPermittedAt: null });
+    expect(recordInvoiceProbe(breaker, true, 'invoice created', at(102))).toEqual({ breaker, transition: null });
   });
 
-  it('half-open permits exactly one trial until its answer is known, or until the trial times out', () => {
-    const halfOpen = recordProbe(opened(), true, 'ok', at(200)).breaker;
-    const first = requestPermit(halfOpen, at(300), RULES);
-    expect(first.permit).toEqual({ allowed: true });
-    const second = requestPermit(first.breaker, at(301), RULES);
-    expect(second.permit).toEqual({
+  it('half-open while the invoice probe is out, refusing every payment; its answer closes or opens it again', () => {
+    const probing = startInvoiceProbe(opened(), at(200));
+    expect(probing.transition).toMatchObject({ from: 'open', to: 'half_open', reason: 'the invoice probe is under way' });
+    expect(paymentPermit(probing.breaker)).toEqual({
       allowed: false,
-      reason: `${WALLET_UNAVAILABLE} half-open since ${at(200).toISOString()}, a trial payment is under way`,
+      reason: `${WALLET_UNAVAILABLE} half-open since ${at(200).toISOString()}, the invoice probe is under way`,
     });
-    expect(requestPermit(second.breaker, at(300 + RULES.trialTimeoutMs - 1), RULES).permit.allowed).toBe(false);
-    expect(requestPermit(second.breaker, at(300 + RULES.trialTimeoutMs), RULES).permit).toEqual({ allowed: true });
+    expect(recordPaymentAnswer(probing.breaker, false, 'settled', at(250), RULES).transition).toBeNull();
+
+    const closed = recordInvoiceProbe(probing.breaker, true, 'invoice created', at(300));
+    expect(closed.transition).toMatchObject({ from: 'half_open', to: 'closed', reason: 'the invoice probe answered: invoice created' });
+    expect(closed.breaker).toEqual({ position: 'closed', since: at(300).toISOString(), consecutiveUnknownPosts: 0 });
+    expect(paymentPermit(closed.breaker)).toEqual({ allowed: true });
+
+    const reopened = recordInvoiceProbe(probing.breaker, false, 'Cloudflare 520', at(300));
+    expect(reopened.transition).toMatchObject({ from: 'half_open', to: 'open', reason: 'the invoice probe failed: Cloudflare 520' });
+    expect(paymentPermit(reopened.breaker).allowed).toBe(false);
   });
 
-  it('the trial answered by LNbits closes the breaker; an unknown trial answer opens it again', () => {
-    const trial = requestPermit(recordProbe(opened(), true, 'ok', at(200)).breaker, at(300), RULES).breaker;
-    const closed = recordPaymentAnswer(trial, false, 'settled', at(400), RULES);
-    expect(closed.transition).toMatchObject({
-      from: 'half_open',
-      to: 'closed',
-      reason: 'trial payment answered: settled',
-      consecutiveUnknownPosts: 0,
-    });
-    expect(closed.breaker).toEqual({
-      position: 'closed',
-      since: at(400).toISOString(),
-      consecutiveUnknownPosts: 0,
-      trialPermittedAt: null,
-    });
-    expect(requestPermit(closed.breaker, at(401), RULES).permit).toEqual({ allowed: true });
-
-    const reopened = recordPaymentAnswer(trial, true, 'timeout', at(400), RULES);
-    expect(reopened.transition).toMatchObject({ from: 'half_open', to: 'open', reason: 'trial payment answered unknown: timeout' });
-    expect(reopened.breaker.consecutiveUnknownPosts).toBe(RULES.threshold + 1);
-    expect(requestPermit(reopened.breaker, at(401), RULES).permit.allowed).toBe(false);
-  });
-
-  it('a failed probe while half-open opens it again; probes never move a closed breaker', () => {
-    const halfOpen = recordProbe(opened(), true, 'ok', at(200)).breaker;
-    expect(recordProbe(halfOpen, false, 'reset', at(300)).transition).toMatchObject({
-      from: 'half_open',
-      to: 'open',
-      reason: 'the wallet probe failed: reset',
-    });
+  it('the invoice probe never moves a closed breaker', () => {
     const closed = closedBreaker(at(0));
-    expect(recordProbe(closed, false, 'reset', at(1))).toEqual({ breaker: closed, transition: null });
-    expect(recordProbe(closed, true, 'ok', at(1))).toEqual({ breaker: closed, transition: null });
+    expect(startInvoiceProbe(closed, at(1))).toEqual({ breaker: closed, transition: null });
+    expect(recordInvoiceProbe(closed, false, 'reset', at(1))).toEqual({ breaker: closed, transition: null });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The circuit breaker on payment POSTs (issue 13): pure, time passed in. It
+ * The circuit breaker on payment POSTs: pure, time passed in. It
  * only saves the wallet and the ledger from hopeless POSTs during an
  * incident; exactly-once never depends on it (the claim still decides).
  */
@@ -10,15 +10,11 @@ export interface CircuitBreaker {
   /** When the breaker took its current position. */
   since: string;
   consecutiveUnknownPosts: number;
-  /** While half-open: when the single trial payment was permitted (null while none is out). */
-  trialPermittedAt: string | null;
 }
 
 export interface BreakerRules {
   /** Consecutive unknown POST answers that open the breaker. */
   threshold: number;
-  /** A trial permit whose POST never answered (its claim lost a race, say) is handed out again after this long. */
-  trialTimeoutMs: number;
 }
 
 export interface BreakerTransition {
@@ -40,55 +36,53 @@ export type PaymentPermit = { allowed: true } | { allowed: false; reason: string
 export const WALLET_UNAVAILABLE = 'wallet unavailable: circuit breaker';
 
 export function closedBreaker(at: Date): CircuitBreaker {
-  return { position: 'closed', since: at.toISOString(), consecutiveUnknownPosts: 0, trialPermittedAt: null };
+  return { position: 'closed', since: at.toISOString(), consecutiveUnknownPosts: 0 };
 }
 
 function move(breaker: CircuitBreaker, to: BreakerPosition, reason: string, at: Date, consecutiveUnknownPosts: number): BreakerStep {
-  const next: CircuitBreaker = { position: to, since: at.toISOString(), consecutiveUnknownPosts, trialPermittedAt: null };
+  const next: CircuitBreaker = { position: to, since: at.toISOString(), consecutiveUnknownPosts };
   return { breaker: next, transition: { from: breaker.position, to, reason, consecutiveUnknownPosts, at: next.since } };
 }
 
 /**
  * A payment POST's answer. "unknown" (Cloudflare 520/524, other 5xx, timeout,
- * reset) counts towards opening; any answer of LNbits itself means the wallet
- * is up: it resets the count, and closes a half-open breaker.
+ * reset) counts towards opening; any answer of LNbits itself resets the count.
+ * Only a closed breaker moves on a payment's answer: once open, no real order
+ * is ever the trial, and answers of POSTs still under way only update the count.
  */
 export function recordPaymentAnswer(breaker: CircuitBreaker, unknown: boolean, detail: string, at: Date, rules: BreakerRules): BreakerStep {
   const count = unknown ? breaker.consecutiveUnknownPosts + 1 : 0;
-  if (breaker.position === 'half_open') {
-    return unknown
-      ? move(breaker, 'open', `trial payment answered unknown: ${detail}`, at, count)
-      : move(breaker, 'closed', `trial payment answered: ${detail}`, at, 0);
-  }
   if (breaker.position === 'closed' && count >= rules.threshold) {
     return move(breaker, 'open', `${count} consecutive payment POSTs ended unknown, the last: ${detail}`, at, count);
   }
   return { breaker: { ...breaker, consecutiveUnknownPosts: count }, transition: null };
 }
 
-/** A wallet probe (GET /api/v1/wallet, never a payment): the only way out of "open". */
-export function recordProbe(breaker: CircuitBreaker, ok: boolean, detail: string, at: Date): BreakerStep {
-  if (breaker.position === 'open' && ok)
-    return move(breaker, 'half_open', 'the wallet probe succeeded', at, breaker.consecutiveUnknownPosts);
-  if (breaker.position === 'half_open' && !ok)
-    return move(breaker, 'open', `the wallet probe failed: ${detail}`, at, breaker.consecutiveUnknownPosts);
-  return { breaker, transition: null };
+/**
+ * The invoice probe (a 1-sat invoice created by POST, the payment path with no
+ * money moving) is about to be sent: an open breaker is half-open while it is out.
+ */
+export function startInvoiceProbe(breaker: CircuitBreaker, at: Date): BreakerStep {
+  if (breaker.position !== 'open') return { breaker, transition: null };
+  return move(breaker, 'half_open', 'the invoice probe is under way', at, breaker.consecutiveUnknownPosts);
 }
 
-/** Asked right before a payment would be claimed. Half-open lets exactly one through until its answer is known. */
-export function requestPermit(breaker: CircuitBreaker, at: Date, rules: BreakerRules): { breaker: CircuitBreaker; permit: PaymentPermit } {
+/** The invoice probe's answer: the only way back to "closed". */
+export function recordInvoiceProbe(breaker: CircuitBreaker, ok: boolean, detail: string, at: Date): BreakerStep {
+  if (breaker.position !== 'half_open') return { breaker, transition: null };
+  return ok
+    ? move(breaker, 'closed', `the invoice probe answered: ${detail}`, at, 0)
+    : move(breaker, 'open', `the invoice probe failed: ${detail}`, at, breaker.consecutiveUnknownPosts);
+}
+
+/** Asked right before a payment would be claimed: only a closed breaker lets payments through. */
+export function paymentPermit(breaker: CircuitBreaker): PaymentPermit {
   switch (breaker.position) {
     case 'closed':
-      return { breaker, permit: { allowed: true } };
+      return { allowed: true };
     case 'open':
-      return { breaker, permit: { allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${breaker.since}` } };
-    case 'half_open': {
-      const trialOut = breaker.trialPermittedAt !== null && at.getTime() - Date.parse(breaker.trialPermittedAt) < rules.trialTimeoutMs;
-      if (!trialOut) return { breaker: { ...breaker, trialPermittedAt: at.toISOString() }, permit: { allowed: true } };
-      return {
-        breaker,
-        permit: { allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${breaker.since}, a trial payment is under way` },
-      };
-    }
+      return { allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${breaker.since}` };
+    case 'half_open':
+      return { allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${breaker.since}, the invoice probe is under way` };
   }
 }

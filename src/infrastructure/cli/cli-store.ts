@@ -16,14 +16,26 @@ import { SystemClock } from '../system/system-clock';
 import { UsageError } from './cli-errors';
 import { copyLiveReadModels, openLedgerDatabase } from './postgres-ledger';
 
-/** The service's own configuration, from the same environment; a problem is a usage error (exit 2), never echoing secrets. */
+/**
+ * The service's own configuration, from the same environment; a problem is a usage error (exit 2), never echoing secrets.
+ * No API key is needed, and VOLTZ_READ_KEY alone is a wallet key enough: nothing in the CLI pays.
+ */
 export function cliConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   try {
-    return loadConfig(env);
+    return loadConfig(readKeyAsWalletKey(env), { apiKeys: 'optional' });
   } catch (error) {
     if (error instanceof InvalidConfigurationError) throw new UsageError(`invalid configuration:\n  ${error.problems.join('\n  ')}`);
     throw error;
   }
+}
+
+/** Without an admin key, the read key (given as a value or a file) stands in for it. */
+function readKeyAsWalletKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  if (set('VOLTZ_ADMIN_KEY') || set('VOLTZ_ADMIN_KEY_FILE')) return env;
+  if (set('VOLTZ_READ_KEY')) return { ...env, VOLTZ_ADMIN_KEY: env.VOLTZ_READ_KEY };
+  if (set('VOLTZ_READ_KEY_FILE')) return { ...env, VOLTZ_ADMIN_KEY_FILE: env.VOLTZ_READ_KEY_FILE };
+  return env;
 }
 
 /** 'read' (every audit) never writes to the file it reads; only `reconcile --record` and `rebuild`'s read models write. */

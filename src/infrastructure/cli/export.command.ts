@@ -1,20 +1,34 @@
 import { Command } from 'commander';
+import { EventStore } from '../../application/ports/event-store.port';
 import { orderIdOfPayoutStream } from '../../domain/streams/stream-names';
 import { UsageError } from './cli-errors';
 import { cliConfig, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 
-const COLUMNS = ['orderId', 'endToEndId', 'amountCents', 'amountSats', 'feeMsat', 'paymentHash', 'preimage', 'settledAt'] as const;
+const COLUMNS = [
+  'orderId',
+  'endToEndId',
+  'amountCents',
+  'amountSats',
+  'feeMsat',
+  'paymentHash',
+  'preimage',
+  'settledAt',
+  'outflow',
+] as const;
 type Row = Record<(typeof COLUMNS)[number], string | number | null>;
 
 /**
- * `ledger export --from --to`: settled payouts for accounting, from the log
- * itself (not a read model). Only orders still waiting for their settlement
- * are held in memory; a settled one is written out and forgotten.
+ * `ledger export --from --to`: every payment that left the wallet, for
+ * accounting, from the log itself (not a read model): each order's payout
+ * (`outflow` = payout) and each further payment of a double-paid order
+ * (`outflow` = double_payment, dated when it was detected). Only orders still
+ * waiting for their settlement are held in memory; a double payment, rare,
+ * reads its order's stream again for the PIX it answers.
  */
 export function exportCommand(): Command {
   return new Command('export')
-    .description('settled payouts whose settledAt is in [--from, --to), as CSV or JSON lines')
+    .description('every outflow (payouts and double payments) dated in [--from, --to), as CSV or JSON lines')
     .requiredOption('--from <date>', 'ISO date or time, inclusive', (value) => isoDate(value, '--from'))
     .requiredOption('--to <date>', 'ISO date or time, exclusive', (value) => isoDate(value, '--to'))
     .option(
@@ -32,15 +46,34 @@ export function exportCommand(): Command {
       const out = process.stdout;
       await withStore(config, async (store) => {
         if (options.format === 'csv') out.write(`${COLUMNS.join(',')}\n`);
-        const confirmed = new Map<string, { endToEndId: string; amountCents: number; amountSats: number }>();
+        const confirmed = new Map<string, Pix>();
         const progress = new ProgressReporter('export');
         let events = 0;
+        const write = (row: Row) =>
+          out.write(
+            options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`,
+          );
+        const inPeriod = (at: string) => at >= options.from && at < options.to;
+        const total = await logSize(store);
         for await (const event of store.readAll()) {
-          progress.update(++events);
+          progress.update(++events, total);
           const orderId = orderIdOfPayoutStream(event.stream);
           if (orderId === null) continue;
           const data = event.data;
-          if (event.type === 'PixConfirmed') {
+          if (event.type === 'DoublePaymentDetected') {
+            const detectedAt = String(data.detectedAt);
+            const pix = inPeriod(detectedAt) ? await pixOf(store, event.stream) : null;
+            if (!pix) continue;
+            write({
+              orderId,
+              ...pix,
+              feeMsat: Number(data.feeMsat),
+              paymentHash: String(data.paymentHash),
+              preimage: (data.preimage as string | null) ?? null,
+              settledAt: detectedAt,
+              outflow: 'double_payment',
+            });
+          } else if (event.type === 'PixConfirmed') {
             confirmed.set(orderId, {
               endToEndId: String(data.endToEndId),
               amountCents: Number(data.amountCents),
@@ -50,23 +83,35 @@ export function exportCommand(): Command {
             const pix = confirmed.get(orderId);
             confirmed.delete(orderId);
             const settledAt = String(data.settledAt);
-            if (!pix || settledAt < options.from || settledAt >= options.to) continue;
-            const row: Row = {
+            if (!pix || !inPeriod(settledAt)) continue;
+            write({
               orderId,
               ...pix,
               feeMsat: Number(data.feeMsat),
               paymentHash: String(data.paymentHash),
               preimage: (data.preimage as string | null) ?? null,
               settledAt,
-            };
-            out.write(
-              options.format === 'csv' ? `${COLUMNS.map((column) => csvField(row[column])).join(',')}\n` : `${JSON.stringify(row)}\n`,
-            );
+              outflow: 'payout',
+            });
           }
         }
         progress.done();
       });
     });
+}
+
+type Pix = { endToEndId: string; amountCents: number; amountSats: number };
+
+async function pixOf(store: EventStore, stream: string): Promise<Pix | null> {
+  for await (const event of store.readStream(stream)) {
+    if (event.type === 'PixConfirmed')
+      return {
+        endToEndId: String(event.data.endToEndId),
+        amountCents: Number(event.data.amountCents),
+        amountSats: Number(event.data.amountSats),
+      };
+  }
+  return null;
 }
 
 function isoDate(value: string, name: string): string {

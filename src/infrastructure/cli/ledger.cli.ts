@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { backupCommand } from './backup.command';
 import { EXIT_USAGE, UsageError } from './cli-errors';
 import { exportCommand } from './export.command';
 import { rebuildCommand } from './rebuild.command';
@@ -13,12 +15,30 @@ import { verifyCommand } from './verify.command';
  * the service (run it on a copy of the store). Exit codes: 0 all held, 1 a
  * violation or discrepancy found (listed), 2 usage or configuration error.
  */
+const EXIT_CODES = 'Exit codes: 0 all held, 1 a violation or discrepancy was found (listed), 2 bad usage or configuration.';
+const STORE_VARIABLES = 'EVENT_STORE, DATA_DIR, EVENTSTORE_CONNECTION_STRING, DATABASE_URL (each secret also as <NAME>_FILE)';
+
+/** The environment each command reads, for --help: the service's own variables, nothing else. */
+const READS: Record<string, string> = {
+  replay: STORE_VARIABLES,
+  verify: `${STORE_VARIABLES}; the timings the service recorded, else VOLTZ_TIMEOUT_MS, PAYMENT_NOT_FOUND_GRACE_MS, SENT_INVOICE_EXPIRY_SLACK_MS`,
+  rebuild: `${STORE_VARIABLES}, VOLTZ_TIMEOUT_MS, PAYMENT_NOT_FOUND_GRACE_MS, SENT_INVOICE_EXPIRY_SLACK_MS`,
+  reconcile: `${STORE_VARIABLES}, VOLTZ_URL, VOLTZ_READ_KEY (else VOLTZ_ADMIN_KEY), VOLTZ_TIMEOUT_MS; never an API key`,
+  export: STORE_VARIABLES,
+  backup: 'EVENT_STORE (sqlite only), DATA_DIR',
+};
+
 export function ledgerProgram(): Command {
   const program = new Command('ledger')
-    .description('audit the pix-lightning-ledger store: replay, verify, rebuild, reconcile, export')
+    .description('audit the pix-lightning-ledger store: replay, verify, rebuild, reconcile, export, backup')
     .showHelpAfterError()
-    .exitOverride();
-  for (const command of [replayCommand(), verifyCommand(), rebuildCommand(), reconcileCommand(), exportCommand()]) {
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `\n${EXIT_CODES}\nEach command reads the service's configuration from the environment: see \`ledger <command> --help\`.`,
+    );
+  for (const command of [replayCommand(), verifyCommand(), rebuildCommand(), reconcileCommand(), exportCommand(), backupCommand()]) {
+    command.addHelpText('after', `\n${EXIT_CODES}\nReads: ${READS[command.name()]}.`);
     program.addCommand(command.exitOverride().showHelpAfterError());
   }
   return program;

@@ -14,7 +14,7 @@ import { PostgresAdminStatsProjection } from '../projections/postgres-admin-stat
 import { PostgresPayoutsProjection } from '../projections/postgres-payouts.projection';
 import { PostgresReadModelBuilder } from '../projections/postgres-read-model-builder';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 
 /**
  * `ledger rebuild`: every read model from position 0, in place. Only safe
@@ -92,9 +92,10 @@ async function rebuildInPostgres(config: AppConfig): Promise<void> {
 async function replayInto(store: EventStore, add: (event: StoredEvent) => unknown, finish: () => unknown): Promise<number> {
   let events = 0;
   const progress = new ProgressReporter('rebuild');
+  const total = await logSize(store);
   for await (const event of store.readAll()) {
     await add(event);
-    progress.update(++events);
+    progress.update(++events, total);
   }
   await finish();
   progress.done();

@@ -32,10 +32,11 @@ export function reconcileCommand(): Command {
       const config = cliConfig();
       if (!config.voltz)
         throw new UsageError(
-          'no wallet configured: set VOLTZ_URL and VOLTZ_ADMIN_KEY (in sandbox mode, the simulated wallet URL ' +
+          'no wallet configured: set VOLTZ_URL and VOLTZ_READ_KEY (in sandbox mode, the simulated wallet URL ' +
             'printed in the service banner)',
         );
-      const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.adminKey, timeoutMs: config.voltzTimeoutMs });
+      // Listing payments is all reconciliation asks of the wallet: the read key, never the spending key.
+      const wallet = new VoltzClient({ baseUrl: config.voltz.url, adminKey: config.voltz.readKey, timeoutMs: config.voltzTimeoutMs });
       const report = await withStore(
         config,
         (store) => {

@@ -8,7 +8,9 @@ import { fallbackTimings } from '../../application/payout-settings';
 import { LedgerViolation, checkReservations } from '../../domain/audit/payout-audit';
 import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName } from '../../domain/streams/stream-names';
 import { EventStore, StoredEvent, comparePositions } from '../../application/ports/event-store.port';
+import { PayoutSettings } from '../../application/payout-settings';
 import { AppConfig } from '../config/app-config';
+import { RecordedTimings, readTimings } from '../projections/recorded-timings';
 import { payoutSettingsFrom } from '../config/payout-settings.factory';
 import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-checkpoints';
 import { AdminStatsProjection } from '../projections/admin-stats.projection';
@@ -17,13 +19,14 @@ import { Projection } from '../projections/projection';
 import { ReadModelBuilder, compareReadModels } from '../projections/read-model-builder';
 import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, openLiveReadModels, withStore } from './cli-store';
-import { ProgressReporter } from './cli-progress-reporter';
+import { ProgressReporter, logSize } from './cli-progress-reporter';
 import { OpenAuditPool } from './open-audit-pool';
 import { sqlitePositionGaps } from './sqlite-position-gaps';
 import { SQLITE_EVENTS_FILE } from '../event-store/event-store.module';
 
 /** What a position of either store looks like: SQLite's integer, EventStoreDB's commit/prepare. */
 const POSITION = /^(0|[1-9][0-9]*)(\/(0|[1-9][0-9]*))?$/;
+import { positiveInt } from './reconcile.command';
 
 const RESERVATION_TYPES = new Set(['EndToEndIdReserved', 'PaymentHashReserved', 'ReservationReleased']);
 
@@ -54,8 +57,10 @@ export async function verifyLedger(
   store: EventStore,
   live: Database.Database,
   alongside?: { add(event: StoredEvent): void },
+  timings: Partial<TimingOptions> = {},
 ): Promise<VerifyResult> {
-  const projections = readModelProjections(config);
+  const settings = verifySettings(payoutSettingsFrom(config), readTimings(live), timings);
+  const projections = [new PayoutsProjection(settings), new AdminStatsProjection()];
   const scratchDir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
   const scratchFile = join(scratchDir, 'read-models.sqlite');
   const scratch = openScratch(scratchFile);
@@ -72,8 +77,9 @@ export async function verifyLedger(
     // Positions only grow: once an event is past the checkpoint, every later one is too.
     let rebuilding = liveCheckpoint !== null;
     const scan = new ProgressReporter('verify: reading the log');
+    const total = await logSize(store);
     for await (const event of store.readAll()) {
-      scan.update(++events);
+      scan.update(++events, total);
       alongside?.add(event);
       if (rebuilding && comparePositions(event.position, liveCheckpoint!) > 0) rebuilding = false;
       if (rebuilding) builder.add(event);
@@ -109,6 +115,38 @@ export async function verifyLedger(
 /** The SQLite projections of this configuration: what a rebuild writes and what the live copy is compared on. */
 function readModelProjections(config: AppConfig): Projection[] {
   return [new PayoutsProjection(payoutSettingsFrom(config)), new AdminStatsProjection()];
+}
+
+export interface TimingOptions {
+  voltzTimeoutMs: number;
+  notFoundGraceMs: number;
+  sentInvoiceSlackMs: number;
+}
+
+/**
+ * The fallback view's due times depend on the service's timings: an option
+ * wins, then what the service recorded beside its read models, then this
+ * environment. So a copy of the store verifies alike without the service's variables.
+ */
+function verifySettings(fromEnv: PayoutSettings, recorded: RecordedTimings | null, options: Partial<TimingOptions>): PayoutSettings {
+  const settings: PayoutSettings = recorded
+    ? {
+        ...fromEnv,
+        invoiceMarginMs: recorded.invoiceMarginMs,
+        paymentNotFoundGraceMs: recorded.paymentNotFoundGraceMs,
+        sentInvoiceSlackMs: recorded.sentInvoiceSlackMs,
+        voltzTimeoutMs: recorded.claimTimeoutMs,
+      }
+    : fromEnv;
+  const voltzTimeoutMs = options.voltzTimeoutMs ?? settings.voltzTimeoutMs;
+  return {
+    ...settings,
+    voltzTimeoutMs,
+    // As the service derives it (payoutSettingsFrom) when the timeout is given.
+    invoiceMarginMs: options.voltzTimeoutMs !== undefined ? 2 * voltzTimeoutMs : settings.invoiceMarginMs,
+    paymentNotFoundGraceMs: options.notFoundGraceMs ?? settings.paymentNotFoundGraceMs,
+    sentInvoiceSlackMs: options.sentInvoiceSlackMs ?? settings.sentInvoiceSlackMs,
+  };
 }
 
 function openScratch(filename: string): Database.Database {
@@ -150,7 +188,14 @@ export function verifyCommand(): Command {
     .option('--json', 'print the summary, the violations and the breaks as one JSON object')
     .option('--digest <root>', "a digest root from an auditor's own copy (GET /v1/audit/digests): prove the log still holds it")
     .option('--position <position>', 'with --digest: the position that digest covers (from the same copy)')
-    .action(async (options: { json?: boolean; digest?: string; position?: string }) => {
+    .option('--voltz-timeout-ms <ms>', "the service's VOLTZ_TIMEOUT_MS, for a store it never recorded its timings in", (v) =>
+      positiveInt(v, '--voltz-timeout-ms'),
+    )
+    .option('--not-found-grace-ms <ms>', "the service's PAYMENT_NOT_FOUND_GRACE_MS (ditto)", (v) => positiveInt(v, '--not-found-grace-ms'))
+    .option('--sent-invoice-slack-ms <ms>', "the service's SENT_INVOICE_EXPIRY_SLACK_MS (ditto)", (v) =>
+      positiveInt(v, '--sent-invoice-slack-ms'),
+    )
+    .action(async (options: { json?: boolean; digest?: string; position?: string } & Partial<TimingOptions>) => {
       if (options.digest !== undefined && !/^[0-9a-f]{64}$/.test(options.digest))
         throw new UsageError('--digest must be a root as GET /v1/audit/digests shows it: 64 lowercase hex digits');
       if (options.position !== undefined && options.digest === undefined) throw new UsageError('--position goes with --digest');
@@ -167,7 +212,14 @@ export function verifyCommand(): Command {
         const live = await openLiveReadModels(config, pool, readModelProjections(config));
         try {
           const check = await LedgerCheck.open(store);
-          return { result: await verifyLedger(config, store, live.db, check), chains: check.report() };
+          return {
+            result: await verifyLedger(config, store, live.db, check, {
+              voltzTimeoutMs: options.voltzTimeoutMs,
+              notFoundGraceMs: options.notFoundGraceMs,
+              sentInvoiceSlackMs: options.sentInvoiceSlackMs,
+            }),
+            chains: check.report(),
+          };
         } finally {
           live.close();
         }

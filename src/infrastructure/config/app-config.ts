@@ -12,7 +12,7 @@ export interface AppConfig {
   dataDir: string;
   eventStore: { kind: 'sqlite' } | { kind: 'postgres'; url: string; poolSize: number } | { kind: 'esdb'; connectionString: string };
   /** null = sandbox mode: simulated wallet and Lightning Address server on loopback. */
-  voltz: { url: string; adminKey: string } | null;
+  voltz: { url: string; adminKey: string; readKey: string } | null;
   voltzTimeoutMs: number;
   network: LightningNetwork;
   maxPayoutSats: number;

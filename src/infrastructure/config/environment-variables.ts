@@ -148,6 +148,11 @@ export class EnvironmentVariables {
   @Matches(/^\S+$/, { message: 'VOLTZ_ADMIN_KEY must not contain spaces' })
   VOLTZ_ADMIN_KEY?: string;
 
+  /** LNbits' invoice/read key: listing payments and creating the probe's invoice need no more. */
+  @IsOptional()
+  @Matches(/^\S+$/, { message: 'VOLTZ_READ_KEY must not contain spaces' })
+  VOLTZ_READ_KEY?: string;
+
   @IsInt()
   @Min(100)
   @Max(600000)
@@ -313,6 +318,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: ReadonlyArray<keyof EnvironmentVariable
   'DATABASE_URL',
   'VOLTZ_URL',
   'VOLTZ_ADMIN_KEY',
+  'VOLTZ_READ_KEY',
   'LIGHTNING_NETWORK',
   'FALLBACK_CRON',
   'RECONCILE_CRON',

@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
 import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables, NUMERIC_VARIABLES } from './environment-variables';
 import { parseHostOverrides } from '../lnurl/parse-host-overrides';
+import { readSecretFiles } from './secret-files';
 
 export class InvalidConfigurationError extends Error {
   constructor(readonly problems: string[]) {
@@ -19,10 +20,13 @@ export const MIN_REAL_KEY_LENGTH = 24;
 /** Public, documented keys for sandbox mode only; never accepted when VOLTZ_URL is set. */
 export const SANDBOX_API_KEYS = { bot: 'sandbox-bot-key', admin: 'sandbox-admin-key', auditor: 'sandbox-auditor-key' } as const;
 
-/** Reads the variables of README's configuration table; every problem becomes one line, and any problem stops start-up. */
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+/**
+ * Reads the variables of README's configuration table; every problem becomes one line, and any problem stops start-up.
+ * `apiKeys: 'optional'` is for the ledger CLI, which serves no HTTP and so needs no API key even when real money moves.
+ */
+export function loadConfig(given: NodeJS.ProcessEnv, options: { apiKeys: 'required' | 'optional' } = { apiKeys: 'required' }): AppConfig {
   const raw: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const { env, problems } = readSecretFiles(given);
   for (const key of ENVIRONMENT_VARIABLE_NAMES) {
     const value = env[key];
     if (value === undefined || value.trim() === '') continue;
@@ -57,7 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (vars.VOLTZ_ADMIN_KEY !== undefined && vars.VOLTZ_URL === undefined) {
     problems.push('VOLTZ_URL is required when VOLTZ_ADMIN_KEY is set (without both the service runs in sandbox mode)');
   }
-  if (vars.VOLTZ_URL !== undefined) {
+  if (vars.VOLTZ_URL !== undefined && options.apiKeys === 'required') {
     for (const name of ['BOT_API_KEYS', 'ADMIN_API_KEYS'] as const) {
       if (vars[name] === undefined) problems.push(`${name} is required when VOLTZ_URL is set (real money moves)`);
     }
@@ -75,7 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     host: vars.HOST ?? null,
     dataDir: vars.DATA_DIR,
     eventStore: eventStoreConfig(vars),
-    voltz: vars.VOLTZ_URL ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY! } : null,
+    voltz: vars.VOLTZ_URL
+      ? { url: vars.VOLTZ_URL, adminKey: vars.VOLTZ_ADMIN_KEY!, readKey: vars.VOLTZ_READ_KEY ?? vars.VOLTZ_ADMIN_KEY! }
+      : null,
     voltzTimeoutMs: vars.VOLTZ_TIMEOUT_MS,
     network: vars.LIGHTNING_NETWORK,
     maxPayoutSats: vars.MAX_PAYOUT_SATS,

@@ -8,6 +8,8 @@ import { RunSweepCommand } from '../../application/admin/commands/run-sweep.comm
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
 import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
 import { GetStatsQuery } from '../../application/admin/queries/get-stats.query';
+import { GetStatsSeriesQuery } from '../../application/admin/queries/get-stats-series.query';
+import type { StatsSeries } from '../../application/admin/queries/get-stats-series.handler';
 import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
@@ -27,6 +29,8 @@ import { commandContextFrom } from './command-context.factory';
 import { AcknowledgePayoutDto } from './dto/acknowledge-payout.dto';
 import { CancelPayoutDto } from './dto/cancel-payout.dto';
 import { ListPayoutsQueryDto } from './dto/list-payouts-query.dto';
+import { StatsSeriesQueryDto } from './dto/stats-series-query.dto';
+import { StatsSeriesSchema } from './openapi/stats-series.schemas';
 import {
   AdminStatsSchema,
   FallbackQueueSchema,
@@ -153,6 +157,14 @@ export class AdminController {
   @ApiOkResponse({ type: AdminStatsSchema })
   stats(): Promise<AdminStatsView> {
     return this.queries.execute(new GetStatsQuery());
+  }
+
+  @Get('stats/series')
+  @ApiOperation({ summary: 'Hourly settled payouts, sats, Voltz 520s and wallet availability of the last `hours` hours (charts)' })
+  @ApiOkResponse({ type: StatsSeriesSchema })
+  @ApiErrors({ 400: '`invalid_hours`, `unknown_query_parameter`' })
+  statsSeries(@Query() query: StatsSeriesQueryDto): Promise<StatsSeries> {
+    return this.queries.execute(new GetStatsSeriesQuery(query.hours));
   }
 
   @Get('reconciliation')

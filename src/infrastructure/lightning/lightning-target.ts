@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../application/ports/clock.port';
 import { AppConfig } from '../config/app-config';
@@ -14,6 +16,9 @@ export interface LightningTarget {
 
 export const LIGHTNING_TARGET = Symbol('LIGHTNING_TARGET');
 
+/** The sandbox wallet's payments and balance, in DATA_DIR. */
+export const SANDBOX_WALLET_FILE = 'sandbox-wallet.sqlite';
+
 /**
  * Without VOLTZ_URL the service pays a simulated wallet on loopback and says so
  * loudly: it can never pretend to pay real money.
@@ -22,13 +27,18 @@ export async function resolveLightningTarget(config: AppConfig, clock: Clock): P
   if (config.voltz) {
     return { walletUrl: config.voltz.url, adminKey: config.voltz.adminKey, hostOverrides: config.lnurlHostOverrides, sandbox: null };
   }
-  const sandbox = await startSandbox({ network: config.network, clock });
+  // The simulated wallet remembers what it paid: after a restart it refuses a hash it already paid, as a real one would.
+  const walletFile = join(config.dataDir, SANDBOX_WALLET_FILE);
+  mkdirSync(config.dataDir, { recursive: true });
+  const sandbox = await startSandbox({ network: config.network, clock, walletFile });
   const logger = new Logger('SandboxMode');
   const banner = drawBox([
     'SANDBOX MODE: VOLTZ_URL is not set. NO REAL MONEY MOVES.',
     `Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
     `Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
     `Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
+    // Play money on loopback: the read key is all `ledger reconcile` needs; the spending key is never shown.
+    `Wallet read key (for ledger reconcile): ${sandbox.lnbits.invoiceKey}; payments kept in ${walletFile}`,
     ...(config.sandboxApiKeys ? ['API keys: sandbox-bot-key, sandbox-admin-key, sandbox-auditor-key'] : []),
   ]);
   for (const line of banner) logger.warn(line);

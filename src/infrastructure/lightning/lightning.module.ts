@@ -21,8 +21,8 @@ const WALLET_GAUGES = Symbol('WALLET_GAUGES');
 
 /** LNURL answers are small JSON; anything bigger is refused rather than buffered. */
 const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
-/** A half-open trial permit whose POST never answered is handed out again after the Voltz timeout plus this. */
-const TRIAL_SLACK_MS = 5_000;
+/** A permitted payment whose POST never answered stops holding its sats back after the Voltz timeout plus this. */
+const IN_FLIGHT_SLACK_MS = 5_000;
 
 @Module({
   providers: [
@@ -37,7 +37,7 @@ const TRIAL_SLACK_MS = 5_000;
       provide: VOLTZ_MONITOR_OPTIONS,
       useFactory: (config: AppConfig, ids: IdGenerator): VoltzMonitorOptions => ({
         threshold: config.voltzBreakerThreshold,
-        trialTimeoutMs: config.voltzTimeoutMs + TRIAL_SLACK_MS,
+        inFlightTimeoutMs: config.voltzTimeoutMs + IN_FLIGHT_SLACK_MS,
         instanceId: ids.next(),
         lowBalanceSats: config.walletLowBalanceSats,
       }),
@@ -56,7 +56,12 @@ const TRIAL_SLACK_MS = 5_000;
       // The balance gauges of /metrics read the monitor when scraped (nothing is registered with metrics off).
       provide: WALLET_GAUGES,
       useFactory: (metrics: PayoutMetrics, monitor: VoltzMonitor) => {
-        if (metrics instanceof PrometheusMetrics) registerWalletGauges(metrics.registry, () => monitor.walletBalance());
+        if (metrics instanceof PrometheusMetrics)
+          registerWalletGauges(
+            metrics.registry,
+            () => monitor.walletBalance(),
+            () => monitor.status().breaker,
+          );
         return metrics instanceof PrometheusMetrics;
       },
       inject: [PAYOUT_METRICS, VoltzMonitor],

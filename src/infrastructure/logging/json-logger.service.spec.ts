@@ -1,3 +1,4 @@
+import { alertLine } from '../../application/alert-line';
 import { Logger } from '@nestjs/common';
 import { JsonLogger } from './json-logger.service';
 import { requestContext } from './request-context';
@@ -61,5 +62,26 @@ describe('JsonLogger', () => {
       ['error', 'Loud', 'kept too'],
     ]);
     expect(logger.isEnabled('info')).toBe(false);
+  });
+
+  it('an ALERT line carries its kind and its order as fields of their own, for log routers', () => {
+    const { logger, parsed } = capture('info');
+    Logger.overrideLogger(logger);
+    try {
+      new Logger('Payouts').error(alertLine('needs_attention', 'payout ord_1 needs attention: no route', { orderId: 'ord_1' }));
+      new Logger('Voltz').error(alertLine('breaker_open', 'Voltz circuit breaker closed -> open', { orderId: null }));
+    } finally {
+      Logger.overrideLogger(false);
+    }
+    expect(parsed().map(({ level, context, msg, alert, orderId }) => ({ level, context, msg, alert, orderId }))).toEqual([
+      {
+        level: 'error',
+        context: 'Payouts',
+        msg: 'ALERT payout ord_1 needs attention: no route',
+        alert: 'needs_attention',
+        orderId: 'ord_1',
+      },
+      { level: 'error', context: 'Voltz', msg: 'ALERT Voltz circuit breaker closed -> open', alert: 'breaker_open', orderId: undefined },
+    ]);
   });
 });

@@ -57,6 +57,12 @@ export class PrometheusMetrics implements PayoutMetrics {
     registers: [this.registry],
   });
 
+  private readonly doublePayments = new Counter({
+    name: 'pll_double_payments_detected_total',
+    help: 'Double payments this process detected and recorded (each needs an admin acknowledgement)',
+    registers: [this.registry],
+  });
+
   private readonly httpRequests = new Counter({
     name: 'pll_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',
@@ -88,6 +94,10 @@ export class PrometheusMetrics implements PayoutMetrics {
     const source = http520Source ?? 'none';
     this.bound(`answers ${call} ${outcome} ${source}`, () => this.walletAnswers.labels(call, outcome, source)).inc();
     this.bound(`wallet seconds ${call}`, () => this.walletSeconds.labels(call)).observe(seconds);
+  }
+
+  doublePaymentDetected(): void {
+    this.doublePayments.inc();
   }
 
   httpRequestFinished(method: string, route: string, status: number, seconds: number): void {

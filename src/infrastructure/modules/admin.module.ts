@@ -6,6 +6,7 @@ import { RunSweepHandler } from '../../application/admin/commands/run-sweep.hand
 import { GetFallbackQueueHandler } from '../../application/admin/queries/get-fallback-queue.handler';
 import { GetReconciliationHandler } from '../../application/admin/queries/get-reconciliation.handler';
 import { GetStatsHandler } from '../../application/admin/queries/get-stats.handler';
+import { GetStatsSeriesHandler } from '../../application/admin/queries/get-stats-series.handler';
 import { GetVoltzStatusHandler } from '../../application/admin/queries/get-voltz-status.handler';
 import { ListPayoutsHandler } from '../../application/admin/queries/list-payouts.handler';
 import { WalletFundingService } from '../../application/wallet-monitor/wallet-funding.service';
@@ -29,6 +30,7 @@ import { ReconciliationModule } from './reconciliation.module';
     RunSweepHandler,
     GetReconciliationHandler,
     GetStatsHandler,
+    GetStatsSeriesHandler,
     RecordLedgerDigestHandler,
     GetFallbackQueueHandler,
     GetVoltzStatusHandler,

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../../application/payout-settings';
 import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
+import { recordTimings } from './recorded-timings';
 import { Projection } from './projection';
 import { foldPayoutBatch, parsePayoutState, payoutOrdersOf } from './payouts-fold';
 
@@ -52,6 +53,7 @@ export class PayoutsProjection implements Projection {
       next_attempt_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS fallback_queue_by_due ON fallback_queue (next_attempt_at, order_id);`);
+    recordTimings(db, fallbackTimings(this.settings));
     this.statements = {
       get: db.prepare('SELECT state FROM payouts WHERE order_id = ?'),
       upsert: db.prepare(

@@ -26,6 +26,9 @@ import { PROJECTION_STORAGE, ProjectionStorage } from './projection-storage';
 import { READ_MODEL_DB, openReadModelDatabase } from './read-model-database';
 import { SqliteAdminStats } from './sqlite-admin-stats';
 import { SqliteFallbackQueue } from './sqlite-fallback-queue';
+import { SqliteStatsSeries } from './sqlite-stats-series';
+import { STATS_SERIES } from '../../application/ports/stats-series.port';
+import { PostgresStatsSeries } from './postgres-stats-series';
 import { SqlitePayoutReadModel } from './sqlite-payout-read-model';
 import { SqliteProjectionStorage } from './sqlite-projection-storage';
 
@@ -84,6 +87,11 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
         pool ? new PostgresAdminStats(pool, store, runner) : new SqliteAdminStats(db!, store, runner),
       inject: [POSTGRES_POOL, READ_MODEL_DB, EVENT_STORE, ProjectionRunner],
     },
+    {
+      provide: STATS_SERIES,
+      useFactory: (pool: Pool | null, db: Database.Database | null) => (pool ? new PostgresStatsSeries(pool) : new SqliteStatsSeries(db!)),
+      inject: [POSTGRES_POOL, READ_MODEL_DB],
+    },
   ],
   exports: [
     READ_MODEL_DB,
@@ -96,6 +104,7 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
     PAYOUT_READ_MODEL,
     FALLBACK_QUEUE,
     ADMIN_STATS,
+    STATS_SERIES,
   ],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationShutdown {

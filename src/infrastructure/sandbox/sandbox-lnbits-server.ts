@@ -3,7 +3,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { decode } from 'bolt11';
 import { Clock } from '../../application/ports/clock.port';
 import { BOLT11_NETWORKS, LightningNetwork } from '../../domain/destination/lightning-network';
-import { preimageOfMinted } from './invoice-minter';
+import { mintInvoice, preimageOfMinted } from './invoice-minter';
+import { SandboxWalletFile } from './sandbox-wallet-file';
 import { FaultRule, PayFault, QueuedFault, StatusFault, WalletFault } from './sandbox-lnbits-faults';
 import { handleSandboxControl } from './sandbox-lnbits-control';
 import { readBody, sendCloudflarePage, sendJson, sendRaw, SandboxHttpServer } from './sandbox-http-server';
@@ -25,6 +26,8 @@ export interface SandboxLnbitsOptions {
   port?: number;
   /** Where successful payments get their preimage; default: invoices minted in this process. */
   preimageFor?: (paymentHash: string) => string | undefined;
+  /** Keeps the wallet's payments and balance across restarts (sandbox mode: DATA_DIR/sandbox-wallet.sqlite). */
+  walletFile?: string;
 }
 
 /** A POST held by holdNextPayment(): `arrived` resolves once the wallet holds it; release() lets it go on (or drops it). */
@@ -64,6 +67,7 @@ const systemClock: Clock = { now: () => new Date() };
  */
 export class SandboxLnbitsServer {
   private readonly ledger: SandboxWalletLedger;
+  private readonly file: SandboxWalletFile | null;
   private readonly faults: QueuedFault[] = [];
   private readonly holds: ArmedHold[] = [];
   private readonly posts = new Map<string, number>();
@@ -79,7 +83,8 @@ export class SandboxLnbitsServer {
     this.adminKey = options.adminKey ?? randomBytes(16).toString('hex');
     this.invoiceKey = options.invoiceKey ?? randomBytes(16).toString('hex');
     this.currentVersion = options.version ?? '1.x';
-    this.ledger = new SandboxWalletLedger(options.balanceMsat ?? 100_000_000_000, options.feeMsat ?? 1000);
+    this.file = options.walletFile ? new SandboxWalletFile(options.walletFile) : null;
+    this.ledger = new SandboxWalletLedger(options.balanceMsat ?? 100_000_000_000, options.feeMsat ?? 1000, this.file);
   }
 
   static async start(options: SandboxLnbitsOptions): Promise<SandboxLnbitsServer> {
@@ -177,6 +182,7 @@ export class SandboxLnbitsServer {
     for (const hold of this.holds) hold.release({ process: false });
     this.holds.length = 0;
     await this.server.close();
+    this.file?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -196,8 +202,11 @@ export class SandboxLnbitsServer {
       });
     }
     if (req.method === 'POST' && path === '/api/v1/payments') {
+      const body = parseBody(await readBody(req));
+      // An incoming invoice (out: false) moves no money: LNbits creates it with the invoice key as well.
+      if (body?.out === false) return this.createInvoice(req, res, body);
       if (key !== 'admin') return sendJson(res, this.currentVersion === '0.12' ? 401 : 403, { detail: 'Invalid adminkey.' });
-      return this.pay(req, res);
+      return this.pay(req, res, body);
     }
     if (req.method === 'GET' && path === '/api/v1/payments') return this.list(res, url.searchParams);
     const status = /^\/api\/v1\/payments\/([^/]+)$/.exec(path);
@@ -212,14 +221,23 @@ export class SandboxLnbitsServer {
     return key === this.invoiceKey ? 'invoice' : 'unknown';
   }
 
-  private async pay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Injected POST faults hit invoice creation too: Cloudflare and the node do not tell the two apart. */
+  private createInvoice(req: IncomingMessage, res: ServerResponse, body: PaymentsBody): void {
+    const fault = this.takeFault('pay', null) as PayFault | null;
+    if (fault) return this.answerWithFault(req, res, fault, null);
+    const amount = body.amount;
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 1)
+      return sendJson(res, 400, { detail: 'Amount must be a positive whole number of sats.' });
+    const invoice = mintInvoice({
+      network: this.options.network,
+      amountMsat: amount * 1000,
+      description: typeof body.memo === 'string' ? body.memo : '',
+    });
+    sendJson(res, 201, { payment_hash: invoice.paymentHash, payment_request: invoice.bolt11, checking_id: invoice.paymentHash });
+  }
+
+  private async pay(req: IncomingMessage, res: ServerResponse, body: PaymentsBody | null): Promise<void> {
     const legacy = this.currentVersion === '0.12';
-    let body: { out?: unknown; bolt11?: unknown } | null;
-    try {
-      body = JSON.parse(await readBody(req)) as { out?: unknown; bolt11?: unknown } | null;
-    } catch {
-      body = null;
-    }
     const decoded = body?.out === true && typeof body.bolt11 === 'string' ? this.decodeInvoice(body.bolt11) : null;
     const payable = decoded !== null && decoded !== 'amountless' ? decoded : null;
     if (payable) this.posts.set(payable.paymentHash, (this.posts.get(payable.paymentHash) ?? 0) + 1);
@@ -403,6 +421,17 @@ export class SandboxLnbitsServer {
     queued.remaining -= 1;
     if (queued.remaining <= 0) this.faults.splice(index, 1);
     return queued.rule.fault;
+  }
+}
+
+type PaymentsBody = { out?: unknown; bolt11?: unknown; amount?: unknown; memo?: unknown };
+
+function parseBody(text: string): PaymentsBody | null {
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null ? (body as PaymentsBody) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -33,13 +33,33 @@ export function feeReserveMsat(amountMsat: number): number {
   return Math.max(2000, Math.floor(amountMsat / 100));
 }
 
+/** Where the ledger keeps itself across restarts (SandboxWalletFile); without one it lives in memory only. */
+export interface SandboxWalletJournal {
+  load(): { balanceMsat: number | null; payments: SandboxPayment[] };
+  save(balanceMsat: number, payment: SandboxPayment | null): void;
+}
+
 export class SandboxWalletLedger {
   private readonly byHash = new Map<string, SandboxPayment>();
 
   constructor(
     private balance: number,
     private readonly routingFeeMsat: number,
-  ) {}
+    private readonly journal: SandboxWalletJournal | null = null,
+  ) {
+    if (!journal) return;
+    const saved = journal.load();
+    if (saved.balanceMsat === null) {
+      journal.save(balance, null);
+      return;
+    }
+    this.balance = saved.balanceMsat;
+    for (const payment of saved.payments) this.byHash.set(payment.paymentHash, payment);
+  }
+
+  private persist(payment: SandboxPayment | undefined): void {
+    this.journal?.save(this.balance, payment ? { ...payment } : null);
+  }
 
   get balanceMsat(): number {
     return this.balance;
@@ -47,10 +67,12 @@ export class SandboxWalletLedger {
 
   setBalance(msat: number): void {
     this.balance = msat;
+    this.persist(undefined);
   }
 
   topUp(msat: number): void {
     this.balance += msat;
+    this.persist(undefined);
   }
 
   get(paymentHash: string): SandboxPayment | undefined {
@@ -101,7 +123,8 @@ export class SandboxWalletLedger {
     this.byHash.set(payment.paymentHash, payment);
     this.balance -= input.amountMsat + reserve;
     if (input.outcome === 'success') this.settle(payment.paymentHash);
-    if (input.outcome === 'failed') this.fail(payment.paymentHash);
+    else if (input.outcome === 'failed') this.fail(payment.paymentHash);
+    else this.persist(payment);
     return { kind: 'recorded', payment: { ...payment } };
   }
 
@@ -112,6 +135,7 @@ export class SandboxWalletLedger {
     payment.status = 'success';
     payment.feeMsat = Math.min(this.routingFeeMsat, payment.reserveMsat);
     this.balance += payment.reserveMsat - payment.feeMsat;
+    this.persist(payment);
     return true;
   }
 
@@ -122,6 +146,7 @@ export class SandboxWalletLedger {
     payment.status = 'failed';
     payment.preimage = null;
     this.balance += payment.amountMsat + payment.reserveMsat;
+    this.persist(payment);
     return true;
   }
 
@@ -138,6 +163,7 @@ export class SandboxWalletLedger {
     payment.status = 'success';
     payment.feeMsat = feeMsat;
     this.balance -= payment.amountMsat + feeMsat;
+    this.persist(payment);
     return true;
   }
 
@@ -147,5 +173,6 @@ export class SandboxWalletLedger {
     if (payment?.status !== 'pending') return;
     payment.statusChecks += 1;
     if (payment.settleAfterChecks !== null && payment.statusChecks >= payment.settleAfterChecks) this.settle(paymentHash);
+    else this.persist(payment);
   }
 }

@@ -13,6 +13,8 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Expiry of the `shortlived` Lightning Address user's invoices, seconds. */
   shortlivedSeconds?: number;
+  /** Keeps the simulated wallet across restarts; default: memory only. */
+  walletFile?: string;
 }
 
 export interface Sandbox {
@@ -48,6 +50,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       version: options.version,
       balanceMsat: options.balanceMsat,
       clock: options.clock,
+      walletFile: options.walletFile,
     });
   } catch (error) {
     await lnurl.close();

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosInstance } from 'axios';
 import { Invoice } from '../../domain/destination/invoice';
-import { PaymentStatus, PayOutcome, WalletInfo, WalletPayment, WalletPort } from '../../application/ports/wallet.port';
+import { PaymentStatus, PayOutcome, ProbedWalletPort, WalletInfo, WalletPayment, WalletPort } from '../../application/ports/wallet.port';
 import { classifyPayResponse } from './classify-pay-response';
 import { classifyStatusResponse } from './classify-status-response';
 import { asObject, clip, detailOf, feeMsatOf, HttpExchange, parseJson, preimageOf } from './http-exchange';
@@ -45,7 +45,7 @@ const IDLE_SOCKET_MS = 2_000;
  * connections (a new TCP + TLS handshake per payment costs more than the
  * payment's own work here).
  */
-export class VoltzClient implements WalletPort {
+export class VoltzClient implements WalletPort, ProbedWalletPort {
   private readonly http: AxiosInstance;
   private readonly redact: (text: string) => string;
 
@@ -86,6 +86,22 @@ export class VoltzClient implements WalletPort {
       throw new VoltzError('GET /api/v1/wallet: not an LNbits wallet answer', 'protocol');
     // LNbits reports the balance in msat (docs/lightning.md).
     return { name: typeof json.name === 'string' ? json.name : '', balanceMsat: Math.round(balance) };
+  }
+
+  /** An incoming 1-sat invoice: the POST path LNbits and Cloudflare must pass, with no money moving. */
+  async createProbeInvoice(): Promise<void> {
+    const exchange = await this.exchange('POST', '/api/v1/payments', { out: false, amount: 1, memo: 'probe' });
+    if (exchange.kind === 'transport_error')
+      throw new VoltzError(
+        this.redact(`POST /api/v1/payments (probe invoice): ${exchange.code ?? 'error'}: ${exchange.message}`),
+        'unavailable',
+      );
+    const json = asObject(parseJson(exchange.body));
+    const detail = detailOf(json);
+    if (exchange.httpStatus < 200 || exchange.httpStatus >= 300 || typeof json?.payment_hash !== 'string') {
+      const said = `POST /api/v1/payments (probe invoice): HTTP ${exchange.httpStatus}${detail ? ` "${detail}"` : ''}`;
+      throw new VoltzError(this.redact(said), exchange.httpStatus >= 200 && exchange.httpStatus < 300 ? 'protocol' : 'unavailable');
+    }
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   WebhookDeliveryAbandonedData,
 } from './webhook-types';
 import { webhookStreamName } from '../../domain/streams/stream-names';
+import { alertLine } from '../../application/alert-line';
 
 /** Audit events appended per pass of the audit catch-up. */
 const AUDIT_BATCH = 50;
@@ -216,8 +217,12 @@ export class WebhookDispatcher {
     if (retryingFor >= this.options.giveUpAfterMs) {
       if (await this.record(row, 'abandonment', signal, () => this.outbox.markAbandoned(record))) {
         this.logger.error(
-          `ALERT: webhook ${row.type} ${row.deliveryId} for order ${row.orderId} abandoned after ${record.attempts} attempts ` +
-            `over ${Math.round(retryingFor / 60_000)} min; last error: ${lastError}`,
+          alertLine(
+            'webhook_abandoned',
+            `webhook ${row.type} ${row.deliveryId} for order ${row.orderId} abandoned after ${record.attempts} attempts ` +
+              `over ${Math.round(retryingFor / 60_000)} min; last error: ${lastError}`,
+            { orderId: row.orderId, deliveryId: row.deliveryId },
+          ),
         );
         await this.audit({ ...row, state: 'abandoned', attempts: record.attempts, lastError, completedAt: record.attemptedAt });
       }

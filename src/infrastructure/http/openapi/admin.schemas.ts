@@ -54,6 +54,13 @@ export class WalletFundingSchema {
   balanceMsat: number | null;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'What the open payouts need: amounts plus the fee reserve (msat)' })
   neededMsat: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the balance was read (the last probe that answered)',
+  })
+  balanceAt: string | null;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'WALLET_LOW_BALANCE_SATS' }) lowBalanceSats: number;
   @ApiProperty({ description: 'Below WALLET_LOW_BALANCE_SATS, or a payout waits for sats' }) low: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, description: 'Since when a payout waits for sats' }) shortSince: string | null;

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { WebhookDeliverySchema, describeWebhooks } from './webhook.schemas';
 
 export const BEARER_AUTH = 'bearer';
 
@@ -14,7 +15,8 @@ export function setUpOpenApi(app: INestApplication): OpenAPIObject {
     .setTitle('pix-lightning-ledger')
     .setDescription(
       'Turns confirmed PIX payments into exactly-once Lightning payouts. Every 4xx body carries a snake_case `code`. ' +
-        'Webhook signing, idempotency and the list of error codes: docs/api.md in the repository.',
+        'The webhook to the bot is described under x-webhooks (schema WebhookDelivery). ' +
+        'Idempotency and the list of error codes: docs/api.md in the repository.',
     )
     .setVersion('1')
     .addBearerAuth(
@@ -22,7 +24,7 @@ export function setUpOpenApi(app: INestApplication): OpenAPIObject {
       BEARER_AUTH,
     )
     .build();
-  const document = describeRoles(SwaggerModule.createDocument(app, config));
+  const document = describeWebhooks(describeRoles(SwaggerModule.createDocument(app, config, { extraModels: [WebhookDeliverySchema] })));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'pix-lightning-ledger API' });
   return document;
 }

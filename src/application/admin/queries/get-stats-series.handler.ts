@@ -1,0 +1,30 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { CLOCK, Clock } from '../../ports/clock.port';
+import { HourOfLedger, STATS_SERIES, StatsSeriesReadModel } from '../../ports/stats-series.port';
+import { VoltzMonitor } from '../../wallet-monitor/voltz-monitor';
+import { GetStatsSeriesQuery } from './get-stats-series.query';
+
+/** GET /v1/admin/stats/series: the admin page's 24 h charts. */
+export interface StatsSeries {
+  bucket: 'hour';
+  points: (HourOfLedger & { availability: number | null })[];
+}
+
+@QueryHandler(GetStatsSeriesQuery)
+export class GetStatsSeriesHandler implements IQueryHandler<GetStatsSeriesQuery> {
+  constructor(
+    @Inject(STATS_SERIES) private readonly series: StatsSeriesReadModel,
+    private readonly monitor: VoltzMonitor,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(query: GetStatsSeriesQuery): Promise<StatsSeries> {
+    const hours = await this.series.hourly(this.clock.now(), query.hours);
+    // Availability is what this instance saw (its monitor's samples), not a figure of the ledger.
+    return {
+      bucket: 'hour',
+      points: hours.map((hour) => ({ ...hour, availability: this.monitor.availabilityInHour(Date.parse(hour.at)) })),
+    };
+  }
+}
