@@ -70,26 +70,31 @@ describe('Deployment kit and configuration docs', () => {
 
   it('docker-compose sets only variables the service knows', () => {
     const compose = read('docker-compose.yml');
-    const service = compose.split(/^ {2}service:$/m)[1];
-    const set = [...service.matchAll(/^ {6}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
-    const plain = set.filter((name) => !name.endsWith('_FILE'));
+    const shared = compose.split(/^x-service: &service$/m)[1].split(/^services:$/m)[0];
+    const esdb = compose.split(/^ {2}service-esdb:$/m)[1].split(/^secrets:$/m)[0];
+    const set = [...`${shared}${esdb}`.matchAll(/^ {4,6}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
+    const plain = [...new Set(set.filter((name) => !name.endsWith('_FILE')))];
     expect(plain.sort()).toEqual(['DATA_DIR', 'EVENTSTORE_CONNECTION_STRING', 'EVENT_STORE']);
     for (const name of plain) expect(code.has(name)).toBe(true);
-    expect(service).toMatch(/env_file: \.env/);
+    expect(shared).toMatch(/env_file: \.env/);
+    // Two instances on PostgreSQL by default, both from the shared block.
+    expect(compose.match(/^ {2}service-[ab]:\n {4}<<: \*service$/gm)).toHaveLength(2);
   });
 
   it('docker-compose reads every key and secret from a mounted file, and restarts what stops', () => {
     const compose = read('docker-compose.yml');
-    const service = compose.split(/^ {2}service:$/m)[1].split(/^secrets:$/m)[0];
-    const files = [...service.matchAll(/^ {6}([A-Z][A-Z0-9_]*)_FILE: \/run\/secrets\/([a-z_]+)$/gm)];
+    const service = compose.split(/^x-service: &service$/m)[1].split(/^services:$/m)[0];
+    const files = [...service.matchAll(/^ {4}([A-Z][A-Z0-9_]*)_FILE: \/run\/secrets\/([a-z_]+)$/gm)];
     const secrets = ['ADMIN_API_KEYS', 'AUDITOR_API_KEYS', 'BOT_API_KEYS', 'BOT_WEBHOOK_SECRET', 'METRICS_API_KEYS'];
-    secrets.push('VOLTZ_ADMIN_KEY', 'VOLTZ_READ_KEY');
+    secrets.push('VOLTZ_ADMIN_KEY', 'VOLTZ_READ_KEY', 'DATABASE_URL');
     expect(files.map((match) => match[1]).sort()).toEqual(secrets.sort());
     for (const [, name, secret] of files) {
       expect([name, secret]).toEqual([name, name.toLowerCase()]);
       expect(compose).toMatch(new RegExp(`^ {2}${secret}:\\n {4}file: \\./secrets/${secret}$`, 'm'));
       expect(SECRET_VARIABLES).toContain(name);
     }
-    expect(compose.match(/^ {4}restart: unless-stopped$/gm)?.length).toBe(compose.match(/^ {2}[a-z-]+:\n {4}(image|build):/gm)?.length);
+    // Every container restarts: the database and the store directly, the instances through the shared block.
+    expect(compose.match(/^ {4}restart: unless-stopped$/gm)?.length).toBe(compose.match(/^ {2}[a-z-]+:\n {4}image:/gm)?.length);
+    expect(service).toMatch(/^ {2}restart: unless-stopped$/m);
   });
 });
