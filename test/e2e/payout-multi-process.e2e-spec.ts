@@ -1,9 +1,15 @@
-import { PaymentHold } from '../../src/infrastructure/sandbox/sandbox-lnbits-server';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
-import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { makeTempDir } from '../support/temp-dir';
 import { ServiceProcess, SweepSummary, sleep, stopAllServiceProcesses } from '../support/service-process';
-import { dumpOnFailure, endToEndIdFor, hashesOf, pollUntil, truthOf } from '../support/service-process-fixtures';
+import {
+  dumpOnFailure,
+  endToEndIdFor,
+  faultFirstPostOfEachHash,
+  hashesOf,
+  mixedOrders,
+  pollUntil,
+  truthOf,
+} from '../support/service-process-fixtures';
 
 /**
  * docs/architecture.md, "Sagas and scheduling": no cross-process lock, safety comes from
@@ -27,14 +33,6 @@ const ENV = {
   // The executor's retried conflicts are debug lines, counted below.
   LOG_LEVEL: 'debug',
 };
-
-interface Order {
-  orderId: string;
-  amountSats: number;
-  destination: string;
-  user?: string;
-  paymentHash?: string;
-}
 
 describe('Two service processes on one SQLite data dir sweep the same fallback view', () => {
   let sandbox: Sandbox;
@@ -62,31 +60,8 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
       dumpOnFailure(
         () => [a, b].filter(Boolean),
         async () => {
-          const orders: Order[] = Array.from({ length: ORDERS }, (_, i) => {
-            const amountSats = 1_000 + 137 * i;
-            if (i % 2 === 0) {
-              const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000 });
-              return { orderId: `multi_${i}`, amountSats, destination: invoice.bolt11, paymentHash: invoice.paymentHash };
-            }
-            const user = `multi${i}`;
-            return { orderId: `multi_${i}`, amountSats, destination: `${user}@${sandbox.addressDomain}`, user };
-          });
-
-          // Every first POST of a hash gets a Cloudflare 520 before anything is paid: the outcome is unknown.
-          // The wallet holds each POST just long enough to scope that fault to its hash (Lightning Address
-          // hashes are only known once the LNURL server minted them).
-          const faulted = new Set<string>();
-          let lastFaultAt = 0;
-          const intercept = (hold: PaymentHold) =>
-            void hold.arrived.then(({ paymentHash }) => {
-              if (!faulted.has(paymentHash)) {
-                faulted.add(paymentHash);
-                sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: false } });
-                lastFaultAt = Date.now();
-              }
-              hold.release({ process: true });
-            });
-          for (let i = 0; i < ORDERS; i++) intercept(sandbox.lnbits.holdNextPayment());
+          const orders = mixedOrders(sandbox, 'multi', ORDERS, 137);
+          const { faulted, lastFaultAt } = faultFirstPostOfEachHash(sandbox, ORDERS);
 
           const created = await Promise.all(
             orders.map((o) =>
@@ -111,7 +86,7 @@ describe('Two service processes on one SQLite data dir sweep the same fallback v
           for (const o of orders) expect(truthOf(sandbox, hashesOf(sandbox, o)).payments).toEqual([]);
 
           // Past the grace period a 404 means "never happened": the sweeps may now re-send, and they race for it.
-          await sleep(Math.max(0, lastFaultAt + GRACE_MS + 200 - Date.now()));
+          await sleep(Math.max(0, lastFaultAt() + GRACE_MS + 200 - Date.now()));
           const rounds: [SweepSummary, SweepSummary][] = [];
           const deadline = Date.now() + 30_000;
           let statuses: string[] = [];

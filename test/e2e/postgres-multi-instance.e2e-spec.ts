@@ -1,11 +1,20 @@
 import { Client } from 'pg';
-import { PaymentHold } from '../../src/infrastructure/sandbox/sandbox-lnbits-server';
 import { Sandbox, startSandbox } from '../../src/infrastructure/sandbox/sandbox';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { TestDatabase, createTestDatabase } from '../support/postgres/test-database';
 import { makeTempDir } from '../support/temp-dir';
 import { ServiceProcess, sleep, stopAllServiceProcesses } from '../support/service-process';
-import { dumpOnFailure, endToEndIdFor, hashesOf, pollUntil, truthOf, within } from '../support/service-process-fixtures';
+import {
+  MixedOrder,
+  dumpOnFailure,
+  endToEndIdFor,
+  faultFirstPostOfEachHash,
+  hashesOf,
+  mixedOrders,
+  pollUntil,
+  truthOf,
+  within,
+} from '../support/service-process-fixtures';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -32,21 +41,13 @@ const ENV = {
   VOLTZ_BREAKER_THRESHOLD: '1000',
 };
 
-interface Order {
-  orderId: string;
-  amountSats: number;
-  destination: string;
-  user?: string;
-  paymentHash?: string;
-}
-
 describe('Three instances on one PostgreSQL database, no local state', () => {
   let sandbox: Sandbox;
   let database: TestDatabase;
   let bot: WebhookReceiver;
   const services: ServiceProcess[] = [];
   const dirs = Array.from({ length: 4 }, (_, i) => makeTempDir(`pll-pg-${i}`));
-  let orders: Order[] = [];
+  let orders: MixedOrder[] = [];
 
   const start = (index: number) =>
     ServiceProcess.start({
@@ -79,29 +80,8 @@ describe('Three instances on one PostgreSQL database, no local state', () => {
       dumpOnFailure(
         () => services,
         async () => {
-          orders = Array.from({ length: ORDERS }, (_, i) => {
-            const amountSats = 1_000 + 211 * i;
-            if (i % 2 === 0) {
-              const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000 });
-              return { orderId: `pg_${i}`, amountSats, destination: invoice.bolt11, paymentHash: invoice.paymentHash };
-            }
-            const user = `pguser${i}`;
-            return { orderId: `pg_${i}`, amountSats, destination: `${user}@${sandbox.addressDomain}`, user };
-          });
-
-          // Every first POST of a hash gets a Cloudflare 520 before anything is paid: the outcome is unknown.
-          const faulted = new Set<string>();
-          let lastFaultAt = 0;
-          const intercept = (hold: PaymentHold) =>
-            void hold.arrived.then(({ paymentHash }) => {
-              if (!faulted.has(paymentHash)) {
-                faulted.add(paymentHash);
-                sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: false } });
-                lastFaultAt = Date.now();
-              }
-              hold.release({ process: true });
-            });
-          for (let i = 0; i < ORDERS; i++) intercept(sandbox.lnbits.holdNextPayment());
+          orders = mixedOrders(sandbox, 'pg', ORDERS, 211);
+          const { lastFaultAt } = faultFirstPostOfEachHash(sandbox, ORDERS);
 
           // The bot retries each order on every instance at once (a load balancer and impatient retries).
           const answers = await Promise.all(
@@ -144,7 +124,7 @@ describe('Three instances on one PostgreSQL database, no local state', () => {
           for (const o of orders) expect(truthOf(sandbox, hashesOf(sandbox, o)).payments).toEqual([]);
 
           // Past the grace period a 404 means "never happened": the three sweeps race to re-send.
-          await sleep(Math.max(0, lastFaultAt + GRACE_MS + 200 - Date.now()));
+          await sleep(Math.max(0, lastFaultAt() + GRACE_MS + 200 - Date.now()));
           const deadline = Date.now() + 40_000;
           let statuses: string[] = [];
           while (Date.now() < deadline) {

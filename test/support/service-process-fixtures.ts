@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { Sandbox } from '../../src/infrastructure/sandbox/sandbox';
+import { PaymentHold } from '../../src/infrastructure/sandbox/sandbox-lnbits-server';
 import { SandboxPayment } from '../../src/infrastructure/sandbox/sandbox-wallet-ledger';
 import { sleep } from './service-process';
 
@@ -97,4 +99,47 @@ export async function dumpOnFailure<T>(
     for (const service of services()) process.stderr.write(`\n----- ${service.name} output (tail) -----\n${service.tail(8000)}\n`);
     throw error;
   }
+}
+
+/** An order of the mixed multi-instance scenarios: a raw BOLT11 (its hash known) or a Lightning Address (its user). */
+export interface MixedOrder {
+  orderId: string;
+  amountSats: number;
+  destination: string;
+  user?: string;
+  paymentHash?: string;
+}
+
+/** `count` orders, even ones a minted BOLT11, odd ones a sandbox Lightning Address of their own. */
+export function mixedOrders(sandbox: Sandbox, prefix: string, count: number, satsStep: number): MixedOrder[] {
+  return Array.from({ length: count }, (_, i) => {
+    const amountSats = 1_000 + satsStep * i;
+    if (i % 2 === 0) {
+      const invoice = mintInvoice({ network: 'regtest', amountMsat: amountSats * 1000 });
+      return { orderId: `${prefix}_${i}`, amountSats, destination: invoice.bolt11, paymentHash: invoice.paymentHash };
+    }
+    const user = `${prefix}${i}`;
+    return { orderId: `${prefix}_${i}`, amountSats, destination: `${user}@${sandbox.addressDomain}`, user };
+  });
+}
+
+/**
+ * The first POST of each of the next `count` payment hashes gets a Cloudflare 520 before anything is paid: the
+ * outcome is unknown. The wallet holds each POST just long enough to scope that fault to its hash (Lightning
+ * Address hashes are only known once the LNURL server minted them). Answers the hashes faulted so far and when the last was.
+ */
+export function faultFirstPostOfEachHash(sandbox: Sandbox, count: number): { faulted: Set<string>; lastFaultAt: () => number } {
+  const faulted = new Set<string>();
+  let lastFaultAt = 0;
+  const intercept = (hold: PaymentHold) =>
+    void hold.arrived.then(({ paymentHash }) => {
+      if (!faulted.has(paymentHash)) {
+        faulted.add(paymentHash);
+        sandbox.lnbits.injectFault({ endpoint: 'pay', paymentHash, fault: { kind: 'cloudflare', paid: false } });
+        lastFaultAt = Date.now();
+      }
+      hold.release({ process: true });
+    });
+  for (let i = 0; i < count; i++) intercept(sandbox.lnbits.holdNextPayment());
+  return { faulted, lastFaultAt: () => lastFaultAt };
 }

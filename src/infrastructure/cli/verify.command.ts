@@ -73,7 +73,7 @@ export async function verifyLedger(
     scratch.exec('BEGIN');
     const builder = new ReadModelBuilder(scratch, projections);
     dropLookupIndexes(scratch);
-    const audits = new OpenAuditPool(store, fallbackTimings(payoutSettingsFrom(config)));
+    const audits = new OpenAuditPool(store, fallbackTimings(settings));
     // Positions only grow: once an event is past the checkpoint, every later one is too.
     let rebuilding = liveCheckpoint !== null;
     const scan = new ProgressReporter('verify: reading the log');

@@ -53,7 +53,8 @@ export class PayoutsProjection implements Projection {
       next_attempt_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS fallback_queue_by_due ON fallback_queue (next_attempt_at, order_id);`);
-    recordTimings(db, fallbackTimings(this.settings));
+    // The service's own file records its timings; an audit's read-only view of it must not (and cannot) write.
+    if (!db.readonly) recordTimings(db, fallbackTimings(this.settings));
     this.statements = {
       get: db.prepare('SELECT state FROM payouts WHERE order_id = ?'),
       upsert: db.prepare(
