@@ -25,19 +25,19 @@ describe('secrets from files (<NAME>_FILE)', () => {
       VOLTZ_URL: 'https://voltz.example',
       VOLTZ_ADMIN_KEY_FILE: file('admin-key', 'spend-key\n'),
       VOLTZ_READ_KEY_FILE: file('read-key', 'read-key'),
-      BOT_API_KEYS_FILE: file('bot', 'bot-1,bot-2\n'),
-      ADMIN_API_KEYS_FILE: file('admin', 'admin-1\n'),
+      BOT_API_KEYS_FILE: file('bot', 'bot-key-one-of-24-chars-x,bot-key-two-of-24-chars-x\n'),
+      ADMIN_API_KEYS_FILE: file('admin', 'admin-key-of-24-characters\n'),
       BOT_WEBHOOK_URL: 'https://bot.example/hook',
       BOT_WEBHOOK_SECRET_FILE: file('webhook', 'a-webhook-secret-of-some-length\n'),
     });
     expect(config.voltz).toEqual({ url: 'https://voltz.example', adminKey: 'spend-key', readKey: 'read-key' });
-    expect(config.apiKeys.bot).toEqual(['bot-1', 'bot-2']);
-    expect(config.apiKeys.admin).toEqual(['admin-1']);
+    expect(config.apiKeys.bot).toEqual(['bot-key-one-of-24-chars-x', 'bot-key-two-of-24-chars-x']);
+    expect(config.apiKeys.admin).toEqual(['admin-key-of-24-characters']);
     expect(config.webhook?.secret).toBe('a-webhook-secret-of-some-length');
   });
 
   it('the read key falls back to the admin key', () => {
-    const config = loadConfig({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b', ADMIN_API_KEYS: 'a' });
+    const config = loadConfig({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b'.repeat(24), ADMIN_API_KEYS: 'a'.repeat(24) });
     expect(config.voltz?.readKey).toBe('k');
   });
 
