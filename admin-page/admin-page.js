@@ -6,8 +6,21 @@ const KEY_STORAGE = 'pll-admin-key';
 const REFRESH_MS = 3000;
 /** A queued order this far past its due time means the sweep is not running. */
 const OVERDUE_MS = 10 * 60 * 1000;
+const PAYOUTS_PAGE = 50;
 
-const state = { key: null, timer: null, openOrderId: null, payoutsQuery: { status: '', orderId: '' } };
+/**
+ * `payoutsCursors` holds the cursor of every page from the newest down to the
+ * one shown (null: the first), so Newer steps back without the API paging backwards.
+ */
+const state = {
+  key: null,
+  timer: null,
+  openOrderId: null,
+  payoutsQuery: { status: '', orderId: '' },
+  payoutsCursors: [null],
+  payoutsNext: null,
+  payoutsRender: 0,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -418,11 +431,40 @@ function payoutRow(p) {
   );
 }
 
+/** Where this page sits among the matching payouts, newest first, with the buttons to move a page either way. */
+function payoutsPager(shown, total) {
+  const first = (state.payoutsCursors.length - 1) * PAYOUTS_PAGE;
+  const position = shown === 0 ? `none of ${fmtInt(total)}` : `${fmtInt(first + 1)}–${fmtInt(first + shown)} of ${fmtInt(total)}`;
+  const move = (step) => () => {
+    if (step > 0) state.payoutsCursors.push(state.payoutsNext);
+    else state.payoutsCursors.pop();
+    void renderPayouts();
+  };
+  return el(
+    'div',
+    { class: 'pager' },
+    el(
+      'button',
+      { type: 'button', class: 'secondary small', id: 'payouts-newer', disabled: state.payoutsCursors.length === 1, onclick: move(-1) },
+      '← Newer',
+    ),
+    el('span', { id: 'payouts-total', class: 'muted' }, `${position} payouts, newest first`),
+    el(
+      'button',
+      { type: 'button', class: 'secondary small', id: 'payouts-older', disabled: !state.payoutsNext, onclick: move(1) },
+      'Older →',
+    ),
+  );
+}
+
 async function renderPayouts() {
+  // The 3 s refresh and a click on Older may both be on their way: only the latest request may draw.
+  const render = ++state.payoutsRender;
   const { status, orderId } = state.payoutsQuery;
   const headers = ['Order', 'Status', 'Sats', 'Destination', 'Attempts', 'Last error', 'Updated', ''];
   try {
     let rows;
+    let page = null;
     if (orderId) {
       try {
         rows = [await api('GET', `/v1/payouts/${encodeURIComponent(orderId)}`)];
@@ -431,10 +473,23 @@ async function renderPayouts() {
         else throw error;
       }
     } else {
-      const params = new URLSearchParams({ limit: '50', ...(status ? { status } : {}) });
-      rows = (await api('GET', `/v1/admin/payouts?${params}`)).items;
+      const cursor = state.payoutsCursors[state.payoutsCursors.length - 1];
+      const params = new URLSearchParams({
+        order: 'newest',
+        limit: String(PAYOUTS_PAGE),
+        ...(status ? { status } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      page = await api('GET', `/v1/admin/payouts?${params}`);
+      rows = page.items;
     }
-    replace('payouts', table(headers, rows.map(payoutRow), orderId ? `No payout with order id “${orderId}”.` : 'No payouts.'));
+    if (render !== state.payoutsRender) return;
+    if (page) state.payoutsNext = page.nextCursor;
+    // The total of the status filter; a search by order id has none.
+    $('payouts-count').hidden = !page;
+    $('payouts-count').textContent = page ? fmtInt(page.total) : '';
+    const empty = orderId ? `No payout with order id “${orderId}”.` : 'No payouts.';
+    replace('payouts', table(headers, rows.map(payoutRow), empty), page && payoutsPager(rows.length, page.total));
   } catch (error) {
     replace('payouts', errorLine(error.message));
   }
@@ -798,6 +853,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('payouts-form').addEventListener('submit', (event) => {
     event.preventDefault();
     state.payoutsQuery = { status: $('status-filter').value, orderId: $('order-search').value.trim() };
+    state.payoutsCursors = [null];
     void renderPayouts();
   });
   $('confirm-form').addEventListener('submit', runConfirmedAction);

@@ -269,6 +269,7 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
 
       const pageAll = async (query: string, limit: number) => {
         const seen: PayoutView[] = [];
+        const totals = new Set<number>();
         let cursor: string | null = null;
         for (let pages = 0; pages < 100; pages++) {
           const res = await h.admin(
@@ -278,8 +279,13 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
           expect(res.status).toBe(200);
           expect(res.body.items.length).toBeLessThanOrEqual(limit);
           seen.push(...res.body.items);
+          totals.add(res.body.total);
           cursor = res.body.nextCursor;
-          if (cursor === null) return seen;
+          if (cursor === null) {
+            // Nothing was added while paging: every page's total is how many rows the paging met.
+            expect([...totals]).toEqual([seen.length]);
+            return seen;
+          }
           expect(res.body.items).toHaveLength(limit);
         }
         throw new Error('paging never ended');
@@ -298,6 +304,16 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       // The same list whatever the page size.
       expect((await pageAll('', 3)).map((p) => p.orderId)).toEqual(all.map((p) => p.orderId));
       expect((await pageAll('', 500)).map((p) => p.orderId)).toEqual(all.map((p) => p.orderId));
+      // Newest first is the same list reversed, ties included; `oldest` is what no `order` means.
+      expect((await pageAll('&order=newest', 2)).map((p) => p.orderId)).toEqual(all.map((p) => p.orderId).reverse());
+      expect((await pageAll('&order=oldest', 4)).map((p) => p.orderId)).toEqual(all.map((p) => p.orderId));
+      const newestAwaiting = await pageAll('&order=newest&status=AWAITING_DESTINATION', 3);
+      expect(newestAwaiting.slice(0, 5).map((p) => p.orderId)).toEqual([
+        fresh[4],
+        ...fresh.slice(2, 4).sort().reverse(),
+        fresh[1],
+        fresh[0],
+      ]);
 
       const awaiting = await pageAll('&status=AWAITING_DESTINATION', 2);
       expect(awaiting.map((p) => p.orderId)).toEqual(all.filter((p) => p.status === 'AWAITING_DESTINATION').map((p) => p.orderId));
@@ -307,11 +323,12 @@ describe('Admin API (real app, sandbox wallet over HTTP, frozen TestClock)', () 
       expect(settled.every((p) => p.status === 'SETTLED' && p.settledAt !== null)).toBe(true);
       expect((await pageAll('&status=CANCELLED', 10)).map((p) => p.status)).toEqual(['CANCELLED']);
 
-      for (const bad of ['status=BOGUS', 'limit=0', 'limit=501', 'limit=abc', 'cursor=not-a-cursor']) {
+      for (const bad of ['status=BOGUS', 'limit=0', 'limit=501', 'limit=abc', 'cursor=not-a-cursor', 'order=sideways', 'order=NEWEST']) {
         const res = await h.admin('GET', `/v1/admin/payouts?${bad}`);
         expect(res.status).toBe(400);
         expect(JSON.stringify(res.body.message)).toContain(bad.split('=')[0]);
       }
+      expect((await h.admin('GET', '/v1/admin/payouts?order=sideways')).body.code).toBe('invalid_order');
     });
 
     it('GET /v1/admin/voltz/diagnostics: dns, tcp, wallet (and the rest) ok against the sandbox, never a payment', async () => {

@@ -69,7 +69,8 @@ describe('OpenAPI (/docs-json) against the running app', () => {
     const listParameters = spec.document.paths['/v1/admin/payouts'].get.parameters.map(
       (p: { name: string; in: string }) => `${p.in}:${p.name}`,
     );
-    expect(listParameters.sort()).toEqual(['query:cursor', 'query:limit', 'query:status']);
+    expect(listParameters.sort()).toEqual(['query:cursor', 'query:limit', 'query:order', 'query:status']);
+    expect(schemas.PayoutList.required.sort()).toEqual(['items', 'nextCursor', 'total']);
   });
 
   it("validates the main routes' real answers against the documented schemas", async () => {
@@ -91,7 +92,7 @@ describe('OpenAPI (/docs-json) against the running app', () => {
     );
     await h.waitForStatus('spec_later', ['SETTLED']);
     await h.projectionsCaughtUp();
-    const list = await h.request('GET', '/v1/admin/payouts?limit=1', KEYS.admin);
+    const list = await h.request('GET', '/v1/admin/payouts?limit=1&order=newest', KEYS.admin);
     expect(list.body.items).toHaveLength(1);
     check('/v1/admin/payouts', 'get', list);
     check('/v1/admin/fallback-queue', 'get', await h.request('GET', '/v1/admin/fallback-queue', KEYS.admin));

@@ -4,11 +4,25 @@ import { PayoutView } from '../payouts/payout-view';
 export interface PayoutListPage {
   items: PayoutView[];
   nextCursor: string | null;
+  /** How many payouts match the status filter, on every page alike. */
+  total: number;
 }
 
-/** The `payouts` projection: one row per order, oldest first, filterable by status. */
+/** Which end of the list comes first, by creation time (order id breaks ties). */
+export const PAYOUT_ORDERS = ['oldest', 'newest'] as const;
+export type PayoutOrder = (typeof PAYOUT_ORDERS)[number];
+
+export interface PayoutListOptions {
+  status?: PayoutStatus;
+  limit: number;
+  cursor?: string | null;
+  /** Oldest first unless asked. */
+  order?: PayoutOrder;
+}
+
+/** The `payouts` projection: one row per order, in creation order either way, filterable by status. */
 export interface PayoutReadModel {
-  list(options: { status?: PayoutStatus; limit: number; cursor?: string | null }): Promise<PayoutListPage>;
+  list(options: PayoutListOptions): Promise<PayoutListPage>;
   /** The amounts of the payouts still to pay (not SETTLED, FAILED or CANCELLED), with how many payouts have each. */
   openAmounts(): Promise<{ amountSats: number; count: number }[]>;
 }

@@ -66,11 +66,11 @@ export class AdminController {
   }
 
   @Get('payouts')
-  @ApiOperation({ summary: 'Payouts, oldest first, optionally by status; paged by cursor' })
+  @ApiOperation({ summary: 'Payouts, oldest or newest first, optionally by status, with their total; paged by cursor' })
   @ApiOkResponse({ type: PayoutListSchema })
-  @ApiErrors({ 400: '`invalid_status`, `invalid_limit`, `invalid_cursor`, `unknown_query_parameter`' })
+  @ApiErrors({ 400: '`invalid_status`, `invalid_limit`, `invalid_cursor`, `invalid_order`, `unknown_query_parameter`' })
   payouts(@Query() query: ListPayoutsQueryDto): Promise<PayoutListPage> {
-    return this.queries.execute(new ListPayoutsQuery(query.status, query.limit, query.cursor ?? null));
+    return this.queries.execute(new ListPayoutsQuery(query.status, query.limit, query.cursor ?? null, query.order));
   }
 
   @Post('payouts/:orderId/retry')

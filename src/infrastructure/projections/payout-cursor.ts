@@ -1,4 +1,5 @@
 import { ApplicationError } from '../../application/application-error';
+import { PayoutOrder } from '../../application/ports/payout-read-model.port';
 
 /** The keyset cursor of GET /v1/payouts: the (created_at, order_id) of the page's last row, opaque to clients. */
 export function encodeCursor(createdAt: string, orderId: string): string {
@@ -23,6 +24,18 @@ export function toPage<T extends { createdAt: string; orderId: string }>(
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.orderId) : null };
+}
+
+/**
+ * The keyset of one order: rows strictly past the cursor's in the order's
+ * direction, so rows added meanwhile neither repeat nor shift a page.
+ */
+export function keyset(order: PayoutOrder = 'oldest'): { past: '>' | '<'; orderBy: string } {
+  return order === 'newest' ? { past: '<', orderBy: 'created_at DESC, order_id DESC' } : { past: '>', orderBy: 'created_at, order_id' };
+}
+
+export function whereClause(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
 
 /** The statuses whose payouts are still to pay: excluded from the open amounts. */

@@ -1,35 +1,36 @@
 import type { Pool } from 'pg';
-import { PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
+import { PayoutListOptions, PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
-import { PayoutStatus } from '../../domain/payout/payout-status';
 import { queryRows } from '../postgres/postgres-query';
-import { CLOSED_STATUSES, decodeCursor, toPage } from './payout-cursor';
+import { CLOSED_STATUSES, decodeCursor, keyset, toPage, whereClause } from './payout-cursor';
 
 /** The `payouts` read model in the shared database; the same keyset pagination as SQLite (the "C" collation orders alike). */
 export class PostgresPayoutReadModel implements PayoutReadModel {
   constructor(private readonly pool: Pool) {}
 
-  async list({ status, limit, cursor }: { status?: PayoutStatus; limit: number; cursor?: string | null }): Promise<PayoutListPage> {
+  async list({ status, limit, cursor, order }: PayoutListOptions): Promise<PayoutListPage> {
     const after = cursor ? decodeCursor(cursor) : null;
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (status) {
-      params.push(status);
-      where.push(`status = $${params.length}`);
-    }
+    const { past, orderBy } = keyset(order);
+    const params: (string | number)[] = status ? [status] : [];
+    const filter = status ? ['status = $1'] : [];
+    const where = [...filter];
     if (after) {
       params.push(after.createdAt, after.orderId);
-      where.push(`(created_at, order_id) > ($${params.length - 1}, $${params.length})`);
+      where.push(`(created_at, order_id) ${past} ($${params.length - 1}, $${params.length})`);
     }
     params.push(limit + 1);
+    // One statement, one snapshot: the total counts the rows the page was taken from.
     const sql =
-      `SELECT view FROM payouts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
-      `ORDER BY created_at, order_id LIMIT $${params.length}`;
-    const rows = await queryRows<{ view: string }>(this.pool, sql, params);
-    return toPage(
-      rows.map((row) => JSON.parse(row.view) as PayoutView),
-      limit,
-    );
+      `SELECT (SELECT count(*) FROM payouts ${whereClause(filter)}) AS total, ` +
+      `ARRAY(SELECT view FROM payouts ${whereClause(where)} ORDER BY ${orderBy} LIMIT $${params.length}) AS views`;
+    const [row] = await queryRows<{ total: string; views: string[] }>(this.pool, sql, params);
+    return {
+      ...toPage(
+        row.views.map((view) => JSON.parse(view) as PayoutView),
+        limit,
+      ),
+      total: Number(row.total),
+    };
   }
 
   async openAmounts(): Promise<{ amountSats: number; count: number }[]> {

@@ -7,7 +7,8 @@ import { Pool } from 'pg';
 import { AdminStatsReadModel } from '../../application/ports/admin-stats.port';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { FallbackQueueReadModel } from '../../application/ports/fallback-queue.port';
-import { PayoutReadModel } from '../../application/ports/payout-read-model.port';
+import { PayoutListPage, PayoutOrder, PayoutReadModel } from '../../application/ports/payout-read-model.port';
+import { PayoutStatus } from '../../domain/payout/payout-status';
 import { HOUR, MIN, T0, ev, invoice, iso } from '../../domain/payout/payout.fixtures';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { payoutStreamName } from '../../domain/streams/stream-names';
@@ -269,6 +270,58 @@ describe.each([
     expect((await side.queue.due(new Date(T0), 10)).map((item) => item.orderId)).not.toContain('ord_rm_3');
     expect((await side.queue.due(new Date(T0 + 31 * MIN), 10)).map((item) => item.orderId)).toContain('ord_rm_3');
     expect(await side.queue.due(new Date(T0), 1)).toHaveLength(1);
+  });
+
+  it('pages either way through every row exactly once while newer rows arrive, with the total of the filter on every page', async () => {
+    const events = await appendScenario();
+    await applyInBatches(events, events.length);
+    let added = 0;
+    /** A payout newer than every other, applied as the live projection would between two page requests. */
+    const addNewer = async () => {
+      added += 1;
+      const orderId = `ord_rm_new_${added}`;
+      const pix = ev.pixConfirmed({ orderId, amountSats: 1_000, confirmedAt: iso(added * MIN) });
+      await store.append(payoutStreamName(orderId), [envelope(pix)], 'no_stream');
+      const all: StoredEvent[] = [];
+      for await (const event of store.readAll()) all.push(event);
+      const { position } = all[all.length - 2];
+      await side.storage.followers.commit(PROJECTIONS_CHECKPOINT, position, all.slice(-1), (fresh, tx) => side.storage.apply(fresh, tx));
+    };
+    const pageThrough = async (order: PayoutOrder, status?: PayoutStatus) => {
+      const seen: string[] = [];
+      const totals: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: PayoutListPage = await side.payouts.list({ limit: 2, cursor, order, status });
+        seen.push(...page.items.map((p) => p.orderId));
+        totals.push(page.total);
+        cursor = page.nextCursor;
+        await addNewer();
+      } while (cursor);
+      return { seen, totals };
+    };
+
+    // Newest first: rows added after the first page are newer than the cursor, so no page repeats or shifts.
+    const newest = await pageThrough('newest');
+    expect(newest.seen).toEqual(['ord_rm_6', 'ord_rm_5', 'ord_rm_4', 'ord_rm_3', 'ord_rm_2', 'ord_rm_1']);
+    expect(newest.totals).toEqual([6, 7, 8]);
+
+    // Oldest first: the rows added meanwhile come at the end, each once.
+    const oldest = await pageThrough('oldest');
+    expect(oldest.seen.slice(0, 6)).toEqual(['ord_rm_1', 'ord_rm_2', 'ord_rm_3', 'ord_rm_4', 'ord_rm_5', 'ord_rm_6']);
+    expect(new Set(oldest.seen).size).toBe(oldest.seen.length);
+    expect(oldest.seen.slice(6)).toEqual(Array.from({ length: oldest.seen.length - 6 }, (_, i) => `ord_rm_new_${i + 1}`));
+    expect(oldest.seen.length).toBeGreaterThan(9);
+
+    // Ties on created_at (orders 5 and 6) are broken by order id in both directions; the total follows the status.
+    const paying = await pageThrough('newest', 'PAYING');
+    expect(paying).toEqual({ seen: ['ord_rm_6', 'ord_rm_4', 'ord_rm_2'], totals: [3, 3] });
+    expect(await side.payouts.list({ limit: 1, status: 'SETTLED', order: 'newest' })).toMatchObject({
+      items: [{ orderId: 'ord_rm_1' }],
+      nextCursor: null,
+      total: 1,
+    });
+    expect(await side.payouts.list({ limit: 5, status: 'FAILED' })).toEqual({ items: [], nextCursor: null, total: 0 });
   });
 
   it('applies a batch once even when it is committed twice (the checkpoint covers it), and refuses one past a reset checkpoint', async () => {

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
+import { PayoutListOptions, PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
 import { PayoutView } from '../../application/payouts/payout-view';
-import { PayoutStatus } from '../../domain/payout/payout-status';
-import { CLOSED_STATUSES, decodeCursor, toPage } from './payout-cursor';
+import { CLOSED_STATUSES, decodeCursor, keyset, toPage, whereClause } from './payout-cursor';
 import { READ_MODEL_DB } from './read-model-database';
 
 /** Keyset pagination over (created_at, order_id): stable while rows are added. */
@@ -11,24 +10,25 @@ import { READ_MODEL_DB } from './read-model-database';
 export class SqlitePayoutReadModel implements PayoutReadModel {
   constructor(@Inject(READ_MODEL_DB) private readonly db: Database.Database) {}
 
-  async list({ status, limit, cursor }: { status?: PayoutStatus; limit: number; cursor?: string | null }): Promise<PayoutListPage> {
+  async list({ status, limit, cursor, order }: PayoutListOptions): Promise<PayoutListPage> {
     const after = cursor ? decodeCursor(cursor) : null;
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (status) {
-      where.push('status = ?');
-      params.push(status);
-    }
-    if (after) {
-      where.push('(created_at, order_id) > (?, ?)');
-      params.push(after.createdAt, after.orderId);
-    }
-    const sql = `SELECT view FROM payouts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, order_id LIMIT ?`;
-    const rows = this.db.prepare<(string | number)[], { view: string }>(sql).all(...params, limit + 1);
-    return toPage(
-      rows.map((row) => JSON.parse(row.view) as PayoutView),
-      limit,
+    const { past, orderBy } = keyset(order);
+    const filter = status ? ['status = ?'] : [];
+    const filterParams = status ? [status] : [];
+    const where = [...filter, ...(after ? [`(created_at, order_id) ${past} (?, ?)`] : [])];
+    const params = [...filterParams, ...(after ? [after.createdAt, after.orderId] : []), limit + 1];
+    const page = this.db.prepare<(string | number)[], { view: string }>(
+      `SELECT view FROM payouts ${whereClause(where)} ORDER BY ${orderBy} LIMIT ?`,
     );
+    const count = this.db.prepare<string[], { total: number }>(`SELECT COUNT(*) AS total FROM payouts ${whereClause(filter)}`);
+    // One read transaction: the total counts the rows the page was taken from.
+    return this.db.transaction(() => ({
+      ...toPage(
+        page.all(...params).map((row) => JSON.parse(row.view) as PayoutView),
+        limit,
+      ),
+      total: count.get(...filterParams)!.total,
+    }))();
   }
 
   async openAmounts(): Promise<{ amountSats: number; count: number }[]> {

@@ -8,6 +8,6 @@ export class ListPayoutsHandler implements IQueryHandler<ListPayoutsQuery> {
   constructor(@Inject(PAYOUT_READ_MODEL) private readonly payouts: PayoutReadModel) {}
 
   async execute(query: ListPayoutsQuery): Promise<PayoutListPage> {
-    return this.payouts.list({ status: query.status, limit: query.limit, cursor: query.cursor });
+    return this.payouts.list({ status: query.status, limit: query.limit, cursor: query.cursor, order: query.order });
   }
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PAYOUT_ORDERS, PayoutOrder } from '../../../application/ports/payout-read-model.port';
 import { PAYOUT_STATUSES, PayoutStatus } from '../../../domain/payout/payout-status';
 import { code } from '../request-validation.pipe';
 import { ToStrictInteger } from './strict-values';
@@ -23,6 +24,16 @@ export class ListPayoutsQueryDto {
   @Min(1, INVALID_LIMIT)
   @Max(500, INVALID_LIMIT)
   limit: number = 50;
+
+  /** Oldest first by default: the order scripts written before `order` existed rely on. */
+  @ApiPropertyOptional({
+    enum: PAYOUT_ORDERS,
+    default: 'oldest',
+    description: 'By creation time; a cursor pages on in the order it came from',
+  })
+  @IsOptional()
+  @IsIn(PAYOUT_ORDERS as unknown as string[], { message: `order must be one of ${PAYOUT_ORDERS.join(', ')}`, ...code('invalid_order') })
+  order: PayoutOrder = 'oldest';
 
   /** The read model decodes it and refuses what it did not write; here only its alphabet and length. */
   @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'A nextCursor returned by this API' })

@@ -74,4 +74,7 @@ export class PayoutListSchema {
 
   @ApiProperty({ ...NULLABLE_STRING, description: 'Pass as `cursor` for the next page; null at the end' })
   nextCursor: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'How many payouts match the status filter (all pages together)' })
+  total: number;
 }
