@@ -37,7 +37,12 @@ describe('secrets from files (<NAME>_FILE)', () => {
   });
 
   it('the read key falls back to the admin key', () => {
-    const config = loadConfig({ VOLTZ_URL: 'https://voltz.example', VOLTZ_ADMIN_KEY: 'k', BOT_API_KEYS: 'b'.repeat(24), ADMIN_API_KEYS: 'a'.repeat(24) });
+    const config = loadConfig({
+      VOLTZ_URL: 'https://voltz.example',
+      VOLTZ_ADMIN_KEY: 'k',
+      BOT_API_KEYS: 'b'.repeat(24),
+      ADMIN_API_KEYS: 'a'.repeat(24),
+    });
     expect(config.voltz?.readKey).toBe('k');
   });
 
