@@ -5,6 +5,7 @@ import { LogCheckpoints, PROJECTIONS_CHECKPOINT } from '../log-follower/log-chec
 import { isPostgresUnavailable } from '../postgres/postgres-errors';
 import { createPostgresPool } from '../postgres/postgres-pool';
 import { Projection } from '../projections/projection';
+import { readPostgresTimings, recordTimings } from '../projections/recorded-timings';
 import { UsageError } from './cli-errors';
 
 /** Rows fetched per page when the live read models are copied out. */
@@ -68,6 +69,9 @@ export async function copyLiveReadModels(pool: Pool, projections: readonly Proje
         after = String(page.rows[page.rows.length - 1][key]);
       }
     }
+    // The service's timings, not this shell's: the rebuild must project the fallback view as the service did.
+    const timings = await readPostgresTimings(client);
+    if (timings) recordTimings(copy, timings);
     await client.query('COMMIT');
     return copy;
   } catch (error) {

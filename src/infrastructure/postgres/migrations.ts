@@ -1,5 +1,6 @@
 import { EVENTS_MIGRATION } from './migrations/events.migration';
 import { READ_MODELS_MIGRATION } from './migrations/read-models.migration';
+import { SERVICE_TIMINGS_MIGRATION } from './migrations/service-timings.migration';
 import { WEBHOOK_OUTBOX_MIGRATION } from './migrations/webhook-outbox.migration';
 
 /**
@@ -13,4 +14,9 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [EVENTS_MIGRATION, READ_MODELS_MIGRATION, WEBHOOK_OUTBOX_MIGRATION];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  EVENTS_MIGRATION,
+  READ_MODELS_MIGRATION,
+  SERVICE_TIMINGS_MIGRATION,
+  WEBHOOK_OUTBOX_MIGRATION,
+];

@@ -1,11 +1,11 @@
-import { Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { ADMIN_STATS } from '../../application/ports/admin-stats.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
 import { FALLBACK_QUEUE } from '../../application/ports/fallback-queue.port';
 import { PAYOUT_READ_MODEL } from '../../application/ports/payout-read-model.port';
-import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settings';
+import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../../application/payout-settings';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ALWAYS_HELD, APPLY_LEASE, ApplyLease } from '../log-follower/apply-lease';
 import { FOLLOWER_STORAGE } from '../log-follower/follower-storage';
@@ -25,6 +25,8 @@ import { ProjectionRunner } from './projection-runner';
 import { PROJECTION_STORAGE, ProjectionStorage } from './projection-storage';
 import { READ_MODEL_DB, openReadModelDatabase } from './read-model-database';
 import { SqliteAdminStats } from './sqlite-admin-stats';
+import { recordPostgresTimings } from './recorded-timings';
+import { describeError } from '../../application/describe-error';
 import { SqliteFallbackQueue } from './sqlite-fallback-queue';
 import { SqliteStatsSeries } from './sqlite-stats-series';
 import { STATS_SERIES } from '../../application/ports/stats-series.port';
@@ -108,14 +110,28 @@ import { SqliteProjectionStorage } from './sqlite-projection-storage';
   ],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProjectionsModule.name);
+
   constructor(
     @Inject(READ_MODEL_DB) private readonly db: Database.Database | null,
     @Inject(APPLY_LEASE) private readonly lease: ApplyLease,
+    @Inject(POSTGRES_POOL) private readonly pool: Pool | null,
+    @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {}
 
   /** After the followers have started (they apply once the lease is taken). */
   async onApplicationBootstrap(): Promise<void> {
+    if (this.pool) await this.recordTimings(this.pool);
     if (this.lease instanceof PostgresApplyLease) await this.lease.start();
+  }
+
+  /** What `ledger verify` rebuilds the fallback view with (SQLite records it beside its read models, in PayoutsProjection). */
+  private async recordTimings(pool: Pool): Promise<void> {
+    try {
+      await recordPostgresTimings(pool, fallbackTimings(this.settings));
+    } catch (error) {
+      this.logger.warn(`could not record this instance's timings for ledger verify: ${describeError(error)}`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { Pool, PoolClient } from 'pg';
 import { FallbackTimings } from '../../domain/payout/fallback-policy';
 
 /** The timings the fallback view's due times are computed with. */
@@ -24,4 +25,17 @@ export function readTimings(db: Database.Database): RecordedTimings | null {
   if (!exists) return null;
   const row = db.prepare<[], { timings: string }>(`SELECT timings FROM ${TABLE} WHERE id = 1`).get();
   return row ? (JSON.parse(row.timings) as RecordedTimings) : null;
+}
+
+/** The same record in the shared PostgreSQL database (every instance writes its own; the last start wins, as with SQLite). */
+export async function recordPostgresTimings(pool: Pool, timings: RecordedTimings): Promise<void> {
+  await pool.query(`INSERT INTO ${TABLE} (id, timings) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET timings = excluded.timings`, [
+    JSON.stringify(timings),
+  ]);
+}
+
+/** What the instances last recorded in PostgreSQL, read on `client` (inside the caller's snapshot). */
+export async function readPostgresTimings(client: PoolClient): Promise<RecordedTimings | null> {
+  const { rows } = await client.query<{ timings: string }>(`SELECT timings FROM ${TABLE} WHERE id = 1`);
+  return rows.length > 0 ? (JSON.parse(rows[0].timings) as RecordedTimings) : null;
 }
