@@ -126,8 +126,8 @@ describe('Voltz circuit breaker (real app, sandbox wallet ground truth)', () => 
       // The wallet's ground truth: not one POST, not one payment while the breaker was open.
       expect(lnbits.postCount()).toBe(postsAtOpen);
       expect(lnbits.payments()).toHaveLength(paymentsBefore);
-      expect((await status()).breaker).toBe('open');
-      // 2 open, or 1 in the instant an invoice probe is out.
+      // Open, or half-open in the instant an invoice probe is out (a probe moves no money: the counts above say so).
+      expect(['open', 'half_open']).toContain((await status()).breaker);
       expect(await breakerGauge()).toMatch(/^[12]$/);
 
       lnbits.clearFaults();
