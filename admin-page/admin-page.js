@@ -795,41 +795,35 @@ function confirmAction(action, orderId) {
 async function runConfirmedAction(event) {
   event.preventDefault();
   const dialog = $('confirm');
-  if (dialog.dataset.action.startsWith('op:')) return runOperation(OPERATIONS[dialog.dataset.action.slice(3)]);
+  if (dialog.dataset.action.startsWith('op:')) {
+    const spec = OPERATIONS[dialog.dataset.action.slice(3)];
+    return postConfirmed(spec.path, undefined, (result) => ($('ops-result').textContent = spec.done(result)));
+  }
   const spec = ACTIONS[dialog.dataset.action];
   const orderId = dialog.dataset.order;
   const reason = $('confirm-reason').value.trim();
-  if (spec.reason && !reason) {
-    $('confirm-error').hidden = false;
-    $('confirm-error').textContent = 'A reason is required.';
-    return;
-  }
+  if (spec.reason && !reason) return showConfirmError('A reason is required.');
+  return postConfirmed(`/v1/admin/payouts/${encodeURIComponent(orderId)}/${spec.path}`, spec.reason ? { reason } : undefined);
+}
+
+/** The confirmed POST: the dialog closes and the page refreshes on success; a failure stays in the dialog. */
+async function postConfirmed(path, body, done = () => undefined) {
   $('confirm-yes').disabled = true;
   try {
-    await api('POST', `/v1/admin/payouts/${encodeURIComponent(orderId)}/${spec.path}`, spec.reason ? { reason } : undefined);
-    dialog.close();
+    const result = await api('POST', path, body);
+    $('confirm').close();
+    done(result);
     await refresh();
   } catch (error) {
-    $('confirm-error').hidden = false;
-    $('confirm-error').textContent = error.message;
+    showConfirmError(error.message);
   } finally {
     $('confirm-yes').disabled = false;
   }
 }
 
-async function runOperation(spec) {
-  $('confirm-yes').disabled = true;
-  try {
-    const result = await api('POST', spec.path);
-    $('confirm').close();
-    $('ops-result').textContent = spec.done(result);
-    await refresh();
-  } catch (error) {
-    $('confirm-error').hidden = false;
-    $('confirm-error').textContent = error.message;
-  } finally {
-    $('confirm-yes').disabled = false;
-  }
+function showConfirmError(message) {
+  $('confirm-error').hidden = false;
+  $('confirm-error').textContent = message;
 }
 
 // ---------- wiring ----------

@@ -3,8 +3,6 @@ import Database from 'better-sqlite3';
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../../application/payout-settings';
 import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
-import { sqliteStoreFault } from '../event-store/sqlite-store-faults';
-import { recordTimings } from './recorded-timings';
 import { Projection } from './projection';
 import { foldPayoutBatch, parsePayoutState, payoutOrdersOf } from './payouts-fold';
 
@@ -54,8 +52,6 @@ export class PayoutsProjection implements Projection {
       next_attempt_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS fallback_queue_by_due ON fallback_queue (next_attempt_at, order_id);`);
-    // The service's own file records its timings; an audit's read-only view of it must not (and cannot) write.
-    if (!db.readonly) this.recordTimings(db);
     this.statements = {
       get: db.prepare('SELECT state FROM payouts WHERE order_id = ?'),
       upsert: db.prepare(
@@ -77,15 +73,6 @@ export class PayoutsProjection implements Projection {
       ),
       dequeue: db.prepare('DELETE FROM fallback_queue WHERE order_id = ?'),
     };
-  }
-
-  /** What `ledger verify` rebuilds the fallback view with. A damaged or full file is the integrity check's to report, not a reason not to start. */
-  private recordTimings(db: Database.Database): void {
-    try {
-      recordTimings(db, fallbackTimings(this.settings));
-    } catch (error) {
-      if (sqliteStoreFault(error) === null) throw error;
-    }
   }
 
   reset(db: Database.Database): void {

@@ -25,7 +25,7 @@ import { ProjectionRunner } from './projection-runner';
 import { PROJECTION_STORAGE, ProjectionStorage } from './projection-storage';
 import { READ_MODEL_DB, openReadModelDatabase } from './read-model-database';
 import { SqliteAdminStats } from './sqlite-admin-stats';
-import { recordPostgresTimings } from './recorded-timings';
+import { recordPostgresTimings, recordTimings } from './recorded-timings';
 import { describeError } from '../../application/describe-error';
 import { SqliteFallbackQueue } from './sqlite-fallback-queue';
 import { SqliteStatsSeries } from './sqlite-stats-series';
@@ -121,14 +121,19 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
 
   /** After the followers have started (they apply once the lease is taken). */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.pool) await this.recordTimings(this.pool);
+    await this.recordTimings();
     if (this.lease instanceof PostgresApplyLease) await this.lease.start();
   }
 
-  /** What `ledger verify` rebuilds the fallback view with (SQLite records it beside its read models, in PayoutsProjection). */
-  private async recordTimings(pool: Pool): Promise<void> {
+  /**
+   * What `ledger verify` rebuilds the fallback view with, beside the read models it shaped. A store that cannot
+   * take it (damaged, full, unreachable) is readiness's to report, not a reason not to start.
+   */
+  private async recordTimings(): Promise<void> {
+    const timings = fallbackTimings(this.settings);
     try {
-      await recordPostgresTimings(pool, fallbackTimings(this.settings));
+      if (this.pool) await recordPostgresTimings(this.pool, timings);
+      else recordTimings(this.db!, timings);
     } catch (error) {
       this.logger.warn(`could not record this instance's timings for ledger verify: ${describeError(error)}`);
     }
