@@ -1,6 +1,5 @@
 import { LightningNetwork } from '../domain/destination/lightning-network';
-import { FallbackTimings } from '../domain/payout/fallback-policy';
-import { WorkflowPolicy } from '../domain/payout/payout-workflow';
+import { PayoutPolicy } from '../domain/payout/payout-workflow';
 
 /** The knobs the payout use cases read; infrastructure fills them from the environment. */
 export interface PayoutSettings {
@@ -23,20 +22,13 @@ export interface PayoutSettings {
 
 export const PAYOUT_SETTINGS = Symbol('PAYOUT_SETTINGS');
 
-/** The timings the domain's next-step and fallback rules read. */
-export function fallbackTimings(settings: PayoutSettings): FallbackTimings {
+/** What the payout's decider and workflow read from the configuration. */
+export function payoutPolicy(settings: PayoutSettings): PayoutPolicy {
   return {
     invoiceMarginMs: settings.invoiceMarginMs,
     paymentNotFoundGraceMs: settings.paymentNotFoundGraceMs,
     sentInvoiceSlackMs: settings.sentInvoiceSlackMs,
     claimTimeoutMs: settings.voltzTimeoutMs,
-  };
-}
-
-/** What the payout workflow reads from the configuration. */
-export function workflowPolicy(settings: PayoutSettings): WorkflowPolicy {
-  return {
-    ...fallbackTimings(settings),
     paymentRetryAttempts: settings.paymentRetryAttempts,
     paymentRetryBaseMs: settings.paymentRetryBaseMs,
     escalateAfterAttempts: settings.escalateAfterAttempts,

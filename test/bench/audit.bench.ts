@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { endToEndIdStreamName, paymentHashStreamName, payoutStreamName } from '../../src/domain/streams/stream-names';
 import { LedgerCheck } from '../../src/application/ledger-integrity/ledger-verifier';
-import { fallbackTimings } from '../../src/application/payout-settings';
+import { payoutPolicy } from '../../src/application/payout-settings';
 import { orderIdOfPayoutStream } from '../../src/domain/streams/stream-names';
 import { OpenAuditPool } from '../../src/infrastructure/cli/open-audit-pool';
 import { offlineReconciler } from '../../src/infrastructure/cli/reconcile.command';
@@ -173,7 +173,7 @@ export async function benchAudit(): Promise<BenchRow[]> {
     if (cli.result.breaks.length > 0) throw new Error(`verify chains: ${JSON.stringify(cli.result.breaks.slice(0, 3))}`);
     // verify's audits alone, without the rebuild: one pass replaying every order through the production evolve.
     const audits = await withPeakHeap(async () => {
-      const pool = new OpenAuditPool(store, fallbackTimings(settings));
+      const pool = new OpenAuditPool(store, payoutPolicy(settings));
       for await (const event of store.readAll()) {
         const orderId = orderIdOfPayoutStream(event.stream);
         if (orderId !== null) await pool.apply(orderId, event);

@@ -155,7 +155,7 @@ export const ev = {
   retryQueued: (reason = 'in-process retries exhausted: no route found'): PayoutEvent => ({
     type: 'RetryQueued',
     // Far away: nothing but the test touches these payouts.
-    data: { reason, nextAttemptAt: nowIso(24 * 3_600_000), queuedAt: nowIso() },
+    data: { reason, nextAttemptAt: nowIso(24 * 3_600_000), queuedAt: nowIso(), cause: null },
   }),
   cancelled: (reason = 'refunded by PIX'): PayoutEvent => ({ type: 'PayoutCancelled', data: { reason, cancelledAt: nowIso() } }),
   escalated: (reason = 'contradictory answers from the wallet'): PayoutEvent => ({

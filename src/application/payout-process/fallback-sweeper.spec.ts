@@ -1,13 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { ICommand } from '@nestjs/cqrs';
 import { PayoutStatus } from '../../domain/payout/payout-status';
 import { SqliteFallbackQueue } from '../../infrastructure/projections/sqlite-fallback-queue';
 import { PayoutsProjection } from '../../infrastructure/projections/payouts.projection';
 import { openStoreWithReadModel, StoreWithReadModel } from '../../../test/support/store-with-read-model';
 import { TestClock } from '../../../test/support/test-clock';
-import { AdvancePayoutCommand } from './advance-payout.command';
 import { FallbackSweeper } from './fallback-sweeper';
-import { ProcessOutcome } from './payout-processor';
+import { ProcessOutcome, ProcessTrigger } from './payout-processor';
 
 /**
  * The sweep over the real fallback view (SQLite read model): it revisits
@@ -34,20 +32,18 @@ describe('FallbackSweeper', () => {
       .run(orderId, status, 'timeout', clock.now().toISOString(), due);
   };
 
-  /** A command bus that answers each advanced order from a script, recording the order of the calls. */
-  function bus(script: Record<string, ProcessOutcome['status'] | Error | { status: PayoutStatus; retried: boolean }>) {
+  /** A payout processor that answers each advanced order from a script, recording the order of the calls. */
+  function processor(script: Record<string, ProcessOutcome['status'] | Error | { status: PayoutStatus; attempted: boolean }>) {
     const advanced: string[] = [];
     return {
       advanced,
-      execute: async (command: ICommand): Promise<ProcessOutcome> => {
-        const { orderId, trigger } = command as AdvancePayoutCommand;
-        expect(command).toBeInstanceOf(AdvancePayoutCommand);
+      process: async (orderId: string, trigger: ProcessTrigger): Promise<ProcessOutcome> => {
         expect(trigger).toBe('sweep');
         advanced.push(orderId);
         const answer = script[orderId];
         if (answer instanceof Error) throw answer;
         if (answer !== null && typeof answer === 'object') return { orderId, ...answer };
-        return { orderId, status: answer, retried: false };
+        return { orderId, status: answer, attempted: false };
       },
     };
   }
@@ -59,24 +55,26 @@ describe('FallbackSweeper', () => {
     enqueue('c_retried', 'RETRY_QUEUED', 0);
     enqueue('d_waits', 'PAYING', -500);
     enqueue('e_fails', 'PAYING', -200);
-    const commands = bus({
+    enqueue('f_cancelled', 'PAYING', -100);
+    const commands = processor({
       b_settles: 'SETTLED',
       a_escalates: 'NEEDS_ATTENTION',
-      c_retried: { status: 'RETRY_QUEUED', retried: true },
+      c_retried: { status: 'RETRY_QUEUED', attempted: true },
       d_waits: 'PAYING',
       e_fails: 'FAILED',
+      f_cancelled: 'CANCELLED',
     });
     const summary = await new FallbackSweeper(commands as never, queue, clock).sweep();
-    expect(commands.advanced).toEqual(['a_escalates', 'b_settles', 'd_waits', 'e_fails', 'c_retried']);
+    expect(commands.advanced).toEqual(['a_escalates', 'b_settles', 'd_waits', 'e_fails', 'f_cancelled', 'c_retried']);
     expect(commands.advanced).not.toContain('later');
-    expect(summary).toEqual({ examined: 5, settled: 1, retried: 1, stillPending: 1, escalated: 1, failed: 1 });
+    expect(summary).toEqual({ examined: 6, settled: 1, retried: 1, stillPending: 1, escalated: 1, failed: 1, cancelled: 1 });
   });
 
   it('one order whose revisit throws (the store briefly locked) does not stop the sweep for the others', async () => {
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     enqueue('broken', 'RETRY_QUEUED', -2_000);
     enqueue('fine', 'RETRY_QUEUED', -1_000);
-    const commands = bus({ broken: new Error('SQLITE_BUSY'), fine: 'SETTLED' });
+    const commands = processor({ broken: new Error('SQLITE_BUSY'), fine: 'SETTLED' });
     const summary = await new FallbackSweeper(commands as never, queue, clock).sweep();
     expect(summary).toMatchObject({ examined: 2, settled: 1, stillPending: 1 });
     expect(errors).toHaveBeenCalledWith(expect.objectContaining({ orderId: 'broken', error: 'SQLITE_BUSY' }));

@@ -1,20 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { FALLBACK_QUEUE, FallbackQueueReadModel } from '../ports/fallback-queue.port';
 import { NO_METRICS, PAYOUT_METRICS, PayoutMetrics } from '../ports/payout-metrics.port';
-import { AdvancePayoutCommand } from './advance-payout.command';
-import { ProcessOutcome } from './payout-processor';
-
-export interface SweepSummary {
-  examined: number;
-  settled: number;
-  retried: number;
-  stillPending: number;
-  escalated: number;
-  /** Ended waiting for the customer (FAILED) or cancelled meanwhile. */
-  failed: number;
-}
+import { ProcessOutcome, PayoutProcessor } from './payout-processor';
+import { SweepSummary } from './sweep-summary';
 
 /** One sweep looks at this many due orders at most; the rest wait for the next tick. */
 const SWEEP_BATCH = 1000;
@@ -31,7 +20,7 @@ export class FallbackSweeper {
   private readonly logger = new Logger(FallbackSweeper.name);
 
   constructor(
-    private readonly commands: CommandBus,
+    private readonly processor: PayoutProcessor,
     @Inject(FALLBACK_QUEUE) private readonly queue: FallbackQueueReadModel,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PAYOUT_METRICS) private readonly metrics: PayoutMetrics = NO_METRICS,
@@ -46,11 +35,11 @@ export class FallbackSweeper {
       while (next < due.length) {
         const item = due[next++];
         try {
-          outcomes.push(await this.commands.execute(new AdvancePayoutCommand(item.orderId, 'sweep')));
+          outcomes.push(await this.processor.process(item.orderId, 'sweep'));
         } catch (error) {
           // One order's trouble (the store briefly locked, say) must not stop the sweep for the others.
           this.logger.error({ msg: 'sweep could not revisit order', orderId: item.orderId, error: (error as Error).message });
-          outcomes.push({ orderId: item.orderId, status: item.status, retried: false });
+          outcomes.push({ orderId: item.orderId, status: item.status, attempted: false });
         }
       }
     };
@@ -63,12 +52,21 @@ export class FallbackSweeper {
 }
 
 function summarize(outcomes: ProcessOutcome[]): SweepSummary {
-  const summary: SweepSummary = { examined: outcomes.length, settled: 0, retried: 0, stillPending: 0, escalated: 0, failed: 0 };
+  const summary: SweepSummary = {
+    examined: outcomes.length,
+    settled: 0,
+    retried: 0,
+    stillPending: 0,
+    escalated: 0,
+    failed: 0,
+    cancelled: 0,
+  };
   for (const outcome of outcomes) {
     if (outcome.status === 'SETTLED') summary.settled++;
     else if (outcome.status === 'NEEDS_ATTENTION') summary.escalated++;
-    else if (outcome.status === 'FAILED' || outcome.status === 'CANCELLED') summary.failed++;
-    else if (outcome.retried) summary.retried++;
+    else if (outcome.status === 'FAILED') summary.failed++;
+    else if (outcome.status === 'CANCELLED') summary.cancelled++;
+    else if (outcome.attempted) summary.retried++;
     else summary.stillPending++;
   }
   return summary;

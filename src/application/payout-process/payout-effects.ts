@@ -1,15 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { DestinationRejected } from '../../domain/payout/payout-events';
+import { isLive } from '../../domain/payout/payout-state';
 import { EffectOutcome, WorkflowAction } from '../../domain/payout/payout-workflow';
-import { ApplicationError } from '../application-error';
+import { alertLine } from '../alert-line';
 import { CommandContext } from '../command-context';
-import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
 import { PAYMENT_GATE, PaymentGate } from '../ports/payment-gate.port';
 import { WALLET, WalletPort } from '../ports/wallet.port';
-import { ExecutedCommand, PayoutCommandExecutor } from '../payouts/payout-command-executor';
+import {
+  HandledCommand,
+  PAYOUT_COMMAND_DEPS,
+  PayoutCommandDeps,
+  PayoutCommandResult,
+  handlePayoutCommand,
+} from '../payouts/handle-payout-command';
 import { LoadedPayout } from '../payouts/payout-repository';
-import { alertLine } from '../alert-line';
 
 /** What performing one action came to: the workflow's view of it, and the payout as the effect left it. */
 export interface PerformedEffect {
@@ -20,83 +26,58 @@ export interface PerformedEffect {
 type EffectAction = Exclude<WorkflowAction, { kind: 'finish' } | { kind: 'back_off' }>;
 
 /**
- * Performs the workflow's actions (domain/payout/payout-workflow.ts): calls
- * the wallet or the address's server, and records what came back through the
- * decider. Every append expects the revision the payout was read at, so a
- * concurrent worker makes the append fail and this run stop; the claim is
- * durable before any money can move.
+ * Performs the workflow's actions (domain/payout/payout-workflow.ts): calls the wallet or the address's server, and
+ * records what came back through the decider. Every command starts from the payout as the last one left it, so a
+ * concurrent worker's append makes the decider see the change; a refusal ends this run, as someone else's run (or
+ * an admin) has the payout now. The claim is durable before any money can move.
  */
 @Injectable()
 export class PayoutEffects {
   private readonly logger = new Logger(PayoutEffects.name);
 
   constructor(
-    private readonly executor: PayoutCommandExecutor,
+    @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
     @Inject(WALLET) private readonly wallet: WalletPort,
     @Inject(LIGHTNING_ADDRESS_RESOLVER) private readonly resolver: LightningAddressResolver,
     @Inject(PAYMENT_GATE) private readonly gate: PaymentGate,
-    @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {}
 
   async perform(orderId: string, current: LoadedPayout, action: EffectAction, context: CommandContext): Promise<PerformedEffect> {
-    try {
-      return await this.effect(orderId, current, action, context);
-    } catch (error) {
-      // Someone else changed the payout under us (a concurrent claim, a cancel): their run carries on.
-      if (error instanceof ApplicationError) return { outcome: { kind: 'stop', reason: error.message }, loaded: current };
-      throw error;
-    }
-  }
-
-  private async effect(orderId: string, current: LoadedPayout, action: EffectAction, context: CommandContext): Promise<PerformedEffect> {
-    const record = (
-      command: Parameters<PayoutCommandExecutor['execute']>[1],
-      from: LoadedPayout | undefined = current,
-    ): Promise<ExecutedCommand> => this.executor.execute(orderId, command, context, { from });
+    const steps = new EffectSteps(this.deps, orderId, current, context);
     switch (action.kind) {
-      case 'expire_invoice': {
-        const { loaded } = await record({
-          type: 'ExpireInvoice',
-          data: { paymentHash: action.paymentHash, sentInvoiceSlackMs: this.settings.sentInvoiceSlackMs },
-        });
-        return progress(loaded);
-      }
+      case 'expire_invoice':
+        return steps.record({ type: 'ExpireInvoice', data: { paymentHash: action.paymentHash } }, progress);
       case 'resolve':
-        return this.resolve(orderId, current, action.address, action.amountSats, context);
+        return this.resolve(steps, action.address, action.amountSats);
       case 'check_status': {
         const status = await this.wallet.checkPayment(action.paymentHash);
-        const { loaded, payout } = await record({
-          type: 'RecordStatusCheck',
-          data: { paymentHash: action.paymentHash, status, notFoundGraceMs: this.settings.paymentNotFoundGraceMs },
+        return steps.record({ type: 'RecordStatusCheck', data: { paymentHash: action.paymentHash, status } }, ({ loaded, payout }) => {
+          const hash = payout.hashes[action.paymentHash];
+          if (payout.settlement || !hash || !isLive(hash)) return progress({ loaded });
+          return wait(loaded, status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`);
         });
-        const hash = payout.hashes[action.paymentHash];
-        if (payout.settlement || (hash && hash.outcome !== 'in_flight' && hash.outcome !== 'pending' && hash.outcome !== 'unknown'))
-          return progress(loaded);
-        return wait(loaded, status.kind === 'unknown' || status.kind === 'rejected' ? status.reason : `payment ${status.kind}`);
       }
       case 'recheck': {
         // Rule 8: one more look at a hash declared dead; the wallet's latest word is recorded, whatever it is.
         const status = await this.wallet.checkPayment(action.paymentHash);
-        const { loaded } = await record({ type: 'RecordRecheck', data: { paymentHash: action.paymentHash, status } });
-        if (status.kind === 'unknown' || status.kind === 'rejected')
-          return wait(loaded, `re-check of ${action.paymentHash}: ${status.reason}`);
-        return progress(loaded);
+        return steps.record({ type: 'RecordRecheck', data: { paymentHash: action.paymentHash, status } }, ({ loaded }) =>
+          status.kind === 'unknown' || status.kind === 'rejected'
+            ? wait(loaded, `re-check of ${action.paymentHash}: ${status.reason}`)
+            : progress({ loaded }),
+        );
       }
       case 'pay':
-        return this.pay(orderId, current, action.invoice, context);
+        return this.pay(steps, action.invoice);
       case 'queue_retry': {
-        const { loaded } = await record(
-          { type: 'QueueRetry', data: { reason: action.reason, nextAttemptAt: action.nextAttemptAt } },
-          undefined,
-        );
-        return progress(loaded);
+        const { reason, nextAttemptAt, cause } = action;
+        return steps.record({ type: 'QueueRetry', data: { reason, nextAttemptAt, cause } }, progress);
       }
-      case 'escalate': {
-        const executed = await record({ type: 'EscalatePayout', data: { reason: action.reason } });
-        if (executed.events.length > 0)
-          this.logger.error(alertLine('needs_attention', `payout ${orderId} needs attention: ${action.reason}`, { orderId }));
-        return progress(executed.loaded);
-      }
+      case 'escalate':
+        return steps.record({ type: 'EscalatePayout', data: { reason: action.reason } }, (handled) => {
+          if (handled.events.length > 0)
+            this.logger.error(alertLine('needs_attention', `payout ${orderId} needs attention: ${action.reason}`, { orderId }));
+          return progress(handled);
+        });
       default: {
         const unreachable: never = action;
         throw new Error(`Unknown action ${JSON.stringify(unreachable)}`);
@@ -104,60 +85,70 @@ export class PayoutEffects {
     }
   }
 
-  private async resolve(
-    orderId: string,
-    current: LoadedPayout,
-    address: string,
-    amountSats: number,
-    context: CommandContext,
-  ): Promise<PerformedEffect> {
-    let result = await this.resolver.resolve(address, amountSats);
-    let recorded: ExecutedCommand;
-    try {
-      recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address, result } }, context, { from: current });
-    } catch (error) {
-      // The address's server handed out an invoice another order already holds: ask it again later.
-      if (!(error instanceof ApplicationError && error.code === 'invoice_in_use')) throw error;
-      result = { ok: false, permanent: false, reason: `${address}: ${error.message}` };
-      recorded = await this.executor.execute(orderId, { type: 'RecordResolution', data: { address, result } }, context);
+  private async resolve(steps: EffectSteps, address: string, amountSats: number): Promise<PerformedEffect> {
+    const result = await this.resolver.resolve(address, amountSats);
+    const recorded = await steps.handle({ type: 'RecordResolution', data: { address, result } });
+    if (!recorded.ok && recorded.error.code === 'invoice_in_use') {
+      // The address's server handed out an invoice another order already holds: recorded as a transient failure, asked again later.
+      const inUse = { ok: false as const, permanent: false, reason: `${address}: ${recorded.error.message}` };
+      return steps.record({ type: 'RecordResolution', data: { address, result: inUse } }, afterResolution);
     }
-    // The decider may refuse what the server handed out (an invoice this order already used): read what it recorded.
-    const rejected = recorded.events.find((event): event is DestinationRejected => event.type === 'DestinationRejected');
-    if (!rejected) return progress(recorded.loaded);
-    const { reason, permanent } = rejected.data;
-    return permanent ? { outcome: { kind: 'stop', reason }, loaded: recorded.loaded } : wait(recorded.loaded, reason);
+    return steps.conclude(recorded, afterResolution);
   }
 
-  private async pay(
-    orderId: string,
-    current: LoadedPayout,
-    invoice: Extract<WorkflowAction, { kind: 'pay' }>['invoice'],
-    context: CommandContext,
-  ): Promise<PerformedEffect> {
+  private async pay(steps: EffectSteps, invoice: Extract<WorkflowAction, { kind: 'pay' }>['invoice']): Promise<PerformedEffect> {
     const permit = this.gate.permit(invoice.amountMsat);
-    if (!permit.allowed) return { outcome: { kind: 'held', reason: permit.reason }, loaded: current };
-    // The claim is durable before any money can move; a concurrent claimer makes this throw.
-    const claimed = await this.executor.execute(orderId, { type: 'ClaimPayment', data: { invoice } }, context, { from: current });
+    if (!permit.allowed) return { outcome: { kind: 'held', reason: permit.reason, cause: permit.cause }, loaded: steps.current };
+    // The claim is durable before any money can move; a concurrent claimer makes the decider refuse it.
+    const claimed = await steps.handle({ type: 'ClaimPayment', data: { invoice } });
+    if (!claimed.ok) return steps.conclude(claimed, progress);
     const outcome = await this.wallet.pay(invoice);
     if (outcome.kind === 'rejected' && outcome.category === 'configuration') {
       this.logger.error(
-        alertLine('wallet_key_refused', `Voltz refused the wallet key: ${outcome.reason} (order ${orderId}); nothing was paid`, {
-          orderId,
+        alertLine('wallet_key_refused', `Voltz refused the wallet key: ${outcome.reason} (order ${steps.orderId}); nothing was paid`, {
+          orderId: steps.orderId,
         }),
       );
     }
-    const { loaded } = await this.executor.execute(
-      orderId,
-      { type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } },
-      context,
-      {
-        from: claimed.loaded,
-      },
+    return steps.record({ type: 'RecordPaymentOutcome', data: { paymentHash: invoice.paymentHash, outcome } }, ({ loaded }) =>
+      outcome.kind === 'settled' ? { outcome: { kind: 'stop', reason: 'settled' }, loaded } : wait(loaded, outcome.reason),
     );
-    if (outcome.kind === 'settled') return { outcome: { kind: 'stop', reason: 'settled' }, loaded };
-    return wait(loaded, outcome.reason);
   }
 }
 
-const progress = (loaded: LoadedPayout): PerformedEffect => ({ outcome: { kind: 'progress' }, loaded });
+/** One effect's commands, each starting from the payout as the previous one left it. */
+class EffectSteps {
+  constructor(
+    private readonly deps: PayoutCommandDeps,
+    readonly orderId: string,
+    public current: LoadedPayout,
+    private readonly context: CommandContext,
+  ) {}
+
+  async handle(command: PayoutCommand): Promise<PayoutCommandResult> {
+    const result = await handlePayoutCommand(this.deps, this.orderId, command, this.context, { from: this.current });
+    if (result.ok) this.current = result.handled.loaded;
+    return result;
+  }
+
+  /** A refusal means someone else changed the payout under us (a concurrent claim, a cancel): their run carries on. */
+  conclude(result: PayoutCommandResult, then: (handled: HandledCommand) => PerformedEffect): PerformedEffect {
+    if (!result.ok) return { outcome: { kind: 'stop', reason: result.error.message }, loaded: this.current };
+    return then(result.handled);
+  }
+
+  async record(command: PayoutCommand, then: (handled: HandledCommand) => PerformedEffect): Promise<PerformedEffect> {
+    return this.conclude(await this.handle(command), then);
+  }
+}
+
+function afterResolution(handled: HandledCommand): PerformedEffect {
+  // The decider may refuse what the server handed out (an invoice this order already used): read what it recorded.
+  const rejected = handled.events.find((event): event is DestinationRejected => event.type === 'DestinationRejected');
+  if (!rejected) return progress(handled);
+  const { reason, permanent } = rejected.data;
+  return permanent ? { outcome: { kind: 'stop', reason }, loaded: handled.loaded } : wait(handled.loaded, reason);
+}
+
+const progress = ({ loaded }: Pick<HandledCommand, 'loaded'>): PerformedEffect => ({ outcome: { kind: 'progress' }, loaded });
 const wait = (loaded: LoadedPayout, reason: string): PerformedEffect => ({ outcome: { kind: 'wait', reason }, loaded });

@@ -1,6 +1,6 @@
 /**
  * Exactly-once property of the PRODUCTION payout process: the real
- * PayoutProcessor (its loop), PayoutEffects, the executor, reservations and
+ * PayoutProcessor (its loop), PayoutEffects, the command path, reservations and
  * the decider over a real SQLite store, driven through seeded random
  * schedules against a simulated wallet that loses requests and answers,
  * keeps payments pending, never sends one hash twice — and lies: it pays a
@@ -19,20 +19,18 @@
 import { Logger } from '@nestjs/common';
 import { Invoice } from '../../domain/destination/invoice';
 import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
-import { fallbackDueAt } from '../../domain/payout/fallback-policy';
+import { fallbackDueAt } from '../../domain/payout/payout-workflow';
 import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { Payout, isLive } from '../../domain/payout/payout-state';
 import { prng } from '../../domain/payout/payout.fixtures';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
-import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { TestClock } from '../../../test/support/test-clock';
 import { CommandContext } from '../command-context';
-import { PayoutSettings, fallbackTimings } from '../payout-settings';
+import { PayoutSettings, payoutPolicy } from '../payout-settings';
 import { LightningAddressResolver, ResolveResult } from '../ports/lightning-address-resolver.port';
 import { WalletPort } from '../ports/wallet.port';
-import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
-import { LoadedPayout, PayoutRepository } from '../payouts/payout-repository';
-import { Reservations } from '../payouts/reservations';
+import { LoadedPayout } from '../payouts/payout-repository';
+import { payoutCommandsOver } from '../../../test/support/payout-commands';
 import { PayoutEffects } from './payout-effects';
 import { PayoutProcessor } from './payout-processor';
 
@@ -213,19 +211,12 @@ describe(`exactly-once property: the production payout process over a faulty, ly
       const rng = prng(seed);
       const clock = new TestClock(new Date('2025-07-09T12:00:00Z'));
       const store = new SqliteEventStore({ filename: ':memory:', clock });
-      const ids = new TimeOrderedIdGenerator(clock);
-      const repository = new PayoutRepository(store, ids);
-      const executor = new PayoutCommandExecutor(
-        repository,
-        new Reservations(store, repository, ids, clock),
-        { publish: () => undefined } as never,
-        clock,
-      );
+      const { deps, ids, repository, run } = payoutCommandsOver(store, clock, SETTINGS);
       const orderOf = new Map<string, string>();
       const ownerOfAddress = new Map<string, string>();
       const wallet = new LyingWallet(rng, clock, orderOf);
       const server = new AddressServer(rng, clock, orderOf, ownerOfAddress);
-      const effects = new PayoutEffects(executor, wallet, server, { permit: () => ({ allowed: true }) }, SETTINGS);
+      const effects = new PayoutEffects(deps, wallet, server, { permit: () => ({ allowed: true }) });
       const processor = new PayoutProcessor(repository, effects, SETTINGS, clock, { next: rng.next }, ids);
       const context: CommandContext = { correlationId: `seed-${seed}`, causationId: null, actor: 'bot' };
       const seen = { settled: 0, cancelled: 0, doublePaymentsCaught: 0, crashes: 0, escalations: 0 };
@@ -237,7 +228,7 @@ describe(`exactly-once property: the production payout process over a faulty, ly
        */
       let last: LoadedPayout | undefined;
       const decide = async (orderId: string, command: PayoutCommand) => {
-        last = (await executor.execute(orderId, command, context)).loaded;
+        last = (await run(orderId, command, context)).loaded;
       };
       const advance = async (orderId: string): Promise<Payout> => {
         try {
@@ -284,7 +275,7 @@ describe(`exactly-once property: the production payout process over a faulty, ly
         // The wallet turns honest, the customer answers, admins act: the order must come to rest.
         wallet.turnHonest();
         for (let round = 0; round < 60; round++) {
-          const due = fallbackDueAt(state, fallbackTimings(SETTINGS));
+          const due = fallbackDueAt(state, payoutPolicy(SETTINGS));
           const waitsForPeople = ['AWAITING_DESTINATION', 'FAILED', 'NEEDS_ATTENTION'].includes(state.status);
           if (!due && !waitsForPeople) break;
           clock.advance(GRACE_MS + rng.int(GRACE_MS));

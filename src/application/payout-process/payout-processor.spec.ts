@@ -8,25 +8,14 @@ import { TestClock } from '../../../test/support/test-clock';
 import { CommandContext } from '../command-context';
 import { PayoutSettings } from '../payout-settings';
 import { WalletPort } from '../ports/wallet.port';
-import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
+import { PayoutCommandDeps } from '../payouts/handle-payout-command';
 import { PayoutRepository } from '../payouts/payout-repository';
-import { Reservations } from '../payouts/reservations';
+import { payoutCommandsOver } from '../../../test/support/payout-commands';
+import { PAYOUT_SETTINGS_DEFAULTS } from '../../../test/support/payout-settings';
 import { PayoutEffects } from './payout-effects';
 import { PayoutProcessor } from './payout-processor';
 
-const SETTINGS: PayoutSettings = {
-  network: 'regtest',
-  maxPayoutSats: 1_000_000,
-  minInvoiceValiditySeconds: 60,
-  invoiceMarginMs: 60_000,
-  paymentRetryAttempts: 2,
-  paymentRetryBaseMs: 0,
-  paymentNotFoundGraceMs: 120_000,
-  voltzTimeoutMs: 30_000,
-  escalateAfterAttempts: 10,
-  sentInvoiceSlackMs: 60_000,
-  reservationTakeoverMs: 30_000,
-};
+const SETTINGS: PayoutSettings = PAYOUT_SETTINGS_DEFAULTS;
 
 /** A wallet whose POSTs answer from a script (or throw: the process died there). */
 class ScriptedWallet implements WalletPort {
@@ -60,22 +49,16 @@ describe('PayoutProcessor: the loop', () => {
   const context: CommandContext = { correlationId: 'c', causationId: null, actor: 'bot' };
   const inv = invoice('loop');
   let store: SqliteEventStore;
-  let executor: PayoutCommandExecutor;
+  let deps: PayoutCommandDeps;
+  let run: ReturnType<typeof payoutCommandsOver>['run'];
   let repository: PayoutRepository;
 
   beforeEach(async () => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const clock = new TestClock(NOW);
     store = new SqliteEventStore({ filename: ':memory:', clock });
-    const ids = new TimeOrderedIdGenerator(clock);
-    repository = new PayoutRepository(store, ids);
-    executor = new PayoutCommandExecutor(
-      repository,
-      new Reservations(store, repository, ids, clock),
-      { publish: () => undefined } as never,
-      clock,
-    );
-    await executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(inv)), context);
+    ({ deps, repository, run } = payoutCommandsOver(store, clock, SETTINGS));
+    await run(ORDER_ID, cmd.confirmPix(bolt11Destination(inv)), context);
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -85,11 +68,10 @@ describe('PayoutProcessor: the loop', () => {
   const processorWith = (wallet: WalletPort): PayoutProcessor => {
     const clock = new TestClock(NOW);
     const effects = new PayoutEffects(
-      executor,
+      deps,
       wallet,
       { resolve: async () => ({ ok: false, permanent: true, reason: 'unused' }) },
       { permit: () => ({ allowed: true }) },
-      SETTINGS,
     );
     return new PayoutProcessor(repository, effects, SETTINGS, clock, { next: () => 0.5 }, new TimeOrderedIdGenerator(clock));
   };
@@ -107,7 +89,7 @@ describe('PayoutProcessor: the loop', () => {
       await expect(processor.process(ORDER_ID, 'event')).rejects.toThrow('socket hang up');
       expect(await types()).toEqual(['PixConfirmed', 'DestinationSubmitted', 'PaymentAttempted']);
       // A later trigger runs anew: the unanswered claim is within the wallet timeout, so it is left alone.
-      await expect(processor.process(ORDER_ID, 'sweep')).resolves.toMatchObject({ status: 'PAYING', retried: false });
+      await expect(processor.process(ORDER_ID, 'sweep')).resolves.toMatchObject({ status: 'PAYING', attempted: false });
       expect(wallet.posts).toHaveLength(1);
     },
   );
@@ -116,7 +98,7 @@ describe('PayoutProcessor: the loop', () => {
     const wallet = new ScriptedWallet([]);
     const processor = processorWith(wallet);
     const stale = await repository.load(ORDER_ID);
-    await executor.execute(ORDER_ID, cmd.claim(inv), context);
+    await run(ORDER_ID, cmd.claim(inv), context);
     await expect(processor.process(ORDER_ID, 'event', undefined, stale)).resolves.toMatchObject({ orderId: ORDER_ID, status: 'PAYING' });
     expect(wallet.posts).toEqual([]);
   });
@@ -127,7 +109,7 @@ describe('PayoutProcessor: the loop', () => {
     const processor = processorWith(wallet);
     const [first, second] = await Promise.all([processor.process(ORDER_ID, 'event'), processor.process(ORDER_ID, 'sweep')]);
     expect(second).toBe(first);
-    expect(first).toMatchObject({ status: 'RETRY_QUEUED', retried: true });
+    expect(first).toMatchObject({ status: 'RETRY_QUEUED', attempted: true });
     expect(wallet.posts).toHaveLength(2);
     expect((await types()).slice(-1)).toEqual(['RetryQueued']);
   });

@@ -3,7 +3,7 @@ import { EffectOutcome, WorkflowAction, evolveRun, nextAction, startRun } from '
 import { PayoutState } from '../../domain/payout/payout-state';
 import { backoffDelayMs } from '../../domain/retry/backoff';
 import { CommandContext } from '../command-context';
-import { PAYOUT_SETTINGS, PayoutSettings, workflowPolicy } from '../payout-settings';
+import { PAYOUT_SETTINGS, PayoutSettings, payoutPolicy } from '../payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RANDOM, RandomSource } from '../ports/clock.port';
 import { LoadedPayout, PayoutRepository } from '../payouts/payout-repository';
 import { PayoutEffects } from './payout-effects';
@@ -13,8 +13,8 @@ export type ProcessTrigger = 'event' | 'sweep' | 'admin';
 export interface ProcessOutcome {
   orderId: string;
   status: PayoutState['status'];
-  /** True when this run claimed a payment or resolved a new invoice. */
-  retried: boolean;
+  /** True when this run claimed a payment or asked the address's server for an invoice: it acted, not only looked. */
+  attempted: boolean;
 }
 
 /**
@@ -66,8 +66,8 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
   }
 
   private async run(orderId: string, trigger: ProcessTrigger, context: CommandContext, from?: LoadedPayout): Promise<ProcessOutcome> {
-    const policy = workflowPolicy(this.settings);
-    let retried = false;
+    const policy = payoutPolicy(this.settings);
+    let attempted = false;
     let run = startRun();
     let current = from ?? (await this.repository.load(orderId));
     while (!this.stopping) {
@@ -79,7 +79,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
         // Whatever happened meanwhile (another instance, an admin) is read afresh.
         current = await this.repository.load(orderId);
       } else {
-        if (action.kind === 'pay' || action.kind === 'resolve') retried = true;
+        if (action.kind === 'pay' || action.kind === 'resolve') attempted = true;
         const attemptsBefore = current.state.status === 'NONE' ? 0 : current.state.attempts;
         const performed = await this.effects.perform(orderId, current, action, context);
         ({ outcome } = performed);
@@ -88,7 +88,7 @@ export class PayoutProcessor implements BeforeApplicationShutdown {
       }
       run = evolveRun(run, action, outcome);
     }
-    return { orderId, status: current.state.status, retried };
+    return { orderId, status: current.state.status, attempted };
   }
 
   private sleep(ms: number): Promise<void> {

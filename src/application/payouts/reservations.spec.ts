@@ -1,13 +1,14 @@
 import { ORDER_ID, E2E_ID, NOW, bolt11Destination, cmd, invoice } from '../../domain/payout/payout.fixtures';
 import { endToEndIdStreamName } from '../../domain/streams/stream-names';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
-import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
+import { payoutCommandsOver } from '../../../test/support/payout-commands';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { TestClock } from '../../../test/support/test-clock';
 import { CommandContext } from '../command-context';
-import { PayoutCommandExecutor } from './payout-command-executor';
+import { handlePayoutCommand } from './handle-payout-command';
 import { PayoutRepository } from './payout-repository';
 import { Reservations } from './reservations';
+import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 
 /**
  * Reservations are claims, the order's stream is the truth (domain/reservation):
@@ -20,16 +21,14 @@ describe('Reservations (real SqliteEventStore)', () => {
   let dir: ReturnType<typeof makeTempDir>;
   let store: SqliteEventStore;
   let reservations: Reservations;
-  let executor: PayoutCommandExecutor;
+  let commands: ReturnType<typeof payoutCommandsOver>;
 
   beforeEach(() => {
     clock = new TestClock(NOW);
     dir = makeTempDir('pll-reservations');
     store = new SqliteEventStore({ filename: `${dir.path}/events.sqlite`, clock });
-    const ids = new TimeOrderedIdGenerator(clock);
-    const repository = new PayoutRepository(store, ids);
-    reservations = new Reservations(store, repository, ids, clock);
-    executor = new PayoutCommandExecutor(repository, reservations, { publish: () => undefined } as never, clock);
+    commands = payoutCommandsOver(store, clock);
+    reservations = commands.reservations;
   });
   afterEach(async () => {
     await store.close();
@@ -43,19 +42,28 @@ describe('Reservations (real SqliteEventStore)', () => {
     return seen;
   };
 
-  it('a value held by an order that uses it -> 409 naming it, nothing written', async () => {
-    await executor.execute(ORDER_ID, cmd.confirmPix(null), context, { reserve: () => [e2e] });
-    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+  it('a value held by an order that uses it -> a conflict naming it, nothing written', async () => {
+    await commands.run(ORDER_ID, cmd.confirmPix(null), context, { reserve: () => [e2e] });
+    await expect(reservations.reserve('other', [e2e], context)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'end_to_end_id_used' },
+    });
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved']);
   });
 
   it('a reservation of a request still under way (no order stream yet) holds for 30 s by default, then is stale and taken over', async () => {
     await reservations.reserve('crashed', [e2e], context);
-    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    await expect(reservations.reserve('other', [e2e], context)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'end_to_end_id_used' },
+    });
     clock.advance(29_999);
-    await expect(reservations.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    await expect(reservations.reserve('other', [e2e], context)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'end_to_end_id_used' },
+    });
     clock.advance(1);
-    await expect(reservations.reserve('other', [e2e], context)).resolves.toHaveLength(1);
+    await expect(reservations.reserve('other', [e2e], context)).resolves.toMatchObject({ ok: true, made: [expect.anything()] });
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'EndToEndIdReserved']);
   });
 
@@ -64,32 +72,33 @@ describe('Reservations (real SqliteEventStore)', () => {
     const configured = new Reservations(store, new PayoutRepository(store, ids), ids, clock, { reservationTakeoverMs: 60_000 });
     await configured.reserve('crashed', [e2e], context);
     clock.advance(59_999);
-    await expect(configured.reserve('other', [e2e], context)).rejects.toMatchObject({ code: 'end_to_end_id_used' });
+    await expect(configured.reserve('other', [e2e], context)).resolves.toMatchObject({ ok: false, error: { code: 'end_to_end_id_used' } });
     clock.advance(1);
-    await expect(configured.reserve('other', [e2e], context)).resolves.toHaveLength(1);
+    await expect(configured.reserve('other', [e2e], context)).resolves.toMatchObject({ ok: true, made: [expect.anything()] });
   });
 
   it('a reservation whose order exists but uses another value (a lost race whose release was lost) is taken over at once', async () => {
-    await executor.execute(ORDER_ID, cmd.confirmPix(null, { endToEndId: 'E' + 'X'.repeat(31) }), context);
+    await commands.run(ORDER_ID, cmd.confirmPix(null, { endToEndId: 'E' + 'X'.repeat(31) }), context);
     await reservations.reserve(ORDER_ID, [e2e], context);
-    await expect(reservations.reserve('genuine', [e2e], context)).resolves.toHaveLength(1);
+    await expect(reservations.reserve('genuine', [e2e], context)).resolves.toMatchObject({ ok: true, made: [expect.anything()] });
   });
 
   it('release gives back only what the order does not use, and never what someone took over since', async () => {
     const made = await reservations.reserve('loser', [e2e], context);
-    await reservations.release('loser', made, 'lost the race', context);
+    if (!made.ok) throw new Error('the value was free');
+    await reservations.release('loser', made.made, 'lost the race', context);
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'ReservationReleased']);
     const taken = await reservations.reserve('winner', [e2e], context);
-    await reservations.release('loser', made, 'a late, stale release', context);
+    await reservations.release('loser', made.made, 'a late, stale release', context);
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual(['EndToEndIdReserved', 'ReservationReleased', 'EndToEndIdReserved']);
-    expect(taken).toHaveLength(1);
+    expect(taken).toMatchObject({ ok: true, made: [expect.anything()] });
   });
 
   it('a 422 for a new order reserves nothing', async () => {
     const wrongAmount = invoice('wrong', { amountMsat: 1 });
     await expect(
-      executor.execute(ORDER_ID, cmd.confirmPix(bolt11Destination(wrongAmount)), context, { reserve: () => [e2e] }),
-    ).rejects.toMatchObject({ code: 'invoice_mismatch' });
+      handlePayoutCommand(commands.deps, ORDER_ID, cmd.confirmPix(bolt11Destination(wrongAmount)), context, { reserve: () => [e2e] }),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'invoice_mismatch' } });
     expect(await streamTypes(endToEndIdStreamName(E2E_ID))).toEqual([]);
   });
 });

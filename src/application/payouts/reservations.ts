@@ -12,7 +12,6 @@ import {
   reservationOf,
   reservationStreamOf,
 } from '../../domain/reservation/reservations';
-import { ApplicationError } from '../application-error';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
@@ -29,10 +28,18 @@ export interface MadeReservation {
   head: StreamHead;
 }
 
+/** Another order really holds a value this request needs: the request is refused (409) with nothing written. */
+export interface ReservationConflict {
+  code: 'end_to_end_id_used' | 'invoice_in_use';
+  message: string;
+}
+
+export type ReserveResult = { ok: true; made: MadeReservation[] } | { ok: false; error: ReservationConflict };
+
 type StreamHolding = { holder: null; head: StreamHead } | { holder: string; reservedAt: string; head: StreamHead };
 
 /**
- * Reserves values for an order, or says (409) which one another order holds
+ * Reserves values for an order, or says which one another order holds
  * (domain/reservation). Made before the order's append; given back when the
  * order's request is refused or loses a race, so a 4xx never leaves one held.
  */
@@ -50,28 +57,35 @@ export class Reservations {
   ) {}
 
   /**
-   * Every value is checked first, so a value another order really holds fails
+   * Every value is checked first, so a value another order really holds refuses
    * the call with nothing written; the free (or stale) ones are then taken,
    * each with the expected revision it was read at, which settles a race.
    * Values the order already holds cost a read only. Answers what was written.
    */
-  async reserve(orderId: string, values: ReservedValue[], context: CommandContext): Promise<MadeReservation[]> {
+  async reserve(orderId: string, values: ReservedValue[], context: CommandContext): Promise<ReserveResult> {
     const holdings = await Promise.all(values.map((value) => this.holding(reservationStreamOf(value))));
-    await Promise.all(values.map((value, index) => this.assertFree(orderId, value, holdings[index])));
+    const conflicts = await Promise.all(values.map((value, index) => this.conflictWith(orderId, value, holdings[index])));
+    const conflict = conflicts.find((found) => found !== null);
+    if (conflict) return { ok: false, error: conflict };
     const made: MadeReservation[] = [];
     const outcomes = await Promise.allSettled(
-      values.map(async (value, index) => {
+      values.map(async (value, index): Promise<ReservationConflict | null> => {
         const holding = holdings[index];
-        if (holding.holder === orderId) return;
-        made.push(await this.take(orderId, value, holding.head, context));
+        if (holding.holder === orderId) return null;
+        const taken = await this.take(orderId, value, holding.head, context);
+        if ('code' in taken) return taken;
+        made.push(taken);
+        return null;
       }),
     );
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) {
+    const lost = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : null)).find((found) => found !== null);
+    if (failure || lost) {
       await this.release(orderId, made, 'another value of the same request could not be reserved', context);
-      throw failure.reason;
+      if (failure) throw failure.reason;
+      return { ok: false, error: lost as ReservationConflict };
     }
-    return made;
+    return { ok: true, made };
   }
 
   /**
@@ -103,16 +117,21 @@ export class Reservations {
     );
   }
 
-  private async take(orderId: string, value: ReservedValue, base: StreamHead, context: CommandContext): Promise<MadeReservation> {
+  /** A race lost to another order is a conflict; lost to a stale holder's release, the caller tries the whole command again. */
+  private async take(
+    orderId: string,
+    value: ReservedValue,
+    base: StreamHead,
+    context: CommandContext,
+  ): Promise<MadeReservation | ReservationConflict> {
     const stream = reservationStreamOf(value);
     try {
       const head = await this.append(stream, reservationOf(value, orderId, this.clock.now().toISOString()), base, context);
       return { value, stream, head };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
-      // Someone got there first: whoever it is, this request does not hold the value.
-      const holding = await this.holding(stream);
-      await this.assertFree(orderId, value, holding);
+      const conflict = await this.conflictWith(orderId, value, await this.holding(stream));
+      if (conflict) return conflict;
       throw error;
     }
   }
@@ -129,19 +148,15 @@ export class Reservations {
     return head;
   }
 
-  /** 409 when another order really holds the value (its order uses it, or its request is still under way). */
-  private async assertFree(orderId: string, value: ReservedValue, holding: StreamHolding): Promise<void> {
-    if (holding.holder === null || holding.holder === orderId) return;
+  /** The conflict when another order really holds the value (its order uses it, or its request is still under way). */
+  private async conflictWith(orderId: string, value: ReservedValue, holding: StreamHolding): Promise<ReservationConflict | null> {
+    if (holding.holder === null || holding.holder === orderId) return null;
     const { state } = await this.payouts.load(holding.holder);
-    if (!reservationHolds(state, value, holding.reservedAt, this.clock.now(), this.settings.reservationTakeoverMs)) return;
+    if (!reservationHolds(state, value, holding.reservedAt, this.clock.now(), this.settings.reservationTakeoverMs)) return null;
     if (value.kind === 'endToEndId') {
-      throw new ApplicationError('conflict', `pix.endToEndId ${value.endToEndId} was already used by another order`, 'end_to_end_id_used');
+      return { code: 'end_to_end_id_used', message: `pix.endToEndId ${value.endToEndId} was already used by another order` };
     }
-    throw new ApplicationError(
-      'conflict',
-      `This invoice (payment hash ${value.paymentHash}) already belongs to another order`,
-      'invoice_in_use',
-    );
+    return { code: 'invoice_in_use', message: `This invoice (payment hash ${value.paymentHash}) already belongs to another order` };
   }
 
   /** The last word of a reservation stream: who holds it, if anyone, and its head (what the next append chains from). */

@@ -1,5 +1,5 @@
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
-import { SweepSummary } from '../payout-process/fallback-sweeper';
+import { SweepSummary } from '../payout-process/sweep-summary';
 
 /** Which wallet call answered: a payment POST or a status check. */
 export type WalletCall = 'pay' | 'status';

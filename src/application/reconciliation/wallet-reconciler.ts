@@ -13,7 +13,7 @@ import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { EVENT_STORE, EventStore } from '../ports/event-store.port';
 import { WALLET, WalletPayment, WalletPort } from '../ports/wallet.port';
-import { PayoutCommandExecutor } from '../payouts/payout-command-executor';
+import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../payouts/handle-payout-command';
 import { LedgerClaims } from './ledger-claims';
 import { alertLine } from '../alert-line';
 
@@ -42,7 +42,7 @@ export class WalletReconciler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(WALLET) private readonly wallet: WalletPort,
-    private readonly executor: PayoutCommandExecutor,
+    @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -156,7 +156,7 @@ export class WalletReconciler {
     // a second paid hash, records the double payment.
     const answer = async () => {
       const status = { kind: 'settled' as const, preimage: payment.preimage, feeMsat: payment.feeMsat };
-      await this.executor.execute(orderId, { type: 'RecordStatusCheck', data: { paymentHash, status, notFoundGraceMs: 0 } }, context);
+      handledOrThrow(await handlePayoutCommand(this.deps, orderId, { type: 'RecordStatusCheck', data: { paymentHash, status } }, context));
     };
     if (settledHash === undefined) {
       ledger.markSettled(orderId, paymentHash);

@@ -2,8 +2,6 @@ import { Logger } from '@nestjs/common';
 import { StoredEvent } from '../ports/event-store.port';
 import { PayOutcome, PaymentStatus, ProbedWalletPort, WalletInfo, WalletPort } from '../ports/wallet.port';
 import { Invoice } from '../../domain/destination/invoice';
-import { WALLET_UNAVAILABLE } from '../../domain/wallet/circuit-breaker';
-import { WALLET_SHORT } from '../../domain/wallet/wallet-balance';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-store';
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { makeTempDir } from '../../../test/support/temp-dir';
@@ -199,7 +197,11 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
     await wallet.pay(INVOICE);
     const openedAt = clock.now().toISOString();
     expect(monitor.status()).toMatchObject({ breaker: 'open', since: openedAt, consecutiveUnknownPosts: 2 });
-    expect(monitor.permit(INVOICE.amountMsat)).toEqual({ allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${openedAt}` });
+    expect(monitor.permit(INVOICE.amountMsat)).toEqual({
+      allowed: false,
+      reason: `wallet unavailable: circuit breaker open since ${openedAt}`,
+      cause: 'wallet_unavailable',
+    });
     // Status checks go on and never move the breaker.
     raw.statusAnswers.push({ kind: 'not_found' });
     await wallet.checkPayment(INVOICE.paymentHash);
@@ -284,13 +286,14 @@ describe('VoltzMonitor (injected clock, real SQLite store)', () => {
       raw.payAnswers.push({
         kind: 'rejected',
         reason: 'LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later',
-        category: 'limit',
+        category: 'balance',
       });
       await wallet.pay(INVOICE);
       const refused = monitor.permit(INVOICE.amountMsat);
       expect(refused).toEqual({
         allowed: false,
-        reason: expect.stringMatching(new RegExp(`^${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)),
+        reason: expect.stringMatching(/^wallet short: balance 0 msat cannot cover 3000 msat/),
+        cause: 'wallet_short',
       });
       expect(monitor.walletBalance()).toMatchObject({ balanceMsat: 1_000_000_000, low: true, shortSince: expect.any(String) });
       expect(monitor.status().breaker).toBe('closed');

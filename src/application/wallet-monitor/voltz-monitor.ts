@@ -16,7 +16,6 @@ import {
   BalanceStep,
   BalanceTransition,
   WalletBalance,
-  isBalanceRefusal,
   recordAnswered,
   recordBalanceProbe,
   recordShortfall,
@@ -131,7 +130,7 @@ export class VoltzMonitor implements PaymentGate {
     const short = shortfall(this.balance, amountMsat);
     if (short) {
       this.balanceStep(recordShortfall(this.balance, amountMsat, short, this.clock.now(), this.balanceRules, false));
-      return { allowed: false, reason: short };
+      return { allowed: false, reason: short, cause: 'wallet_short' };
     }
     const permit = paymentPermit(this.breaker);
     if (permit.allowed) this.balance = reserve(this.balance, amountMsat, this.clock.now());
@@ -195,7 +194,7 @@ export class VoltzMonitor implements PaymentGate {
   recordPayment(outcome: PayOutcome, started: Date, amountMsat: number): void {
     this.observe('pay', started, outcome.kind !== 'unknown', describePay(outcome));
     this.balance = recordAnswered(this.balance, amountMsat);
-    if (outcome.kind === 'rejected' && isBalanceRefusal(outcome.reason)) {
+    if (outcome.kind === 'rejected' && outcome.category === 'balance') {
       this.balanceStep(recordShortfall(this.balance, amountMsat, outcome.reason, this.clock.now(), this.balanceRules, true));
     }
   }

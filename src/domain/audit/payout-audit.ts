@@ -1,4 +1,4 @@
-import { FallbackTimings, fallbackDueAt } from '../payout/fallback-policy';
+import { FallbackTimings, fallbackDueAt } from '../payout/payout-workflow';
 import { PayoutEvent } from '../payout/payout-events';
 import { Payout, PayoutState, evolve, initialPayoutState, liveHash } from '../payout/payout-state';
 

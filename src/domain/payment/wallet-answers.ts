@@ -21,7 +21,20 @@ export type PayOutcome =
   | { kind: 'failed'; reason: string; newInvoiceMayHelp: boolean; http520?: Http520Info }
   | { kind: 'pending'; reason: string; http520?: Http520Info }
   | { kind: 'unknown'; reason: string; http520?: Http520Info }
-  | { kind: 'rejected'; reason: string; category: 'configuration' | 'limit' | 'bad_request'; http520?: Http520Info };
+  | { kind: 'rejected'; reason: string; category: RejectionCategory; http520?: Http520Info };
+
+/**
+ * Why LNbits refused a payment before recording it: the wallet or key is misconfigured, a limit of the wallet's
+ * (rate, daily cap) applies, the balance cannot cover it (nothing moved; the same invoice can be paid after a
+ * top-up), or the request itself was bad.
+ */
+export type RejectionCategory = 'configuration' | 'limit' | 'balance' | 'bad_request';
+
+/**
+ * Why a payment is held back before any claim: the wallet's state, not the payout's own trouble. The balance cannot
+ * cover it (`wallet_short`) or the circuit breaker is not closed (`wallet_unavailable`).
+ */
+export type RetryCause = 'wallet_short' | 'wallet_unavailable';
 
 /** Answer of GET /api/v1/payments/{hash}. */
 export type PaymentStatus =

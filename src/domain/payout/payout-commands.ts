@@ -1,5 +1,5 @@
 import { Invoice } from '../destination/invoice';
-import { PayOutcome, PaymentStatus } from '../payment/wallet-answers';
+import { PayOutcome, PaymentStatus, RetryCause } from '../payment/wallet-answers';
 
 /** A destination that already passed validation (a raw BOLT11 carries its decoded invoice). */
 export type ValidDestination = { kind: 'lightning_address'; value: string } | { kind: 'bolt11'; value: string; invoice: Invoice };
@@ -27,11 +27,12 @@ export type PayoutCommand<Destination = ValidDestination> =
   | { type: 'RecordResolution'; data: { address: string; result: AddressResolution } }
   | { type: 'ClaimPayment'; data: { invoice: Invoice } }
   | { type: 'RecordPaymentOutcome'; data: { paymentHash: string; outcome: PayOutcome } }
-  | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus; notFoundGraceMs: number } }
+  | { type: 'RecordStatusCheck'; data: { paymentHash: string; status: PaymentStatus } }
   /** The answer of a status check of a hash already declared dead (docs/architecture.md, rule 8). */
   | { type: 'RecordRecheck'; data: { paymentHash: string; status: PaymentStatus } }
-  | { type: 'ExpireInvoice'; data: { paymentHash: string; sentInvoiceSlackMs: number } }
-  | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string } }
+  | { type: 'ExpireInvoice'; data: { paymentHash: string } }
+  /** `cause` names the wallet's state when it, not the payout, holds the payment back. */
+  | { type: 'QueueRetry'; data: { reason: string; nextAttemptAt: string; cause: RetryCause | null } }
   | { type: 'CancelPayout'; data: { reason: string } }
   | { type: 'EscalatePayout'; data: { reason: string } }
   | { type: 'ClearEscalation'; data: Record<string, never> }

@@ -1,6 +1,7 @@
 /** The payout decider: QueueRetry, CancelPayout, escalation, and the decider's purity. */
+import { RejectionCategory, RetryCause } from '../payment/wallet-answers';
 import { PayoutCommand } from './payout-commands';
-import { decide } from './payout-decider';
+
 import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
 import {
@@ -20,6 +21,7 @@ import {
   out,
   st,
   stateOf,
+  decider,
 } from './payout.fixtures';
 
 const A = invoice('A');
@@ -29,41 +31,46 @@ const RAW = invoice('RAW');
 describe('decide', () => {
   // ------------------------------------------------------------------ QueueRetry
   describe('QueueRetry', () => {
-    describe('while the wallet holds the order back (issue 15)', () => {
+    describe('while the wallet holds the order back', () => {
       const SHORT = 'wallet short: balance 0 msat cannot cover 21210000 msat (21000000 msat + fee reserve); waiting for a top-up';
       const UNAVAILABLE = 'wallet unavailable: circuit breaker open since 2025-07-09T11:00:00.000Z';
 
-      it.each<[string, string]>([
+      it.each<[RetryCause, string]>([
         ['wallet_short', SHORT],
         ['wallet_unavailable', UNAVAILABLE],
       ])('records the cause %s, and the wait is not an escalation round', (cause, reason) => {
         const events = [...history.addressResolved(A), ev.retryQueued(), ev.retryQueued()];
         given(events)
-          .when(cmd.queueRetry(reason, 0))
+          .when(cmd.queueRetry(reason, 0, cause))
           .then([{ type: 'RetryQueued', data: { reason, nextAttemptAt: iso(0), queuedAt: NOW_ISO, cause } } as PayoutEvent])
           .thenState((s) => expect(s).toMatchObject({ status: 'RETRY_QUEUED', lastError: reason, retriesQueued: 2 }));
       });
 
-      it('one RetryQueued per shortage: a later sweep finding the wallet still short records nothing', () => {
-        const waiting = [...history.addressResolved(A), ev.retryQueued(SHORT, 0)];
+      it('one RetryQueued per hold: a later sweep finding the wallet still short records nothing', () => {
+        const waiting = [...history.addressResolved(A), ev.retryQueued(SHORT, 0, -HOUR, 'wallet_short')];
         given(waiting)
-          .when(cmd.queueRetry(SHORT.replace('balance 0', 'balance 5'), 0))
+          .when(cmd.queueRetry(SHORT.replace('balance 0', 'balance 5'), 0, 'wallet_short'))
           .thenNothing();
-        // A new shortage after the order tried again (the wallet refused it) is recorded.
-        given(waiting, ev.attempted(A, 1), ev.rejected(A)).when(cmd.queueRetry(SHORT, 0)).thenStatus('RETRY_QUEUED');
+        // Another cause is another hold; a new shortage after the order tried again (the wallet refused it) is recorded.
+        given(waiting)
+          .when(cmd.queueRetry(UNAVAILABLE, 0, 'wallet_unavailable'))
+          .thenStatus('RETRY_QUEUED');
+        given(waiting, ev.attempted(A, 1), ev.rejected(A))
+          .when(cmd.queueRetry(SHORT, 0, 'wallet_short'))
+          .thenState((s) => expect(s).toMatchObject({ status: 'RETRY_QUEUED', retryCause: 'wallet_short' }));
       });
 
       it('an attempt LNbits refused for want of sats does not count toward escalation; other refusals do', () => {
-        const refused = (reason: string): PayoutEvent => ({
+        const refused = (reason: string, category: RejectionCategory): PayoutEvent => ({
           type: 'PaymentRejected',
-          data: { paymentHash: A.paymentHash, reason, category: 'limit', rejectedAt: iso(0) },
+          data: { paymentHash: A.paymentHash, reason, category, rejectedAt: iso(0) },
         });
         const short = stateOf([
           ...history.addressClaimed(A),
-          refused('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later'),
+          refused('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later', 'balance'),
         ]);
         expect(short.attempts - short.escalationBaseline.attempts).toBe(0);
-        const daily = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Daily withdrawal limit reached"')]);
+        const daily = stateOf([...history.addressClaimed(A), refused('LNbits 520 "Daily withdrawal limit reached"', 'limit')]);
         expect(daily.attempts - daily.escalationBaseline.attempts).toBe(1);
       });
     });
@@ -76,7 +83,9 @@ describe('decide', () => {
     ])('while %s -> RetryQueued, RETRY_QUEUED with lastError', (_name, events) => {
       given(events)
         .when(cmd.queueRetry('wallet unreachable', 10 * MIN))
-        .then([{ type: 'RetryQueued', data: { reason: 'wallet unreachable', nextAttemptAt: iso(10 * MIN), queuedAt: NOW_ISO } }])
+        .then([
+          { type: 'RetryQueued', data: { reason: 'wallet unreachable', nextAttemptAt: iso(10 * MIN), queuedAt: NOW_ISO, cause: null } },
+        ])
         .thenState((s) => {
           expect(s.status).toBe('RETRY_QUEUED');
           expect(s.lastError).toBe('wallet unreachable');
@@ -201,7 +210,7 @@ describe('decide', () => {
       const spy = jest.spyOn(Date, 'now');
       const later = at(3 * HOUR);
       const c = invoice('C', { expiresAt: iso(4 * HOUR) });
-      const result = decide(cmd.claim(c), stateOf(history.addressResolved(c)), later);
+      const result = decider.decide(cmd.claim(c), stateOf(history.addressResolved(c)), later);
       expect(result).toEqual({
         ok: true,
         events: [expect.objectContaining({ data: expect.objectContaining({ attemptedAt: later.toISOString() }) })],
@@ -213,8 +222,8 @@ describe('decide', () => {
     it('does not mutate the state it is given', () => {
       const state = stateOf(history.addressClaimed(A));
       const snapshot = JSON.parse(JSON.stringify(state));
-      decide(cmd.outcome(A, out.settled()), state, NOW);
-      decide(cmd.status(A, st.notFound()), state, at(HOUR));
+      decider.decide(cmd.outcome(A, out.settled()), state, NOW);
+      decider.decide(cmd.status(A, st.notFound()), state, at(HOUR));
       expect(state).toEqual(snapshot);
     });
   });

@@ -8,11 +8,11 @@
 import { Invoice } from '../destination/invoice';
 import { Http520Info, PayOutcome, PaymentStatus } from '../payment/wallet-answers';
 import { PayoutCommand, ValidDestination } from './payout-commands';
-import { decide } from './payout-decider';
+
 import { PAYOUT_EVENT_TYPES, PayoutEvent } from './payout-events';
-import { nextStep } from './payout-next-step';
+import { nextStep } from './payout-workflow';
 import { Payout, PayoutState, deriveStatus, evolve, initialPayoutState, isLive } from './payout-state';
-import { AMOUNT_MSAT, GRACE_MS, MIN, SEC, T0, TIMINGS, cloudflare520, cmd, lnbits520, prng } from './payout.fixtures';
+import { AMOUNT_MSAT, MIN, SEC, T0, TIMINGS, cloudflare520, cmd, decider, lnbits520, prng } from './payout.fixtures';
 
 const fixedSeed = process.env.PAYOUT_PROPERTY_SEED ? [Number(process.env.PAYOUT_PROPERTY_SEED)] : null;
 const SEEDS = fixedSeed ?? [1, 42, 20250709, 0xdecaf, 987654321];
@@ -87,8 +87,8 @@ class Order {
 
   /** Decides and applies; returns whether the command was accepted. Decisions are deterministic. */
   exec(command: PayoutCommand, now: Date, trace: Trace): boolean {
-    const result = decide(command, this.state, now);
-    check(JSON.stringify(decide(command, this.state, now)) === JSON.stringify(result), `${command.type} is not deterministic`);
+    const result = decider.decide(command, this.state, now);
+    check(JSON.stringify(decider.decide(command, this.state, now)) === JSON.stringify(result), `${command.type} is not deterministic`);
     const decided = result.ok ? result.events.map((e) => e.type).join('+') || 'nothing' : result.error.code;
     trace.push(() => `${now.toISOString()} ${command.type} ${JSON.stringify(command.data).slice(0, 160)} -> ${decided}`);
     if (result.ok) this.apply(result.events);
@@ -177,7 +177,7 @@ describe('exactly-once property: random commands against the decider', () => {
           case 'pay':
             return cmd.claim(step.invoice);
           case 'check_status':
-            return cmd.status(step.payment.paymentHash, someStatus(), GRACE_MS);
+            return cmd.status(step.payment.paymentHash, someStatus());
           case 'expire_invoice':
             return cmd.expire(step.paymentHash);
           case 'none':
@@ -204,7 +204,7 @@ describe('exactly-once property: random commands against the decider', () => {
           return cmd.outcome(someHash(s), someOutcome());
         case 8:
         case 9:
-          return cmd.status(someHash(s), someStatus(), GRACE_MS);
+          return cmd.status(someHash(s), someStatus());
         case 10:
           return cmd.expire(s.currentInvoice && rng.chance(0.8) ? s.currentInvoice.paymentHash : someHash(s));
         case 11:

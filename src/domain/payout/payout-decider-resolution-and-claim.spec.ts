@@ -72,7 +72,9 @@ describe('decide', () => {
       const stream = run(history.addressSubmitted(), cmd.resolveFail(false, 'timeout'));
       given(stream)
         .when(cmd.queueRetry('LNURL retries exhausted', 5 * MIN))
-        .then([{ type: 'RetryQueued', data: { reason: 'LNURL retries exhausted', nextAttemptAt: iso(5 * MIN), queuedAt: NOW_ISO } }])
+        .then([
+          { type: 'RetryQueued', data: { reason: 'LNURL retries exhausted', nextAttemptAt: iso(5 * MIN), queuedAt: NOW_ISO, cause: null } },
+        ])
         .thenState((s) => {
           expect(s.status).toBe('RETRY_QUEUED');
           expect(s.lastError).toBe('LNURL retries exhausted');

@@ -68,7 +68,7 @@ describe('decide', () => {
       it('one millisecond before the end of the grace period -> PaymentStatusChecked(not_found_within_grace)', () => {
         const checkAt = at(claimedAt + GRACE_MS - 1);
         given(claimed)
-          .when(cmd.status(A, st.notFound(), GRACE_MS), checkAt)
+          .when(cmd.status(A, st.notFound()), checkAt)
           .then([
             {
               type: 'PaymentStatusChecked',
@@ -92,7 +92,7 @@ describe('decide', () => {
       it('exactly at the end of the grace period, a quarter of the grace after a first 404 -> PaymentNotFound, the hash is dead', () => {
         const checkAt = at(claimedAt + GRACE_MS);
         given(seenOnce(GRACE_MS - GRACE_MS / 4))
-          .when(cmd.status(A, st.notFound(), GRACE_MS), checkAt)
+          .when(cmd.status(A, st.notFound()), checkAt)
           .then([{ type: 'PaymentNotFound', data: { paymentHash: A.paymentHash, attemptedAt, checkedAt: checkAt.toISOString() } }])
           .thenState((s) => {
             expect(s.hashes[A.paymentHash].outcome).toBe('not_found');
@@ -102,7 +102,7 @@ describe('decide', () => {
 
       it('a first 404 long after the grace period does not count yet -> PaymentStatusChecked(not_found_unconfirmed)', () => {
         given(claimed)
-          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR))
+          .when(cmd.status(A, st.notFound()), at(HOUR))
           .then([
             {
               type: 'PaymentStatusChecked',
@@ -122,18 +122,18 @@ describe('decide', () => {
 
       it('a second 404 less than a quarter of the grace after the first -> still not counted', () => {
         given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
-          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4 - 1))
+          .when(cmd.status(A, st.notFound()), at(HOUR + GRACE_MS / 4 - 1))
           .thenState((_s, events) =>
             expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]),
           );
         given(claimed, ev.statusChecked(A, 'not_found_unconfirmed', HOUR))
-          .when(cmd.status(A, st.notFound(), GRACE_MS), at(HOUR + GRACE_MS / 4))
+          .when(cmd.status(A, st.notFound()), at(HOUR + GRACE_MS / 4))
           .thenState((_s, events) => expect(events.map((e) => e.type)).toEqual(['PaymentNotFound']));
       });
 
       it('two 404s within the grace period never count, however far apart', () => {
         given(seenOnce(0))
-          .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS - 1))
+          .when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS - 1))
           .thenState((_s, events) =>
             expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_within_grace' } }]),
           );
@@ -141,7 +141,7 @@ describe('decide', () => {
 
       it('a pending answer between two 404s starts the count again', () => {
         given(seenOnce(0), ev.statusChecked(A, 'pending', claimedAt + GRACE_MS / 2))
-          .when(cmd.status(A, st.notFound(), GRACE_MS), at(claimedAt + GRACE_MS))
+          .when(cmd.status(A, st.notFound()), at(claimedAt + GRACE_MS))
           .thenState((_s, events) =>
             expect(events).toMatchObject([{ type: 'PaymentStatusChecked', data: { result: 'not_found_unconfirmed' } }]),
           );

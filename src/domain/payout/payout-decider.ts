@@ -2,18 +2,48 @@ import { Invoice } from '../destination/invoice';
 import { PayoutCommand, ValidDestination } from './payout-commands';
 import { PayoutError, payoutError } from './payout-errors';
 import { Payment520, PayoutEvent } from './payout-events';
-import { WALLET_SHORT, retryCauseOf } from '../wallet/wallet-balance';
 import { PayoutStatus } from './payout-status';
-import { PaymentHashRecord, Payout, PayoutState, assertNever, hasUnacknowledgedDoublePayment, isDead, liveHash } from './payout-state';
+import {
+  Payout,
+  PayoutState,
+  assertNever,
+  deadUnverified,
+  evolve,
+  hasUnacknowledgedDoublePayment,
+  initialPayoutState,
+  isDead,
+  isLive,
+  liveHash,
+} from './payout-state';
 
-/**
- * A sent invoice counts as expired only this long after its expiresAt (docs/architecture.md, rule 8): the payee's node clock may
- * lag ours, and a new invoice must never be claimed while the old one could still be paid. The default of the
- * configuration (SENT_INVOICE_EXPIRY_SLACK_MS), which tests shorten.
- */
-export const DEFAULT_SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
+/** The timings the rules read: configuration, never part of a command. */
+export interface PayoutRules {
+  /** A 404 for a claimed hash counts only past this grace, seen twice (rule 8): the wallet's records may lag. */
+  paymentNotFoundGraceMs: number;
+  /**
+   * A sent invoice counts as expired only this long after its expiresAt (rule 8): the payee's node clock may lag
+   * ours, and a new invoice must never be claimed while the old one could still be paid.
+   */
+  sentInvoiceSlackMs: number;
+}
+
+/** The configuration's defaults (PAYMENT_NOT_FOUND_GRACE_MS, SENT_INVOICE_EXPIRY_SLACK_MS). */
+export const DEFAULT_PAYOUT_RULES: PayoutRules = { paymentNotFoundGraceMs: 120_000, sentInvoiceSlackMs: 60_000 };
 
 export type DecideResult = { ok: true; events: PayoutEvent[] } | { ok: false; error: PayoutError };
+
+/** The payout's decider in Emmett's shape: the rules, the fold, and the state before the first event. */
+export interface PayoutDecider {
+  decide(command: PayoutCommand, state: PayoutState, now: Date): DecideResult;
+  evolve(state: PayoutState, event: PayoutEvent): PayoutState;
+  initialState(): PayoutState;
+}
+
+export const payoutDecider = (rules: PayoutRules): PayoutDecider => ({
+  decide: (command, state, now) => decide(command, state, now, rules),
+  evolve,
+  initialState: initialPayoutState,
+});
 
 /** Statuses an admin retry cannot move: they wait for the bot (a destination) or are final. */
 const AT_REST: readonly PayoutStatus[] = ['AWAITING_DESTINATION', 'FAILED', 'SETTLED', 'CANCELLED'];
@@ -27,7 +57,7 @@ const reject = (error: PayoutError): DecideResult => ({ ok: false, error });
  * no claim while an earlier hash could still settle, no claim of a dead hash,
  * settled at most once.
  */
-export function decide(command: PayoutCommand, state: PayoutState, now: Date): DecideResult {
+function decide(command: PayoutCommand, state: PayoutState, now: Date, rules: PayoutRules): DecideResult {
   const at = now.toISOString();
   if (state.status === 'NONE') return startPayout(command, at);
 
@@ -60,7 +90,7 @@ export function decide(command: PayoutCommand, state: PayoutState, now: Date): D
     case 'RecordPaymentOutcome':
       return recordPaymentOutcome(state, command.data, at);
     case 'RecordStatusCheck':
-      return recordStatusCheck(state, command.data, now);
+      return recordStatusCheck(state, command.data, now, rules.paymentNotFoundGraceMs);
     case 'RecordRecheck':
       return recordRecheck(state, command.data, at);
     case 'ExpireInvoice': {
@@ -70,7 +100,7 @@ export function decide(command: PayoutCommand, state: PayoutState, now: Date): D
       if (!invoice || invoice.paymentHash !== command.data.paymentHash)
         return reject(payoutError('invalid_transition', 'That invoice is not the current one'));
       if (liveHash(state)) return reject(payoutError('payment_in_flight', 'A payment of this order could still settle'));
-      const slackMs = command.data.sentInvoiceSlackMs;
+      const slackMs = rules.sentInvoiceSlackMs;
       if (state.hashes[invoice.paymentHash] && now.getTime() < Date.parse(invoice.expiresAt) + slackMs) {
         return reject(payoutError('invalid_transition', `A sent invoice counts as expired only ${slackMs} ms after its expiry`));
       }
@@ -82,11 +112,10 @@ export function decide(command: PayoutCommand, state: PayoutState, now: Date): D
       if (state.status === 'AWAITING_DESTINATION' || state.status === 'FAILED') {
         return reject(payoutError('invalid_transition', `Nothing to retry while ${state.status}`));
       }
-      const { reason, nextAttemptAt } = command.data;
-      const cause = retryCauseOf(reason);
-      // One RetryQueued per order per shortage: the sweeps that find the wallet still short record nothing.
-      if (cause === 'wallet_short' && state.retryQueuedUntil && state.lastError?.startsWith(WALLET_SHORT)) return accept();
-      return accept({ type: 'RetryQueued', data: { reason, nextAttemptAt, queuedAt: at, ...(cause ? { cause } : {}) } });
+      const { reason, nextAttemptAt, cause } = command.data;
+      // One RetryQueued per hold: the sweeps that find the wallet still short (or still unavailable) record nothing.
+      if (cause !== null && state.retryCause === cause) return accept();
+      return accept({ type: 'RetryQueued', data: { reason, nextAttemptAt, queuedAt: at, cause } });
     }
     case 'CancelPayout': {
       if (state.cancelled) return accept();
@@ -341,11 +370,6 @@ function payment520(
   };
 }
 
-/** The first dead hash not confirmed dead since it died, if any. */
-export function deadUnverified(state: Payout): PaymentHashRecord | undefined {
-  return Object.values(state.hashes).find((record) => isDead(record) && record.recheckedAt === null);
-}
-
 /** Settled at most once; a second hash reported paid means money was doubled: a human must look. */
 function settled(state: Payout, paymentHash: string, preimage: string | null, feeMsat: number, at: string): PayoutEvent[] {
   if (!state.settlement) return [{ type: 'PaymentSettled', data: { paymentHash, preimage, feeMsat, settledAt: at } }];
@@ -356,13 +380,13 @@ function settled(state: Payout, paymentHash: string, preimage: string | null, fe
 
 type StatusData = Extract<PayoutCommand, { type: 'RecordStatusCheck' }>['data'];
 
-function recordStatusCheck(state: Payout, { paymentHash, status, notFoundGraceMs }: StatusData, now: Date): DecideResult {
+function recordStatusCheck(state: Payout, { paymentHash, status }: StatusData, now: Date, notFoundGraceMs: number): DecideResult {
   const at = now.toISOString();
   const record = state.hashes[paymentHash];
   if (!record) return reject(payoutError('unknown_payment_hash', `Payment hash ${paymentHash} was never claimed`));
   if (status.kind === 'settled') return accept(...settled(state, paymentHash, status.preimage, status.feeMsat, at));
   // Only a hash that could still settle learns anything from a status check.
-  if (record.outcome !== 'in_flight' && record.outcome !== 'pending' && record.outcome !== 'unknown') return accept();
+  if (!isLive(record)) return accept();
 
   switch (status.kind) {
     case 'failed':

@@ -1,5 +1,5 @@
-import { RetryCause } from '../wallet/wallet-balance';
 import { Invoice } from '../destination/invoice';
+import { RejectionCategory, RetryCause } from '../payment/wallet-answers';
 
 /**
  * Payout events: the public, versioned schema of a `payout-<orderId>` stream.
@@ -74,10 +74,10 @@ export type PaymentOutcomeUnknown = {
   data: { paymentHash: string; reason: string; observedAt: string };
 };
 
-/** The wallet refused the request before recording any payment (bad key, limit): nothing moved. */
+/** The wallet refused the request before recording any payment (bad key, limit, balance): nothing moved. */
 export type PaymentRejected = {
   type: 'PaymentRejected';
-  data: { paymentHash: string; reason: string; category: 'configuration' | 'limit' | 'bad_request'; rejectedAt: string };
+  data: { paymentHash: string; reason: string; category: RejectionCategory; rejectedAt: string };
 };
 
 /**
@@ -111,12 +111,12 @@ export type InvoiceExpired = {
 
 /**
  * In-process retries are exhausted, or the wallet cannot pay now; the order waits in the fallback view for the
- * sweep. `cause` (absent on events written before issue 15) marks a wait for the wallet — short of sats, or its
- * circuit breaker open — which is not the payout's own trouble and so not an escalation round.
+ * sweep. A `cause` marks a wait for the wallet — short of sats, or its circuit breaker open — which is not the
+ * payout's own trouble and so not an escalation round; null when the payout's own tries ran out.
  */
 export type RetryQueued = {
   type: 'RetryQueued';
-  data: { reason: string; nextAttemptAt: string; queuedAt: string; cause?: RetryCause };
+  data: { reason: string; nextAttemptAt: string; queuedAt: string; cause: RetryCause | null };
 };
 
 export type PayoutCancelled = {

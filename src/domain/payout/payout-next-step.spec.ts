@@ -1,7 +1,7 @@
 import { Invoice } from '../destination/invoice';
 import { PayoutCommand } from './payout-commands';
 import { PayoutEvent } from './payout-events';
-import { nextStep } from './payout-next-step';
+import { nextStep } from './payout-workflow';
 import {
   ADDRESS,
   GRACE_MS,

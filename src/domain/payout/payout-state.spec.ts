@@ -93,7 +93,6 @@ const CATALOGUE: [string, PayoutStatus, PayoutEvent[]][] = [
   ],
   ['settled', 'SETTLED', [...history.addressClaimed(A), ev.settled(A)]],
   ['settled from RETRY_QUEUED', 'SETTLED', [...history.addressClaimed(A), ev.unknown(A), ev.retryQueued(), ev.settled(A)]],
-  ['settled then a second hash reported paid', 'NEEDS_ATTENTION', [...history.addressClaimed(A), ev.settled(A), ev.escalated('double')]],
   ['settled after cancel (money truth wins)', 'SETTLED', [...history.addressClaimed(A), ev.failed(A), ev.cancelled(), ev.settled(A)]],
   ['permanent resolution failure', 'FAILED', [...history.addressSubmitted(), ev.destinationRejected(true)]],
   ['failure no new invoice cures (address)', 'FAILED', [...history.addressClaimed(A), ev.failed(A, false)]],
@@ -143,6 +142,7 @@ describe('evolve', () => {
       cancelledAt: null,
       failedAt: null,
       retryQueuedUntil: null,
+      retryCause: null,
       retriesQueued: 0,
       escalationBaseline: { attempts: 0, retriesQueued: 0 },
       doublePayment: null,
@@ -415,10 +415,6 @@ describe('status (docs/api.md)', () => {
     const base = stateOf(history.addressResolved(A));
     const derive = (patch: Partial<Payout>): PayoutStatus => deriveStatus({ ...base, ...patch });
     const settlement = { paymentHash: A.paymentHash, preimage: null, feeMsat: 0, settledAt: iso(0) };
-
-    it('NEEDS_ATTENTION beats SETTLED: after a settlement, escalation means a second hash was paid', () => {
-      expect(derive({ settlement, escalated: true })).toBe('NEEDS_ATTENTION');
-    });
 
     it('SETTLED beats CANCELLED and the rest', () => {
       expect(derive({ settlement, cancelled: true, needsNewDestination: true, retryQueuedUntil: iso(HOUR) })).toBe('SETTLED');

@@ -1,7 +1,7 @@
 import { Invoice } from '../destination/invoice';
 import { DestinationKind, PayoutEvent } from './payout-events';
 import { PayoutStatus } from './payout-status';
-import { isBalanceRefusal } from '../wallet/wallet-balance';
+import { RetryCause } from '../payment/wallet-answers';
 
 /**
  * What we know about one payment hash. in_flight/pending/unknown hashes "could
@@ -65,6 +65,8 @@ export interface Payout {
   failedAt: string | null;
   /** Set while the order waits in the fallback view; cleared by progress. */
   retryQueuedUntil: string | null;
+  /** What the order waits for while it waits on the wallet's state (see RetryQueued); null otherwise. */
+  retryCause: RetryCause | null;
   /** How many times in-process retries ran out: escalation counts these as well as payment attempts. */
   retriesQueued: number;
   /** Counters at the last EscalationCleared: an admin's retry gets a fresh allowance of attempts. */
@@ -87,6 +89,11 @@ export const isDead = (record: PaymentHashRecord): boolean => record.outcome ===
 export const hasUnacknowledgedDoublePayment = (state: Payout): boolean =>
   state.doublePayment !== null && state.doublePayment.acknowledgedAt === null;
 
+/** The first dead hash not confirmed dead since it died, if any: it is looked at once more before another is claimed. */
+export function deadUnverified(state: Payout): PaymentHashRecord | undefined {
+  return Object.values(state.hashes).find((record) => isDead(record) && record.recheckedAt === null);
+}
+
 /** The one hash that could still settle, if any (the decider never lets two be live at once). */
 export function liveHash(state: Payout): PaymentHashRecord | null {
   return Object.values(state.hashes).find(isLive) ?? null;
@@ -101,10 +108,8 @@ function withHash(state: Payout, paymentHash: string, patch: Partial<PaymentHash
 /** The status a running payout falls back to when no terminal or queued condition holds. */
 export function deriveStatus(state: Omit<Payout, 'status'>): PayoutStatus {
   if (state.doublePayment && state.doublePayment.acknowledgedAt === null) return 'NEEDS_ATTENTION';
-  // Escalation outranks settlement: after a settlement it can only mean a second hash was paid too (streams written
-  // before DoublePaymentDetected existed).
-  if (state.escalated) return 'NEEDS_ATTENTION';
   if (state.settlement) return 'SETTLED';
+  if (state.escalated) return 'NEEDS_ATTENTION';
   if (state.cancelled) return 'CANCELLED';
   if (!state.destination) return 'AWAITING_DESTINATION';
   const live = Object.values(state.hashes).some(isLive);
@@ -116,6 +121,8 @@ export function deriveStatus(state: Omit<Payout, 'status'>): PayoutStatus {
 
 function apply(state: Payout, patch: Partial<Payout>): Payout {
   const merged = { ...state, ...patch };
+  // A wait's cause ends with the wait.
+  if (merged.retryQueuedUntil === null) merged.retryCause = null;
   const status = deriveStatus(merged);
   const failedAt = status !== 'FAILED' ? null : state.status === 'FAILED' ? state.failedAt : merged.updatedAt;
   return { ...merged, status, failedAt };
@@ -153,6 +160,7 @@ function confirmed(d: Extract<PayoutEvent, { type: 'PixConfirmed' }>['data']): P
     cancelledAt: null,
     failedAt: null,
     retryQueuedUntil: null,
+    retryCause: null,
     retriesQueued: 0,
     escalationBaseline: { attempts: 0, retriesQueued: 0 },
     doublePayment: null,
@@ -240,7 +248,7 @@ function evolvePayout(state: Payout, event: Exclude<PayoutEvent, { type: 'PixCon
         hashes: withHash(state, event.data.paymentHash, { outcome: 'rejected' }),
         lastError: event.data.reason,
         // An attempt the wallet refused for want of sats is the wallet's shortage, not the payout's: no escalation.
-        ...(isBalanceRefusal(event.data.reason)
+        ...(event.data.category === 'balance'
           ? { escalationBaseline: { ...state.escalationBaseline, attempts: state.escalationBaseline.attempts + 1 } }
           : {}),
         updatedAt: event.data.rejectedAt,
@@ -267,6 +275,7 @@ function evolvePayout(state: Payout, event: Exclude<PayoutEvent, { type: 'PixCon
       return apply(state, {
         lastError: event.data.reason,
         retryQueuedUntil: event.data.nextAttemptAt,
+        retryCause: event.data.cause,
         retriesQueued: state.retriesQueued + (event.data.cause ? 0 : 1),
         updatedAt: event.data.queuedAt,
       });

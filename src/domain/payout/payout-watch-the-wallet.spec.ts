@@ -5,7 +5,7 @@
  * closes. And the decider's own guard on ConfirmPix (defence in depth).
  */
 import { PayoutEvent } from './payout-events';
-import { nextStep } from './payout-next-step';
+import { nextStep } from './payout-workflow';
 import {
   ADDRESS,
   GRACE_MS,

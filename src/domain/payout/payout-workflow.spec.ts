@@ -2,16 +2,34 @@ import { PayoutEvent } from './payout-events';
 import {
   EffectOutcome,
   MAX_STEPS_PER_RUN,
+  PayoutPolicy,
   WorkflowAction,
-  WorkflowPolicy,
   WorkflowRun,
   evolveRun,
+  fallbackDueAt,
   nextAction,
   startRun,
 } from './payout-workflow';
-import { ADDRESS, AMOUNT_SATS, HOUR, MIN, NOW, SEC, TIMINGS, at, ev, fold, history, invoice, iso } from './payout.fixtures';
+import {
+  ADDRESS,
+  AMOUNT_SATS,
+  HOUR,
+  MIN,
+  NOW,
+  SEC,
+  TIMINGS,
+  at,
+  cmd,
+  decider,
+  ev,
+  fold,
+  history,
+  invoice,
+  iso,
+  stateOf,
+} from './payout.fixtures';
 
-const POLICY: WorkflowPolicy = {
+const POLICY: PayoutPolicy = {
   ...TIMINGS,
   claimTimeoutMs: 30 * SEC,
   paymentRetryAttempts: 3,
@@ -45,6 +63,14 @@ describe('the payout workflow: what to do next', () => {
     expect(act(claimed, startRun(), at(30 * SEC + 5 * SEC))).toEqual({ kind: 'check_status', paymentHash: A.paymentHash });
   });
 
+  it('puts such a claim in the fallback view due at the very instant it stops leaving it alone (one rule for both)', () => {
+    const claimed = history.addressClaimed(A, 1, 0);
+    const dueAt = fallbackDueAt(stateOf(claimed), POLICY) as string;
+    expect(dueAt).toBe(iso(30 * SEC + 5 * SEC));
+    expect(act(claimed, startRun(), new Date(Date.parse(dueAt) - 1)).kind).toBe('finish');
+    expect(act(claimed, startRun(), new Date(dueAt)).kind).toBe('check_status');
+  });
+
   it('escalates instead of paying once the attempts allowance is spent (and again after an admin cleared it)', () => {
     const tried = [...history.addressResolved(A), ev.attempted(A, 4), ev.rejected(A)];
     expect(act(tried)).toEqual({ kind: 'escalate', reason: '4 payment attempts without settlement' });
@@ -60,11 +86,11 @@ describe('the payout workflow: what to do next', () => {
       expect(act(state, backedOff)).toEqual(PAY);
       const spent = after([PAY, wait()], [PAY, wait()], [PAY, wait('no route')]);
       // The backoff series goes on where the tries stopped: base * 2^attempts.
-      expect(act(state, spent)).toEqual({ kind: 'queue_retry', reason: 'no route', nextAttemptAt: iso(1000 * 2 ** 3) });
+      expect(act(state, spent)).toEqual({ kind: 'queue_retry', reason: 'no route', nextAttemptAt: iso(1000 * 2 ** 3), cause: null });
     });
 
     it('queueing or escalating ends the run', () => {
-      const queued = after([{ kind: 'queue_retry', reason: 'r', nextAttemptAt: iso(MIN) }, { kind: 'progress' }]);
+      const queued = after([{ kind: 'queue_retry', reason: 'r', nextAttemptAt: iso(MIN), cause: null }, { kind: 'progress' }]);
       expect(act(history.addressResolved(A), queued)).toEqual({ kind: 'finish', reason: 'r' });
     });
 
@@ -97,21 +123,40 @@ describe('the payout workflow: what to do next', () => {
   });
 
   describe('held by the wallet gate (breaker open, wallet short)', () => {
-    const held: EffectOutcome = { kind: 'held', reason: 'wallet unavailable: circuit breaker open since 12:00' };
+    const held: EffectOutcome = {
+      kind: 'held',
+      reason: 'wallet unavailable: circuit breaker open since 12:00',
+      cause: 'wallet_unavailable',
+    };
 
     it('the order waits in the fallback view, due at once: the gate, not the clock, decides', () => {
       expect(act(history.addressResolved(A), after([PAY, held]), at(MIN))).toEqual({
         kind: 'queue_retry',
         reason: held.reason,
         nextAttemptAt: iso(MIN),
+        cause: 'wallet_unavailable',
       });
     });
 
-    it('one event per hold: an order already queued for that hold is left as it is', () => {
-      const queued = [...history.addressResolved(A), ev.retryQueued('wallet unavailable: circuit breaker half-open since 12:01', 0)];
-      expect(act(queued, after([PAY, held]))).toEqual({ kind: 'finish', reason: held.reason });
-      const otherReason = [...history.addressResolved(A), ev.retryQueued('no route', 0)];
-      expect(act(otherReason, after([PAY, held])).kind).toBe('queue_retry');
+    it('one event per hold: the decider records nothing for an order already waiting for the same cause', () => {
+      const queued = [
+        ...history.addressResolved(A),
+        ev.retryQueued('wallet unavailable: circuit breaker half-open since 12:01', 0, -HOUR, 'wallet_unavailable'),
+      ];
+      const action = act(queued, after([PAY, held]));
+      if (action.kind !== 'queue_retry') throw new Error(`expected queue_retry, got ${action.kind}`);
+      const again = cmd.queueRetry(action.reason, 0, action.cause);
+      expect(decider.decide(again, fold(queued), NOW)).toEqual({ ok: true, events: [] });
+      const otherCause = [...history.addressResolved(A), ev.retryQueued('wallet short: balance 0 msat', 0, -HOUR, 'wallet_short')];
+      expect(decider.decide(again, fold(otherCause), NOW)).toEqual({
+        ok: true,
+        events: [
+          {
+            type: 'RetryQueued',
+            data: { reason: held.reason, nextAttemptAt: iso(0), queuedAt: NOW.toISOString(), cause: 'wallet_unavailable' },
+          },
+        ],
+      });
     });
   });
 

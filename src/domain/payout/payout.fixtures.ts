@@ -8,9 +8,9 @@
  * injected `now` (never the system clock).
  */
 import { Invoice } from '../destination/invoice';
-import { Http520Info, PayOutcome, PaymentStatus } from '../payment/wallet-answers';
+import { Http520Info, PayOutcome, PaymentStatus, RetryCause } from '../payment/wallet-answers';
 import { AddressResolution, PayoutCommand, ValidDestination } from './payout-commands';
-import { DecideResult, decide } from './payout-decider';
+import { DecideResult, payoutDecider } from './payout-decider';
 import { PayoutErrorCode } from './payout-errors';
 import { PayoutEvent } from './payout-events';
 import { Payout, PayoutState, evolve, foldPayout } from './payout-state';
@@ -30,6 +30,8 @@ export const MARGIN_MS = 60_000;
 /** What nextStep reads from the configuration. */
 export const SLACK_MS = 60_000;
 export const TIMINGS = { invoiceMarginMs: MARGIN_MS, paymentNotFoundGraceMs: GRACE_MS, sentInvoiceSlackMs: SLACK_MS };
+/** The decider every spec decides with: the configuration's timings above. */
+export const decider = payoutDecider(TIMINGS);
 
 /** An instant `offsetMs` after T0, as a Date. */
 export const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
@@ -137,9 +139,9 @@ export const ev = {
     type: 'InvoiceExpired',
     data: { paymentHash: inv.paymentHash, expiresAt: inv.expiresAt, observedAt: iso(atMs) },
   }),
-  retryQueued: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN, atMs = -HOUR): PayoutEvent => ({
+  retryQueued: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN, atMs = -HOUR, cause: RetryCause | null = null): PayoutEvent => ({
     type: 'RetryQueued',
-    data: { reason, nextAttemptAt: iso(nextAttemptAtMs), queuedAt: iso(atMs) },
+    data: { reason, nextAttemptAt: iso(nextAttemptAtMs), queuedAt: iso(atMs), cause },
   }),
   cancelled: (reason = 'customer refunded', atMs = -HOUR): PayoutEvent => ({
     type: 'PayoutCancelled',
@@ -202,17 +204,17 @@ export const cmd = {
     type: 'RecordPaymentOutcome',
     data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, outcome },
   }),
-  status: (inv: Invoice | string, status: PaymentStatus, notFoundGraceMs = GRACE_MS): PayoutCommand => ({
+  status: (inv: Invoice | string, status: PaymentStatus): PayoutCommand => ({
     type: 'RecordStatusCheck',
-    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, status, notFoundGraceMs },
+    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, status },
   }),
-  expire: (inv: Invoice | string, sentInvoiceSlackMs = SLACK_MS): PayoutCommand => ({
+  expire: (inv: Invoice | string): PayoutCommand => ({
     type: 'ExpireInvoice',
-    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash, sentInvoiceSlackMs },
+    data: { paymentHash: typeof inv === 'string' ? inv : inv.paymentHash },
   }),
-  queueRetry: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN): PayoutCommand => ({
+  queueRetry: (reason = 'retries exhausted', nextAttemptAtMs = 5 * MIN, cause: RetryCause | null = null): PayoutCommand => ({
     type: 'QueueRetry',
-    data: { reason, nextAttemptAt: iso(nextAttemptAtMs) },
+    data: { reason, nextAttemptAt: iso(nextAttemptAtMs), cause },
   }),
   cancel: (reason = 'customer refunded'): PayoutCommand => ({ type: 'CancelPayout', data: { reason } }),
   escalate: (reason = 'too many attempts'): PayoutCommand => ({ type: 'EscalatePayout', data: { reason } }),
@@ -331,7 +333,7 @@ export function given(...streams: (PayoutEvent | PayoutEvent[])[]): When {
   return {
     when(command: PayoutCommand, now: Date = NOW): Then {
       const before = fold(events);
-      const result = decide(command, before, now);
+      const result = decider.decide(command, before, now);
       const accepted = (): PayoutEvent[] => {
         if (!result.ok) throw new Error(`Expected ${command.type} to be accepted, got ${result.error.code}: ${result.error.message}`);
         return result.events;
@@ -374,7 +376,7 @@ export function given(...streams: (PayoutEvent | PayoutEvent[])[]): When {
 
 /** The events a command produces on top of a history; throws when refused. */
 export function produce(events: readonly PayoutEvent[], command: PayoutCommand, now: Date = NOW): PayoutEvent[] {
-  const result = decide(command, fold(events), now);
+  const result = decider.decide(command, fold(events), now);
   if (!result.ok) throw new Error(`${command.type} refused: ${result.error.code}: ${result.error.message}`);
   return result.events;
 }

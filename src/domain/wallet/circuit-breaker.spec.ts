@@ -1,7 +1,6 @@
 import {
   BreakerRules,
   CircuitBreaker,
-  WALLET_UNAVAILABLE,
   closedBreaker,
   paymentPermit,
   recordInvoiceProbe,
@@ -46,7 +45,8 @@ describe('circuit breaker', () => {
     expect(step.breaker).toMatchObject({ position: 'open', since: at(50).toISOString() });
     expect(paymentPermit(step.breaker)).toEqual({
       allowed: false,
-      reason: `${WALLET_UNAVAILABLE} open since ${at(50).toISOString()}`,
+      reason: `wallet unavailable: circuit breaker open since ${at(50).toISOString()}`,
+      cause: 'wallet_unavailable',
     });
   });
 
@@ -63,7 +63,8 @@ describe('circuit breaker', () => {
     expect(probing.transition).toMatchObject({ from: 'open', to: 'half_open', reason: 'the invoice probe is under way' });
     expect(paymentPermit(probing.breaker)).toEqual({
       allowed: false,
-      reason: `${WALLET_UNAVAILABLE} half-open since ${at(200).toISOString()}, the invoice probe is under way`,
+      reason: `wallet unavailable: circuit breaker half-open since ${at(200).toISOString()}, the invoice probe is under way`,
+      cause: 'wallet_unavailable',
     });
     expect(recordPaymentAnswer(probing.breaker, false, 'settled', at(250), RULES).transition).toBeNull();
 

@@ -1,3 +1,4 @@
+import { RetryCause } from '../payment/wallet-answers';
 /**
  * The circuit breaker on payment POSTs: pure, time passed in. It
  * only saves the wallet and the ledger from hopeless POSTs during an
@@ -30,10 +31,7 @@ export interface BreakerStep {
   transition: BreakerTransition | null;
 }
 
-export type PaymentPermit = { allowed: true } | { allowed: false; reason: string };
-
-/** Every refusal starts with this, so an order already held back for it is recognised whatever the details. */
-export const WALLET_UNAVAILABLE = 'wallet unavailable: circuit breaker';
+export type PaymentPermit = { allowed: true } | { allowed: false; reason: string; cause: RetryCause };
 
 export function closedBreaker(at: Date): CircuitBreaker {
   return { position: 'closed', since: at.toISOString(), consecutiveUnknownPosts: 0 };
@@ -81,8 +79,12 @@ export function paymentPermit(breaker: CircuitBreaker): PaymentPermit {
     case 'closed':
       return { allowed: true };
     case 'open':
-      return { allowed: false, reason: `${WALLET_UNAVAILABLE} open since ${breaker.since}` };
+      return { allowed: false, reason: `wallet unavailable: circuit breaker open since ${breaker.since}`, cause: 'wallet_unavailable' };
     case 'half_open':
-      return { allowed: false, reason: `${WALLET_UNAVAILABLE} half-open since ${breaker.since}, the invoice probe is under way` };
+      return {
+        allowed: false,
+        reason: `wallet unavailable: circuit breaker half-open since ${breaker.since}, the invoice probe is under way`,
+        cause: 'wallet_unavailable',
+      };
   }
 }

@@ -1,18 +1,14 @@
 import {
   BalanceRules,
-  WALLET_SHORT,
   feeReserveMsat,
-  isBalanceRefusal,
   recordAnswered,
   recordBalanceProbe,
   recordShortfall,
   requiredMsat,
   reserve,
-  retryCauseOf,
   shortfall,
   unknownBalance,
 } from './wallet-balance';
-import { WALLET_UNAVAILABLE } from './circuit-breaker';
 
 const RULES: BalanceRules = { lowBalanceMsat: 50_000_000, inFlightTimeoutMs: 10_000 };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -24,15 +20,6 @@ describe('wallet balance', () => {
     expect(feeReserveMsat(1_000_000_000)).toBe(10_000_000);
     expect(feeReserveMsat(250_001)).toBe(2_501);
     expect(requiredMsat(21_000_000)).toBe(21_210_000);
-  });
-
-  it('recognises LNbits refusals for want of sats, and the causes of a wallet wait', () => {
-    expect(isBalanceRefusal('LNbits 520 "Insufficient balance.": nothing was paid; retry the same invoice later')).toBe(true);
-    expect(isBalanceRefusal('LNbits 520 "You must reserve at least (2 sat) to cover potential routing fees."')).toBe(true);
-    expect(isBalanceRefusal('LNbits 520 "Daily withdrawal limit reached"')).toBe(false);
-    expect(retryCauseOf(`${WALLET_SHORT} balance 0 msat cannot cover 3000 msat`)).toBe('wallet_short');
-    expect(retryCauseOf(`${WALLET_UNAVAILABLE} open since x`)).toBe('wallet_unavailable');
-    expect(retryCauseOf('timeout after 30000 ms')).toBeNull();
   });
 
   it('before the first probe nothing is refused: LNbits has the last word', () => {
@@ -49,7 +36,7 @@ describe('wallet balance', () => {
     expect(balance.estimateMsat).toBe(1_020_000);
     expect(shortfall(balance, 1_000_000)).toBeNull();
     expect(shortfall(balance, 1_010_000)).toBe(
-      `${WALLET_SHORT} balance 1020000 msat cannot cover 1020100 msat (1010000 msat + fee reserve); waiting for a top-up`,
+      `wallet short: balance 1020000 msat cannot cover 1020100 msat (1010000 msat + fee reserve); waiting for a top-up`,
     );
   });
 

@@ -1,17 +1,9 @@
-import { WALLET_UNAVAILABLE } from './circuit-breaker';
-
 /**
- * The wallet's balance as the payment gate sees it (issue 15): pure, time
+ * The wallet's balance as the payment gate sees it: pure, time
  * passed in. Running out of sats is an everyday incident, not a failure: a
  * payout the balance cannot cover is not POSTed but waits, and a probe that
  * shows enough balance again ends the wait.
  */
-
-/** Every refusal for want of sats starts with this, so an order already waiting for a top-up is recognised. */
-export const WALLET_SHORT = 'wallet short:';
-
-/** LNbits' refusals for want of balance (docs/lightning.md): nothing was paid, the same invoice can be paid after a top-up. */
-const BALANCE_REFUSALS = [/insufficient balance/i, /you must reserve at least/i];
 
 /** LNbits holds back max(2 sat, 1 % of the amount) for routing fees before it pays. */
 export function feeReserveMsat(amountMsat: number): number {
@@ -21,20 +13,6 @@ export function feeReserveMsat(amountMsat: number): number {
 /** The balance a payment of `amountMsat` needs. */
 export function requiredMsat(amountMsat: number): number {
   return amountMsat + feeReserveMsat(amountMsat);
-}
-
-/** A refusal (PaymentRejected reason, or a rejected pay outcome's) that says the wallet lacked sats. */
-export function isBalanceRefusal(reason: string): boolean {
-  return BALANCE_REFUSALS.some((pattern) => pattern.test(reason));
-}
-
-export type RetryCause = 'wallet_short' | 'wallet_unavailable';
-
-/** Why an order was held back, when it was the wallet's state rather than the payout's own trouble. */
-export function retryCauseOf(reason: string): RetryCause | null {
-  if (reason.startsWith(WALLET_SHORT)) return 'wallet_short';
-  if (reason.startsWith(WALLET_UNAVAILABLE)) return 'wallet_unavailable';
-  return null;
 }
 
 export interface WalletBalance {
@@ -90,7 +68,7 @@ export function shortfall(balance: WalletBalance, amountMsat: number): string | 
   const need = requiredMsat(amountMsat);
   if (balance.estimateMsat === null || balance.estimateMsat >= need) return null;
   return (
-    `${WALLET_SHORT} balance ${balance.estimateMsat} msat cannot cover ${need} msat (${amountMsat} msat + fee ` +
+    `wallet short: balance ${balance.estimateMsat} msat cannot cover ${need} msat (${amountMsat} msat + fee ` +
     `reserve); waiting for a top-up`
   );
 }

@@ -1,7 +1,7 @@
 import { EventStore, StoredEvent, comparePositions } from '../../application/ports/event-store.port';
 import { toPayoutEvent } from '../../application/payouts/payout-repository';
 import { ClosedPayoutAudit, PayoutAudit } from '../../domain/audit/payout-audit';
-import { FallbackTimings } from '../../domain/payout/fallback-policy';
+import { FallbackTimings } from '../../domain/payout/payout-workflow';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
 import { payoutStreamName } from '../../domain/streams/stream-names';
 

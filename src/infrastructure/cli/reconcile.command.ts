@@ -1,20 +1,16 @@
 import { Command } from 'commander';
-import type { EventBus } from '@nestjs/cqrs';
 import { EventStore } from '../../application/ports/event-store.port';
 import { WalletPort } from '../../application/ports/wallet.port';
-import { PayoutCommandExecutor } from '../../application/payouts/payout-command-executor';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
 import { Reservations } from '../../application/payouts/reservations';
 import { WalletReconciler } from '../../application/reconciliation/wallet-reconciler';
+import { DEFAULT_PAYOUT_RULES, payoutDecider } from '../../domain/payout/payout-decider';
 import { SystemClock } from '../system/system-clock';
 import { TimeOrderedIdGenerator } from '../system/time-ordered-id-generator';
 import { VoltzClient } from '../voltz/voltz-client';
 import { EXIT_FOUND, EXIT_OK, UsageError } from './cli-errors';
 import { cliConfig, withStore } from './cli-store';
 import { ProgressReporter } from './cli-progress-reporter';
-
-/** Nothing in this process reacts to appended payout events (the service's saga and alerts do, in the service). */
-const NO_REACTORS = { publish: () => undefined } as unknown as EventBus;
 
 /**
  * `ledger reconcile [--record]`: rule 9 of docs/architecture.md against the configured wallet
@@ -80,8 +76,10 @@ export function offlineReconciler(store: EventStore, wallet: WalletPort): Wallet
   const clock = new SystemClock();
   const ids = new TimeOrderedIdGenerator(clock);
   const repository = new PayoutRepository(store, ids);
-  const executor = new PayoutCommandExecutor(repository, new Reservations(store, repository, ids, clock), NO_REACTORS, clock);
-  return new WalletReconciler(store, wallet, executor, ids, clock);
+  const reservations = new Reservations(store, repository, ids, clock);
+  // Only the wallet's "paid" is recorded here, which no timing changes; nothing in this process reacts to the appends.
+  const deps = { repository, reservations, clock, decider: payoutDecider(DEFAULT_PAYOUT_RULES), publish: () => undefined };
+  return new WalletReconciler(store, wallet, deps, ids, clock);
 }
 
 export function positiveInt(value: string, name: string): number {

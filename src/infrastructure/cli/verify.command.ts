@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { DigestProof, LedgerCheck, LedgerReport, proveDigest } from '../../application/ledger-integrity/ledger-verifier';
-import { fallbackTimings } from '../../application/payout-settings';
+import { payoutPolicy } from '../../application/payout-settings';
 import { LedgerViolation, checkReservations } from '../../domain/audit/payout-audit';
 import { endToEndIdStreamName, orderIdOfPayoutStream, paymentHashStreamName } from '../../domain/streams/stream-names';
 import { EventStore, StoredEvent, comparePositions } from '../../application/ports/event-store.port';
@@ -73,7 +73,7 @@ export async function verifyLedger(
     scratch.exec('BEGIN');
     const builder = new ReadModelBuilder(scratch, projections);
     dropLookupIndexes(scratch);
-    const audits = new OpenAuditPool(store, fallbackTimings(settings));
+    const audits = new OpenAuditPool(store, payoutPolicy(settings));
     // Positions only grow: once an event is past the checkpoint, every later one is too.
     let rebuilding = liveCheckpoint !== null;
     const scan = new ProgressReporter('verify: reading the log');

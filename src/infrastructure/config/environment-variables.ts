@@ -1,3 +1,4 @@
+import { DEFAULT_PAYOUT_RULES } from '../../domain/payout/payout-decider';
 import { CronTime } from 'cron';
 import { isIP } from 'node:net';
 import {
@@ -182,7 +183,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(86_400_000)
-  PAYMENT_NOT_FOUND_GRACE_MS = 120000;
+  PAYMENT_NOT_FOUND_GRACE_MS = DEFAULT_PAYOUT_RULES.paymentNotFoundGraceMs;
 
   @IsCron()
   FALLBACK_CRON = '*/5 * * * *';
@@ -202,7 +203,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   @Max(3_600_000)
-  SENT_INVOICE_EXPIRY_SLACK_MS = 60_000;
+  SENT_INVOICE_EXPIRY_SLACK_MS = DEFAULT_PAYOUT_RULES.sentInvoiceSlackMs;
 
   @IsOptional()
   @IsUrl(urlOptions, { message: 'BOT_WEBHOOK_URL must be an http(s) URL' })

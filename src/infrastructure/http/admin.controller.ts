@@ -12,7 +12,7 @@ import { GetStatsSeriesQuery } from '../../application/admin/queries/get-stats-s
 import type { StatsSeries } from '../../application/admin/queries/get-stats-series.handler';
 import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
-import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+import { SweepSummary } from '../../application/payout-process/sweep-summary';
 import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';

@@ -15,14 +15,13 @@ import { VoltzClient } from '../voltz/voltz-client';
 import { LIGHTNING_TARGET, LightningTarget, resolveLightningTarget } from './lightning-target';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { registerWalletGauges } from '../metrics/wallet-gauges';
+import { IN_FLIGHT_SLACK_MS } from '../../domain/payout/payout-workflow';
 
 /** Whether /metrics carries the wallet's balance gauges. */
 const WALLET_GAUGES = Symbol('WALLET_GAUGES');
 
 /** LNURL answers are small JSON; anything bigger is refused rather than buffered. */
 const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
-/** A permitted payment whose POST never answered stops holding its sats back after the Voltz timeout plus this. */
-const IN_FLIGHT_SLACK_MS = 5_000;
 
 @Module({
   providers: [
@@ -37,6 +36,7 @@ const IN_FLIGHT_SLACK_MS = 5_000;
       provide: VOLTZ_MONITOR_OPTIONS,
       useFactory: (config: AppConfig, ids: IdGenerator): VoltzMonitorOptions => ({
         threshold: config.voltzBreakerThreshold,
+        // A permitted payment whose POST never answered holds its sats back as long as its claim may still be in a worker's hands.
         inFlightTimeoutMs: config.voltzTimeoutMs + IN_FLIGHT_SLACK_MS,
         instanceId: ids.next(),
         lowBalanceSats: config.walletLowBalanceSats,

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PayoutMetrics, WalletCall } from '../../application/ports/payout-metrics.port';
-import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
+import { SweepSummary } from '../../application/payout-process/sweep-summary';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 
 /** Latency buckets (seconds) for wallet calls, HTTP requests and sweeps: a few ms up to the Voltz timeout. */
@@ -119,7 +119,7 @@ export class PrometheusMetrics implements PayoutMetrics {
 
   sweepFinished(seconds: number, summary: SweepSummary): void {
     this.sweepSeconds.observe(seconds);
-    for (const result of ['settled', 'retried', 'stillPending', 'escalated', 'failed'] as const) {
+    for (const result of ['settled', 'retried', 'stillPending', 'escalated', 'failed', 'cancelled'] as const) {
       if (summary[result] > 0) this.sweepOrders.inc({ result }, summary[result]);
     }
   }

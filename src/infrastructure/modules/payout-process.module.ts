@@ -4,8 +4,7 @@ import { DoublePaymentAlertHandler } from '../../application/payout-process/doub
 import { FallbackSweeper } from '../../application/payout-process/fallback-sweeper';
 import { PayoutEffects } from '../../application/payout-process/payout-effects';
 import { PayoutProcessor } from '../../application/payout-process/payout-processor';
-import { PayoutSaga } from '../../application/payout-process/payout.saga';
-import { AdvancePayoutHandler } from '../../application/payout-process/advance-payout.handler';
+import { PayoutFastPath } from '../../application/payout-process/payout-fast-path.handler';
 import { FallbackSweepScheduler } from '../scheduling/fallback-sweep.scheduler';
 import { LightningModule } from '../lightning/lightning.module';
 import { PayoutsModule } from './payouts.module';
@@ -13,15 +12,7 @@ import { PayoutsModule } from './payouts.module';
 /** Claim, pay, classify, retry: the in-process fast path and the scheduled sweep over the fallback view. */
 @Module({
   imports: [ScheduleModule.forRoot(), PayoutsModule, LightningModule],
-  providers: [
-    PayoutProcessor,
-    PayoutEffects,
-    AdvancePayoutHandler,
-    DoublePaymentAlertHandler,
-    PayoutSaga,
-    FallbackSweeper,
-    FallbackSweepScheduler,
-  ],
+  providers: [PayoutProcessor, PayoutEffects, DoublePaymentAlertHandler, PayoutFastPath, FallbackSweeper, FallbackSweepScheduler],
   exports: [PayoutProcessor, FallbackSweeper],
 })
 export class PayoutProcessModule {}

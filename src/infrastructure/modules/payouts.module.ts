@@ -1,16 +1,43 @@
 import { Module } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
 import { DecidePayoutHandler } from '../../application/payouts/commands/decide-payout.handler';
 import { DestinationValidator } from '../../application/payouts/destination-validator';
-import { PayoutCommandExecutor } from '../../application/payouts/payout-command-executor';
+import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps } from '../../application/payouts/handle-payout-command';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
 import { Reservations } from '../../application/payouts/reservations';
 import { GetPayoutHandler } from '../../application/payouts/queries/get-payout.handler';
+import { PAYOUT_SETTINGS, PayoutSettings, payoutPolicy } from '../../application/payout-settings';
+import { CLOCK, Clock } from '../../application/ports/clock.port';
+import { payoutDecider } from '../../domain/payout/payout-decider';
 import { PayoutsController } from '../http/payouts.controller';
 
 /** The bot's side (confirm a PIX, give a destination, read a payout) and every decision asked of one payout. */
 @Module({
   controllers: [PayoutsController],
-  providers: [PayoutRepository, Reservations, PayoutCommandExecutor, DestinationValidator, DecidePayoutHandler, GetPayoutHandler],
-  exports: [PayoutRepository, PayoutCommandExecutor],
+  providers: [
+    PayoutRepository,
+    Reservations,
+    DestinationValidator,
+    DecidePayoutHandler,
+    GetPayoutHandler,
+    {
+      provide: PAYOUT_COMMAND_DEPS,
+      inject: [PayoutRepository, Reservations, PAYOUT_SETTINGS, CLOCK, EventBus],
+      useFactory: (
+        repository: PayoutRepository,
+        reservations: Reservations,
+        settings: PayoutSettings,
+        clock: Clock,
+        events: EventBus,
+      ): PayoutCommandDeps => ({
+        repository,
+        reservations,
+        clock,
+        decider: payoutDecider(payoutPolicy(settings)),
+        publish: (appended) => events.publish(appended),
+      }),
+    },
+  ],
+  exports: [PayoutRepository, PAYOUT_COMMAND_DEPS],
 })
 export class PayoutsModule {}

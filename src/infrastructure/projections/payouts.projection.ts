@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { StoredEvent } from '../../application/ports/event-store.port';
-import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../../application/payout-settings';
+import { PAYOUT_SETTINGS, PayoutSettings, payoutPolicy } from '../../application/payout-settings';
 import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
 import { Projection } from './projection';
 import { foldPayoutBatch, parsePayoutState, payoutOrdersOf } from './payouts-fold';
@@ -86,7 +86,7 @@ export class PayoutsProjection implements Projection {
       const row = statements.get.get(orderId);
       if (row) stored.set(orderId, parsePayoutState(row.state));
     }
-    for (const { payout, fallback } of foldPayoutBatch(events, stored, initialPayoutState, fallbackTimings(this.settings))) {
+    for (const { payout, fallback } of foldPayoutBatch(events, stored, initialPayoutState, payoutPolicy(this.settings))) {
       statements.upsert.run(payout.orderId, payout.status, payout.createdAt, payout.updatedAt, payout.state, payout.view);
       if (fallback === null) {
         statements.dequeue.run(payout.orderId);

@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { StoredEvent } from '../../application/ports/event-store.port';
-import { PayoutSettings, fallbackTimings } from '../../application/payout-settings';
+import { PayoutSettings, payoutPolicy } from '../../application/payout-settings';
 import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
 import { PAYOUTS_TABLES } from './payouts.projection';
 import { FallbackRow, foldPayoutBatch, parsePayoutState, payoutOrdersOf } from './payouts-fold';
@@ -30,7 +30,7 @@ export class PostgresPayoutsProjection implements PostgresProjection {
       [orders],
     );
     const stored = new Map<string, PayoutState>(rows.map((row) => [row.order_id, parsePayoutState(row.state)]));
-    const changes = foldPayoutBatch(events, stored, initialPayoutState, fallbackTimings(this.settings));
+    const changes = foldPayoutBatch(events, stored, initialPayoutState, payoutPolicy(this.settings));
     if (changes.length === 0) return;
     const payouts = changes.map((change) => change.payout);
     await client.query(

@@ -33,7 +33,7 @@ import { PostgresReadModelBuilder } from './postgres-read-model-builder';
 import { ReadModelBuilder, compareReadModels } from './read-model-builder';
 import { copyLiveReadModels } from '../cli/postgres-ledger';
 import { readTimings, recordPostgresTimings } from './recorded-timings';
-import { fallbackTimings } from '../../application/payout-settings';
+import { payoutPolicy } from '../../application/payout-settings';
 import { ProjectionRunner } from './projection-runner';
 import { ProjectionStorage } from './projection-storage';
 import { SqliteAdminStats } from './sqlite-admin-stats';
@@ -444,7 +444,7 @@ describe('PostgreSQL rebuild and check (ledger rebuild, ledger verify)', () => {
     const sqliteProjections = [new PayoutsProjection(READ_MODEL_SETTINGS), new AdminStatsProjection()];
     const dir = mkdtempSync(join(tmpdir(), 'pll-live-copy-'));
     try {
-      const serviceTimings = { ...fallbackTimings(READ_MODEL_SETTINGS), paymentNotFoundGraceMs: 424_242 };
+      const serviceTimings = { ...payoutPolicy(READ_MODEL_SETTINGS), paymentNotFoundGraceMs: 424_242 };
       await recordPostgresTimings(pool, serviceTimings);
       const live = await copyLiveReadModels(pool, sqliteProjections, join(dir, 'live.sqlite'));
       expect(new LogCheckpoints(live).read(PROJECTIONS_CHECKPOINT).position).toBe(events[events.length - 1].position);

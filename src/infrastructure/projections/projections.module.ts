@@ -5,7 +5,7 @@ import { ADMIN_STATS } from '../../application/ports/admin-stats.port';
 import { EVENT_STORE, EventStore } from '../../application/ports/event-store.port';
 import { FALLBACK_QUEUE } from '../../application/ports/fallback-queue.port';
 import { PAYOUT_READ_MODEL } from '../../application/ports/payout-read-model.port';
-import { PAYOUT_SETTINGS, PayoutSettings, fallbackTimings } from '../../application/payout-settings';
+import { PAYOUT_SETTINGS, PayoutSettings, payoutPolicy } from '../../application/payout-settings';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ALWAYS_HELD, APPLY_LEASE, ApplyLease } from '../log-follower/apply-lease';
 import { FOLLOWER_STORAGE } from '../log-follower/follower-storage';
@@ -130,7 +130,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
    * take it (damaged, full, unreachable) is readiness's to report, not a reason not to start.
    */
   private async recordTimings(): Promise<void> {
-    const timings = fallbackTimings(this.settings);
+    const timings = payoutPolicy(this.settings);
     try {
       if (this.pool) await recordPostgresTimings(this.pool, timings);
       else recordTimings(this.db!, timings);

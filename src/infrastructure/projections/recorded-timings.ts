@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
-import { FallbackTimings } from '../../domain/payout/fallback-policy';
+import { FallbackTimings } from '../../domain/payout/payout-workflow';
 
 /** The timings the fallback view's due times are computed with. */
 export type RecordedTimings = FallbackTimings;

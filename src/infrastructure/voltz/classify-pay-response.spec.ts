@@ -60,16 +60,16 @@ const rows: Row[] = [
   ['2xx, JSON without a payment', json(200, { ok: true }), { kind: 'unknown' }],
 
   // LNbits' own 520s (docs/lightning.md examples).
-  ['520 Insufficient balance. (failed)', lnbits520('Insufficient balance.', 'failed'), { kind: 'rejected', category: 'limit' }],
+  ['520 Insufficient balance. (failed)', lnbits520('Insufficient balance.', 'failed'), { kind: 'rejected', category: 'balance' }],
   [
     '520 fee reserve (failed)',
     lnbits520('You must reserve at least (2 sat) to cover potential routing fees.', 'failed'),
-    { kind: 'rejected', category: 'limit' },
+    { kind: 'rejected', category: 'balance' },
   ],
   [
     '520 fee reserve, 1.x double space',
     lnbits520('You must reserve at least (210  sat) to cover potential routing fees.', 'failed'),
-    { kind: 'rejected', category: 'limit' },
+    { kind: 'rejected', category: 'balance' },
   ],
   [
     '520 time limit between payments (failed)',
@@ -145,7 +145,7 @@ const rows: Row[] = [
   [
     '0.12 520 fee reserve',
     lnbits520('You must reserve at least (2 sat) to cover potential routing fees.'),
-    { kind: 'rejected', category: 'limit' },
+    { kind: 'rejected', category: 'balance' },
   ],
   ['0.12 520 Payment already paid. without status', lnbits520('Payment already paid.'), { kind: 'unknown' }],
   [
@@ -200,7 +200,7 @@ const rows: Row[] = [
     { kind: 'rejected', category: 'configuration' },
   ],
   ['403 wrong key kind', json(403, { detail: 'Invalid adminkey.' }), { kind: 'rejected', category: 'configuration' }],
-  ['0.12 403 Insufficient balance.', json(403, { detail: 'Insufficient balance.' }), { kind: 'rejected', category: 'limit' }],
+  ['0.12 403 Insufficient balance.', json(403, { detail: 'Insufficient balance.' }), { kind: 'rejected', category: 'balance' }],
   ['404 Wallet not found.', json(404, { detail: 'Wallet not found.' }), { kind: 'rejected', category: 'configuration' }],
   ['404 route not found (wrong VOLTZ_URL)', json(404, { detail: 'Not Found' }), { kind: 'rejected', category: 'configuration' }],
   [

@@ -13,10 +13,10 @@ import {
   transportReason,
 } from './http-exchange';
 
-/** Refusals LNbits makes before it records a payment, so the hash stays untouched and the same invoice can be paid later. */
+/** LNbits' refusals for want of balance (docs/lightning.md): nothing was paid, the same invoice can be paid after a top-up. */
+const BALANCE_MESSAGES = [/insufficient balance/i, /you must reserve at least/i];
+/** Other refusals LNbits makes before it records a payment, so the hash stays untouched and the same invoice can be paid later. */
 const LIMIT_MESSAGES = [
-  /insufficient balance/i,
-  /you must reserve at least/i,
   /time limit of .* between payments/i,
   /daily withdrawal limit/i,
   /amount in invoice is too high/i,
@@ -82,14 +82,20 @@ function classifySuccessBody(json: JsonObject | null, httpStatus: number): PayOu
   return { kind: 'unknown', reason: `HTTP ${httpStatus} with a body that is not an LNbits payment` };
 }
 
+/** The balance or a limit of the wallet refused the payment before LNbits recorded it, or null. */
+function refusalCategory(detail: string): 'balance' | 'limit' | null {
+  if (BALANCE_MESSAGES.some((m) => m.test(detail))) return 'balance';
+  return LIMIT_MESSAGES.some((m) => m.test(detail)) ? 'limit' : null;
+}
+
 /** LNbits' own payment errors: HTTP 520 with JSON {detail, status} (status absent on 0.12). */
 function classifyLnbits520(json: JsonObject | null): PayOutcome {
   const detail = detailOf(json) ?? '';
   const lnbitsStatus = json && typeof json.status === 'string' ? json.status : null;
   const http520 = { source: 'lnbits' as const, detail, lnbitsStatus };
   const label = `LNbits 520 "${detail}"`;
-  if (LIMIT_MESSAGES.some((m) => m.test(detail)))
-    return { kind: 'rejected', reason: `${label}: nothing was paid; retry the same invoice later`, category: 'limit', http520 };
+  const refusal = refusalCategory(detail);
+  if (refusal) return { kind: 'rejected', reason: `${label}: nothing was paid; retry the same invoice later`, category: refusal, http520 };
   if (CONFIGURATION_MESSAGES.some((m) => m.test(detail)))
     return { kind: 'rejected', reason: `${label}: wallet configuration`, category: 'configuration', http520 };
   switch (lnbitsStatus) {
@@ -123,9 +129,10 @@ function classifyOtherStatus(
       category: 'configuration',
     };
   }
-  if (httpStatus === 403 && detail && LIMIT_MESSAGES.some((m) => m.test(detail))) {
+  const refusal = detail ? refusalCategory(detail) : null;
+  if (httpStatus === 403 && refusal) {
     // LNbits 0.12 raised "Insufficient balance." as a PermissionError (403) before recording anything.
-    return { kind: 'rejected', reason: `${said}: nothing was paid; retry the same invoice later`, category: 'limit' };
+    return { kind: 'rejected', reason: `${said}: nothing was paid; retry the same invoice later`, category: refusal };
   }
   if (httpStatus === 401 || httpStatus === 403 || httpStatus === 404) {
     return {
@@ -134,8 +141,7 @@ function classifyOtherStatus(
       category: 'configuration',
     };
   }
-  if (httpStatus === 400 && detail && LIMIT_MESSAGES.some((m) => m.test(detail)))
-    return { kind: 'rejected', reason: said, category: 'limit' };
+  if (httpStatus === 400 && refusal) return { kind: 'rejected', reason: said, category: refusal };
   // The rate limiter answers before any handler runs.
   if (httpStatus === 429) return { kind: 'rejected', reason: said, category: 'limit' };
   if (httpStatus === 408) return { kind: 'unknown', reason: said };

@@ -72,13 +72,13 @@ describe.each<LnbitsVersion>(['1.x', '0.12'])('VoltzClient against the sandbox L
     lnbits.setBalance(5_000_000);
     expect(await client.pay(invoice)).toMatchObject({
       kind: 'rejected',
-      category: 'limit',
+      category: 'balance',
       reason: expect.stringContaining('Insufficient balance.'),
     });
     lnbits.setBalance(10_000_000 + 1000); // the reserve for 10 000 sat is 1 % = 100 sat
     expect(await client.pay(invoice)).toMatchObject({
       kind: 'rejected',
-      category: 'limit',
+      category: 'balance',
       reason: expect.stringContaining('You must reserve at least (100 sat)'),
     });
     expect(await client.checkPayment(invoice.paymentHash)).toEqual({ kind: 'not_found' });

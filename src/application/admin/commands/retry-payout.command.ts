@@ -4,7 +4,7 @@ import { PayoutView } from '../../payouts/payout-view';
 
 /**
  * Admin retry: revisit this order now; an escalated order gets a fresh allowance of attempts.
- * A use case, not a payout decision of its own: the decider's ClearEscalation, then AdvancePayoutCommand.
+ * A use case, not a payout decision of its own: the decider's ClearEscalation, then the payout processor.
  */
 export class RetryPayoutCommand extends Command<PayoutView> {
   constructor(

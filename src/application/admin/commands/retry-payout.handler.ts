@@ -1,7 +1,8 @@
-import { Logger } from '@nestjs/common';
-import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AdvancePayoutCommand } from '../../payout-process/advance-payout.command';
-import { PayoutCommandExecutor } from '../../payouts/payout-command-executor';
+import { Inject, Logger } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { describeError } from '../../describe-error';
+import { PayoutProcessor } from '../../payout-process/payout-processor';
+import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../../payouts/handle-payout-command';
 import { PayoutView, toPayoutView } from '../../payouts/payout-view';
 import { RetryPayoutCommand } from './retry-payout.command';
 
@@ -10,17 +11,19 @@ export class RetryPayoutHandler implements ICommandHandler<RetryPayoutCommand> {
   private readonly logger = new Logger(RetryPayoutHandler.name);
 
   constructor(
-    private readonly executor: PayoutCommandExecutor,
-    private readonly commands: CommandBus,
+    @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
+    private readonly processor: PayoutProcessor,
   ) {}
 
-  async execute(command: RetryPayoutCommand): Promise<PayoutView> {
+  async execute({ orderId, context }: RetryPayoutCommand): Promise<PayoutView> {
     // An unknown order is a 404 from the decider (order_not_found).
-    const { loaded, payout } = await this.executor.execute(command.orderId, { type: 'ClearEscalation', data: {} }, command.context);
+    const { loaded, payout } = handledOrThrow(
+      await handlePayoutCommand(this.deps, orderId, { type: 'ClearEscalation', data: {} }, context),
+    );
     // Accepted, not awaited: the revisit may take as long as Voltz does.
-    this.commands
-      .execute(new AdvancePayoutCommand(command.orderId, 'admin', command.context.correlationId, loaded))
-      .catch((error: Error) => this.logger.error(`Admin retry of ${command.orderId} failed: ${error.message}`));
+    this.processor
+      .process(orderId, 'admin', context.correlationId, loaded)
+      .catch((error) => this.logger.error(`Admin retry of ${orderId} failed: ${describeError(error)}`));
     return toPayoutView(payout);
   }
 }

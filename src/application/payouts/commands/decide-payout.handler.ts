@@ -7,7 +7,7 @@ import { ApplicationError } from '../../application-error';
 import { CommandContext } from '../../command-context';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
 import { DestinationValidator } from '../destination-validator';
-import { ExecutedCommand, PayoutCommandExecutor } from '../payout-command-executor';
+import { HandledCommand, PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../handle-payout-command';
 import { PayoutRepository } from '../payout-repository';
 import { toPayoutView } from '../payout-view';
 import { DecidePayoutCommand, DecidedPayout } from './decide-payout.command';
@@ -17,7 +17,7 @@ type ConfirmPixRequest = Extract<PayoutCommand<string>, { type: 'ConfirmPix' }>[
 @CommandHandler(DecidePayoutCommand)
 export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand> {
   constructor(
-    private readonly executor: PayoutCommandExecutor,
+    @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
     private readonly repository: PayoutRepository,
     private readonly destinations: DestinationValidator,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
@@ -28,18 +28,19 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
     return { created: before.status === 'NONE', recorded: events.length > 0, payout: toPayoutView(payout) };
   }
 
-  private decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<ExecutedCommand> {
+  /** The HTTP edge: a refusal becomes the 4xx it names. */
+  private async decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<HandledCommand> {
     switch (command.type) {
       case 'ConfirmPix':
         return this.confirmPix(orderId, command.data, context);
       case 'SubmitDestination':
         return this.submitDestination(orderId, command.data.destination, context);
       default:
-        return this.executor.execute(orderId, command, context);
+        return handledOrThrow(await handlePayoutCommand(this.deps, orderId, command, context));
     }
   }
 
-  private confirmPix(orderId: string, data: ConfirmPixRequest, context: CommandContext): Promise<ExecutedCommand> {
+  private async confirmPix(orderId: string, data: ConfirmPixRequest, context: CommandContext): Promise<HandledCommand> {
     if (data.amountSats > this.settings.maxPayoutSats) {
       throw new ApplicationError(
         'invalid',
@@ -48,13 +49,14 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
       );
     }
     const destination = data.destination === null ? null : this.destinations.validate(data.destination, data.amountSats);
-    return this.executor.execute(orderId, { type: 'ConfirmPix', data: { ...data, destination } }, context, {
+    const result = await handlePayoutCommand(this.deps, orderId, { type: 'ConfirmPix', data: { ...data, destination } }, context, {
       // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
       reserve: (loaded) => (loaded.state.status === 'NONE' ? [{ kind: 'endToEndId', endToEndId: data.endToEndId }] : []),
     });
+    return handledOrThrow(result);
   }
 
-  private async submitDestination(orderId: string, raw: string, context: CommandContext): Promise<ExecutedCommand> {
+  private async submitDestination(orderId: string, raw: string, context: CommandContext): Promise<HandledCommand> {
     // The invoice is checked against this order's amount, so the order must be read first.
     const loaded = await this.repository.load(orderId);
     const { state } = loaded;
@@ -65,6 +67,8 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
       return { before: state, events: [], loaded, payout: state };
     }
     const destination = this.destinations.validate(raw, state.amountSats);
-    return this.executor.execute(orderId, { type: 'SubmitDestination', data: { destination } }, context, { from: loaded });
+    return handledOrThrow(
+      await handlePayoutCommand(this.deps, orderId, { type: 'SubmitDestination', data: { destination } }, context, { from: loaded }),
+    );
   }
 }

@@ -35,8 +35,9 @@ export class SweepSummarySchema {
   @ApiProperty({ type: 'integer', minimum: 0 }) retried: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) stillPending: number;
   @ApiProperty({ type: 'integer', minimum: 0 }) escalated: number;
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Ended waiting for the customer (FAILED) or cancelled meanwhile' })
+  @ApiProperty({ type: 'integer', minimum: 0, description: "Ended waiting for the customer's new destination (FAILED)" })
   failed: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Cancelled meanwhile' }) cancelled: number;
 }
 
 @ApiSchema({ name: 'WalletSample' })
