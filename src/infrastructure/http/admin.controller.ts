@@ -16,7 +16,7 @@ import { SweepSummary } from '../../application/payout-process/sweep-summary';
 import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
-import { DecidePayoutCommand } from '../../application/payouts/commands/decide-payout.command';
+import { PayoutRequests } from '../../application/payouts/payout-requests';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { LedgerDigest } from '../../domain/ledger/ledger-digest';
@@ -53,6 +53,7 @@ const FALLBACK_QUEUE_PAGE = 10_000;
 export class AdminController {
   constructor(
     private readonly commands: CommandBus,
+    private readonly requests: PayoutRequests,
     private readonly queries: QueryBus,
     @Inject(LIGHTNING_TARGET) private readonly lightning: LightningTarget,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -96,8 +97,8 @@ export class AdminController {
     @Body() body: CancelPayoutDto,
     @Req() request: AuthenticatedRequest,
   ): Promise<PayoutView> {
-    const command = new DecidePayoutCommand(orderId, { type: 'CancelPayout', data: { reason: body.reason } }, commandContextFrom(request));
-    return (await this.commands.execute(command)).payout;
+    return (await this.requests.decide(orderId, { type: 'CancelPayout', data: { reason: body.reason } }, commandContextFrom(request)))
+      .payout;
   }
 
   /** Closes a double-payment escalation (recorded as an event, with the admin's reason); 409 when there is none. */
@@ -111,12 +112,9 @@ export class AdminController {
     @Body() body: AcknowledgePayoutDto,
     @Req() request: AuthenticatedRequest,
   ): Promise<PayoutView> {
-    const command = new DecidePayoutCommand(
-      orderId,
-      { type: 'AcknowledgeDoublePayment', data: { reason: body.reason } },
-      commandContextFrom(request),
-    );
-    return (await this.commands.execute(command)).payout;
+    return (
+      await this.requests.decide(orderId, { type: 'AcknowledgeDoublePayment', data: { reason: body.reason } }, commandContextFrom(request))
+    ).payout;
   }
 
   /** DNS, TCP, TLS and GET /api/v1/wallet against Voltz (the sandbox wallet in sandbox mode); never a payment. */

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { DecidePayoutCommand } from '../../application/payouts/commands/decide-payout.command';
+import { PayoutRequests } from '../../application/payouts/payout-requests';
 import { PayoutView } from '../../application/payouts/payout-view';
 import { GetPayoutQuery } from '../../application/payouts/queries/get-payout.query';
 import { AuthenticatedRequest } from './auth/api-key.guard';
@@ -18,7 +18,7 @@ import { OrderIdPipe } from './order-id.pipe';
 @Controller('v1/payouts')
 export class PayoutsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly payouts: PayoutRequests,
     private readonly queries: QueryBus,
   ) {}
 
@@ -46,22 +46,20 @@ export class PayoutsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<PayoutView> {
     const { orderId, pix, amountSats } = body;
-    const result = await this.commands.execute(
-      new DecidePayoutCommand(
-        orderId,
-        {
-          type: 'ConfirmPix',
-          data: {
-            orderId,
-            endToEndId: pix.endToEndId,
-            amountCents: pix.amountCents,
-            paidAt: pix.paidAt,
-            amountSats,
-            destination: body.destination ?? null,
-          },
+    const result = await this.payouts.decide(
+      orderId,
+      {
+        type: 'ConfirmPix',
+        data: {
+          orderId,
+          endToEndId: pix.endToEndId,
+          amountCents: pix.amountCents,
+          paidAt: pix.paidAt,
+          amountSats,
+          destination: body.destination ?? null,
         },
-        commandContextFrom(request),
-      ),
+      },
+      commandContextFrom(request),
     );
     response.status(result.created ? 201 : 200);
     return result.payout;
@@ -90,12 +88,11 @@ export class PayoutsController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PayoutView> {
-    const command = new DecidePayoutCommand(
+    const result = await this.payouts.decide(
       orderId,
       { type: 'SubmitDestination', data: { destination: body.destination } },
       commandContextFrom(request),
     );
-    const result = await this.commands.execute(command);
     if (!result.recorded) response.status(200);
     return result.payout;
   }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { DecidePayoutHandler } from '../../application/payouts/commands/decide-payout.handler';
 import { DestinationValidator } from '../../application/payouts/destination-validator';
 import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps } from '../../application/payouts/handle-payout-command';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
+import { PayoutRequests } from '../../application/payouts/payout-requests';
 import { Reservations } from '../../application/payouts/reservations';
 import { GetPayoutHandler } from '../../application/payouts/queries/get-payout.handler';
 import { PAYOUT_SETTINGS, PayoutSettings, payoutPolicy } from '../../application/payout-settings';
@@ -18,7 +18,7 @@ import { PayoutsController } from '../http/payouts.controller';
     PayoutRepository,
     Reservations,
     DestinationValidator,
-    DecidePayoutHandler,
+    PayoutRequests,
     GetPayoutHandler,
     {
       provide: PAYOUT_COMMAND_DEPS,
@@ -38,6 +38,6 @@ import { PayoutsController } from '../http/payouts.controller';
       }),
     },
   ],
-  exports: [PayoutRepository, PAYOUT_COMMAND_DEPS],
+  exports: [PayoutRepository, PayoutRequests, PAYOUT_COMMAND_DEPS],
 })
 export class PayoutsModule {}

@@ -1,21 +1,32 @@
-import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { destinationValue, isInvalidDestination, parseDestination } from '../../../domain/destination/destination';
-import { PayoutCommand } from '../../../domain/payout/payout-commands';
-import { isAcceptedDestination } from '../../../domain/payout/payout-decider';
-import { ApplicationError } from '../../application-error';
-import { CommandContext } from '../../command-context';
-import { PAYOUT_SETTINGS, PayoutSettings } from '../../payout-settings';
-import { DestinationValidator } from '../destination-validator';
-import { HandledCommand, PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../handle-payout-command';
-import { PayoutRepository } from '../payout-repository';
-import { toPayoutView } from '../payout-view';
-import { DecidePayoutCommand, DecidedPayout } from './decide-payout.command';
+import { Inject, Injectable } from '@nestjs/common';
+import { destinationValue, isInvalidDestination, parseDestination } from '../../domain/destination/destination';
+import { PayoutCommand } from '../../domain/payout/payout-commands';
+import { isAcceptedDestination } from '../../domain/payout/payout-decider';
+import { ApplicationError } from '../application-error';
+import { CommandContext } from '../command-context';
+import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
+import { DestinationValidator } from './destination-validator';
+import { HandledCommand, PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from './handle-payout-command';
+import { PayoutRepository } from './payout-repository';
+import { PayoutView, toPayoutView } from './payout-view';
 
 type ConfirmPixRequest = Extract<PayoutCommand<string>, { type: 'ConfirmPix' }>['data'];
 
-@CommandHandler(DecidePayoutCommand)
-export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand> {
+export interface DecidedPayout {
+  /** True when this command started the payout (a new order: 201 rather than 200). */
+  created: boolean;
+  /** False when the command changed nothing (a replay): a PUT of the destination already accepted answers 200, not 202. */
+  recorded: boolean;
+  payout: PayoutView;
+}
+
+/**
+ * The bot's and the admins' requests about one payout, in the decider's own words (PayoutCommand): destinations
+ * travel as the customer gave them and are checked here, against the order they are for. A refusal becomes the
+ * ApplicationError the HTTP layer answers with its 4xx.
+ */
+@Injectable()
+export class PayoutRequests {
   constructor(
     @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
     private readonly repository: PayoutRepository,
@@ -23,13 +34,13 @@ export class DecidePayoutHandler implements ICommandHandler<DecidePayoutCommand>
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {}
 
-  async execute({ orderId, command, context }: DecidePayoutCommand): Promise<DecidedPayout> {
-    const { before, events, payout } = await this.decide(orderId, command, context);
+  async decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<DecidedPayout> {
+    const { before, events, payout } = await this.handle(orderId, command, context);
     return { created: before.status === 'NONE', recorded: events.length > 0, payout: toPayoutView(payout) };
   }
 
   /** The HTTP edge: a refusal becomes the 4xx it names. */
-  private async decide(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<HandledCommand> {
+  private async handle(orderId: string, command: PayoutCommand<string>, context: CommandContext): Promise<HandledCommand> {
     switch (command.type) {
       case 'ConfirmPix':
         return this.confirmPix(orderId, command.data, context);
