@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Not built on the machine this was written on (no Docker engine there): see README, "Deployment kit".
+# Not built on the machine this was written on (no Docker engine there): see docs/operations.md, "Deploying".
 
 # better-sqlite3 and secp256k1 compile when no prebuilt binary fits, so both dependency stages have a toolchain.
 FROM node:20-bookworm-slim AS toolchain
@@ -38,5 +38,5 @@ EXPOSE 3000
 # Ready means the event store answers and the read models keep up; a probe that hangs counts as a failure.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The same heap cap as `npm start` (README, "Two commands"); exec form, so SIGTERM reaches Node and stores close cleanly.
+# The same heap cap as `npm start` (docs/operations.md, "Running"); exec form, so SIGTERM reaches Node and stores close cleanly.
 CMD ["node", "--max-old-space-size=256", "dist/main.js"]

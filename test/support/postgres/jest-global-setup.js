@@ -5,7 +5,7 @@ const { join } = require('node:path');
 const { createInterface } = require('node:readline');
 
 module.exports = async function startTestPostgres() {
-  if (process.env.PLL_TEST_POSTGRES_URL) return; // a server given from outside (see README, Tests)
+  if (process.env.PLL_TEST_POSTGRES_URL) return; // a server given from outside (README, "Two commands")
   const child = spawn(process.execPath, [join(__dirname, 'start-test-postgres.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = [];
   child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
