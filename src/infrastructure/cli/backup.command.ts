@@ -14,7 +14,7 @@ const ALL_REMAINING_PAGES = 2 ** 30;
  * `ledger backup <file>`: a consistent copy of the SQLite store (events and
  * read models, one file) while the service runs, by SQLite's online backup
  * API. PostgreSQL and EventStoreDB keep their events elsewhere: back them up
- * with their own tools (README, "Backups").
+ * with their own tools (docs/operations.md, "Backups").
  */
 export function backupCommand(): Command {
   return new Command('backup')

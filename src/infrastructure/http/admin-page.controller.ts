@@ -16,7 +16,7 @@ const ASSETS: Record<string, string> = { 'admin-page.css': 'text/css', 'admin-pa
  * talk to this origin only and run no inline script, so a hostile orderId or
  * lastError that slipped past escaping still could not execute.
  */
-// A web page, not an API: it is served to browsers and documented in the README, not in the OpenAPI contract.
+// A web page, not an API: it is served to browsers and documented in docs/operations.md ("The admin page"), not in the OpenAPI contract.
 @ApiExcludeController()
 @Controller('admin')
 export class AdminPageController {

@@ -27,7 +27,7 @@ const COMPACT_AFTER = 1024;
  * storage copies the whole hit list on every request: at the default limit
  * (60,000 a minute) and a few hundred requests a second that is tens of
  * thousands of entries per request, a measurable share of the service's CPU
- * (README, "Performance").
+ * (docs/performance.md, "What limits the figures").
  */
 export class SlidingWindowThrottlerStorage implements ThrottlerStorage {
   /** Keyed by throttler and API-key digest: only configured keys are counted, so the map stays as small as the key list. */
