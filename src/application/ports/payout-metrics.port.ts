@@ -1,5 +1,15 @@
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
-import { SweepSummary } from '../payout-process/fallback-sweeper';
+
+/** What one sweep of the fallback queue did with the orders that were due. */
+export interface SweepSummary {
+  examined: number;
+  settled: number;
+  retried: number;
+  stillPending: number;
+  escalated: number;
+  /** Ended waiting for the customer (FAILED) or cancelled meanwhile. */
+  failed: number;
+}
 
 /** Which wallet call answered: a payment POST or a status check. */
 export type WalletCall = 'pay' | 'status';

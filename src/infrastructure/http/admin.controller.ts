@@ -7,13 +7,11 @@ import { RecordLedgerDigestCommand } from '../../application/admin/commands/reco
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
 import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
-import { GetStatsQuery } from '../../application/admin/queries/get-stats.query';
-import { GetStatsSeriesQuery } from '../../application/admin/queries/get-stats-series.query';
-import type { StatsSeries } from '../../application/admin/queries/get-stats-series.handler';
+import { AdminStatsView, GetStatsQuery } from '../../application/admin/queries/get-stats.query';
+import { GetStatsSeriesQuery, StatsSeries } from '../../application/admin/queries/get-stats-series.query';
 import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
-import { SweepSummary } from '../../application/payout-process/fallback-sweeper';
-import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
+import { SweepSummary } from '../../application/ports/payout-metrics.port';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { DecidePayoutCommand } from '../../application/payouts/commands/decide-payout.command';
