@@ -1,12 +1,12 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { VoltzMonitor } from '../../wallet-monitor/voltz-monitor';
+import { WalletMonitor } from '../../wallet-monitor/wallet-monitor';
 import { WalletFundingService } from '../../wallet-monitor/wallet-funding.service';
 import { GetVoltzStatusQuery, VoltzStatusView } from './get-voltz-status.query';
 
 @QueryHandler(GetVoltzStatusQuery)
 export class GetVoltzStatusHandler implements IQueryHandler<GetVoltzStatusQuery> {
   constructor(
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
     private readonly funding: WalletFundingService,
   ) {}
 

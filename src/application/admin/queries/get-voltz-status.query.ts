@@ -1,7 +1,7 @@
 import { Query } from '@nestjs/cqrs';
-import { VoltzStatus } from '../../wallet-monitor/voltz-monitor';
+import { WalletMonitorStatus } from '../../wallet-monitor/wallet-monitor';
 import { WalletFunding } from '../../wallet-monitor/wallet-funding.service';
 
-export type VoltzStatusView = VoltzStatus & { wallet: WalletFunding };
+export type VoltzStatusView = WalletMonitorStatus & { wallet: WalletFunding };
 
 export class GetVoltzStatusQuery extends Query<VoltzStatusView> {}
