@@ -33,7 +33,7 @@ import { ProbedWalletPort, WalletInfo } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
 import { alertLine } from '../alert-line';
 
-export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
+const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
 const RECENT_SAMPLES = 50;
 

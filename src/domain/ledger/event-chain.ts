@@ -2,7 +2,7 @@ import { hash as digest } from 'crypto';
 import { canonicalJson } from './canonical-json';
 
 /**
- * Tamper evidence (issue 14). Every event carries `metadata.chain = { prev, hash }`:
+ * Tamper evidence: every event carries `metadata.chain = { prev, hash }`:
  * `prev` is the hash of the previous event of its stream (null for the first),
  * `hash` is SHA-256 (lowercase hex) of the canonical JSON of
  * `[prev, stream, revision, type, data]` — one array, so no field can bleed

@@ -4,7 +4,7 @@ import { LnbitsVersion } from './sandbox-lnbits-control';
 import { SandboxLnbitsServer } from './sandbox-lnbits-server';
 import { SandboxLnurlServer } from './sandbox-lnurl-server';
 
-export const SANDBOX_ADDRESS_DOMAIN = 'sandbox.pix-lightning.test';
+const SANDBOX_ADDRESS_DOMAIN = 'sandbox.pix-lightning.test';
 
 export interface SandboxOptions {
   network: LightningNetwork;
