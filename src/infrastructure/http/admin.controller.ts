@@ -9,7 +9,7 @@ import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallb
 import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
 import { AdminStatsView, GetStatsQuery } from '../../application/admin/queries/get-stats.query';
 import { GetStatsSeriesQuery, StatsSeries } from '../../application/admin/queries/get-stats-series.query';
-import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
+import { GetWalletStatusQuery, WalletStatusView } from '../../application/admin/queries/get-wallet-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
 import { SweepSummary } from '../../application/ports/payout-metrics.port';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
@@ -136,8 +136,8 @@ export class AdminController {
   @Get('voltz/status')
   @ApiOperation({ summary: 'The Voltz monitor: breaker, availability, recent answers' })
   @ApiOkResponse({ type: VoltzStatusSchema })
-  voltzStatus(): Promise<VoltzStatusView> {
-    return this.queries.execute(new GetVoltzStatusQuery());
+  voltzStatus(): Promise<WalletStatusView> {
+    return this.queries.execute(new GetWalletStatusQuery());
   }
 
   @Post('fallback/sweep')
