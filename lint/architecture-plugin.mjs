@@ -114,30 +114,45 @@ const layers = {
   },
 };
 
-/** Import lists of files on disk, kept while a file's modification time stays the same (an editor lints many times). */
+/**
+ * Import lists of files on disk, read again when a file's modification time changes (an editor lints as you type).
+ * The time is looked at no more than once a second per file: one lint run reads each file's list once, not once for
+ * every file whose imports lead there.
+ */
 const importLists = new Map();
+const RECHECK_MS = 1000;
 
 function importsOnDisk(file) {
+  const known = importLists.get(file);
+  const now = Date.now();
+  if (known && now - known.checkedAt < RECHECK_MS) return known.imports;
   let stat;
   try {
     stat = fs.statSync(file);
   } catch {
+    importLists.delete(file);
     return [];
   }
-  const known = importLists.get(file);
-  if (known?.mtimeMs === stat.mtimeMs) return known.imports;
+  if (known?.mtimeMs === stat.mtimeMs) {
+    known.checkedAt = now;
+    return known.imports;
+  }
   const imports = ts
     .preProcessFile(fs.readFileSync(file, 'utf8'), true, true)
     .importedFiles.map(({ fileName }) => fileName)
     .filter(isRelative)
     .map((specifier) => resolveRelative(file, specifier))
     .filter((target) => target.endsWith('.ts'));
-  importLists.set(file, { mtimeMs: stat.mtimeMs, imports });
+  importLists.set(file, { mtimeMs: stat.mtimeMs, checkedAt: now, imports });
   return imports;
 }
 
-/** A shortest chain of imports from `start` back to `goal`, or undefined when there is none. */
-function chainBack(start, goal, importsOf) {
+/**
+ * A shortest chain of imports from `start` back to `goal`, or undefined when there is none. Files found not to lead
+ * back are added to `deadEnds`, so the other imports of the same file skip them.
+ */
+function chainBack(start, goal, importsOf, deadEnds) {
+  if (deadEnds.has(start)) return undefined;
   const cameFrom = new Map([[start, undefined]]);
   const queue = [start];
   while (queue.length > 0) {
@@ -148,12 +163,13 @@ function chainBack(start, goal, importsOf) {
       return chain;
     }
     for (const next of importsOf(file)) {
-      if (!cameFrom.has(next)) {
+      if (!cameFrom.has(next) && !deadEnds.has(next)) {
         cameFrom.set(next, file);
         queue.push(next);
       }
     }
   }
+  for (const file of cameFrom.keys()) deadEnds.add(file);
   return undefined;
 }
 
@@ -168,18 +184,13 @@ const noCycle = {
     const { srcDir } = context.options[0];
     const self = context.filename;
     if (layerOf(srcDir, self) === undefined) return {};
-    // One lint of one file reads each other file's imports once, however many of its imports lead there.
-    const seen = new Map();
-    const importsOf = (file) => {
-      if (!seen.has(file)) seen.set(file, importsOnDisk(file));
-      return seen.get(file);
-    };
     const display = (file) => path.relative(path.dirname(srcDir), file);
+    const deadEnds = new Set();
     return importVisitor((node, specifier) => {
       if (!isRelative(specifier)) return;
       const target = resolveRelative(self, specifier);
       if (!target.endsWith('.ts') || layerOf(srcDir, target) === undefined) return;
-      const chain = chainBack(target, self, importsOf);
+      const chain = chainBack(target, self, importsOnDisk, deadEnds);
       if (chain) context.report({ node, messageId: 'cycle', data: { chain: [self, ...chain].map(display).join(' -> ') } });
     });
   },
