@@ -1,6 +1,11 @@
 // Lint for the whole repository (ESLint flat config with typescript-eslint); `npm test` runs it before jest.
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import architecture from './lint/architecture-plugin.mjs';
+
+const srcDir = `${import.meta.dirname}/src`;
+// Pure computation only: the domain may decode an invoice and hash, nothing that does I/O or needs a framework.
+const domainPackages = ['bolt11', 'crypto', 'node:crypto'];
 
 const nodeGlobals = Object.fromEntries(
   [
@@ -50,6 +55,30 @@ export default tseslint.config(
     languageOptions: { globals: nodeGlobals },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { architecture },
+    rules: { 'architecture/no-cycle': ['error', { srcDir }] },
+  },
+  {
+    // Specs beside the code are tests: they may wire real infrastructure (SQLite, the sandbox) around the unit.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts'],
+    plugins: { architecture },
+    rules: {
+      'architecture/layers': [
+        'error',
+        {
+          srcDir,
+          packages: {
+            domain: domainPackages,
+            // Use cases are Nest CQRS handlers; the database, HTTP and wallet clients stay behind the ports.
+            application: [...domainPackages, '@nestjs/common', '@nestjs/cqrs', 'rxjs'],
+          },
+        },
+      ],
     },
   },
   {

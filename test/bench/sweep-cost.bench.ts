@@ -12,7 +12,7 @@ import {
   type EventToAppend,
   type ReadStreamOptions,
 } from '../../src/application/ports/event-store.port';
-import type { SweepSummary } from '../../src/application/payout-process/sweep-summary';
+import type { SweepSummary } from '../../src/application/ports/payout-metrics.port';
 import { PAYOUT_SCHEMA_VERSION } from '../../src/domain/payout/payout-events';
 import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';

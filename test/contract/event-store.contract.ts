@@ -398,23 +398,16 @@ export function runEventStoreContract(name: string, factory: EventStoreFactory):
       const scan = new LedgerScan(true);
       for (const event of stored) scan.add(event);
       expect(scan.breaks).toEqual([]);
-      expect(scan.unchainedPrefixEvents).toBe(0);
     });
 
-    it('chains a stream written before chaining from the hash of its unchained prefix', async () => {
-      const stream = uniqueStream('legacy');
-      await store.append(stream, [newEvent('Old', { n: 0 }), newEvent('Old', { n: 1 })], NO_STREAM);
-      const head = await readHead(store, stream);
-      const prefix = chainHash(chainHash(null, stream, 0, 'Old', { n: 0 }), stream, 1, 'Old', { n: 1 });
-      expect(head).toEqual({ revision: 1, hash: prefix });
-      await appendChained(store, stream, head, [newEvent('New', { n: 2 })]);
-
-      const stored = await collect(store.readStream(stream));
-      expect(chainOf(stored[2].metadata)).toEqual({ prev: prefix, hash: chainHash(prefix, stream, 2, 'New', { n: 2 }) });
+    it('extends no stream whose last event has no chain (the service did not write it), and verify reports it', async () => {
+      const stream = uniqueStream('unchained');
+      await store.append(stream, [newEvent('Foreign', { n: 0 })], NO_STREAM);
+      await expect(readHead(store, stream)).rejects.toThrow(`${stream} revision 0 has no chain`);
+      expect(await collect(store.readStream(stream))).toHaveLength(1);
       const scan = new LedgerScan(true);
-      for (const event of stored) scan.add(event);
-      expect(scan.breaks).toEqual([]);
-      expect(scan.unchainedPrefixEvents).toBe(2);
+      for (const event of await collect(store.readStream(stream))) scan.add(event);
+      expect(scan.breaks).toEqual([expect.objectContaining({ stream, revision: 0, kind: 'unchained' })]);
     });
 
     it('refuses a chained append whose head is stale (someone appended in between)', async () => {

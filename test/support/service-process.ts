@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import type { SweepSummary } from '../../src/application/payout-process/sweep-summary';
+import type { SweepSummary } from '../../src/application/ports/payout-metrics.port';
 import type { FallbackQueueItem as FallbackItem } from '../../src/application/ports/fallback-queue.port';
 
 /**
@@ -382,7 +382,7 @@ export interface AuditEvent {
   metadata: any;
   createdAt: string;
 }
-export type { SweepSummary } from '../../src/application/payout-process/sweep-summary';
+export type { SweepSummary } from '../../src/application/ports/payout-metrics.port';
 export type { FallbackQueueItem as FallbackItem } from '../../src/application/ports/fallback-queue.port';
 
 /** Stops every child still running (SIGTERM, then SIGKILL): for afterAll, whatever the tests did. */

@@ -36,17 +36,15 @@ export async function appendChained(
 }
 
 /**
- * The head of a stream: one backwards read of its last event. A stream whose
- * last event predates chaining is read whole, once, to hash its unchained
- * prefix, which its first chained event chains from.
+ * The head of a stream: one backwards read of its last event, whose chain
+ * names it. A last event without a chain was not written by the service (every
+ * append is chained): the stream is not extended on a head nobody can check.
  */
 export async function readHead(store: EventStore, stream: string): Promise<StreamHead> {
   for await (const last of store.readStream(stream, { direction: 'backwards', limit: 1 })) {
     const chain = chainOf(last.metadata);
-    if (chain) return { revision: last.revision, hash: chain.hash };
-    let head = EMPTY_STREAM;
-    for await (const event of store.readStream(stream)) head = headAfterEvent(head, event);
-    return head;
+    if (!chain) throw new Error(`${stream} revision ${last.revision} has no chain: not written by this service (run ledger verify)`);
+    return { revision: last.revision, hash: chain.hash };
   }
   return EMPTY_STREAM;
 }

@@ -43,15 +43,15 @@ describe('LedgerScan', () => {
     );
   });
 
-  it('reports an unchained event written after chaining began, and a malformed chain', () => {
+  it('reports every event without a chain, first or not, and a malformed chain', () => {
     const scan = new LedgerScan(true);
-    scan.add(stored('legacy', 0, 'Old', {}));
-    scan.add(chained('new', null, 0, 'T', {}));
-    scan.add(stored('legacy', 1, 'Old', {}));
+    scan.add(stored('bare', 0, 'T', {}));
+    scan.add(chained('chained', null, 0, 'T', {}));
+    scan.add(stored('bare', 1, 'T', {}));
     scan.add(stored('other', 0, 'T', {}, { chain: { prev: null, hash: 42 } }));
-    expect(scan.unchainedPrefixEvents).toBe(1);
     expect(scan.breaks.map((found) => [found.stream, found.revision, found.kind])).toEqual([
-      ['legacy', 1, 'unchained_after_chaining'],
+      ['bare', 0, 'unchained'],
+      ['bare', 1, 'unchained'],
       ['other', 0, 'malformed_chain'],
     ]);
   });

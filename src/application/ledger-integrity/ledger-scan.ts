@@ -1,4 +1,4 @@
-import { chainHash, chainOf, hasChain } from '../../domain/ledger/event-chain';
+import { chainHash, chainOf, hasChain, headAfter } from '../../domain/ledger/event-chain';
 import { merkleRoot } from '../../domain/ledger/merkle';
 import { StoredEvent } from '../ports/event-store.port';
 
@@ -7,7 +7,7 @@ export type LedgerBreakKind =
   | 'prev_mismatch'
   | 'revision_gap'
   | 'malformed_chain'
-  | 'unchained_after_chaining'
+  | 'unchained'
   | 'digest_mismatch'
   | 'malformed_digest'
   | 'digest_not_found'
@@ -32,19 +32,16 @@ interface Head {
  * Follows the log in position order keeping, per stream, only its last
  * revision and hash (memory grows with the number of streams, never with the
  * number of events). Each stream's head is its last event's recorded chain
- * hash, or the computed one for an unchained prefix — the same head writers
- * chain from. With `verify`, every event's chain is also recomputed and
+ * hash — the head writers chain from — or, past an event without one, its
+ * computed hash, so the scan goes on. With `verify`, every event's chain is also recomputed and
  * checked; a break is reported once, at the event where it shows, and the
  * scan goes on from what is recorded so one edit does not cascade.
  */
 export class LedgerScan {
   readonly breaks: LedgerBreak[] = [];
   events = 0;
-  unchainedPrefixEvents = 0;
   position: string | null = null;
   private readonly heads = new Map<string, Head>();
-  /** Chaining began at this position: an unchained event after it was not written by this service. */
-  private chainingFrom: string | null = null;
 
   constructor(private readonly verify: boolean) {}
 
@@ -63,16 +60,8 @@ export class LedgerScan {
     this.position = event.position;
     const before = this.heads.get(event.stream);
     const prev = before?.hash ?? null;
-    const chain = chainOf(event.metadata);
-    let hash: string;
-    if (chain) {
-      this.chainingFrom ??= event.position;
-      hash = chain.hash;
-    } else {
-      hash = chainHash(prev, event.stream, event.revision, event.type, event.data);
-    }
-    this.heads.set(event.stream, { revision: event.revision, hash });
-    if (this.verify) this.check(event, before, chain);
+    this.heads.set(event.stream, { revision: event.revision, hash: headAfter(prev, event) });
+    if (this.verify) this.check(event, before, chainOf(event.metadata));
   }
 
   private check(event: StoredEvent, before: Head | undefined, chain: ReturnType<typeof chainOf>): void {
@@ -87,9 +76,7 @@ export class LedgerScan {
     const prev = before?.hash ?? null;
     if (!chain) {
       if (hasChain(event.metadata)) this.report(event, 'malformed_chain', 'metadata.chain is not { prev: string | null, hash: string }');
-      else if (this.chainingFrom !== null)
-        this.report(event, 'unchained_after_chaining', `no chain, though chaining began at position ${this.chainingFrom}`);
-      else this.unchainedPrefixEvents++;
+      else this.report(event, 'unchained', 'no chain: every event the service writes carries one');
       return;
     }
     if (chain.prev !== prev)

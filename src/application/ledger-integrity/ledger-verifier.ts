@@ -6,8 +6,6 @@ import { LedgerBreak, LedgerScan } from './ledger-scan';
 export interface LedgerReport {
   streams: number;
   events: number;
-  /** Events written before chaining existed: hashed, but nothing recorded to check them against except digests. */
-  unchainedPrefixEvents: number;
   /** Digests recomputed (0 when only chains were verified). */
   digests: number;
   /** Position of the last event read (null: empty log). */
@@ -100,7 +98,6 @@ export class LedgerCheck {
     return {
       streams: scan.streams,
       events: scan.events,
-      unchainedPrefixEvents: scan.unchainedPrefixEvents,
       digests: this.recorded.length,
       position: scan.position,
       breaks: [...this.malformed, ...scan.breaks, ...this.digestBreaks],

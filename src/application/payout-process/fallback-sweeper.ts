@@ -3,7 +3,7 @@ import { CLOCK, Clock } from '../ports/clock.port';
 import { FALLBACK_QUEUE, FallbackQueueReadModel } from '../ports/fallback-queue.port';
 import { NO_METRICS, PAYOUT_METRICS, PayoutMetrics } from '../ports/payout-metrics.port';
 import { ProcessOutcome, PayoutProcessor } from './payout-processor';
-import { SweepSummary } from './sweep-summary';
+import { SweepSummary } from '../ports/payout-metrics.port';
 
 /** One sweep looks at this many due orders at most; the rest wait for the next tick. */
 const SWEEP_BATCH = 1000;

@@ -1,13 +1,13 @@
 import { Invoice } from '../../domain/destination/invoice';
 import { Clock } from '../ports/clock.port';
 import { PayOutcome, PaymentStatus, WalletInfo, WalletPayment, WalletPort } from '../ports/wallet.port';
-import { VoltzMonitor } from './voltz-monitor';
+import { WalletMonitor } from './wallet-monitor';
 
 /** The wallet port as the processor sees it: every payment POST and status check also feeds the Voltz monitor. */
 export class MonitoredWallet implements WalletPort {
   constructor(
     private readonly wallet: WalletPort,
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
     private readonly clock: Clock,
   ) {}
 

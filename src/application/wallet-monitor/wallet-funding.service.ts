@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { requiredMsat } from '../../domain/wallet/wallet-balance';
 import { PAYOUT_READ_MODEL, PayoutReadModel } from '../ports/payout-read-model.port';
-import { VoltzMonitor, WalletBalanceStatus } from './voltz-monitor';
+import { WalletMonitor, WalletBalanceStatus } from './wallet-monitor';
 
 export interface WalletFunding extends WalletBalanceStatus {
   /** What the open payouts need: each amount plus the fee reserve LNbits holds back. */
@@ -12,7 +12,7 @@ export interface WalletFunding extends WalletBalanceStatus {
 @Injectable()
 export class WalletFundingService {
   constructor(
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
     @Inject(PAYOUT_READ_MODEL) private readonly payouts: PayoutReadModel,
   ) {}
 

@@ -2,13 +2,11 @@ import { hash as digest } from 'crypto';
 import { canonicalJson } from './canonical-json';
 
 /**
- * Tamper evidence (issue 14). Every event carries `metadata.chain = { prev, hash }`:
+ * Tamper evidence: every event carries `metadata.chain = { prev, hash }`:
  * `prev` is the hash of the previous event of its stream (null for the first),
  * `hash` is SHA-256 (lowercase hex) of the canonical JSON of
  * `[prev, stream, revision, type, data]` — one array, so no field can bleed
- * into the next. Events written before chaining existed have no chain: their
- * hash is computed the same way, so the first chained event of such a stream
- * chains from the hash of that unchained prefix.
+ * into the next.
  */
 export interface ChainLink {
   prev: string | null;
@@ -32,8 +30,8 @@ export function chainHash(prev: string | null, stream: string, revision: number,
 }
 
 /**
- * The chain an event's metadata records; null when it has none (written
- * before chaining) or one that is not `{ prev: string | null, hash: string }`.
+ * The chain an event's metadata records; null when it has none or one that
+ * is not `{ prev: string | null, hash: string }`.
  * The strings' contents are not checked here: a hash that is not a SHA-256
  * never equals one recomputed, which is how verify reports it.
  */
@@ -53,7 +51,8 @@ export function hasChain(metadata: Record<string, unknown>): boolean {
 /**
  * The stream's hash after `event`, given the hash before it: the recorded one
  * when the event is chained (writers trust what they read; `ledger verify`
- * does not), else computed (an unchained prefix).
+ * does not), else computed, so a reader goes on past an event without one
+ * (verify reports it).
  */
 export function headAfter(prev: string | null, event: LedgerEvent): string {
   return chainOf(event.metadata)?.hash ?? chainHash(prev, event.stream, event.revision, event.type, event.data);

@@ -28,7 +28,7 @@ const READS: Record<string, string> = {
   backup: 'EVENT_STORE (sqlite only), DATA_DIR',
 };
 
-export function ledgerProgram(): Command {
+function ledgerProgram(): Command {
   const program = new Command('ledger')
     .description('audit the pix-lightning-ledger store: replay, verify, rebuild, reconcile, export, backup')
     .showHelpAfterError()

@@ -15,7 +15,7 @@ export class InvalidConfigurationError extends Error {
 const INTEGER = /^-?\d+$/;
 
 /** With VOLTZ_URL set, every API key has at least this many characters. */
-export const MIN_REAL_KEY_LENGTH = 24;
+const MIN_REAL_KEY_LENGTH = 24;
 
 /** Public, documented keys for sandbox mode only; never accepted when VOLTZ_URL is set. */
 export const SANDBOX_API_KEYS = { bot: 'sandbox-bot-key', admin: 'sandbox-admin-key', auditor: 'sandbox-auditor-key' } as const;

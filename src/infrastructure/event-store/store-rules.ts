@@ -36,14 +36,14 @@ export function satisfies(expected: ExpectedRevision, actual: number | typeof NO
   }
 }
 
-export function assertNonNegativeInteger(value: number, name: string): void {
+function assertNonNegativeInteger(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
   }
 }
 
 /** A read limit: a non-negative integer, or unbounded when omitted. */
-export function assertLimit(limit: number): void {
+function assertLimit(limit: number): void {
   if (limit !== Number.POSITIVE_INFINITY) {
     assertNonNegativeInteger(limit, 'limit');
   }

@@ -7,13 +7,11 @@ import { RecordLedgerDigestCommand } from '../../application/admin/commands/reco
 import { RunSweepCommand } from '../../application/admin/commands/run-sweep.command';
 import { GetFallbackQueueQuery } from '../../application/admin/queries/get-fallback-queue.query';
 import { GetReconciliationQuery } from '../../application/admin/queries/get-reconciliation.query';
-import { GetStatsQuery } from '../../application/admin/queries/get-stats.query';
-import { GetStatsSeriesQuery } from '../../application/admin/queries/get-stats-series.query';
-import type { StatsSeries } from '../../application/admin/queries/get-stats-series.handler';
-import { GetVoltzStatusQuery, VoltzStatusView } from '../../application/admin/queries/get-voltz-status.query';
+import { AdminStatsView, GetStatsQuery } from '../../application/admin/queries/get-stats.query';
+import { GetStatsSeriesQuery, StatsSeries } from '../../application/admin/queries/get-stats-series.query';
+import { GetWalletStatusQuery, WalletStatusView } from '../../application/admin/queries/get-wallet-status.query';
 import { ListPayoutsQuery } from '../../application/admin/queries/list-payouts.query';
-import { SweepSummary } from '../../application/payout-process/sweep-summary';
-import type { AdminStatsView } from '../../application/admin/queries/get-stats.handler';
+import { SweepSummary } from '../../application/ports/payout-metrics.port';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutRequests } from '../../application/payouts/payout-requests';
@@ -136,8 +134,8 @@ export class AdminController {
   @Get('voltz/status')
   @ApiOperation({ summary: 'The Voltz monitor: breaker, availability, recent answers' })
   @ApiOkResponse({ type: VoltzStatusSchema })
-  voltzStatus(): Promise<VoltzStatusView> {
-    return this.queries.execute(new GetVoltzStatusQuery());
+  voltzStatus(): Promise<WalletStatusView> {
+    return this.queries.execute(new GetWalletStatusQuery());
   }
 
   @Post('fallback/sweep')

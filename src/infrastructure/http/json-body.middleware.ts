@@ -3,7 +3,7 @@ import { NextFunction, Request, Response } from 'express';
 import { httpError } from './http-exception.filter';
 
 /** No request of this API nests deeper than 3; the margin leaves room for additions. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** Keys that reach an object's prototype when a library merges or assigns them. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

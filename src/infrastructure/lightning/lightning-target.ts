@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Clock } from '../../application/ports/clock.port';
 import { AppConfig } from '../config/app-config';
 import { Sandbox, startSandbox } from '../sandbox/sandbox';
-import { drawBox } from './draw-box';
+import { sandboxBanner } from './sandbox-banner';
 
 /** Where payments go and how Lightning Addresses resolve: Voltz, or the in-process sandbox. */
 export interface LightningTarget {
@@ -32,15 +32,14 @@ export async function resolveLightningTarget(config: AppConfig, clock: Clock): P
   mkdirSync(config.dataDir, { recursive: true });
   const sandbox = await startSandbox({ network: config.network, clock, walletFile });
   const logger = new Logger('SandboxMode');
-  const banner = drawBox([
-    'SANDBOX MODE: VOLTZ_URL is not set. NO REAL MONEY MOVES.',
-    `Simulated LNbits wallet: ${sandbox.lnbitsUrl}`,
-    `Lightning Addresses: <user>@${sandbox.addressDomain} (served at ${sandbox.lnurlBaseUrl})`,
-    `Inject wallet faults: POST ${sandbox.lnbitsUrl}/sandbox/faults`,
-    // Play money on loopback: the read key is all `ledger reconcile` needs; the spending key is never shown.
-    `Wallet read key (for ledger reconcile): ${sandbox.lnbits.invoiceKey}; payments kept in ${walletFile}`,
-    ...(config.sandboxApiKeys ? ['API keys: sandbox-bot-key, sandbox-admin-key, sandbox-auditor-key'] : []),
-  ]);
+  const banner = sandboxBanner({
+    lnbitsUrl: sandbox.lnbitsUrl,
+    addressDomain: sandbox.addressDomain,
+    lnurlBaseUrl: sandbox.lnurlBaseUrl,
+    invoiceKey: sandbox.lnbits.invoiceKey,
+    walletFile,
+    sandboxApiKeys: config.sandboxApiKeys,
+  });
   for (const line of banner) logger.warn(line);
   const hostOverrides = new Map(config.lnurlHostOverrides);
   hostOverrides.set(sandbox.addressDomain, sandbox.lnurlBaseUrl);

@@ -7,7 +7,12 @@ import { WALLET, WalletPort } from '../../application/ports/wallet.port';
 import { PAYOUT_METRICS, PayoutMetrics } from '../../application/ports/payout-metrics.port';
 import { MeteredWallet } from '../../application/wallet-monitor/metered-wallet';
 import { MonitoredWallet } from '../../application/wallet-monitor/monitored-wallet';
-import { PROBED_WALLET, VOLTZ_MONITOR_OPTIONS, VoltzMonitor, VoltzMonitorOptions } from '../../application/wallet-monitor/voltz-monitor';
+import {
+  PROBED_WALLET,
+  WALLET_MONITOR_OPTIONS,
+  WalletMonitor,
+  WalletMonitorOptions,
+} from '../../application/wallet-monitor/wallet-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LnurlResolver } from '../lnurl/lnurl-resolver';
 import { VoltzProbeScheduler } from '../scheduling/voltz-probe.scheduler';
@@ -33,8 +38,8 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
       inject: [LIGHTNING_TARGET, APP_CONFIG],
     },
     {
-      provide: VOLTZ_MONITOR_OPTIONS,
-      useFactory: (config: AppConfig, ids: IdGenerator): VoltzMonitorOptions => ({
+      provide: WALLET_MONITOR_OPTIONS,
+      useFactory: (config: AppConfig, ids: IdGenerator): WalletMonitorOptions => ({
         threshold: config.voltzBreakerThreshold,
         // A permitted payment whose POST never answered holds its sats back as long as its claim may still be in a worker's hands.
         inFlightTimeoutMs: config.voltzTimeoutMs + IN_FLIGHT_SLACK_MS,
@@ -43,19 +48,19 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
       }),
       inject: [APP_CONFIG, ID_GENERATOR],
     },
-    VoltzMonitor,
+    WalletMonitor,
     VoltzProbeScheduler,
     {
       provide: WALLET,
-      useFactory: (wallet: WalletPort, monitor: VoltzMonitor, clock: Clock, metrics: PayoutMetrics) =>
+      useFactory: (wallet: WalletPort, monitor: WalletMonitor, clock: Clock, metrics: PayoutMetrics) =>
         new MeteredWallet(new MonitoredWallet(wallet, monitor, clock), metrics, clock),
-      inject: [PROBED_WALLET, VoltzMonitor, CLOCK, PAYOUT_METRICS],
+      inject: [PROBED_WALLET, WalletMonitor, CLOCK, PAYOUT_METRICS],
     },
-    { provide: PAYMENT_GATE, useExisting: VoltzMonitor },
+    { provide: PAYMENT_GATE, useExisting: WalletMonitor },
     {
       // The balance gauges of /metrics read the monitor when scraped (nothing is registered with metrics off).
       provide: WALLET_GAUGES,
-      useFactory: (metrics: PayoutMetrics, monitor: VoltzMonitor) => {
+      useFactory: (metrics: PayoutMetrics, monitor: WalletMonitor) => {
         if (metrics instanceof PrometheusMetrics)
           registerWalletGauges(
             metrics.registry,
@@ -64,7 +69,7 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
           );
         return metrics instanceof PrometheusMetrics;
       },
-      inject: [PAYOUT_METRICS, VoltzMonitor],
+      inject: [PAYOUT_METRICS, WalletMonitor],
     },
     {
       provide: LIGHTNING_ADDRESS_RESOLVER,
@@ -80,7 +85,7 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
       inject: [LIGHTNING_TARGET, APP_CONFIG, PAYOUT_SETTINGS, CLOCK],
     },
   ],
-  exports: [WALLET, PAYMENT_GATE, VoltzMonitor, LIGHTNING_ADDRESS_RESOLVER, LIGHTNING_TARGET],
+  exports: [WALLET, PAYMENT_GATE, WalletMonitor, LIGHTNING_ADDRESS_RESOLVER, LIGHTNING_TARGET],
 })
 export class LightningModule implements OnApplicationShutdown {
   constructor(@Inject(LIGHTNING_TARGET) private readonly target: LightningTarget) {}

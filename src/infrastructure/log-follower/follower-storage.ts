@@ -32,7 +32,7 @@ export interface FollowerStorage<Tx> {
  * meanwhile): applying the batch would skip the events in between, so the
  * follower resumes from the stored checkpoint instead.
  */
-export class CheckpointMovedBackError extends Error {
+class CheckpointMovedBackError extends Error {
   constructor(name: string, stored: string | null, after: string) {
     super(`${name}: the checkpoint moved back to ${stored ?? '(start)'} from ${after} (a rebuild); resuming from it`);
     this.name = 'CheckpointMovedBackError';

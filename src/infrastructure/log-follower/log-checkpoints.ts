@@ -14,7 +14,7 @@ export class LogCheckpoints {
   };
 
   constructor(db: Database.Database) {
-    migrateCheckpoints(db);
+    db.exec('CREATE TABLE IF NOT EXISTS log_checkpoints (name TEXT PRIMARY KEY, position TEXT)');
     this.statements = {
       read: db.prepare('SELECT position FROM log_checkpoints WHERE name = ?'),
       init: db.prepare('INSERT OR IGNORE INTO log_checkpoints (name, position) VALUES (?, ?)'),
@@ -45,33 +45,6 @@ export class LogCheckpoints {
   }
 }
 
-/** Checkpoint names of the followers whose rows older versions kept in tables of their own. */
+/** Checkpoint names of the two followers every instance runs: the projections and the webhook outbox's feeder. */
 export const PROJECTIONS_CHECKPOINT = 'projections';
 export const WEBHOOKS_CHECKPOINT = 'webhooks';
-
-/**
- * Creates the table and, in the same transaction, carries over the
- * checkpoints of older versions (projection_checkpoints: the payouts
- * projection's row; webhook_checkpoint: the outbox's), so an existing data
- * dir resumes where it stood instead of replaying or, for the outbox,
- * re-announcing history.
- */
-function migrateCheckpoints(db: Database.Database): void {
-  const tableExists = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  db.transaction(() => {
-    if (tableExists('log_checkpoints')) return;
-    db.exec('CREATE TABLE log_checkpoints (name TEXT PRIMARY KEY, position TEXT)');
-    if (tableExists('projection_checkpoints')) {
-      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM projection_checkpoints WHERE name = 'payouts'").run(
-        PROJECTIONS_CHECKPOINT,
-      );
-      db.exec('DROP TABLE projection_checkpoints');
-    }
-    if (tableExists('webhook_checkpoint')) {
-      db.prepare("INSERT INTO log_checkpoints (name, position) SELECT ?, position FROM webhook_checkpoint WHERE name = 'webhooks'").run(
-        WEBHOOKS_CHECKPOINT,
-      );
-      db.exec('DROP TABLE webhook_checkpoint');
-    }
-  }).immediate();
-}

@@ -210,22 +210,19 @@ describe('LogFollower (real SqliteEventStore, real read-model file)', () => {
 });
 
 describe('LogCheckpoints', () => {
-  it('carries the checkpoints of older versions over, in the transaction that creates its table', () => {
+  it("keeps each follower's position across opens of the database (another process, a restart)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'pll-checkpoints-'));
     const db = new Database(join(dir, 'events.sqlite'));
     try {
-      db.exec(`CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL);
-        INSERT INTO projection_checkpoints VALUES ('payouts', '41');
-        CREATE TABLE webhook_checkpoint (name TEXT PRIMARY KEY, position TEXT);
-        INSERT INTO webhook_checkpoint VALUES ('webhooks', NULL);`);
       const checkpoints = new LogCheckpoints(db);
-      expect(checkpoints.read('projections')).toEqual({ exists: true, position: '41' });
-      expect(checkpoints.read('webhooks')).toEqual({ exists: true, position: null });
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['log_checkpoints']);
-      // A second open (another process, a restart) finds the table and leaves it alone.
+      expect(checkpoints.read('projections')).toEqual({ exists: false, position: null });
+      expect(checkpoints.init('webhooks', null)).toBeNull();
       checkpoints.write('projections', '42');
-      expect(new LogCheckpoints(db).read('projections').position).toBe('42');
+      const reopened = new LogCheckpoints(db);
+      expect(reopened.read('projections')).toEqual({ exists: true, position: '42' });
+      expect(reopened.read('webhooks')).toEqual({ exists: true, position: null });
+      // The first position recorded stands: a second init (another process sharing the file) does not move it.
+      expect(reopened.init('projections', '7')).toBe('42');
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PayoutMetrics, WalletCall } from '../../application/ports/payout-metrics.port';
-import { SweepSummary } from '../../application/payout-process/sweep-summary';
+import { PayoutMetrics, SweepSummary, WalletCall } from '../../application/ports/payout-metrics.port';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 
 /** Latency buckets (seconds) for wallet calls, HTTP requests and sweeps: a few ms up to the Voltz timeout. */

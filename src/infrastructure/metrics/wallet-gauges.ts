@@ -1,5 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
-import { WalletBalanceStatus } from '../../application/wallet-monitor/voltz-monitor';
+import { WalletBalanceStatus } from '../../application/wallet-monitor/wallet-monitor';
 import { BreakerPosition } from '../../domain/wallet/circuit-breaker';
 
 /** Ordered by how far from paying: an alert rule can say `> 0` (not closed) or `== 2` (open). */

@@ -7,7 +7,7 @@ import { GetFallbackQueueHandler } from '../../application/admin/queries/get-fal
 import { GetReconciliationHandler } from '../../application/admin/queries/get-reconciliation.handler';
 import { GetStatsHandler } from '../../application/admin/queries/get-stats.handler';
 import { GetStatsSeriesHandler } from '../../application/admin/queries/get-stats-series.handler';
-import { GetVoltzStatusHandler } from '../../application/admin/queries/get-voltz-status.handler';
+import { GetWalletStatusHandler } from '../../application/admin/queries/get-wallet-status.handler';
 import { ListPayoutsHandler } from '../../application/admin/queries/list-payouts.handler';
 import { WalletFundingService } from '../../application/wallet-monitor/wallet-funding.service';
 import { AdminController } from '../http/admin.controller';
@@ -33,7 +33,7 @@ import { ReconciliationModule } from './reconciliation.module';
     GetStatsSeriesHandler,
     RecordLedgerDigestHandler,
     GetFallbackQueueHandler,
-    GetVoltzStatusHandler,
+    GetWalletStatusHandler,
     ListPayoutsHandler,
     WalletFundingService,
   ],

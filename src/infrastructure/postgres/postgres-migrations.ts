@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { postgresClientConfig } from './postgres-pool';
-import { POSTGRES_MIGRATIONS, type PostgresMigration } from './migrations';
+import { POSTGRES_MIGRATIONS } from './migrations';
+import { PostgresMigration } from './migrations/postgres-migration';
 
 /** Any instance may migrate; this lock makes the others wait, then find nothing left to do. */
 const MIGRATION_LOCK_KEY = 7_451_983_120_001;

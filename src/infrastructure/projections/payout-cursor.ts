@@ -2,7 +2,7 @@ import { ApplicationError } from '../../application/application-error';
 import { PayoutOrder } from '../../application/ports/payout-read-model.port';
 
 /** The keyset cursor of GET /v1/payouts: the (created_at, order_id) of the page's last row, opaque to clients. */
-export function encodeCursor(createdAt: string, orderId: string): string {
+function encodeCursor(createdAt: string, orderId: string): string {
   return Buffer.from(JSON.stringify([createdAt, orderId])).toString('base64url');
 }
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { HourOfLedger, StatsSeriesReadModel, hourStarts, hourWindow, toHourly } from '../../application/ports/stats-series.port';
+import { HourOfLedger, StatsSeriesReadModel } from '../../application/ports/stats-series.port';
 import { toStoreError } from '../postgres/postgres-errors';
-import { SETTLED_PER_HOUR, VOLTZ_520_PER_HOUR } from './stats-series-queries';
+import { SETTLED_PER_HOUR, VOLTZ_520_PER_HOUR, hourStarts, hourWindow, toHourly } from './stats-series-queries';
 
 /** The series from the shared stats tables. */
 export class PostgresStatsSeries implements StatsSeriesReadModel {

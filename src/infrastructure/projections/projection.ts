@@ -16,5 +16,3 @@ export interface Projection {
   reset(db: Database.Database): void;
   apply(db: Database.Database, events: readonly StoredEvent[]): void;
 }
-
-export const PROJECTIONS = Symbol('PROJECTIONS');

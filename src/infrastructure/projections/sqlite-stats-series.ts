@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { HourOfLedger, StatsSeriesReadModel, hourStarts, hourWindow, toHourly } from '../../application/ports/stats-series.port';
+import { HourOfLedger, StatsSeriesReadModel } from '../../application/ports/stats-series.port';
 import { READ_MODEL_DB } from './read-model-database';
-import { SETTLED_PER_HOUR, VOLTZ_520_PER_HOUR } from './stats-series-queries';
+import { SETTLED_PER_HOUR, VOLTZ_520_PER_HOUR, hourStarts, hourWindow, toHourly } from './stats-series-queries';
 
 /** The series from the admin stats projection's own tables (settlements.settled_at, voltz_520.received_at). */
 @Injectable()

@@ -1,11 +1,30 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultRule, faultRuleProblem } from './sandbox-lnbits-faults';
-import type { SandboxLnbitsServer } from './sandbox-lnbits-server';
+import { FaultRule, faultRuleProblem, QueuedFault } from './sandbox-lnbits-faults';
 import { readBody, sendJson } from './sandbox-http-server';
+import { SandboxPayment } from './sandbox-wallet-ledger';
+
+/** The LNbits API shapes the sandbox can answer in. */
+export type LnbitsVersion = '1.x' | '0.12';
+
+/** What the fault API drives: the sandbox LNbits server, named here so the server can route to this file. */
+export interface ControllableLnbits {
+  readonly version: LnbitsVersion;
+  readonly balanceMsat: number;
+  setVersion(version: LnbitsVersion): void;
+  setBalance(msat: number): void;
+  topUp(msat: number): void;
+  injectFault(rule: FaultRule): number;
+  pendingFaults(): QueuedFault[];
+  clearFaults(): void;
+  settlePending(paymentHash: string): boolean;
+  failPending(paymentHash: string): boolean;
+  succeedFailed(paymentHash: string): boolean;
+  payments(): SandboxPayment[];
+}
 
 /** The HTTP face of the fault API, for driving a running sandbox from outside (bot authors, other processes). */
 export async function handleSandboxControl(
-  lnbits: SandboxLnbitsServer,
+  lnbits: ControllableLnbits,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,

@@ -6,11 +6,9 @@ import { BOLT11_NETWORKS, LightningNetwork } from '../../domain/destination/ligh
 import { mintInvoice, preimageOfMinted } from './invoice-minter';
 import { SandboxWalletFile } from './sandbox-wallet-file';
 import { FaultRule, PayFault, QueuedFault, StatusFault, WalletFault } from './sandbox-lnbits-faults';
-import { handleSandboxControl } from './sandbox-lnbits-control';
+import { ControllableLnbits, handleSandboxControl, LnbitsVersion } from './sandbox-lnbits-control';
 import { readBody, sendCloudflarePage, sendJson, sendRaw, SandboxHttpServer } from './sandbox-http-server';
 import { PaymentAttempt, SandboxPayment, SandboxPaymentStatus, SandboxWalletLedger } from './sandbox-wallet-ledger';
-
-export type LnbitsVersion = '1.x' | '0.12';
 
 export interface SandboxLnbitsOptions {
   network: LightningNetwork;
@@ -65,7 +63,7 @@ const systemClock: Clock = { now: () => new Date() };
  * was really paid, and fault injection (see sandbox-lnbits-faults.ts; over
  * HTTP under /sandbox/..., no key needed: play money on loopback).
  */
-export class SandboxLnbitsServer {
+export class SandboxLnbitsServer implements ControllableLnbits {
   private readonly ledger: SandboxWalletLedger;
   private readonly file: SandboxWalletFile | null;
   private readonly faults: QueuedFault[] = [];

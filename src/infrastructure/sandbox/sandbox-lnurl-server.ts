@@ -9,7 +9,7 @@ import { sendJson, sendText, SandboxHttpServer } from './sandbox-http-server';
  * username (the part before an optional `+tag`, so `flaky+t1@...` is a flaky
  * user with its own counter). Every other username behaves well.
  */
-export const LNURL_MISBEHAVIOURS = {
+const LNURL_MISBEHAVIOURS = {
   wrongamount: 'invoice for 1 sat more than requested',
   othernetwork: 'invoice for another network (testnet when the sandbox is on bitcoin, else bitcoin)',
   expired: 'invoice that expired an hour ago',

@@ -29,7 +29,7 @@ export type PaymentAttempt =
   | { kind: 'duplicate'; existing: SandboxPayment };
 
 /** docs/lightning.md: paying needs amount + max(2 sat, 1% of amount) of balance. */
-export function feeReserveMsat(amountMsat: number): number {
+function feeReserveMsat(amountMsat: number): number {
   return Math.max(2000, Math.floor(amountMsat / 100));
 }
 

@@ -1,9 +1,10 @@
 import { Clock } from '../../application/ports/clock.port';
 import { LightningNetwork } from '../../domain/destination/lightning-network';
-import { LnbitsVersion, SandboxLnbitsServer } from './sandbox-lnbits-server';
+import { LnbitsVersion } from './sandbox-lnbits-control';
+import { SandboxLnbitsServer } from './sandbox-lnbits-server';
 import { SandboxLnurlServer } from './sandbox-lnurl-server';
 
-export const SANDBOX_ADDRESS_DOMAIN = 'sandbox.pix-lightning.test';
+const SANDBOX_ADDRESS_DOMAIN = 'sandbox.pix-lightning.test';
 
 export interface SandboxOptions {
   network: LightningNetwork;

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { FallbackSweeper } from '../../application/payout-process/fallback-sweeper';
-import { VoltzMonitor } from '../../application/wallet-monitor/voltz-monitor';
+import { WalletMonitor } from '../../application/wallet-monitor/wallet-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const FALLBACK_SWEEP_JOB = 'fallback-sweep';
@@ -24,7 +24,7 @@ export class FallbackSweepScheduler implements OnApplicationBootstrap, BeforeApp
     private readonly sweeper: FallbackSweeper,
     private readonly registry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
   ) {}
 
   onApplicationBootstrap(): void {

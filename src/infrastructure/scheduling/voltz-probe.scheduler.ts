@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { VoltzMonitor } from '../../application/wallet-monitor/voltz-monitor';
+import { WalletMonitor } from '../../application/wallet-monitor/wallet-monitor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const VOLTZ_PROBE_JOB = 'voltz-probe';
@@ -11,7 +11,7 @@ export class VoltzProbeScheduler implements OnApplicationBootstrap, BeforeApplic
   private readonly logger = new Logger(VoltzProbeScheduler.name);
 
   constructor(
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
     private readonly registry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import axios from 'axios';
 import { Invoice } from '../../domain/destination/invoice';
 import { mintInvoice } from '../sandbox/invoice-minter';
-import { LnbitsVersion, SandboxLnbitsServer } from '../sandbox/sandbox-lnbits-server';
+import { LnbitsVersion } from '../sandbox/sandbox-lnbits-control';
+import { SandboxLnbitsServer } from '../sandbox/sandbox-lnbits-server';
 import { VoltzClient, VoltzError } from './voltz-client';
 
 const TIMEOUT_MS = 300;

@@ -340,7 +340,7 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
 const AUDIT_ID_NAMESPACE = Buffer.from('6f1d1f5e6a0c4c1b9a4e2d7b8c3f0a51', 'hex');
 
 /** RFC 4122 version-5 UUID of `name`: the same name always gives the same id (EventStoreDB wants UUIDs). */
-export function nameBasedUuid(name: string): string {
+function nameBasedUuid(name: string): string {
   const hash = createHash('sha1').update(AUDIT_ID_NAMESPACE).update(name, 'utf8').digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;

@@ -1,7 +1,7 @@
 import * as http from 'http';
 import * as https from 'https';
 
-export class WebhookTimeoutError extends Error {
+class WebhookTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`no complete answer within ${timeoutMs} ms`);
     this.name = 'WebhookTimeoutError';

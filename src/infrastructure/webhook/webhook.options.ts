@@ -27,7 +27,7 @@ export interface WebhookOptions {
 
 export const WEBHOOK_OPTIONS = Symbol('WEBHOOK_OPTIONS');
 
-export const WEBHOOK_DEFAULTS = {
+const WEBHOOK_DEFAULTS = {
   timeoutMs: 10_000,
   retryBaseMs: 1_000,
   retryMaxDelayMs: 15 * 60_000,

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { FallbackSweeper } from '../../payout-process/fallback-sweeper';
-import { SweepSummary } from '../../payout-process/sweep-summary';
+import { SweepSummary } from '../../ports/payout-metrics.port';
 import { RunSweepCommand } from './run-sweep.command';
 
 @CommandHandler(RunSweepCommand)

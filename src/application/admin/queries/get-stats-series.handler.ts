@@ -1,21 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '../../ports/clock.port';
-import { HourOfLedger, STATS_SERIES, StatsSeriesReadModel } from '../../ports/stats-series.port';
-import { VoltzMonitor } from '../../wallet-monitor/voltz-monitor';
-import { GetStatsSeriesQuery } from './get-stats-series.query';
-
-/** GET /v1/admin/stats/series: the admin page's 24 h charts. */
-export interface StatsSeries {
-  bucket: 'hour';
-  points: (HourOfLedger & { availability: number | null })[];
-}
+import { STATS_SERIES, StatsSeriesReadModel } from '../../ports/stats-series.port';
+import { WalletMonitor } from '../../wallet-monitor/wallet-monitor';
+import { GetStatsSeriesQuery, StatsSeries } from './get-stats-series.query';
 
 @QueryHandler(GetStatsSeriesQuery)
 export class GetStatsSeriesHandler implements IQueryHandler<GetStatsSeriesQuery> {
   constructor(
     @Inject(STATS_SERIES) private readonly series: StatsSeriesReadModel,
-    private readonly monitor: VoltzMonitor,
+    private readonly monitor: WalletMonitor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

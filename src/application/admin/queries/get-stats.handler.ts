@@ -1,12 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ADMIN_STATS, AdminStats, AdminStatsReadModel } from '../../ports/admin-stats.port';
+import { ADMIN_STATS, AdminStatsReadModel } from '../../ports/admin-stats.port';
 import { CLOCK, Clock } from '../../ports/clock.port';
-import { WalletFunding, WalletFundingService } from '../../wallet-monitor/wallet-funding.service';
-import { GetStatsQuery } from './get-stats.query';
-
-/** The stats of docs/api.md, plus the wallet's balance beside what the open payouts need. */
-export type AdminStatsView = AdminStats & { wallet: WalletFunding };
+import { WalletFundingService } from '../../wallet-monitor/wallet-funding.service';
+import { AdminStatsView, GetStatsQuery } from './get-stats.query';
 
 @QueryHandler(GetStatsQuery)
 export class GetStatsHandler implements IQueryHandler<GetStatsQuery> {

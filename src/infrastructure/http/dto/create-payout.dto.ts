@@ -6,8 +6,8 @@ import { IsInstantBetween, IsSafeInteger } from './strict-values';
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** PIX did not exist before 2020; an instant outside these bounds is a client's bug, not a payment. */
-export const PAID_AT_EARLIEST = new Date('2020-01-01T00:00:00Z');
-export const PAID_AT_LATEST = new Date('2100-01-01T00:00:00Z');
+const PAID_AT_EARLIEST = new Date('2020-01-01T00:00:00Z');
+const PAID_AT_LATEST = new Date('2100-01-01T00:00:00Z');
 
 export class PixDto {
   @ApiProperty({

@@ -1,4 +1,4 @@
-import type { PostgresMigration } from '../migrations';
+import type { PostgresMigration } from './postgres-migration';
 
 /**
  * The event log (docs/architecture.md, "Event store port"), written and read

@@ -1,4 +1,4 @@
-import type { PostgresMigration } from '../migrations';
+import type { PostgresMigration } from './postgres-migration';
 
 /**
  * The read models every instance serves (payouts, the fallback view, the

@@ -1,4 +1,4 @@
-import type { PostgresMigration } from '../migrations';
+import type { PostgresMigration } from './postgres-migration';
 
 /** The timings the fallback view was projected with, for `ledger verify` run away from the service's environment. */
 export const SERVICE_TIMINGS_MIGRATION: PostgresMigration = {

@@ -1,4 +1,4 @@
-import type { PostgresMigration } from '../migrations';
+import type { PostgresMigration } from './postgres-migration';
 
 /**
  * The webhook outbox shared by every instance (webhook-outbox.port.ts says

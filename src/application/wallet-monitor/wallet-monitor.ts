@@ -32,11 +32,11 @@ import { ProbedWalletPort, WalletInfo } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
 import { alertLine } from '../alert-line';
 
-export const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
+const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
 const RECENT_SAMPLES = 50;
 
-export interface VoltzMonitorOptions extends BreakerRules {
+export interface WalletMonitorOptions extends BreakerRules {
   /** Tells this process's transitions apart in the shared voltz-monitor stream: every instance keeps its own breaker. */
   instanceId: string;
   /** WALLET_LOW_BALANCE_SATS. */
@@ -45,11 +45,11 @@ export interface VoltzMonitorOptions extends BreakerRules {
   inFlightTimeoutMs: number;
 }
 
-export const VOLTZ_MONITOR_OPTIONS = Symbol('VOLTZ_MONITOR_OPTIONS');
+export const WALLET_MONITOR_OPTIONS = Symbol('WALLET_MONITOR_OPTIONS');
 /** The wallet as Voltz answers it, undecorated: the probe must not count itself twice. */
 export const PROBED_WALLET = Symbol('PROBED_WALLET');
 
-export interface VoltzStatus {
+export interface WalletMonitorStatus {
   breaker: CircuitBreaker['position'];
   since: string;
   consecutiveUnknownPosts: number;
@@ -86,14 +86,14 @@ function describeStatus(status: PaymentStatus): string {
 }
 
 /**
- * Watches Voltz: a periodic wallet probe and the outcomes of real payment
+ * Watches the wallet (Voltz, in production): a periodic wallet probe and the outcomes of real payment
  * POSTs and status checks, kept as a short history, and the circuit breaker
  * they drive. Transitions are logged and recorded in the voltz-monitor stream
  * so the audit trail shows why payments paused; recovery asks for a sweep at once.
  */
 @Injectable()
-export class VoltzMonitor implements PaymentGate {
-  private readonly logger = new Logger(VoltzMonitor.name);
+export class WalletMonitor implements PaymentGate {
+  private readonly logger = new Logger(WalletMonitor.name);
   private readonly history = new WalletHistory(RECENT_SAMPLES);
   private readonly recoveryListeners: (() => void)[] = [];
   private breaker: CircuitBreaker;
@@ -111,7 +111,7 @@ export class VoltzMonitor implements PaymentGate {
   private balance: WalletBalance = unknownBalance();
 
   constructor(
-    @Inject(VOLTZ_MONITOR_OPTIONS) private readonly options: VoltzMonitorOptions,
+    @Inject(WALLET_MONITOR_OPTIONS) private readonly options: WalletMonitorOptions,
     @Inject(PROBED_WALLET) private readonly probed: ProbedWalletPort,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -203,7 +203,7 @@ export class VoltzMonitor implements PaymentGate {
     this.observe('status', started, status.kind !== 'unknown', describeStatus(status));
   }
 
-  status(): VoltzStatus {
+  status(): WalletMonitorStatus {
     return {
       breaker: this.breaker.position,
       since: this.breaker.since,
