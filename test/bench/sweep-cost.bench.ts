@@ -13,7 +13,7 @@ import {
   type ReadStreamOptions,
 } from '../../src/application/ports/event-store.port';
 import type { SweepSummary } from '../../src/application/ports/payout-metrics.port';
-import { PAYOUT_SCHEMA_VERSION } from '../../src/domain/payout/payout-events';
+import { schemaVersionOf } from '../../src/domain/events/event-catalogue';
 import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import { createApp } from '../../src/infrastructure/bootstrap/create-app';
 import { loadConfig } from '../../src/infrastructure/config/load-config';
@@ -78,7 +78,7 @@ function settledHistory(index: number, bolt11: string, at: Date): EventToAppend[
     correlationId,
     causationId: null,
     actor,
-    schemaVersion: PAYOUT_SCHEMA_VERSION,
+    schemaVersion: schemaVersionOf('PixConfirmed'),
   });
   const bot = randomUUID();
   const system = randomUUID();

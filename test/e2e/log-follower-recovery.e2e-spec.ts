@@ -3,7 +3,8 @@ import { randomUUID } from 'crypto';
 import { join } from 'path';
 import request from 'supertest';
 import { EVENT_STORE, EventStore, EventToAppend } from '../../src/application/ports/event-store.port';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent } from '../../src/domain/payout/payout-events';
+import { schemaVersionOf } from '../../src/domain/events/event-catalogue';
+import { PayoutEvent } from '../../src/domain/payout/payout-events';
 import { ORDER_ID, ev, history, invoice } from '../../src/domain/payout/payout.fixtures';
 import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import { PROJECTION_LAG_BOUND_MS } from '../../src/infrastructure/health/readiness.service';
@@ -15,7 +16,7 @@ const envelope = (event: PayoutEvent): EventToAppend => ({
   id: randomUUID(),
   type: event.type,
   data: event.data as unknown as Record<string, unknown>,
-  metadata: { correlationId: randomUUID(), causationId: null, actor: 'system', schemaVersion: PAYOUT_SCHEMA_VERSION },
+  metadata: { correlationId: randomUUID(), causationId: null, actor: 'system', schemaVersion: schemaVersionOf(event.type) },
 });
 
 /**

@@ -1,6 +1,6 @@
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { buildWebhookBody } from '../../src/infrastructure/webhook/webhook-classifier';
-import { WEBHOOK_TYPES } from '../../src/infrastructure/webhook/webhook-types';
+import { WEBHOOK_TYPES } from '../../src/domain/events/event-catalogue';
 import { OpenApiValidator } from '../support/openapi-validator';
 import { PayoutHarness, startPayoutHarness } from '../support/payout-harness';
 import { KEYS } from '../support/test-app';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'crypto';
 import { EventStore, NO_STREAM, StoredEvent } from '../../src/application/ports/event-store.port';
 import { Invoice } from '../../src/domain/destination/invoice';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent } from '../../src/domain/payout/payout-events';
+import { schemaVersionOf } from '../../src/domain/events/event-catalogue';
+import { PayoutEvent } from '../../src/domain/payout/payout-events';
 import { payoutStreamName } from '../../src/domain/streams/stream-names';
 import { mintInvoice } from '../../src/infrastructure/sandbox/invoice-minter';
 import { readStreamEvents } from './webhook-test-app';
@@ -45,7 +46,7 @@ export class PayoutStreamWriter {
       id: randomUUID(),
       type: event.type,
       data: event.data as unknown as Record<string, unknown>,
-      metadata: { correlationId, causationId: null, actor: 'system' as const, schemaVersion: PAYOUT_SCHEMA_VERSION },
+      metadata: { correlationId, causationId: null, actor: 'system' as const, schemaVersion: schemaVersionOf(event.type) },
     }));
     const result = await this.store.append(payoutStreamName(this.orderId), envelopes, this.revision);
     this.revision = result.nextRevision;

@@ -1,5 +1,5 @@
 import { chainEvents, chainOf, headAfter } from '../../domain/ledger/event-chain';
-import { AppendResult, ConcurrencyError, EventStore, EventToAppend, NO_STREAM } from '../ports/event-store.port';
+import { AppendResult, ConcurrencyError, EventStore, EventToAppend, NO_STREAM, StoredEvent } from '../ports/event-store.port';
 
 /** Where a stream ends: the expected revision of the next append and the hash the next event chains from. */
 export interface StreamHead {
@@ -41,12 +41,15 @@ export async function appendChained(
  * append is chained): the stream is not extended on a head nobody can check.
  */
 export async function readHead(store: EventStore, stream: string): Promise<StreamHead> {
-  for await (const last of store.readStream(stream, { direction: 'backwards', limit: 1 })) {
-    const chain = chainOf(last.metadata);
-    if (!chain) throw new Error(`${stream} revision ${last.revision} has no chain: not written by this service (run ledger verify)`);
-    return { revision: last.revision, hash: chain.hash };
-  }
+  for await (const last of store.readStream(stream, { direction: 'backwards', limit: 1 })) return headAt(stream, last);
   return EMPTY_STREAM;
+}
+
+/** The head a stream has when `last` is its last event. */
+export function headAt(stream: string, last: StoredEvent): StreamHead {
+  const chain = chainOf(last.metadata);
+  if (!chain) throw new Error(`${stream} revision ${last.revision} has no chain: not written by this service (run ledger verify)`);
+  return { revision: last.revision, hash: chain.hash };
 }
 
 const CONFLICT_ATTEMPTS = 5;

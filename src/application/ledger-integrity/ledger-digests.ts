@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LEDGER_DIGEST_RECORDED, LEDGER_DIGEST_SCHEMA_VERSION, LedgerDigest, ledgerDigestOf } from '../../domain/ledger/ledger-digest';
+import { LEDGER_DIGEST_RECORDED, LedgerDigest, ledgerDigestOf } from '../../domain/ledger/ledger-digest';
 import { LEDGER_DIGEST_STREAM } from '../../domain/streams/stream-names';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { EVENT_STORE, EventStore, comparePositions } from '../ports/event-store.port';
 import { appendChainedOnLatest } from './chained-append';
 import { LedgerScan } from './ledger-scan';
+import { schemaVersionOf } from '../../domain/events/event-catalogue';
 
 /**
  * Records and lists ledger digests. Recording streams the whole log once,
@@ -43,7 +44,7 @@ export class LedgerDigests {
         id: this.ids.next(),
         type: LEDGER_DIGEST_RECORDED,
         data: { ...digest },
-        metadata: { ...context, schemaVersion: LEDGER_DIGEST_SCHEMA_VERSION },
+        metadata: { ...context, schemaVersion: schemaVersionOf(LEDGER_DIGEST_RECORDED) },
       },
     ]);
     this.logger.log(

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PAYOUT_SCHEMA_VERSION, PayoutEvent, isPayoutEvent } from '../../domain/payout/payout-events';
+import { PayoutEvent, isPayoutEvent } from '../../domain/payout/payout-events';
 import { payoutStreamName } from '../../domain/streams/stream-names';
 import { PayoutState, evolve, initialPayoutState } from '../../domain/payout/payout-state';
 import { CommandContext } from '../command-context';
 import { ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { EVENT_STORE, EventStore, EventToAppend, NO_STREAM, ReadStreamOptions, StoredEvent } from '../ports/event-store.port';
 import { EMPTY_STREAM, StreamHead, appendChained, headAfterEvent } from '../ledger-integrity/chained-append';
+import { schemaVersionOf } from '../../domain/events/event-catalogue';
 
 export interface LoadedPayout {
   state: PayoutState;
@@ -53,7 +54,7 @@ export class PayoutRepository {
       id: this.ids.next(),
       type: event.type,
       data: event.data as unknown as Record<string, unknown>,
-      metadata: { ...context, schemaVersion: PAYOUT_SCHEMA_VERSION },
+      metadata: { ...context, schemaVersion: schemaVersionOf(event.type) },
     }));
     const { head } = await appendChained(
       this.store,

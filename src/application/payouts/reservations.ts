@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { chainOf } from '../../domain/ledger/event-chain';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { PayoutState, initialPayoutState } from '../../domain/payout/payout-state';
 import {
-  RESERVATION_SCHEMA_VERSION,
   Reservation,
   ReservedValue,
   orderUses,
@@ -16,8 +14,9 @@ import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { CommandContext } from '../command-context';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { ConcurrencyError, EVENT_STORE, EventStore } from '../ports/event-store.port';
-import { EMPTY_STREAM, StreamHead, appendChained, readHead } from '../ledger-integrity/chained-append';
+import { EMPTY_STREAM, StreamHead, appendChained, headAt } from '../ledger-integrity/chained-append';
 import { PayoutRepository } from './payout-repository';
+import { schemaVersionOf } from '../../domain/events/event-catalogue';
 
 export type { ReservedValue } from '../../domain/reservation/reservations';
 
@@ -142,7 +141,7 @@ export class Reservations {
         id: this.ids.next(),
         type: reservation.type,
         data: reservation.data,
-        metadata: { ...context, schemaVersion: RESERVATION_SCHEMA_VERSION },
+        metadata: { ...context, schemaVersion: schemaVersionOf(reservation.type) },
       },
     ]);
     return head;
@@ -162,8 +161,7 @@ export class Reservations {
   /** The last word of a reservation stream: who holds it, if anyone, and its head (what the next append chains from). */
   private async holding(stream: string): Promise<StreamHolding> {
     for await (const event of this.store.readStream(stream, { direction: 'backwards', limit: 1 })) {
-      const chain = chainOf(event.metadata);
-      const head = chain ? { revision: event.revision, hash: chain.hash } : await readHead(this.store, stream);
+      const head = headAt(stream, event);
       if (event.type === 'ReservationReleased') return { holder: null, head };
       return { holder: String(event.data.orderId), reservedAt: String(event.data.reservedAt), head };
     }

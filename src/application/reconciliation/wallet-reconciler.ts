@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ANSWERED_BY_THE_ORDER,
   Discrepancy,
-  RECONCILIATION_SCHEMA_VERSION,
   ReconciliationEvent,
   ReconciliationReport,
 } from '../../domain/reconciliation/reconciliation-events';
@@ -16,6 +15,7 @@ import { WALLET, WalletPayment, WalletPort } from '../ports/wallet.port';
 import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../payouts/handle-payout-command';
 import { LedgerClaims } from './ledger-claims';
 import { alertLine } from '../alert-line';
+import { schemaVersionOf } from '../../domain/events/event-catalogue';
 
 export interface ReconcileOptions {
   /** Append the findings (and answer them in the orders' streams) instead of only reporting them. */
@@ -201,7 +201,7 @@ export class WalletReconciler {
         id,
         type: event.type,
         data: event.data as unknown as Record<string, unknown>,
-        metadata: { ...context, schemaVersion: RECONCILIATION_SCHEMA_VERSION },
+        metadata: { ...context, schemaVersion: schemaVersionOf(event.type) },
       },
     ]);
   }

@@ -31,8 +31,8 @@ import { PaymentGate, PaymentPermit } from '../ports/payment-gate.port';
 import { ProbedWalletPort, WalletInfo } from '../ports/wallet.port';
 import { WalletHistory, WalletSample, WalletSampleKind } from './wallet-history';
 import { alertLine } from '../alert-line';
+import { CatalogueEventType, WALLET_MONITOR_EVENTS, schemaVersionOf } from '../../domain/events/event-catalogue';
 
-const VOLTZ_MONITOR_SCHEMA_VERSION = 1;
 /** The samples GET /v1/admin/voltz/status shows. */
 const RECENT_SAMPLES = 50;
 
@@ -69,9 +69,6 @@ export interface WalletBalanceStatus {
   /** Since when a payout has been waiting for sats; null while none is. */
   shortSince: string | null;
 }
-
-const TRANSITION_EVENT = { open: 'VoltzBreakerOpened', half_open: 'VoltzBreakerHalfOpened', closed: 'VoltzBreakerClosed' } as const;
-const BALANCE_EVENT = { low: 'WalletLowBalance', restored: 'WalletBalanceRestored' } as const;
 
 function describePay(outcome: PayOutcome): string {
   const http520 = outcome.http520;
@@ -240,7 +237,11 @@ export class WalletMonitor implements PaymentGate {
     if (transition.to === 'open' && transition.from === 'closed')
       this.logger.error(alertLine('breaker_open', `${line}; no payment is POSTed until an invoice probe succeeds`));
     else this.logger.warn(line);
-    this.record(TRANSITION_EVENT[transition.to], { instanceId: this.options.instanceId, ...transition, threshold: this.options.threshold });
+    this.record(WALLET_MONITOR_EVENTS.breaker[transition.to], {
+      instanceId: this.options.instanceId,
+      ...transition,
+      threshold: this.options.threshold,
+    });
     if (transition.to === 'closed') this.recovered();
   }
 
@@ -261,7 +262,7 @@ export class WalletMonitor implements PaymentGate {
       );
     else this.logger.warn(`Voltz wallet balance restored: ${transition.reason}`);
     const { shortSince, shortOfMsat } = this.balance;
-    this.record(BALANCE_EVENT[transition.to], {
+    this.record(WALLET_MONITOR_EVENTS.balance[transition.to], {
       instanceId: this.options.instanceId,
       ...transition,
       shortSince,
@@ -274,7 +275,7 @@ export class WalletMonitor implements PaymentGate {
     for (const listener of this.recoveryListeners) listener();
   }
 
-  private record(type: string, data: Record<string, unknown>): void {
+  private record(type: CatalogueEventType, data: Record<string, unknown>): void {
     const event = {
       id: this.ids.next(),
       type,
@@ -283,7 +284,7 @@ export class WalletMonitor implements PaymentGate {
         correlationId: this.ids.next(),
         causationId: null,
         actor: 'system' as const,
-        schemaVersion: VOLTZ_MONITOR_SCHEMA_VERSION,
+        schemaVersion: schemaVersionOf(type),
       },
     };
     this.writes = this.writes

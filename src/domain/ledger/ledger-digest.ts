@@ -1,5 +1,4 @@
-/** Schema of the events of the ledger-digest stream. */
-export const LEDGER_DIGEST_SCHEMA_VERSION = 1;
+/** The one event of the ledger-digest stream. */
 export const LEDGER_DIGEST_RECORDED = 'LedgerDigestRecorded';
 
 /**

@@ -37,5 +37,3 @@ export type PayoutCommand<Destination = ValidDestination> =
   | { type: 'EscalatePayout'; data: { reason: string } }
   | { type: 'ClearEscalation'; data: Record<string, never> }
   | { type: 'AcknowledgeDoublePayment'; data: { reason: string } };
-
-export type PayoutCommandType = PayoutCommand['type'];

@@ -209,9 +209,6 @@ export const PAYOUT_EVENT_TYPES: readonly PayoutEventType[] = [
   'DoublePaymentAcknowledged',
 ];
 
-/** Every payout event is at schema version 1; an upcaster bumps this when a type evolves. */
-export const PAYOUT_SCHEMA_VERSION = 1;
-
 export function isPayoutEvent(event: { type: string }): event is PayoutEvent {
   return (PAYOUT_EVENT_TYPES as readonly string[]).includes(event.type);
 }

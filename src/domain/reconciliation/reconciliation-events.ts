@@ -36,7 +36,5 @@ export type ReconciliationCompleted = {
 
 export type ReconciliationEvent = DiscrepancyFound | ReconciliationCompleted;
 
-export const RECONCILIATION_SCHEMA_VERSION = 1;
-
 /** Kinds the order's own stream answers, through the status-check path. */
 export const ANSWERED_BY_THE_ORDER: ReadonlySet<DiscrepancyKind> = new Set(['paid_not_settled', 'paid_twice']);

@@ -23,8 +23,6 @@ export type Reservation =
 
 export type ReservedValue = { kind: 'endToEndId'; endToEndId: string } | { kind: 'paymentHash'; paymentHash: string };
 
-export const RESERVATION_SCHEMA_VERSION = 1;
-
 /**
  * A reservation whose order has no stream yet is a request in progress for
  * this long (RESERVATION_TAKEOVER_MS); after it, a crash between the

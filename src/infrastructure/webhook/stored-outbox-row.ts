@@ -1,4 +1,4 @@
-import { WebhookType } from './webhook-types';
+import { WebhookType } from '../../domain/events/event-catalogue';
 import { OutboxRow, OutboxState } from './webhook-outbox.port';
 
 /**

@@ -3,7 +3,7 @@ import { evolve, foldPayout, initialPayoutState } from '../../domain/payout/payo
 import { ADDRESS, HOUR, MIN, ORDER_ID, ev, history, invoice, iso, stateOf } from '../../domain/payout/payout.fixtures';
 import { toPayoutView } from '../../application/payouts/payout-view';
 import { buildWebhookBody, classifyPayoutEvent } from './webhook-classifier';
-import { WebhookType } from './webhook-types';
+import { WebhookType } from '../../domain/events/event-catalogue';
 
 /** The webhook type of the LAST event of a stream, folding the ones before it exactly like the outbox does. */
 function typeOfLast(events: PayoutEvent[]): WebhookType | null {

@@ -1,7 +1,8 @@
 import { toPayoutView } from '../../application/payouts/payout-view';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { Payout, PayoutState } from '../../domain/payout/payout-state';
-import { WebhookBody, WebhookType } from './webhook-types';
+import { WebhookType } from '../../domain/events/event-catalogue';
+import { WebhookBody } from './webhook-types';
 
 /**
  * Which webhook, if any, the customer should get for one payout event, given

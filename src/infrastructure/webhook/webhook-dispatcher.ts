@@ -10,15 +10,9 @@ import { WebhookHttpSender } from './webhook-http-sender';
 import { WebhookOptions } from './webhook.options';
 import { AttemptRecord, OutboxRow, WebhookOutbox } from './webhook-outbox.port';
 import { SIGNATURE_HEADER, signWebhookBody, unixSeconds } from './webhook-signature';
-import {
-  WEBHOOK_AUDIT_SCHEMA_VERSION,
-  WEBHOOK_DELIVERED,
-  WEBHOOK_DELIVERY_ABANDONED,
-  WebhookDeliveredData,
-  WebhookDeliveryAbandonedData,
-} from './webhook-types';
 import { webhookStreamName } from '../../domain/streams/stream-names';
 import { alertLine } from '../../application/alert-line';
+import { WebhookDeliveryEvent, schemaVersionOf } from '../../domain/events/event-catalogue';
 
 /** Audit events appended per pass of the audit catch-up. */
 const AUDIT_BATCH = 50;
@@ -280,27 +274,27 @@ export class WebhookDispatcher {
    * crash, two processes) is an idempotent no-op.
    */
   private async audit(row: OutboxRow): Promise<void> {
-    const event =
+    const event: WebhookDeliveryEvent =
       row.state === 'delivered'
         ? {
-            type: WEBHOOK_DELIVERED,
+            type: 'WebhookDelivered',
             data: {
               deliveryId: row.deliveryId,
               type: row.type,
               attempts: row.attempts,
               httpStatus: row.lastHttpStatus ?? 0,
               deliveredAt: row.completedAt ?? this.clock.now().toISOString(),
-            } satisfies WebhookDeliveredData,
+            },
           }
         : {
-            type: WEBHOOK_DELIVERY_ABANDONED,
+            type: 'WebhookDeliveryAbandoned',
             data: {
               deliveryId: row.deliveryId,
               type: row.type,
               attempts: row.attempts,
               lastError: row.lastError ?? 'unknown error',
               abandonedAt: row.completedAt ?? this.clock.now().toISOString(),
-            } satisfies WebhookDeliveryAbandonedData,
+            },
           };
     try {
       await appendChainedOnLatest(this.store, webhookStreamName(row.orderId), [
@@ -312,7 +306,7 @@ export class WebhookDispatcher {
             correlationId: row.deliveryId,
             causationId: row.deliveryId,
             actor: 'system',
-            schemaVersion: WEBHOOK_AUDIT_SCHEMA_VERSION,
+            schemaVersion: schemaVersionOf(event.type),
           },
         },
       ]);

@@ -1,4 +1,4 @@
-import { WebhookType } from './webhook-types';
+import { WebhookType } from '../../domain/events/event-catalogue';
 
 /**
  * The webhook outbox as the dispatcher sees it, whatever holds it: the

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { OpenAPIObject } from '@nestjs/swagger';
-import { WEBHOOK_TYPES, WebhookType } from '../../webhook/webhook-types';
+import { WEBHOOK_TYPES, WebhookType } from '../../../domain/events/event-catalogue';
 import { PayoutSchema } from './payout.schema';
 
 /** The body POSTed to BOT_WEBHOOK_URL (WebhookBody), as OpenAPI describes it. */
