@@ -6,7 +6,7 @@ import { SqliteEventStore } from '../../infrastructure/event-store/sqlite-event-
 import { TimeOrderedIdGenerator } from '../../infrastructure/system/time-ordered-id-generator';
 import { makeTempDir } from '../../../test/support/temp-dir';
 import { TestClock } from '../../../test/support/test-clock';
-import { MonitoredWallet } from './monitored-wallet';
+import { ObservedWallet } from './observed-wallet';
 import { VOLTZ_MONITOR_STREAM } from '../../domain/streams/stream-names';
 import { WalletMonitor } from './wallet-monitor';
 import { verifyChains } from '../ledger-integrity/ledger-verifier';
@@ -68,7 +68,7 @@ describe('WalletMonitor (injected clock, real SQLite store)', () => {
   let clock: TestClock;
   let raw: ScriptedWallet;
   let monitor: WalletMonitor;
-  let wallet: MonitoredWallet;
+  let wallet: ObservedWallet;
   let recoveries: number;
 
   beforeEach(() => {
@@ -85,7 +85,7 @@ describe('WalletMonitor (injected clock, real SQLite store)', () => {
       clock,
       new TimeOrderedIdGenerator(clock),
     );
-    wallet = new MonitoredWallet(raw, monitor, clock);
+    wallet = new ObservedWallet(raw, monitor, clock);
     recoveries = 0;
     monitor.onRecovery(() => recoveries++);
   });
@@ -111,7 +111,7 @@ describe('WalletMonitor (injected clock, real SQLite store)', () => {
       clock,
       new TimeOrderedIdGenerator(clock),
     );
-    const otherWallet = new MonitoredWallet(raw, other, clock);
+    const otherWallet = new ObservedWallet(raw, other, clock);
     raw.payAnswers.push(CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520, CLOUDFLARE_520);
     await wallet.pay(INVOICE);
     await wallet.pay(INVOICE);

@@ -5,8 +5,7 @@ import { LIGHTNING_ADDRESS_RESOLVER } from '../../application/ports/lightning-ad
 import { PAYMENT_GATE } from '../../application/ports/payment-gate.port';
 import { WALLET, WalletPort } from '../../application/ports/wallet.port';
 import { PAYOUT_METRICS, PayoutMetrics } from '../../application/ports/payout-metrics.port';
-import { MeteredWallet } from '../../application/wallet-monitor/metered-wallet';
-import { MonitoredWallet } from '../../application/wallet-monitor/monitored-wallet';
+import { ObservedWallet } from '../../application/wallet-monitor/observed-wallet';
 import {
   PROBED_WALLET,
   WALLET_MONITOR_OPTIONS,
@@ -53,7 +52,7 @@ const LNURL_MAX_RESPONSE_BYTES = 64 * 1024;
     {
       provide: WALLET,
       useFactory: (wallet: WalletPort, monitor: WalletMonitor, clock: Clock, metrics: PayoutMetrics) =>
-        new MeteredWallet(new MonitoredWallet(wallet, monitor, clock), metrics, clock),
+        new ObservedWallet(wallet, monitor, clock, metrics),
       inject: [PROBED_WALLET, WalletMonitor, CLOCK, PAYOUT_METRICS],
     },
     { provide: PAYMENT_GATE, useExisting: WalletMonitor },
