@@ -1,6 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
-import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
+import { PayoutEventsAppended } from '../payouts/handle-payout-command';
 import { alertLine } from '../alert-line';
 import { PAYOUT_METRICS, PayoutMetrics } from '../ports/payout-metrics.port';
 

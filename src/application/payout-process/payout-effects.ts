@@ -6,8 +6,7 @@ import { EffectOutcome, WorkflowAction } from '../../domain/payout/payout-workfl
 import { alertLine } from '../alert-line';
 import { CommandContext } from '../command-context';
 import { LIGHTNING_ADDRESS_RESOLVER, LightningAddressResolver } from '../ports/lightning-address-resolver.port';
-import { PAYMENT_GATE, PaymentGate } from '../ports/payment-gate.port';
-import { WALLET, WalletPort } from '../ports/wallet.port';
+import { PAYMENT_GATE, PaymentGate, WALLET, WalletPort } from '../ports/wallet.port';
 import {
   HandledCommand,
   PAYOUT_COMMAND_DEPS,

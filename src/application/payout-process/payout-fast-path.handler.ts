@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { PayoutEventType } from '../../domain/payout/payout-events';
 import { describeError } from '../describe-error';
-import { PayoutEventsAppended } from '../payouts/payout-events-appended.event';
+import { PayoutEventsAppended } from '../payouts/handle-payout-command';
 import { PayoutProcessor } from './payout-processor';
 
 /** Events after which a payout can make progress by itself. */

@@ -1,3 +1,4 @@
+import { IEvent } from '@nestjs/cqrs';
 import { PayoutCommand } from '../../domain/payout/payout-commands';
 import { PayoutDecider } from '../../domain/payout/payout-decider';
 import { PayoutError, PayoutErrorCode } from '../../domain/payout/payout-errors';
@@ -8,9 +9,19 @@ import { ApplicationError, ApplicationErrorKind } from '../application-error';
 import { CommandContext } from '../command-context';
 import { Clock } from '../ports/clock.port';
 import { AppendOutcomeUnknownError, ConcurrencyError } from '../ports/event-store.port';
-import { PayoutEventsAppended } from './payout-events-appended.event';
 import { LoadedPayout, PayoutRepository } from './payout-repository';
 import { MadeReservation, ReservationConflict, ReservedValue, Reservations, invoiceReservations } from './reservations';
+
+/** Published in-process after a successful append, so in-process reactions (the fast path, alerts) follow at once (correctness never depends on it). */
+export class PayoutEventsAppended implements IEvent {
+  constructor(
+    readonly orderId: string,
+    readonly events: PayoutEvent[],
+    readonly correlationId: string,
+    /** The payout as the append left it, with its revision. */
+    readonly payout: LoadedPayout,
+  ) {}
+}
 
 /** What handling a command needs: the stream's reader and writer, the reservations, the decider, the clock. */
 export interface PayoutCommandDeps {

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { destinationValue, isInvalidDestination, parseDestination } from '../../domain/destination/destination';
-import { PayoutCommand } from '../../domain/payout/payout-commands';
+import { validateInvoice } from '../../domain/destination/validate-invoice';
+import { PayoutCommand, ValidDestination } from '../../domain/payout/payout-commands';
 import { isAcceptedDestination } from '../../domain/payout/payout-decider';
 import { ApplicationError } from '../application-error';
 import { CommandContext } from '../command-context';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
-import { DestinationValidator } from './destination-validator';
+import { CLOCK, Clock } from '../ports/clock.port';
 import { HandledCommand, PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from './handle-payout-command';
 import { PayoutRepository } from './payout-repository';
 import { PayoutView, toPayoutView } from './payout-view';
@@ -30,7 +31,7 @@ export class PayoutRequests {
   constructor(
     @Inject(PAYOUT_COMMAND_DEPS) private readonly deps: PayoutCommandDeps,
     private readonly repository: PayoutRepository,
-    private readonly destinations: DestinationValidator,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {}
 
@@ -59,7 +60,7 @@ export class PayoutRequests {
         'amount_too_large',
       );
     }
-    const destination = data.destination === null ? null : this.destinations.validate(data.destination, data.amountSats);
+    const destination = data.destination === null ? null : this.validDestination(data.destination, data.amountSats);
     const result = await handlePayoutCommand(this.deps, orderId, { type: 'ConfirmPix', data: { ...data, destination } }, context, {
       // The end-to-end id is reserved only when the order is being created, with its invoice, before it is.
       reserve: (loaded) => (loaded.state.status === 'NONE' ? [{ kind: 'endToEndId', endToEndId: data.endToEndId }] : []),
@@ -77,9 +78,35 @@ export class PayoutRequests {
     if (!isInvalidDestination(parsed) && isAcceptedDestination(state, destinationValue(parsed))) {
       return { before: state, events: [], loaded, payout: state };
     }
-    const destination = this.destinations.validate(raw, state.amountSats);
+    const destination = this.validDestination(raw, state.amountSats);
     return handledOrThrow(
       await handlePayoutCommand(this.deps, orderId, { type: 'SubmitDestination', data: { destination } }, context, { from: loaded }),
     );
+  }
+
+  /**
+   * What the bot sent, as a destination the decider accepts: 400 when it is no destination at all, 422 when it is a
+   * BOLT11 this payout can never pay. A Lightning Address is only checked for form here; resolving it is async.
+   */
+  private validDestination(raw: string, amountSats: number): ValidDestination {
+    const parsed = parseDestination(raw);
+    if (isInvalidDestination(parsed)) throw new ApplicationError('invalid', `destination: ${parsed.message}`, 'invalid_destination');
+    if (parsed.kind === 'lightning_address') return { kind: 'lightning_address', value: parsed.address };
+    const result = validateInvoice(parsed.decoded, {
+      amountSats,
+      network: this.settings.network,
+      now: this.clock.now(),
+      minRemainingSeconds: this.settings.minInvoiceValiditySeconds,
+    });
+    if (!result.ok) {
+      const kind = result.code === 'undecodable' ? 'invalid' : 'unprocessable';
+      // The bot's operators tune this requirement, so the refusal names the variable.
+      const requirement =
+        result.code === 'expired'
+          ? `; an invoice must have at least MIN_INVOICE_VALIDITY_S (${this.settings.minInvoiceValiditySeconds} s) left`
+          : '';
+      throw new ApplicationError(kind, `destination: ${result.message}${requirement}`, `invoice_${result.code}`);
+    }
+    return { kind: 'bolt11', value: result.invoice.bolt11, invoice: result.invoice };
   }
 }

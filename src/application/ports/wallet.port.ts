@@ -1,7 +1,9 @@
 import { Invoice } from '../../domain/destination/invoice';
 import { PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
+import { PaymentPermit } from '../../domain/wallet/circuit-breaker';
 
 export type { Http520Info, PayOutcome, PaymentStatus } from '../../domain/payment/wallet-answers';
+export type { PaymentPermit } from '../../domain/wallet/circuit-breaker';
 
 export interface WalletInfo {
   name: string;
@@ -31,3 +33,13 @@ export interface ProbedWalletPort {
 }
 
 export const WALLET = Symbol('WALLET');
+
+/**
+ * Consulted right before a payment is claimed: a refused order is not claimed but waits in the fallback view.
+ * `amountMsat` is the invoice's: a permit speaks for that much of the balance, fee reserve included.
+ */
+export interface PaymentGate {
+  permit(amountMsat: number): PaymentPermit;
+}
+
+export const PAYMENT_GATE = Symbol('PAYMENT_GATE');

@@ -2,8 +2,7 @@ import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { PAYOUT_SETTINGS, PayoutSettings } from '../../application/payout-settings';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../../application/ports/clock.port';
 import { LIGHTNING_ADDRESS_RESOLVER } from '../../application/ports/lightning-address-resolver.port';
-import { PAYMENT_GATE } from '../../application/ports/payment-gate.port';
-import { WALLET, WalletPort } from '../../application/ports/wallet.port';
+import { PAYMENT_GATE, WALLET, WalletPort } from '../../application/ports/wallet.port';
 import { PAYOUT_METRICS, PayoutMetrics } from '../../application/ports/payout-metrics.port';
 import { ObservedWallet } from '../../application/wallet-monitor/observed-wallet';
 import {

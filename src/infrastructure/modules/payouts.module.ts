@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { DestinationValidator } from '../../application/payouts/destination-validator';
 import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps } from '../../application/payouts/handle-payout-command';
 import { PayoutRepository } from '../../application/payouts/payout-repository';
 import { PayoutRequests } from '../../application/payouts/payout-requests';
@@ -17,7 +16,6 @@ import { PayoutsController } from '../http/payouts.controller';
   providers: [
     PayoutRepository,
     Reservations,
-    DestinationValidator,
     PayoutRequests,
     GetPayoutHandler,
     {

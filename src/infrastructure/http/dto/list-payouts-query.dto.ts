@@ -25,7 +25,7 @@ export class ListPayoutsQueryDto {
   @Max(500, INVALID_LIMIT)
   limit: number = 50;
 
-  /** Oldest first by default: the order scripts written before `order` existed rely on. */
+  /** Oldest first by default: a script that pages through every payout sees them in the order they came. */
   @ApiPropertyOptional({
     enum: PAYOUT_ORDERS,
     default: 'oldest',
