@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { PayoutView } from '../../src/application/payouts/payout-view';
+import { PayoutView } from '../../src/domain/payout/payout-view';
 import { PayoutStatus } from '../../src/domain/payout/payout-status';
 import { orderIdOfPayoutStream } from '../../src/domain/streams/stream-names';
 import { LogCheckpoints, WEBHOOKS_CHECKPOINT } from '../../src/infrastructure/log-follower/log-checkpoints';

@@ -1,7 +1,7 @@
 import { JsonLogger } from '../../src/infrastructure/logging/json-logger.service';
 import { Clock } from '../../src/application/ports/clock.port';
 import { EVENT_STORE, EventStore, StoredEvent } from '../../src/application/ports/event-store.port';
-import { PayoutView } from '../../src/application/payouts/payout-view';
+import { PayoutView } from '../../src/domain/payout/payout-view';
 import { toPayoutEvent } from '../../src/application/payouts/payout-repository';
 import { isPayoutEvent } from '../../src/domain/payout/payout-events';
 import { orderIdOfPayoutStream, payoutStreamName } from '../../src/domain/streams/stream-names';

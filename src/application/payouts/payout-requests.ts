@@ -9,7 +9,7 @@ import { PAYOUT_SETTINGS, PayoutSettings } from '../payout-settings';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { HandledCommand, PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from './handle-payout-command';
 import { PayoutRepository } from './payout-repository';
-import { PayoutView, toPayoutView } from './payout-view';
+import { PayoutView, toPayoutView } from '../../domain/payout/payout-view';
 
 type ConfirmPixRequest = Extract<PayoutCommand<string>, { type: 'ConfirmPix' }>['data'];
 

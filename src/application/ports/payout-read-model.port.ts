@@ -1,5 +1,5 @@
 import { PayoutStatus } from '../../domain/payout/payout-status';
-import { PayoutView } from '../payouts/payout-view';
+import { PayoutView } from '../../domain/payout/payout-view';
 
 export interface PayoutListPage {
   items: PayoutView[];

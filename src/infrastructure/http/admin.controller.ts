@@ -15,7 +15,7 @@ import { SweepSummary } from '../../application/ports/payout-metrics.port';
 import { FallbackQueueItem } from '../../application/ports/fallback-queue.port';
 import { PayoutListPage } from '../../application/ports/payout-read-model.port';
 import { PayoutRequests } from '../../application/payouts/payout-requests';
-import { PayoutView } from '../../application/payouts/payout-view';
+import { PayoutView } from '../../domain/payout/payout-view';
 import { ReconciliationReport } from '../../domain/reconciliation/reconciliation-events';
 import { LedgerDigest } from '../../domain/ledger/ledger-digest';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

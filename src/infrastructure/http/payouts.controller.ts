@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { PayoutRequests } from '../../application/payouts/payout-requests';
-import { PayoutView } from '../../application/payouts/payout-view';
+import { PayoutView } from '../../domain/payout/payout-view';
 import { GetPayoutQuery } from '../../application/payouts/queries/get-payout.query';
 import { AuthenticatedRequest } from './auth/api-key.guard';
 import { Roles } from './auth/roles.decorator';

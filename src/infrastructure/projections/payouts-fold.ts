@@ -1,6 +1,6 @@
 import { StoredEvent } from '../../application/ports/event-store.port';
 import { toPayoutEvent } from '../../application/payouts/payout-repository';
-import { toPayoutView } from '../../application/payouts/payout-view';
+import { toPayoutView } from '../../domain/payout/payout-view';
 import { FallbackTimings, fallbackDueAt } from '../../domain/payout/payout-workflow';
 import { isPayoutEvent } from '../../domain/payout/payout-events';
 import { Payout, PayoutState, evolve } from '../../domain/payout/payout-state';

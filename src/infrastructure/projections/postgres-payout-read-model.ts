@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { PayoutListOptions, PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
-import { PayoutView } from '../../application/payouts/payout-view';
+import { PayoutView } from '../../domain/payout/payout-view';
 import { queryRows } from '../postgres/postgres-query';
 import { CLOSED_STATUSES, decodeCursor, keyset, toPage, whereClause } from './payout-cursor';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { PayoutListOptions, PayoutListPage, PayoutReadModel } from '../../application/ports/payout-read-model.port';
-import { PayoutView } from '../../application/payouts/payout-view';
+import { PayoutView } from '../../domain/payout/payout-view';
 import { CLOSED_STATUSES, decodeCursor, keyset, toPage, whereClause } from './payout-cursor';
 import { READ_MODEL_DB } from './read-model-database';
 

@@ -1,7 +1,7 @@
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { evolve, foldPayout, initialPayoutState } from '../../domain/payout/payout-state';
 import { ADDRESS, HOUR, MIN, ORDER_ID, ev, history, invoice, iso, stateOf } from '../../domain/payout/payout.fixtures';
-import { toPayoutView } from '../../application/payouts/payout-view';
+import { toPayoutView } from '../../domain/payout/payout-view';
 import { buildWebhookBody, classifyPayoutEvent } from './webhook-classifier';
 import { WebhookType } from '../../domain/events/event-catalogue';
 

@@ -1,4 +1,4 @@
-import { toPayoutView } from '../../application/payouts/payout-view';
+import { toPayoutView } from '../../domain/payout/payout-view';
 import { PayoutEvent } from '../../domain/payout/payout-events';
 import { Payout, PayoutState } from '../../domain/payout/payout-state';
 import { WebhookType } from '../../domain/events/event-catalogue';

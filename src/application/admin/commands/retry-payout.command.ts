@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import { CommandContext } from '../../command-context';
-import { PayoutView } from '../../payouts/payout-view';
+import { PayoutView } from '../../../domain/payout/payout-view';
 
 /**
  * Admin retry: revisit this order now; an escalated order gets a fresh allowance of attempts.

@@ -3,7 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { describeError } from '../../describe-error';
 import { PayoutProcessor } from '../../payout-process/payout-processor';
 import { PAYOUT_COMMAND_DEPS, PayoutCommandDeps, handlePayoutCommand, handledOrThrow } from '../../payouts/handle-payout-command';
-import { PayoutView, toPayoutView } from '../../payouts/payout-view';
+import { PayoutView, toPayoutView } from '../../../domain/payout/payout-view';
 import { RetryPayoutCommand } from './retry-payout.command';
 
 @CommandHandler(RetryPayoutCommand)

@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application-error';
 import { PayoutRepository } from '../payout-repository';
-import { PayoutView, toPayoutView } from '../payout-view';
+import { PayoutView, toPayoutView } from '../../../domain/payout/payout-view';
 import { GetPayoutQuery } from './get-payout.query';
 
 @QueryHandler(GetPayoutQuery)

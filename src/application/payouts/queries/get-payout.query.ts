@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import { PayoutView } from '../payout-view';
+import { PayoutView } from '../../../domain/payout/payout-view';
 
 /** Reads the stream itself, so the bot reads its own writes at once. */
 export class GetPayoutQuery extends Query<PayoutView> {

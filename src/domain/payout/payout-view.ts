@@ -1,5 +1,5 @@
-import { Payout } from '../../domain/payout/payout-state';
-import { PayoutStatus } from '../../domain/payout/payout-status';
+import { Payout } from './payout-state';
+import { PayoutStatus } from './payout-status';
 
 /** The Payout resource of docs/api.md: what the bot, admins and webhooks see. */
 export interface PayoutView {
