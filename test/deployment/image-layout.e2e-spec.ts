@@ -102,8 +102,8 @@ function layOut(dockerfile: string, imageDir: string, buildDir: string): string 
         from = produce();
       }
       const into = copy.sources.length > 1 || copy.destination.endsWith('/') ? path.join(target, path.basename(source)) : target;
-      // Hard links need one file system: what the stages made is in the temp directory, like the image.
-      if (from.startsWith(tmpdir())) linkTree(from, into);
+      // Hard links need one file system: what the build stages made is in the temp directory, like the image.
+      if (copy.from !== null) linkTree(from, into);
       else cpSync(from, into, { recursive: true, dereference: true });
     }
   }
