@@ -5,9 +5,10 @@
  * - browser: the pages driven in Debian's Chromium (`npm test` makes sure of one first: test/support/ensure-chromium.ts).
  * `npx jest --selectProjects unit` is the quick loop.
  *
- * Most e2e time is waiting (child processes booting, timers, loopback HTTP, PostgreSQL), so the pool has three workers
- * on a 2-core machine (jest's default there is one); with four, the suites that run three service processes at once
- * starved each other. Jest starts the slowest files first once it has seen them (it keeps their durations).
+ * Two workers on a 2-core machine (jest's default there is one): much e2e time is waiting (child processes booting,
+ * timers, loopback HTTP, PostgreSQL). With three or four on a busy machine, the suites that run several service
+ * processes and those that race real-time timers (double-payment) starved each other into failures. Jest starts the
+ * slowest files first once it has seen them (it keeps their durations).
  *
  * NestJS 12 ships ES modules only, and Jest's CommonJS runtime cannot require()
  * them on Node 20, so those packages are transpiled to CommonJS like our code.
@@ -31,7 +32,7 @@ const shared = {
 };
 
 module.exports = {
-  maxWorkers: 3,
+  maxWorkers: 2,
   testTimeout: 30000,
   // One real PostgreSQL for the whole run (docs/architecture.md, "Event store port").
   globalSetup: '<rootDir>/test/support/postgres/jest-global-setup.js',
