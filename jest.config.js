@@ -5,10 +5,9 @@
  * - browser: the pages driven in Debian's Chromium (`npm test` makes sure of one first: test/support/ensure-chromium.ts).
  * `npx jest --selectProjects unit` is the quick loop.
  *
- * Two workers on a 2-core machine (jest's default there is one): much e2e time is waiting (child processes booting,
- * timers, loopback HTTP, PostgreSQL). With three or four on a busy machine, the suites that run several service
- * processes and those that race real-time timers (double-payment) starved each other into failures. Jest starts the
- * slowest files first once it has seen them (it keeps their durations).
+ * One worker on a 2-core machine (jest's default there): with two or more on a busy machine, suites that race real-time
+ * timers (double-payment, store-faults' full disk, the multi-instance fallback view) failed under each other's load;
+ * they need injected timings before the pool can grow. Jest starts the slowest files first once it has seen them.
  *
  * NestJS 12 ships ES modules only, and Jest's CommonJS runtime cannot require()
  * them on Node 20, so those packages are transpiled to CommonJS like our code.
@@ -32,7 +31,6 @@ const shared = {
 };
 
 module.exports = {
-  maxWorkers: 2,
   testTimeout: 30000,
   // One real PostgreSQL for the whole run (docs/architecture.md, "Event store port").
   globalSetup: '<rootDir>/test/support/postgres/jest-global-setup.js',
