@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeTempDir } from '../support/temp-dir';
@@ -57,6 +57,20 @@ function productionDependencies(): string {
   return path.join(cached, 'node_modules');
 }
 
+/**
+ * The production dependencies as a tree of hard links to the kept install, symlinks kept as COPY keeps them: the same
+ * files where the image has them, without copying 18,000 files byte by byte (half a minute on a busy disk).
+ */
+function linkTree(from: string, into: string): void {
+  mkdirSync(into, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const [source, target] = [path.join(from, entry.name), path.join(into, entry.name)];
+    if (entry.isDirectory()) linkTree(source, target);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else linkSync(source, target);
+  }
+}
+
 /** What the named build stages hold at the paths the runtime stage copies from them. */
 function stageFiles(buildDir: string): Record<string, Record<string, () => string>> {
   return {
@@ -88,7 +102,9 @@ function layOut(dockerfile: string, imageDir: string, buildDir: string): string 
         from = produce();
       }
       const into = copy.sources.length > 1 || copy.destination.endsWith('/') ? path.join(target, path.basename(source)) : target;
-      cpSync(from, into, { recursive: true, dereference: true });
+      // Hard links need one file system: what the build stages made is in the temp directory, like the image.
+      if (copy.from !== null) linkTree(from, into);
+      else cpSync(from, into, { recursive: true, dereference: true });
     }
   }
   return app;

@@ -108,6 +108,7 @@ describe('Store faults (service child process)', () => {
     expect(second.output()).not.toMatch(/"statusCode":500/);
   });
 
+  // Three service processes start in turn: slow while the run's other workers are busy.
   it('a full disk (RLIMIT_FSIZE): 503 store_unavailable and readiness 503; after the limit is lifted every acknowledged order completes', async () => {
     const dataDir = newDataDir('full');
     const first = await ServiceProcess.start({ dataDir, sandbox, name: 'full#1' });
@@ -145,7 +146,7 @@ describe('Store faults (service child process)', () => {
     const restarted = await ServiceProcess.start({ dataDir, sandbox, name: 'full#3', env: { FALLBACK_CRON: '* * * * * *' } });
     for (const orderId of acknowledged) expect((await settled(restarted, orderId)).status).toBe('SETTLED');
     for (const orderId of acknowledged) expect(truthOf(sandbox, hashesOf(sandbox, { user: orderId })).paidMsat).toBe(1_000_000);
-  });
+  }, 120_000);
 });
 
 function sizeOf(path: string): number {

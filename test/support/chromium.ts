@@ -1,5 +1,13 @@
-/** Debian's Chromium (`.ci/run` installs it; browser downloads fail here), or CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { findChromium } from './chromium-lookup';
+
+/** The Chromium `npm test` made sure of before jest started (ensure-chromium.ts), found the same way. */
+export const CHROMIUM = chromiumForTests();
+
+function chromiumForTests(): string {
+  const lookup = findChromium();
+  if (lookup.found) return lookup.path;
+  throw new Error(`${lookup.problem}: run the tests with npm test (it installs Debian's chromium when it may) or set CHROMIUM_PATH`);
+}
 
 /**
  * Headless, and silent on the network: without the background-networking flags Chromium keeps calling home, which

@@ -12,27 +12,38 @@
  * source maps so stack traces point at the .ts lines.
  *
  * Transpiled output is cached on disk, keyed by a hash of the source, the
- * file name, the compiler options and the TypeScript version, so spawning the
- * whole app again costs a few reads instead of a full transpile. Set
- * REGISTER_TS_CACHE=0 to disable the cache.
+ * file name, what decides the compiler options (tsconfig.json and this file)
+ * and the TypeScript version, so spawning the whole app again costs a few
+ * reads instead of a full transpile; TypeScript itself (a third of a second to
+ * load) is loaded only on a cache miss. Set REGISTER_TS_CACHE=0 to disable
+ * the cache.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const ts = require('typescript');
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const CONFIG_PATH = path.join(PROJECT_ROOT, 'tsconfig.json');
 
-function loadCompilerOptions() {
-  const configPath = path.join(PROJECT_ROOT, 'tsconfig.json');
+let loaded = null;
+/** TypeScript and the compiler options, on the first cache miss. */
+function compiler() {
+  if (loaded === null) {
+    const ts = require('typescript');
+    loaded = { ts, compilerOptions: loadCompilerOptions(ts) };
+  }
+  return loaded;
+}
+
+function loadCompilerOptions(ts) {
   const fromConfig = {};
-  if (fs.existsSync(configPath)) {
-    const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (fs.existsSync(CONFIG_PATH)) {
+    const { config, error } = ts.readConfigFile(CONFIG_PATH, ts.sys.readFile);
     if (error) {
       throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
     }
-    const converted = ts.convertCompilerOptionsFromJson(config.compilerOptions || {}, PROJECT_ROOT, configPath);
+    const converted = ts.convertCompilerOptionsFromJson(config.compilerOptions || {}, PROJECT_ROOT, CONFIG_PATH);
     Object.assign(fromConfig, converted.options);
   }
   return {
@@ -59,8 +70,13 @@ function loadCompilerOptions() {
   };
 }
 
-const compilerOptions = loadCompilerOptions();
-const optionsHash = crypto.createHash('sha256').update(ts.version).update(JSON.stringify(compilerOptions)).digest('hex').slice(0, 16);
+const optionsHash = crypto
+  .createHash('sha256')
+  .update(require('typescript/package.json').version)
+  .update(fs.existsSync(CONFIG_PATH) ? fs.readFileSync(CONFIG_PATH) : '')
+  .update(fs.readFileSync(__filename))
+  .digest('hex')
+  .slice(0, 16);
 
 function resolveCacheDir() {
   if (process.env.REGISTER_TS_CACHE === '0') {
@@ -84,7 +100,7 @@ function resolveCacheDir() {
 
 const cacheDir = resolveCacheDir();
 
-function formatDiagnostics(diagnostics) {
+function formatDiagnostics(ts, diagnostics) {
   return ts.formatDiagnostics(diagnostics, {
     getCanonicalFileName: (fileName) => fileName,
     getCurrentDirectory: () => process.cwd(),
@@ -93,6 +109,7 @@ function formatDiagnostics(diagnostics) {
 }
 
 function transpile(source, filename) {
+  const { ts, compilerOptions } = compiler();
   const { outputText, diagnostics } = ts.transpileModule(source, {
     compilerOptions,
     fileName: filename,
@@ -102,7 +119,7 @@ function transpile(source, filename) {
   // could not parse would fail later with a far more confusing message.
   const errors = (diagnostics || []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) {
-    throw new SyntaxError(`Cannot transpile ${filename}:\n${formatDiagnostics(errors)}`);
+    throw new SyntaxError(`Cannot transpile ${filename}:\n${formatDiagnostics(ts, errors)}`);
   }
   return outputText;
 }
