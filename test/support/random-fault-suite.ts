@@ -8,7 +8,7 @@ import {
   RANDOM_FAULTS_ENV,
   REUSED_INVOICES,
   SEED,
-  SETTLE_DEADLINE_MS,
+  SETTLE_WINDOW_MS,
   SHORTLIVED_SECONDS,
   SUBMITTERS,
   TEST_TIMEOUT_MS,
@@ -100,14 +100,10 @@ async function confirmEveryOrder(
 
 /**
  * Lets the service (cron sweep every second) work until every order is over and the fallback view is empty (a
- * settled order stays in it until its other hashes were looked at again: rule 8), or until SETTLE_DEADLINE_MS.
+ * settled order stays in it until its other hashes were looked at again: rule 8), or until SETTLE_WINDOW_MS after the last submission.
  */
-async function waitUntilEveryOrderIsOver(
-  supervisor: CrashRestartSupervisor,
-  orders: OrderPlan[],
-  refused: Set<string>,
-  testStart: number,
-): Promise<void> {
+async function waitUntilEveryOrderIsOver(supervisor: CrashRestartSupervisor, orders: OrderPlan[], refused: Set<string>): Promise<void> {
+  const giveUpAt = Date.now() + SETTLE_WINDOW_MS;
   for (;;) {
     const service = await supervisor.ready();
     let statuses = new Map<string, string>();
@@ -120,7 +116,7 @@ async function waitUntilEveryOrderIsOver(
     }
     const open = orders.filter((o) => !refused.has(o.orderId) && !FINAL.has(statuses.get(o.orderId) ?? 'MISSING'));
     // Every order over (and no restart under way: kill points beyond the last POST are never reached), or out of time.
-    if ((open.length === 0 && watched === 0 && !supervisor.restarting) || Date.now() - testStart > SETTLE_DEADLINE_MS) return;
+    if ((open.length === 0 && watched === 0 && !supervisor.restarting) || Date.now() > giveUpAt) return;
     await sleep(300);
   }
 }
@@ -174,7 +170,7 @@ export function describeRandomFaultRun(store: RandomFaultStore): void {
 
             const { refused, botRetries } = await confirmEveryOrder(supervisor, wallet, orders);
             const submittedAfterMs = Date.now() - testStart;
-            await waitUntilEveryOrderIsOver(supervisor, orders, refused, testStart);
+            await waitUntilEveryOrderIsOver(supervisor, orders, refused);
             await wallet.drainBackground();
             const service = await supervisor.ready();
             const settledAfterMs = Date.now() - testStart;
