@@ -5,9 +5,10 @@
  * - browser: the pages driven in Debian's Chromium (`npm test` makes sure of one first: test/support/ensure-chromium.ts).
  * `npx jest --selectProjects unit` is the quick loop.
  *
- * One worker on a 2-core machine (jest's default there): with two or more on a busy machine, suites that race real-time
- * timers (double-payment, store-faults' full disk, the multi-instance fallback view) failed under each other's load;
- * they need injected timings before the pool can grow. Jest starts the slowest files first once it has seen them.
+ * One worker more than the cores (three on a 2-core machine): the process e2e suites spend much of their time waiting on real timers (a lease, a
+ * grace period, a child's start-up), and the third worker fills that time. Suites that race real time take their
+ * timings from their own service configuration, with bounds that hold while the other workers are busy.
+ * Jest starts the slowest files first once it has seen them.
  *
  * NestJS 12 ships ES modules only, and Jest's CommonJS runtime cannot require()
  * them on Node 20, so those packages are transpiled to CommonJS like our code.
@@ -31,6 +32,7 @@ const shared = {
 };
 
 module.exports = {
+  maxWorkers: require('node:os').availableParallelism() + 1,
   testTimeout: 30000,
   // One real PostgreSQL for the whole run (docs/architecture.md, "Event store port").
   globalSetup: '<rootDir>/test/support/postgres/jest-global-setup.js',
